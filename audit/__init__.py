@@ -1,0 +1,3 @@
+"""audit: mystery-shopper and customer-experience audits."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,753 @@
+"""Checklists: YAML files → frozen dataclasses, with `FILE:LINE:` validation.
+
+A checklist walks the customer's journey in order, one section per touchpoint.
+The allowed keys of each level are declared once in the ``*_KEYS`` tables
+below; the validator and the published JSON Schema (:mod:`audit.schema`) are
+both built from them, so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from audit.yamlsource import LocatedList, LocatedMap, SourceError, load_yaml
+
+ItemType = Literal["yes_no", "scale", "choice", "number", "nps", "text", "photo"]
+Scalar = str | int | float | bool
+
+ITEM_TYPES: tuple[str, ...] = ("yes_no", "scale", "choice", "number", "nps", "text", "photo")
+SCORED_TYPES = frozenset({"yes_no", "scale", "choice", "number"})
+KINDS = ("service", "experience")
+PHOTO_RULES = ("none", "optional", "required")
+STANDARD_TOUCHPOINTS = (
+    "website",
+    "phone",
+    "arrival",
+    "facilities",
+    "service",
+    "checkout",
+    "follow_up",
+)
+CHECKLIST_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+ITEM_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$")
+TOUCHPOINT = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+# Long enough for a paragraph of help, short enough to keep forms readable.
+MAX_TEXT = 2_000
+MAX_SCENARIO = 10_000
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One allowed key: its JSON type(s), whether it is required, its meaning."""
+
+    json_types: tuple[str, ...]
+    description: str
+    required: bool = False
+    enum: tuple[str, ...] | None = None
+    minimum: float | None = None
+    exclusive_minimum: float | None = None
+    maximum: float | None = None
+    pattern: str | None = None
+    max_length: int | None = None
+    types: tuple[str, ...] | None = None  # item types this key belongs to
+
+
+CHECKLIST_KEYS: dict[str, KeySpec] = {
+    "id": KeySpec(("string",), "Slug, unique among checklists", True, pattern=CHECKLIST_ID.pattern),
+    "title": KeySpec(("string",), "Shown to shoppers and in reports", True, max_length=200),
+    "version": KeySpec(("integer",), "The author's version number (default 1)", minimum=1),
+    "scenario": KeySpec(
+        ("string",), "What the shopper does, shown before the visit", max_length=MAX_SCENARIO
+    ),
+    "critical_fail_score": KeySpec(
+        ("number",),
+        "Overall score cap when any critical item fails (default 0)",
+        minimum=0,
+        maximum=100,
+    ),
+    "sections": KeySpec(("array",), "Touchpoints in journey order", True),
+}
+
+SECTION_KEYS: dict[str, KeySpec] = {
+    "id": KeySpec(("string",), "Slug, unique in the checklist", True, pattern=ITEM_ID.pattern),
+    "title": KeySpec(("string",), "Section heading", max_length=200),
+    "touchpoint": KeySpec(
+        ("string",),
+        "website | phone | arrival | facilities | service | checkout | follow_up | other slug"
+        " (default: the section id)",
+        pattern=TOUCHPOINT.pattern,
+    ),
+    "weight": KeySpec(
+        ("number",), "Section weight in the overall (default 1)", exclusive_minimum=0
+    ),
+    "items": KeySpec(("array",), "The items of this touchpoint", True),
+}
+
+ITEM_KEYS: dict[str, KeySpec] = {
+    "id": KeySpec(("string",), "Unique across the whole checklist", True, pattern=ITEM_ID.pattern),
+    "text": KeySpec(("string",), "What the shopper observes and answers", max_length=MAX_TEXT),
+    "type": KeySpec(("string",), "Answer type", True, enum=ITEM_TYPES),
+    "kind": KeySpec(
+        ("string",),
+        "service: an exchange with staff; experience: no staff involved (default)",
+        enum=KINDS,
+    ),
+    "weight": KeySpec(("number",), "Item weight in its section (default 1)", exclusive_minimum=0),
+    "critical": KeySpec(("boolean",), "Zero points here caps the overall at critical_fail_score"),
+    "na": KeySpec(("boolean",), "May be answered 'not applicable' (default false)"),
+    "required": KeySpec(
+        ("boolean",), "Must be answered to submit (default true; false for text and photo)"
+    ),
+    "photo": KeySpec(("string",), "Evidence photo (default none)", enum=PHOTO_RULES),
+    "help": KeySpec(("string",), "How to observe or measure it", max_length=MAX_TEXT),
+    "unit": KeySpec(("string",), "Unit of a number", max_length=40, types=("number",)),
+    "bands": KeySpec(
+        ("array",),
+        "Points of a number: the first band whose max >= value; a band without max"
+        " catches the rest",
+        types=("number",),
+    ),
+    "min": KeySpec(
+        ("number",), "Lowest value (scale: default 1; number: optional)", types=("scale", "number")
+    ),
+    "max": KeySpec(
+        ("number",), "Highest value (scale: default 5; number: optional)", types=("scale", "number")
+    ),
+    "options": KeySpec(("array",), "The choices", types=("choice",)),
+    "show_if": KeySpec(("object",), "Shown only when this condition on earlier answers holds"),
+}
+
+BAND_KEYS: dict[str, KeySpec] = {
+    "max": KeySpec(("number",), "Upper bound of the band (inclusive)"),
+    "points": KeySpec(("number",), "Points in 0..1", True, minimum=0, maximum=1),
+}
+
+OPTION_KEYS: dict[str, KeySpec] = {
+    "value": KeySpec(("string", "integer", "boolean"), "Stored in the answers", True),
+    "label": KeySpec(("string",), "Shown to the shopper (default: the value)", max_length=200),
+    "points": KeySpec(("number",), "Points in 0..1", True, minimum=0, maximum=1),
+}
+
+CONDITION_OPERATORS = ("equals", "not_equals", "in")
+
+
+# --------------------------------------------------------------------------
+# The model
+
+
+@dataclass(frozen=True)
+class Band:
+    max: float | None
+    points: float
+
+
+@dataclass(frozen=True)
+class Option:
+    value: Scalar
+    label: str
+    points: float
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``op`` is equals | not_equals | in | all | any."""
+
+    op: str
+    item: str | None = None
+    value: Any = None
+    values: tuple[Scalar, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+
+    def items(self) -> Iterator[str]:
+        """Every item id the condition reads."""
+        if self.item is not None:
+            yield self.item
+        for cond in self.conditions:
+            yield from cond.items()
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.op in ("all", "any"):
+            return {self.op: [c.to_dict() for c in self.conditions]}
+        if self.op == "in":
+            return {"item": self.item, "in": list(self.values)}
+        return {"item": self.item, self.op: self.value}
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    text: str
+    type: str
+    kind: str = "experience"
+    weight: float = 1
+    critical: bool = False
+    na: bool = False
+    required: bool = True
+    photo: str = "none"
+    help: str | None = None
+    unit: str | None = None
+    bands: tuple[Band, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    options: tuple[Option, ...] = ()
+    show_if: Condition | None = None
+    line: int = field(default=0, compare=False)
+
+    @property
+    def scored(self) -> bool:
+        return self.type in SCORED_TYPES
+
+    def option(self, value: Any) -> Option | None:
+        for opt in self.options:
+            if same_value(opt.value, value):
+                return opt
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "text": self.text, "type": self.type}
+        out["kind"] = self.kind
+        out["weight"] = self.weight
+        out["critical"] = self.critical
+        out["na"] = self.na
+        out["required"] = self.required
+        out["photo"] = self.photo
+        if self.help is not None:
+            out["help"] = self.help
+        if self.unit is not None:
+            out["unit"] = self.unit
+        if self.bands:
+            out["bands"] = [
+                {"points": b.points} if b.max is None else {"max": b.max, "points": b.points}
+                for b in self.bands
+            ]
+        if self.min is not None:
+            out["min"] = self.min
+        if self.max is not None:
+            out["max"] = self.max
+        if self.options:
+            out["options"] = [
+                {"value": o.value, "label": o.label, "points": o.points} for o in self.options
+            ]
+        if self.show_if is not None:
+            out["show_if"] = self.show_if.to_dict()
+        return out
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    touchpoint: str
+    weight: float
+    items: tuple[Item, ...]
+    line: int = field(default=0, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "touchpoint": self.touchpoint,
+            "weight": self.weight,
+            "items": [item.to_dict() for item in self.items],
+        }
+
+
+@dataclass(frozen=True)
+class Checklist:
+    id: str
+    title: str
+    version: int
+    scenario: str
+    critical_fail_score: float
+    sections: tuple[Section, ...]
+
+    def items(self) -> Iterator[Item]:
+        """Every item in journey order."""
+        for section in self.sections:
+            yield from section.items
+
+    def item_map(self) -> dict[str, Item]:
+        return {item.id: item for item in self.items()}
+
+    def touchpoints(self) -> list[str]:
+        """Touchpoints in journey order, each once."""
+        return list(dict.fromkeys(section.touchpoint for section in self.sections))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The checklist in the shape of its YAML, with every default filled in."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "version": self.version,
+            "scenario": self.scenario,
+            "critical_fail_score": self.critical_fail_score,
+            "sections": [section.to_dict() for section in self.sections],
+        }
+
+    @property
+    def content_hash(self) -> str:
+        """Changes when anything that affects forms or scores changes (not comments)."""
+        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Equality that keeps booleans apart from numbers (in Python, True == 1)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    return bool(a == b)
+
+
+def humanize(slug: str) -> str:
+    text = slug.replace("_", " ").replace("-", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+# --------------------------------------------------------------------------
+# Validation
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    message: str
+
+
+class ChecklistError(Exception):
+    """One or more problems in one checklist file."""
+
+    def __init__(self, path: str, problems: list[Problem]) -> None:
+        self.path = path
+        self.problems = sorted(problems, key=lambda p: p.line)
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        return [f"{self.path}:{p.line}: {p.message}" for p in self.problems]
+
+
+_JSON_TYPE_CHECKS = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v),
+    "boolean": lambda v: isinstance(v, bool),
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+}
+_JSON_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping",
+}
+
+
+class _Validator:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def error(self, line: int, message: str) -> None:
+        self.problems.append(Problem(line, message))
+
+    def mapping(
+        self,
+        value: Any,
+        line: int,
+        keys: Mapping[str, KeySpec],
+        where: str,
+        item_type: str | None = None,
+    ) -> dict[str, Any]:
+        """Check a mapping against its key table; return only the well-typed keys."""
+        if not isinstance(value, LocatedMap):
+            self.error(line, f"{where} must be a mapping")
+            return {}
+        good: dict[str, Any] = {}
+        for key, val in value.items():
+            kline = value.key_lines[key]
+            spec = keys.get(key)
+            if spec is None:
+                hint = _closest(key, keys)
+                self.error(
+                    kline,
+                    f"unknown key {key!r} in {where}"
+                    + (f" (did you mean {hint!r}?)" if hint else ""),
+                )
+                continue
+            if spec.types is not None and item_type is not None and item_type not in spec.types:
+                self.error(kline, f"{key!r} does not apply to {item_type} items")
+                continue
+            if not any(_JSON_TYPE_CHECKS[t](val) for t in spec.json_types):
+                words = " or ".join(_JSON_TYPE_WORDS[t] for t in spec.json_types)
+                if isinstance(val, str) and "boolean" in spec.json_types:
+                    words += " (write true or false, not yes or no)"
+                self.error(kline, f"{key!r} must be {words}, not {_show(val)}")
+                continue
+            if not self._in_bounds(spec, key, val, kline):
+                continue
+            good[key] = val
+        for key, spec in keys.items():
+            if spec.required and key not in value:
+                self.error(value.line, f"{where} is missing the required key {key!r}")
+        return good
+
+    def _in_bounds(self, spec: KeySpec, key: str, val: Any, line: int) -> bool:
+        if spec.enum is not None and val not in spec.enum:
+            self.error(line, f"{key!r} must be one of {', '.join(spec.enum)}, not {_show(val)}")
+            return False
+        if isinstance(val, int | float) and not isinstance(val, bool):
+            if spec.minimum is not None and val < spec.minimum:
+                self.error(line, f"{key!r} must be at least {spec.minimum:g}, not {val}")
+                return False
+            if spec.maximum is not None and val > spec.maximum:
+                self.error(line, f"{key!r} must be at most {spec.maximum:g}, not {val}")
+                return False
+            if spec.exclusive_minimum is not None and val <= spec.exclusive_minimum:
+                self.error(
+                    line, f"{key!r} must be greater than {spec.exclusive_minimum:g}, not {val}"
+                )
+                return False
+        if isinstance(val, str):
+            if spec.pattern is not None and not re.match(spec.pattern, val):
+                self.error(line, f"{key!r} {val!r} is not a valid slug (letters, digits, - and _)")
+                return False
+            if spec.max_length is not None and len(val) > spec.max_length:
+                self.error(line, f"{key!r} is longer than {spec.max_length} characters")
+                return False
+            if spec.required and not val.strip():
+                self.error(line, f"{key!r} must not be empty")
+                return False
+        return True
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    text = repr(value)
+    return text if len(text) < 40 else text[:37] + "..."
+
+
+def _closest(key: str, keys: Iterable[str]) -> str | None:
+    import difflib
+
+    matches = difflib.get_close_matches(key, list(keys), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _line_of(mapping: Any, key: str, default: int) -> int:
+    if isinstance(mapping, LocatedMap):
+        return mapping.key_lines.get(key, mapping.line)
+    return default
+
+
+def _number(value: Any) -> float:
+    return int(value) if isinstance(value, int) else float(value)
+
+
+def parse_checklist(text: str, path: str = "<checklist>") -> Checklist:
+    """Parse and validate one checklist; raise :class:`ChecklistError` listing every problem."""
+    try:
+        data = load_yaml(text)
+    except SourceError as exc:
+        raise ChecklistError(path, [Problem(exc.line, exc.message)]) from None
+    v = _Validator()
+    top = v.mapping(data, 1, CHECKLIST_KEYS, "the checklist")
+    sections: list[Section] = []
+    seen_items: dict[str, int] = {}
+    seen_sections: dict[str, int] = {}
+    earlier: dict[str, Item] = {}
+    raw_sections = top.get("sections")
+    if isinstance(raw_sections, LocatedList):
+        if not raw_sections:
+            v.error(_line_of(data, "sections", 1), "a checklist needs at least one section")
+        for raw, line in zip(raw_sections, raw_sections.item_lines, strict=True):
+            section = _parse_section(v, raw, line, seen_sections, seen_items, earlier)
+            if section is not None:
+                sections.append(section)
+    if v.problems:
+        raise ChecklistError(path, v.problems)
+    return Checklist(
+        id=top["id"],
+        title=top["title"].strip(),
+        version=top.get("version", 1),
+        scenario=top.get("scenario", "").strip(),
+        critical_fail_score=_number(top.get("critical_fail_score", 0)),
+        sections=tuple(sections),
+    )
+
+
+def _parse_section(
+    v: _Validator,
+    raw: Any,
+    line: int,
+    seen_sections: dict[str, int],
+    seen_items: dict[str, int],
+    earlier: dict[str, Item],
+) -> Section | None:
+    sec = v.mapping(raw, line, SECTION_KEYS, "a section")
+    sid = sec.get("id")
+    if isinstance(sid, str):
+        if sid in seen_sections:
+            v.error(
+                _line_of(raw, "id", line),
+                f"duplicate section id {sid!r} (first at line {seen_sections[sid]})",
+            )
+        else:
+            seen_sections[sid] = _line_of(raw, "id", line)
+    items: list[Item] = []
+    raw_items = sec.get("items")
+    if isinstance(raw_items, LocatedList):
+        if not raw_items:
+            v.error(_line_of(raw, "items", line), "a section needs at least one item")
+        for raw_item, item_line in zip(raw_items, raw_items.item_lines, strict=True):
+            item = _parse_item(v, raw_item, item_line, seen_items, earlier)
+            if item is not None:
+                items.append(item)
+                earlier[item.id] = item
+    if sid is None or "items" not in sec:
+        return None
+    touchpoint = sec.get("touchpoint", sid)
+    if "touchpoint" not in sec and not TOUCHPOINT.match(touchpoint):
+        v.error(line, f"section {sid!r} needs a 'touchpoint' (its id is not a touchpoint slug)")
+    return Section(
+        id=sid,
+        title=sec.get("title", humanize(sid)).strip() or humanize(sid),
+        touchpoint=touchpoint,
+        weight=_number(sec.get("weight", 1)),
+        items=tuple(items),
+        line=line,
+    )
+
+
+def _parse_item(
+    v: _Validator,
+    raw: Any,
+    line: int,
+    seen_items: dict[str, int],
+    earlier: dict[str, Item],
+) -> Item | None:
+    item_type = raw.get("type") if isinstance(raw, LocatedMap) else None
+    known_type = item_type if isinstance(item_type, str) and item_type in ITEM_TYPES else None
+    it = v.mapping(raw, line, ITEM_KEYS, "an item", known_type)
+    iid = it.get("id")
+    id_line = _line_of(raw, "id", line)
+    if isinstance(iid, str):
+        if iid in seen_items:
+            v.error(id_line, f"duplicate item id {iid!r} (first at line {seen_items[iid]})")
+            iid = None
+        else:
+            seen_items[iid] = id_line
+    if known_type is None:
+        return None
+    bands = _parse_bands(v, raw, it) if known_type == "number" else ()
+    options = _parse_options(v, raw, it) if known_type == "choice" else ()
+    lo, hi = it.get("min"), it.get("max")
+    if known_type == "scale":
+        lo = 1 if lo is None else lo
+        hi = 5 if hi is None else hi
+        for key, val in (("min", lo), ("max", hi)):
+            if not _JSON_TYPE_CHECKS["integer"](val) and key in it:
+                v.error(_line_of(raw, key, line), f"scale {key!r} must be a whole number")
+        if lo >= hi:
+            v.error(_line_of(raw, "max", line), f"scale min ({lo}) must be less than max ({hi})")
+    elif known_type == "number" and lo is not None and hi is not None and lo > hi:
+        v.error(_line_of(raw, "max", line), f"min ({lo}) must not be more than max ({hi})")
+    if known_type == "choice" and "options" not in it and "options" not in raw:
+        v.error(line, "a choice item needs 'options'")
+    show_if = None
+    if "show_if" in it:
+        show_if = _parse_condition(v, raw["show_if"], _line_of(raw, "show_if", line), earlier, iid)
+    critical = bool(it.get("critical", False))
+    if critical and known_type not in SCORED_TYPES:
+        v.error(
+            _line_of(raw, "critical", line),
+            f"{known_type} items are not scored, so cannot be critical",
+        )
+    if iid is None:
+        return None
+    default_required = known_type not in ("text", "photo")
+    return Item(
+        id=iid,
+        text=(it.get("text") or humanize(iid)).strip(),
+        type=known_type,
+        kind=it.get("kind", "experience"),
+        weight=_number(it.get("weight", 1)),
+        critical=critical,
+        na=bool(it.get("na", False)),
+        required=bool(it.get("required", default_required)),
+        photo=it.get("photo", "none"),
+        help=it.get("help"),
+        unit=it.get("unit"),
+        bands=bands,
+        min=None if lo is None else _number(lo),
+        max=None if hi is None else _number(hi),
+        options=options,
+        show_if=show_if,
+        line=line,
+    )
+
+
+def _parse_bands(v: _Validator, raw: Any, it: dict[str, Any]) -> tuple[Band, ...]:
+    raw_bands = it.get("bands")
+    if not isinstance(raw_bands, LocatedList):
+        return ()
+    if not raw_bands:
+        v.error(raw.key_lines["bands"], "'bands' must list at least one band")
+    bands: list[Band] = []
+    previous: float | None = None
+    for n, (raw_band, line) in enumerate(zip(raw_bands, raw_bands.item_lines, strict=True)):
+        band = v.mapping(raw_band, line, BAND_KEYS, "a band")
+        if "points" not in band:
+            continue
+        top = band.get("max")
+        if top is None and "max" in raw_band:
+            continue  # a bad max was already reported
+        if top is None and n != len(raw_bands) - 1:
+            v.error(line, "only the last band may leave out 'max' (it catches the rest)")
+        if top is not None and previous is not None and top <= previous:
+            v.error(
+                _line_of(raw_band, "max", line),
+                f"band max values must increase: {top:g} is not above {previous:g}",
+            )
+        if top is not None:
+            previous = top
+        bands.append(Band(None if top is None else _number(top), _number(band["points"])))
+    return tuple(bands)
+
+
+def _parse_options(v: _Validator, raw: Any, it: dict[str, Any]) -> tuple[Option, ...]:
+    raw_options = it.get("options")
+    if not isinstance(raw_options, LocatedList):
+        return ()
+    if not raw_options:
+        v.error(raw.key_lines["options"], "a choice item needs at least one option")
+    options: list[Option] = []
+    for raw_opt, line in zip(raw_options, raw_options.item_lines, strict=True):
+        opt = v.mapping(raw_opt, line, OPTION_KEYS, "an option")
+        if "value" not in opt or "points" not in opt:
+            continue
+        value = opt["value"]
+        if any(same_value(o.value, value) for o in options):
+            v.error(_line_of(raw_opt, "value", line), f"duplicate option value {_show(value)}")
+            continue
+        label = opt.get("label") or str(value)
+        options.append(Option(value, label.strip(), _number(opt["points"])))
+    return tuple(options)
+
+
+def _parse_condition(
+    v: _Validator, raw: Any, line: int, earlier: Mapping[str, Item], owner: str | None
+) -> Condition | None:
+    if not isinstance(raw, LocatedMap):
+        v.error(line, "'show_if' must be a mapping such as {item: ID, equals: VALUE}")
+        return None
+    line = raw.line
+    keys = set(raw)
+    for combinator in ("all", "any"):
+        if combinator in keys:
+            if keys != {combinator}:
+                v.error(line, f"'{combinator}' must stand alone in its condition")
+                return None
+            subs = raw[combinator]
+            if not isinstance(subs, LocatedList) or not subs:
+                v.error(raw.key_lines[combinator], f"'{combinator}' needs a list of conditions")
+                return None
+            parsed = [
+                _parse_condition(v, sub, sub_line, earlier, owner)
+                for sub, sub_line in zip(subs, subs.item_lines, strict=True)
+            ]
+            if any(p is None for p in parsed):
+                return None
+            return Condition(combinator, conditions=tuple(p for p in parsed if p is not None))
+    ops = keys & set(CONDITION_OPERATORS)
+    unknown = keys - set(CONDITION_OPERATORS) - {"item"}
+    if unknown:
+        for key in sorted(unknown):
+            v.error(
+                raw.key_lines[key],
+                f"unknown key {key!r} in show_if (use item with equals, not_equals or in;"
+                " or all / any)",
+            )
+        return None
+    if "item" not in keys or len(ops) != 1:
+        v.error(line, "show_if needs 'item' and exactly one of equals, not_equals, in")
+        return None
+    ref = raw["item"]
+    op = ops.pop()
+    if not isinstance(ref, str):
+        v.error(raw.key_lines["item"], "show_if 'item' must be an item id")
+        return None
+    target = earlier.get(ref)
+    if target is None:
+        where = "itself" if ref == owner else f"{ref!r}"
+        v.error(
+            raw.key_lines["item"],
+            f"show_if names {where}, which is not an earlier item"
+            " (conditions may only read answers given before this item)",
+        )
+        return None
+    value = raw[op]
+    values: tuple[Any, ...]
+    if op == "in":
+        if not isinstance(value, list) or not value:
+            v.error(raw.key_lines[op], "'in' needs a list of values")
+            return None
+        values = tuple(value)
+    else:
+        values = (value,)
+    for candidate in values:
+        problem = _condition_value_problem(target, candidate)
+        if problem:
+            v.error(raw.key_lines[op], problem)
+            return None
+    if op == "in":
+        return Condition("in", item=ref, values=values)
+    return Condition(op, item=ref, value=value)
+
+
+def _condition_value_problem(target: Item, value: Any) -> str | None:
+    if target.type == "yes_no" and not isinstance(value, bool):
+        return f"{target.id!r} is yes_no: compare it with true or false, not {_show(value)}"
+    if target.type in ("scale", "nps", "number") and not _JSON_TYPE_CHECKS["number"](value):
+        return f"{target.id!r} is {target.type}: compare it with a number, not {_show(value)}"
+    if target.type == "choice" and target.options and target.option(value) is None:
+        known = ", ".join(_show(o.value) for o in target.options)
+        return f"{target.id!r} has no option {_show(value)} (options: {known})"
+    if target.type == "photo":
+        return f"{target.id!r} is a photo item and cannot be used in show_if"
+    return None
+
+
+def load_checklist(path: str | Path) -> Checklist:
+    """Read and validate one checklist file."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > 1_000_000:
+            raise ChecklistError(str(path), [Problem(1, "file is larger than 1,000,000 bytes")])
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise ChecklistError(str(path), [Problem(1, f"cannot read: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ChecklistError(str(path), [Problem(1, "file is not UTF-8 text")]) from None
+    return parse_checklist(text, str(path))
+
+
+def checklist_from_dict(data: Mapping[str, Any]) -> Checklist:
+    """Rebuild a checklist stored as :meth:`Checklist.to_dict` JSON (already validated)."""
+    return parse_checklist(json.dumps(data), "<stored checklist>")

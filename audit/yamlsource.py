@@ -1,0 +1,137 @@
+"""A strict YAML reader that remembers where every value came from.
+
+PyYAML's safe loader still accepts anchors and aliases (the "billion laughs"
+expansion), silently keeps the last of two duplicate keys and loses line
+numbers.  Checklists are written by hand and validated with `FILE:LINE:`
+messages, so this reader composes the node tree itself and:
+
+- refuses anchors, aliases and explicit tags (``!!python/object`` and friends);
+- refuses duplicate mapping keys;
+- returns :class:`LocatedMap` / :class:`LocatedList` that carry the line of the
+  mapping and of each key or list entry.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+# A checklist of 60 items is ~10 KB; anything past 1 MB is a mistake or an attack.
+MAX_SOURCE_BYTES = 1_000_000
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+}
+
+
+class SourceError(Exception):
+    """A problem at one line of a source file."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+class LocatedMap(dict[str, Any]):
+    line: int
+    key_lines: dict[str, int]
+
+
+class LocatedList(list[Any]):
+    line: int
+    item_lines: list[int]
+
+
+class _StrictLoader(yaml.SafeLoader):
+    # YAML 1.2 booleans only: PyYAML's 1.1 rules turn `yes`, `no`, `on` and
+    # `off` into booleans, so `equals: yes` would silently mean `true`.  Dates
+    # stay text.  (Replaced in the class below, not on SafeLoader itself.)
+    yaml_implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        line = event.start_mark.line + 1 if event.start_mark is not None else 1
+        if isinstance(event, AliasEvent):
+            raise SourceError(line, "YAML aliases (*name) are not allowed in checklists")
+        if isinstance(event, ScalarEvent | CollectionStartEvent) and event.anchor is not None:
+            raise SourceError(line, "YAML anchors (&name) are not allowed in checklists")
+        return super().compose_node(parent, index)
+
+
+for _first, _resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
+    _StrictLoader.yaml_implicit_resolvers[_first] = [
+        (tag, regexp)
+        for tag, regexp in _resolvers
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+    ]
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def _convert(node: Node, loader: _StrictLoader) -> Any:
+    line = node.start_mark.line + 1
+    if node.tag not in _PLAIN_TAGS:
+        raise SourceError(line, f"unsupported YAML tag {node.tag!r}")
+    if isinstance(node, ScalarNode):
+        try:
+            return loader.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            raise SourceError(line, f"bad value: {exc}") from None
+    if isinstance(node, SequenceNode):
+        seq = LocatedList(_convert(child, loader) for child in node.value)
+        seq.line = line
+        seq.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return seq
+    if isinstance(node, MappingNode):
+        mapping = LocatedMap()
+        mapping.line = line
+        mapping.key_lines = {}
+        for key_node, value_node in node.value:
+            key_line = key_node.start_mark.line + 1
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise SourceError(key_line, "YAML merge keys (<<) are not allowed in checklists")
+            key = _convert(key_node, loader)
+            if not isinstance(key, str):
+                raise SourceError(key_line, f"keys must be text, not {key!r}")
+            if key in mapping:
+                raise SourceError(
+                    key_line, f"duplicate key {key!r} (first at line {mapping.key_lines[key]})"
+                )
+            mapping[key] = _convert(value_node, loader)
+            mapping.key_lines[key] = key_line
+        return mapping
+    raise SourceError(line, "unsupported YAML node")
+
+
+def load_yaml(text: str) -> Any:
+    """Parse one YAML document strictly; raise :class:`SourceError` on any problem."""
+    if len(text.encode("utf-8", "replace")) > MAX_SOURCE_BYTES:
+        raise SourceError(1, f"file is larger than {MAX_SOURCE_BYTES:,} bytes")
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise SourceError(1, "the file is empty")
+        return _convert(node, loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise SourceError(line, f"YAML syntax error: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise SourceError(1, f"YAML error: {exc}") from None
+    finally:
+        loader.dispose()
