@@ -61,6 +61,15 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _is_finite(value: int | float) -> bool:
+    # JSON has no size limit on integers; one past the float range cannot be
+    # compared with bands or stored as a number, so it is as bad as infinity.
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def check_value(item: Item, value: Any) -> tuple[Any, str | None]:
     """Return the normalised value or a message saying what is wrong with it."""
     kind = item.type
@@ -71,7 +80,7 @@ def check_value(item: Item, value: Any) -> tuple[Any, str | None]:
     if kind in ("scale", "nps", "number"):
         if not _is_number(value):
             return None, "must be a number"
-        if not math.isfinite(value):
+        if not _is_finite(value):
             return None, "must be a finite number"
         if kind in ("scale", "nps"):
             if value != int(value):
@@ -181,11 +190,17 @@ def parse_answers_document(checklist: Checklist, doc: Any) -> dict[str, Answer]:
     named = doc.get("checklist")
     if named is not None and named != checklist.id:
         problems["checklist"] = f"names {named!r}, but the checklist is {checklist.id!r}"
+    answers: dict[str, Answer] = {}
     if "answers" not in doc:
         problems["answers"] = "is missing"
+    else:
+        try:
+            answers = parse_answers(checklist, doc["answers"])
+        except AnswersError as exc:  # reported together with the document's own problems
+            problems.update(exc.fields)
     if problems:
         raise AnswersError(problems)
-    return parse_answers(checklist, doc["answers"])
+    return answers
 
 
 def effective_values(checklist: Checklist, answers: Mapping[str, Answer]) -> dict[str, Any]:

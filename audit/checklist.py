@@ -463,6 +463,10 @@ def parse_checklist(text: str, path: str = "<checklist>") -> Checklist:
         data = load_yaml(text)
     except SourceError as exc:
         raise ChecklistError(path, [Problem(exc.line, exc.message)]) from None
+    return _validate_checklist(data, path)
+
+
+def _validate_checklist(data: Any, path: str) -> Checklist:
     v = _Validator()
     top = v.mapping(data, 1, CHECKLIST_KEYS, "the checklist")
     sections: list[Section] = []
@@ -576,6 +580,9 @@ def _parse_item(
             _line_of(raw, "critical", line),
             f"{known_type} items are not scored, so cannot be critical",
         )
+    elif critical and known_type == "number" and "bands" not in raw:
+        # Without bands a number is recorded but not scored: it could never fail.
+        v.error(_line_of(raw, "critical", line), "a critical number item needs 'bands'")
     if iid is None:
         return None
     default_required = known_type not in ("text", "photo")
@@ -750,4 +757,21 @@ def load_checklist(path: str | Path) -> Checklist:
 
 def checklist_from_dict(data: Mapping[str, Any]) -> Checklist:
     """Rebuild a checklist stored as :meth:`Checklist.to_dict` JSON (already validated)."""
-    return parse_checklist(json.dumps(data), "<stored checklist>")
+    # Straight from the values, not through JSON text read back as YAML: YAML
+    # would turn an escaped emoji ("\ud83d\ude00") into two lone surrogates.
+    return _validate_checklist(_located(data), "<stored checklist>")
+
+
+def _located(value: Any) -> Any:
+    """Plain JSON values as the located values :func:`load_yaml` returns (all at line 1)."""
+    if isinstance(value, Mapping):
+        mapping = LocatedMap((key, _located(val)) for key, val in value.items())
+        mapping.line = 1
+        mapping.key_lines = dict.fromkeys(mapping, 1)
+        return mapping
+    if isinstance(value, list | tuple):
+        seq = LocatedList(_located(val) for val in value)
+        seq.line = 1
+        seq.item_lines = [1] * len(seq)
+        return seq
+    return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -31,8 +32,16 @@ def _json_line(text: str, needle: str, after: str | None = None) -> int:
     return text.count("\n", 0, pos) + 1
 
 
+class _ConstantError(ValueError):
+    """Python's json accepts NaN and Infinity; JSON (and the answers) do not."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} is not valid JSON")
+        self.name = name
+
+
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
+    raise _ConstantError(name)
 
 
 def read_json_file(path: str) -> tuple[Any, str]:
@@ -46,7 +55,12 @@ def read_json_file(path: str) -> tuple[Any, str]:
         return json.loads(text, parse_constant=_reject_constant), text
     except json.JSONDecodeError as exc:
         raise CommandError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
-    except ValueError as exc:
+    except _ConstantError as exc:
+        # The decoder does not say where; the first bare occurrence is a good guess.
+        found = re.search(rf'(?<![\w"]){re.escape(exc.name)}(?![\w"])', text)
+        line = text.count("\n", 0, found.start()) + 1 if found else 1
+        raise CommandError(f"{path}:{line}: invalid JSON: {exc}") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
         raise CommandError(f"{path}:1: invalid JSON: {exc}") from None
 
 
@@ -86,7 +100,8 @@ def cmd_score(args: argparse.Namespace) -> int:
             parts = field.split(".", 1)
             needle = parts[1] if len(parts) == 2 else parts[0]
             lineno = _json_line(text, needle, "answers" if len(parts) == 2 else None)
-            print(f"{args.answers}:{lineno}: {field}: {message}", file=sys.stderr)
+            what = f"{field}: {message}" if field else f"the document {message}"
+            print(f"{args.answers}:{lineno}: {what}", file=sys.stderr)
         return 1
     card = score_answers(checklist, answers)
     print(json.dumps(card.to_dict(), indent=2))

@@ -54,9 +54,11 @@ class LocatedList(list[Any]):
 
 
 class _StrictLoader(yaml.SafeLoader):
-    # YAML 1.2 booleans only: PyYAML's 1.1 rules turn `yes`, `no`, `on` and
-    # `off` into booleans, so `equals: yes` would silently mean `true`.  Dates
-    # stay text.  (Replaced in the class below, not on SafeLoader itself.)
+    # YAML 1.2 core schema for booleans and numbers: PyYAML's 1.1 rules turn
+    # `yes`, `no`, `on` and `off` into booleans (so `equals: yes` would silently
+    # mean `true`), read `1:30` as 90 and `017` as 15, and leave `1e-05` as
+    # text, while editors (yaml-language-server) and JSON read them as numbers.
+    # Dates stay text.  (Replaced in the class below, not on SafeLoader itself.)
     yaml_implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
@@ -69,17 +71,49 @@ class _StrictLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+_YAML_11_ONLY = {
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:value",
+}
 for _first, _resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
     _StrictLoader.yaml_implicit_resolvers[_first] = [
-        (tag, regexp)
-        for tag, regexp in _resolvers
-        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+        (tag, regexp) for tag, regexp in _resolvers if tag not in _YAML_11_ONLY
     ]
 _StrictLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool",
     re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
 )
+# Resolvers are tried in order of registration: int before float.
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+    list("-+0123456789"),
+)
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
+
+
+def _construct_int(loader: yaml.SafeLoader, node: Node) -> int:
+    # PyYAML's own constructor reads a leading 0 as octal and `1:30` as base 60.
+    text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    if text.startswith("0x"):
+        return int(text[2:], 16)
+    return int(text, 10)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def _convert(node: Node, loader: _StrictLoader) -> Any:
@@ -89,7 +123,7 @@ def _convert(node: Node, loader: _StrictLoader) -> Any:
     if isinstance(node, ScalarNode):
         try:
             return loader.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, ValueError) as exc:  # ValueError: an int of 5,000 digits
             raise SourceError(line, f"bad value: {exc}") from None
     if isinstance(node, SequenceNode):
         seq = LocatedList(_convert(child, loader) for child in node.value)

@@ -1,0 +1,285 @@
+"""Tortoise models only: no queries here (those live in :mod:`audit.store`).
+
+Foreign keys get ``db_index=True``: Tortoise 1.x indexes none by itself, and
+every per-location or per-audit lookup depends on them.
+"""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+ROLES = ("auditor", "owner", "hq")
+STATUSES = ("draft", "submitted", "approved", "returned")
+
+
+class Brand(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200, unique=True)
+
+    class Meta:
+        table = "brand"
+
+
+class Region(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200, unique=True)
+
+    class Meta:
+        table = "region"
+
+
+class Location(Model):
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=64, unique=True)
+    name = fields.CharField(max_length=200)
+    address = fields.TextField(default="")
+    brand: fields.ForeignKeyNullableRelation[Brand] = fields.ForeignKeyField(
+        "models.Brand",
+        related_name="locations",
+        null=True,
+        on_delete=fields.SET_NULL,
+        db_index=True,
+    )
+    region: fields.ForeignKeyNullableRelation[Region] = fields.ForeignKeyField(
+        "models.Region",
+        related_name="locations",
+        null=True,
+        on_delete=fields.SET_NULL,
+        db_index=True,
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "location"
+
+
+class User(Model):
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True)
+    name = fields.CharField(max_length=200, default="")
+    role = fields.CharField(max_length=16)
+    password_hash = fields.CharField(max_length=200)
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "user"
+
+
+class LocationOwner(Model):
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="ownerships", on_delete=fields.CASCADE, db_index=True
+    )
+    location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
+        "models.Location", related_name="ownerships", on_delete=fields.CASCADE, db_index=True
+    )
+
+    class Meta:
+        table = "location_owner"
+        unique_together = (("user", "location"),)
+
+
+class Session(Model):
+    """Server-side session: the cookie carries the signed token, this row its rights."""
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="sessions", on_delete=fields.CASCADE, db_index=True
+    )
+    csrf_token = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+
+    class Meta:
+        table = "session"
+
+
+class LoginThrottle(Model):
+    """Failed sign-ins per key (an e-mail or a client address), shared by all workers."""
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=300, unique=True)
+    failures = fields.IntField(default=0)
+    window_start = fields.DatetimeField()
+    locked_until = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "login_throttle"
+
+
+class ChecklistVersion(Model):
+    """One content version of a checklist YAML, audits are pinned to the version they used."""
+
+    id = fields.IntField(primary_key=True)
+    slug = fields.CharField(max_length=80, db_index=True)
+    version = fields.IntField()
+    title = fields.CharField(max_length=200)
+    content_hash = fields.CharField(max_length=64)
+    definition: fields.Field[dict[str, object]] = fields.JSONField()
+    is_current = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "checklist_version"
+        unique_together = (("slug", "content_hash"),)
+
+
+class Assignment(Model):
+    """HQ asks an auditor (or any auditor) to visit a location with a checklist."""
+
+    id = fields.IntField(primary_key=True)
+    location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
+        "models.Location", related_name="assignments", on_delete=fields.CASCADE, db_index=True
+    )
+    checklist_slug = fields.CharField(max_length=80)
+    auditor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User",
+        related_name="assignments",
+        null=True,
+        on_delete=fields.SET_NULL,
+        db_index=True,
+    )
+    due = fields.DateField(null=True)
+    notes = fields.TextField(default="")
+    audit_uuid = fields.CharField(max_length=36, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "assignment"
+
+
+class Audit(Model):
+    id = fields.IntField(primary_key=True)
+    uuid = fields.CharField(max_length=36, unique=True)
+    auditor: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="audits", on_delete=fields.RESTRICT, db_index=True
+    )
+    location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
+        "models.Location", related_name="audits", on_delete=fields.RESTRICT, db_index=True
+    )
+    checklist: fields.ForeignKeyRelation[ChecklistVersion] = fields.ForeignKeyField(
+        "models.ChecklistVersion",
+        related_name="audits",
+        on_delete=fields.RESTRICT,
+        db_index=True,
+    )
+    checklist_slug = fields.CharField(max_length=80)
+    status = fields.CharField(max_length=16, default="draft")
+    visited_at = fields.DatetimeField(null=True)
+    visit_date = fields.DateField(null=True)
+    started_at = fields.DatetimeField(null=True)
+    finished_at = fields.DatetimeField(null=True)
+    answers: fields.Field[dict[str, object]] = fields.JSONField(default=dict)
+    draft_hash = fields.CharField(max_length=64, default="")
+    submit_hash = fields.CharField(max_length=64, null=True)
+    review_note = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    submitted_at = fields.DatetimeField(null=True)
+    approved_at = fields.DatetimeField(null=True)
+    # Stored when submitted, so comparisons never re-score.
+    overall = fields.FloatField(null=True)
+    service = fields.FloatField(null=True)
+    experience = fields.FloatField(null=True)
+    nps = fields.IntField(null=True)
+    critical_failed = fields.BooleanField(default=False)
+    scorecard: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
+
+    class Meta:
+        table = "audit"
+        indexes = (
+            Index(fields=("status", "checklist_slug", "visit_date")),
+            Index(fields=("location", "status", "visit_date")),
+        )
+
+
+class SectionScore(Model):
+    """One row per audit and section (and so per touchpoint) for SQL aggregates."""
+
+    id = fields.IntField(primary_key=True)
+    audit: fields.ForeignKeyRelation[Audit] = fields.ForeignKeyField(
+        "models.Audit", related_name="section_scores", on_delete=fields.CASCADE, db_index=True
+    )
+    section_id = fields.CharField(max_length=80)
+    touchpoint = fields.CharField(max_length=40)
+    weight = fields.FloatField()
+    score = fields.FloatField(null=True)
+
+    class Meta:
+        table = "section_score"
+
+
+class ItemScore(Model):
+    """Points of each counted scored item of a submitted audit (weakest-item statistics)."""
+
+    id = fields.IntField(primary_key=True)
+    audit: fields.ForeignKeyRelation[Audit] = fields.ForeignKeyField(
+        "models.Audit", related_name="item_scores", on_delete=fields.CASCADE, db_index=True
+    )
+    item_id = fields.CharField(max_length=80)
+    touchpoint = fields.CharField(max_length=40)
+    points = fields.FloatField()
+
+    class Meta:
+        table = "item_score"
+
+
+class Photo(Model):
+    id = fields.IntField(primary_key=True)
+    uuid = fields.CharField(max_length=36, unique=True)
+    audit: fields.ForeignKeyRelation[Audit] = fields.ForeignKeyField(
+        "models.Audit", related_name="photos", on_delete=fields.CASCADE, db_index=True
+    )
+    item_id = fields.CharField(max_length=80)
+    path = fields.CharField(max_length=200)
+    thumb_path = fields.CharField(max_length=200)
+    sha256 = fields.CharField(max_length=64)
+    width = fields.IntField()
+    height = fields.IntField()
+    size = fields.IntField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "photo"
+
+
+class ReviewEvent(Model):
+    """The audit trail of HQ decisions (HQ reads it, owners never see it)."""
+
+    id = fields.IntField(primary_key=True)
+    audit: fields.ForeignKeyRelation[Audit] = fields.ForeignKeyField(
+        "models.Audit", related_name="review_events", on_delete=fields.CASCADE, db_index=True
+    )
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="review_events", null=True, on_delete=fields.SET_NULL
+    )
+    action = fields.CharField(max_length=16)
+    note = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "review_event"
+
+
+class Delivery(Model):
+    """An e-mail of a report to an owner: failures are kept and retried, never lost."""
+
+    id = fields.IntField(primary_key=True)
+    audit: fields.ForeignKeyRelation[Audit] = fields.ForeignKeyField(
+        "models.Audit", related_name="deliveries", on_delete=fields.CASCADE, db_index=True
+    )
+    recipient = fields.CharField(max_length=254)
+    status = fields.CharField(max_length=16, default="pending")
+    attempts = fields.IntField(default=0)
+    last_error = fields.TextField(default="")
+    next_attempt_at = fields.DatetimeField(null=True)
+    sent_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "delivery"
+        unique_together = (("audit", "recipient"),)

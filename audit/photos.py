@@ -1,0 +1,254 @@
+"""Evidence photos: an untrusted upload in, a clean JPEG and its thumbnail out.
+
+Pure and synchronous; the route runs :func:`process_photo` in a worker thread.
+Nothing of the upload survives but its pixels: the format is sniffed by Pillow
+(never the Content-Type or a file name), the pixel count is checked before any
+pixel is decoded, EXIF orientation is applied, and the result is re-encoded
+from scratch, so EXIF (with GPS), XMP and comments are gone, and an ICC
+profile is applied (converted to sRGB) rather than kept.
+Failures are :class:`PhotoError` carrying the HTTP status the route answers:
+
+    413  larger than MAX_PHOTO_BYTES
+    415  not a JPEG, PNG or WebP image (or empty)
+    422  a decompression bomb, or a damaged / truncated image
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import struct
+import threading
+import uuid
+import warnings
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Literal
+
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+MAX_PHOTO_BYTES = 15 * 1024 * 1024  # the route refuses bigger bodies with 413 before reading them
+
+# Room for the 48-50 MP full-resolution modes of current phones (8192 x 6144 =
+# 50.3 M). Checked on the header, before decoding: a crafted PNG or WebP of a
+# few kilobytes can claim gigapixels, and decoding 50 M RGBA pixels already
+# takes 200 MB.
+MAX_PHOTO_PIXELS = 50 * 1024 * 1024
+
+IMAGE_MAX_SIDE = 2048  # sharp on a laptop screen and in a full-width PDF figure
+THUMBNAIL_MAX_SIDE = 480  # PDF report grids and the PWA's item list
+JPEG_QUALITY = 85  # no visible artefacts in photos; files about 2/3 the size of quality 95
+CONTENT_TYPE = "image/jpeg"
+
+# Pillow's format names. The JPEG plugin reports multi-picture JPEGs (as some
+# phones write) as "MPO"; it is a JPEG whose first picture we take.
+_ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
+_OPENED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP"})
+
+# What Pillow raises on bad bytes past identification (its own list for bad EXIF
+# in JpegImagePlugin._read_dpi_from_exif, plus OSError for truncated data).
+_DECODE_ERRORS = (OSError, SyntaxError, EOFError, ValueError, struct.error)
+_EXIF_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    TypeError,
+    KeyError,
+    ZeroDivisionError,
+    struct.error,
+)
+
+# warnings.catch_warnings() swaps process-wide state: two threads inside it at
+# once can restore each other's filters and leave them changed for good. The
+# route runs us in a thread pool, so the decoding step is serialised. That also
+# bounds peak memory to one full-size decode at a time. Resizing and encoding
+# run outside the lock (for a 12 MP JPEG, about 2/3 of the ~260 ms).
+_decode_lock = threading.Lock()
+
+_WHITE = (255, 255, 255)
+
+
+class PhotoError(Exception):
+    """An upload that is not a usable photo; `status` is the HTTP answer."""
+
+    def __init__(self, status: Literal[413, 415, 422], message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ProcessedPhoto:
+    image: bytes  # JPEG, longest side at most IMAGE_MAX_SIDE
+    thumbnail: bytes  # JPEG, longest side at most THUMBNAIL_MAX_SIDE
+    width: int  # of `image`
+    height: int
+    content_type: str
+    sha256: str  # of the original upload, so a repeated upload is recognised
+
+
+def process_photo(data: bytes) -> ProcessedPhoto:
+    if len(data) > MAX_PHOTO_BYTES:
+        raise PhotoError(413, f"the photo is larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MB")
+    if not data:
+        raise PhotoError(415, "the photo is empty; send a JPEG, PNG or WebP image")
+
+    decoded, icc_profile = _decode(data)
+    decoded.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE), Image.Resampling.LANCZOS)
+    image = _to_srgb(_flatten(decoded), icc_profile)
+    thumbnail = image.copy()
+    thumbnail.thumbnail((THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE), Image.Resampling.LANCZOS)
+    return ProcessedPhoto(
+        image=_encode_jpeg(image),
+        thumbnail=_encode_jpeg(thumbnail),
+        width=image.width,
+        height=image.height,
+        content_type=CONTENT_TYPE,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def photo_filenames(audit_uuid: str, photo_uuid: str) -> tuple[str, str]:
+    """Relative paths (image, thumbnail) under the media directory.
+
+    Made only from the two validated UUIDs, so no client text reaches the file
+    system. Hashing them keeps the ids out of the paths and spreads files over
+    256 folders; the same pair always gives the same paths, so a repeated
+    upload overwrites instead of adding a file.
+    """
+    key = f"{_canonical_uuid(audit_uuid)}/{_canonical_uuid(photo_uuid)}"
+    digest = hashlib.sha256(key.encode("ascii")).hexdigest()
+    return f"{digest[:2]}/{digest}.jpg", f"{digest[:2]}/{digest}-thumb.jpg"
+
+
+def _canonical_uuid(value: str) -> str:
+    # uuid.UUID() also takes "{...}", "urn:uuid:..." and misplaced hyphens;
+    # only the canonical 36-character form (any case) is an id we accept.
+    try:
+        canonical = str(uuid.UUID(value))
+    except (ValueError, TypeError, AttributeError):
+        raise ValueError(f"not a UUID: {value!r}") from None
+    if canonical != value.lower():
+        raise ValueError(f"not a UUID: {value!r}")
+    return canonical
+
+
+def _decode(data: bytes) -> tuple[Image.Image, bytes | None]:
+    """The first frame, upright, as RGB or RGBA (or L), and its ICC profile."""
+    with _decode_lock, warnings.catch_warnings():
+        # Pillow warns about odd metadata in files we are about to discard;
+        # only its decompression-bomb warning matters, and it means refusal.
+        warnings.filterwarnings("ignore", module=r"PIL\.")
+        warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+        try:
+            opened = Image.open(BytesIO(data), formats=_ACCEPTED_FORMATS)
+        except UnidentifiedImageError:
+            # A file that starts like one of ours but whose header Pillow cannot
+            # read is a damaged photo, not a wrong format.
+            raise (_damaged() if _has_accepted_signature(data) else _wrong_format()) from None
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise _too_many_pixels() from None
+        except _DECODE_ERRORS:
+            raise _damaged() from None
+        with opened as img:
+            if img.format not in _OPENED_FORMATS:
+                raise _wrong_format()
+            if img.width * img.height > MAX_PHOTO_PIXELS:
+                raise _too_many_pixels()
+            # Animated PNG and WebP open on their first frame; we never seek.
+            # For JPEG, let libjpeg decode at 1/2, 1/4 or 1/8 scale when that
+            # still leaves twice the output size (the margin Image.thumbnail
+            # uses to stay sharp).
+            width, height = _capped_size(img.size, IMAGE_MAX_SIDE)
+            img.draft(None, (width * 2, height * 2))
+            try:
+                img.load()
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+                raise _too_many_pixels() from None
+            except _DECODE_ERRORS:
+                raise _damaged() from None
+            _apply_orientation(img)
+            icc_profile = img.info.get("icc_profile")
+            return _normalise_mode(img), icc_profile if isinstance(icc_profile, bytes) else None
+
+
+def _apply_orientation(img: Image.Image) -> None:
+    # Unreadable EXIF: the pixels are fine, keep them as stored.
+    with contextlib.suppress(*_EXIF_ERRORS):
+        ImageOps.exif_transpose(img, in_place=True)
+
+
+def _normalise_mode(img: Image.Image) -> Image.Image:
+    """A detached copy in a mode that resizes well: RGBA when transparent, else RGB or L."""
+    if img.mode in ("I;16", "I;16B", "I;16L"):
+        # 16-bit grey PNG: convert() would clip every value above 255 to white.
+        return img.point(lambda value: value / 256).convert("L")
+    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info:
+        return img.convert("RGBA")
+    if img.mode == "L":
+        return img.copy()
+    return img.convert("RGB")
+
+
+def _flatten(img: Image.Image) -> Image.Image:
+    if img.mode == "RGBA":
+        flat = Image.new("RGB", img.size, _WHITE)
+        flat.paste(img, mask=img.getchannel("A"))
+        return flat
+    return img.convert("RGB")
+
+
+def _to_srgb(img: Image.Image, icc_profile: bytes | None) -> Image.Image:
+    # The profile is dropped with the rest of the metadata, so wide-gamut
+    # photos (iPhones shoot Display P3) are converted rather than left to look
+    # washed out. A profile we cannot use is ignored: the pixels stay as sent.
+    if not icc_profile:
+        return img
+    try:
+        source = ImageCms.ImageCmsProfile(BytesIO(icc_profile))
+        if source.profile.xcolor_space.strip() != "RGB":
+            return img
+        converted = ImageCms.profileToProfile(
+            img, source, ImageCms.createProfile("sRGB"), outputMode="RGB"
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return img
+    return converted if converted is not None else img
+
+
+def _encode_jpeg(img: Image.Image) -> bytes:
+    # Pillow's JPEG writer copies a comment from img.info by default; an empty
+    # info guarantees nothing of the upload is written back.
+    img.info = {}
+    out = BytesIO()
+    img.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    return out.getvalue()
+
+
+def _capped_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    width, height = size
+    longest = max(width, height)
+    if longest <= max_side:
+        return width, height
+    scale = max_side / longest
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _has_accepted_signature(data: bytes) -> bool:
+    return data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")) or (
+        data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+    )
+
+
+def _wrong_format() -> PhotoError:
+    return PhotoError(415, "the photo is not a JPEG, PNG or WebP image")
+
+
+def _too_many_pixels() -> PhotoError:
+    return PhotoError(
+        422, f"the photo has too many pixels (the limit is {MAX_PHOTO_PIXELS // 2**20} megapixels)"
+    )
+
+
+def _damaged() -> PhotoError:
+    return PhotoError(422, "the photo is damaged or truncated and cannot be read")

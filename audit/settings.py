@@ -1,0 +1,68 @@
+"""Configuration from the environment (see README: Configuration)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _secret_key(var_dir: Path) -> str:
+    configured = os.environ.get("AUDIT_SECRET_KEY")
+    if configured:
+        return configured
+    path = var_dir / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: when two workers start at once, exactly one writes the key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite://var/audit.sqlite3"
+    media_dir: Path = Path("var/media")
+    var_dir: Path = Path("var")
+    secret_key: str = field(default="", repr=False)
+    smtp_url: str | None = None
+    smtp_from: str = "audit@localhost"
+    allowed_hosts: tuple[str, ...] = ("*",)
+    https_only: bool = False
+    brand_name: str = "Audit"
+    report_workers: int = 2
+    report_timeout: float = 60.0
+    checklists_dir: Path = Path("checklists")
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        var_dir = Path(os.environ.get("AUDIT_VAR_DIR", "var"))
+        return cls(
+            database_url=os.environ.get("AUDIT_DATABASE_URL", f"sqlite://{var_dir}/audit.sqlite3"),
+            media_dir=Path(os.environ.get("AUDIT_MEDIA_DIR", str(var_dir / "media"))),
+            var_dir=var_dir,
+            secret_key=_secret_key(var_dir),
+            smtp_url=os.environ.get("AUDIT_SMTP_URL") or None,
+            smtp_from=os.environ.get("AUDIT_SMTP_FROM", "audit@localhost"),
+            allowed_hosts=_csv(os.environ.get("AUDIT_ALLOWED_HOSTS", "*")) or ("*",),
+            https_only=os.environ.get("AUDIT_HTTPS", "") in ("1", "true", "yes"),
+            brand_name=os.environ.get("AUDIT_BRAND", "Audit"),
+            report_workers=int(os.environ.get("AUDIT_REPORT_WORKERS", "0") or 0)
+            or max(1, min(4, os.cpu_count() or 1)),
+            report_timeout=float(os.environ.get("AUDIT_REPORT_TIMEOUT", "60")),
+            checklists_dir=Path(os.environ.get("AUDIT_CHECKLISTS_DIR", "checklists")),
+        )
