@@ -7,6 +7,7 @@ messages, so this reader composes the node tree itself and:
 
 - refuses anchors, aliases and explicit tags (``!!python/object`` and friends);
 - refuses duplicate mapping keys;
+- reads booleans and numbers by YAML 1.2 rules, as editors and JSON do;
 - returns :class:`LocatedMap` / :class:`LocatedList` that carry the line of the
   mapping and of each key or list entry.
 """
@@ -71,7 +72,8 @@ class _StrictLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-_YAML_11_ONLY = {
+# PyYAML's YAML 1.1 resolvers, dropped (timestamp, value) or replaced below.
+_YAML_11_RESOLVERS = {
     "tag:yaml.org,2002:bool",
     "tag:yaml.org,2002:int",
     "tag:yaml.org,2002:float",
@@ -80,7 +82,7 @@ _YAML_11_ONLY = {
 }
 for _first, _resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
     _StrictLoader.yaml_implicit_resolvers[_first] = [
-        (tag, regexp) for tag, regexp in _resolvers if tag not in _YAML_11_ONLY
+        (tag, regexp) for tag, regexp in _resolvers if tag not in _YAML_11_RESOLVERS
     ]
 _StrictLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool",

@@ -92,3 +92,26 @@ def test_the_schema_refuses_options_on_a_yes_no_item() -> None:
 
 def test_the_schema_is_plain_json() -> None:
     assert json.loads(checklist_schema_json()) == checklist_schema()
+
+
+@pytest.mark.parametrize(
+    ("heading", "keys"),
+    [
+        ("## Checklist keys", CHECKLIST_KEYS),
+        ("## Section keys", SECTION_KEYS),
+        ("## Item keys", ITEM_KEYS),
+        ("## Bands of a number item", BAND_KEYS),
+        ("## Options of a choice item", OPTION_KEYS),
+    ],
+)
+def test_every_key_is_documented_in_the_format_reference(
+    heading: str, keys: dict[str, Any]
+) -> None:
+    text = (ROOT / "docs" / "checklist-format.md").read_text(encoding="utf-8")
+    section = text.split(heading, 1)[1].split("\n## ", 1)[0]
+    documented = {
+        row.split("|")[1].strip().strip("`")
+        for row in section.splitlines()
+        if row.startswith("| `")
+    }
+    assert documented == set(keys)

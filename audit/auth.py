@@ -1,0 +1,119 @@
+"""Passwords, session tokens and the request's signed-in user."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import anyio.to_thread
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.requests import Request
+
+from audit.errors import Forbidden, NotFound, Unauthorized
+
+COOKIE_NAME = "audit_session"
+# Two weeks: long enough for an auditor's working week offline, short enough
+# that a lost phone's session dies on its own.
+SESSION_SECONDS = 14 * 24 * 3600
+CSRF_HEADER = "x-csrf-token"
+
+_hasher = PasswordHasher()
+# A real hash of a random password: unknown e-mails cost as much as known ones.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check in a thread (argon2 is deliberately slow); constant work for unknown users."""
+    ok = await anyio.to_thread.run_sync(_verify, password_hash or _DUMMY_HASH, password)
+    return ok and password_hash is not None
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class CookieSigner:
+    def __init__(self, secret_key: str) -> None:
+        self._serializer = URLSafeTimedSerializer(secret_key, salt="audit-session")
+
+    def dumps(self, token: str) -> str:
+        return self._serializer.dumps(token)
+
+    def loads(self, value: str) -> str | None:
+        try:
+            token = self._serializer.loads(value, max_age=SESSION_SECONDS)
+        except BadSignature:  # also expired (SignatureExpired is a subclass)
+            return None
+        return token if isinstance(token, str) else None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in user as the routes see it."""
+
+    user_id: int
+    email: str
+    name: str
+    role: str
+    csrf_token: str
+    session_id: int
+
+    @property
+    def is_hq(self) -> bool:
+        return self.role == "hq"
+
+    @property
+    def is_auditor(self) -> bool:
+        return self.role == "auditor"
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == "owner"
+
+
+def principal(request: Request) -> Principal:
+    """The signed-in user, or 401."""
+    found: Principal | None = request.scope.get("audit.principal")
+    if found is None:
+        raise Unauthorized("sign in first")
+    return found
+
+
+def require_role(request: Request, *roles: str) -> Principal:
+    """The signed-in user if their role is one of ``roles``; others get 404, not 403."""
+    who = principal(request)
+    if who.role not in roles:
+        raise NotFound("not found")
+    return who
+
+
+def check_csrf(request: Request, who: Principal | None) -> None:
+    """Refuse cross-site writes: a foreign Origin always, a missing token with a session."""
+    origin = request.headers.get("origin")
+    if origin is not None:
+        host = request.headers.get("host", "")
+        if origin == "null" or origin.split("://", 1)[-1].rstrip("/") != host:
+            raise Forbidden("cross-origin request refused")
+    if who is None:
+        return
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not sent or not secrets.compare_digest(sent, who.csrf_token):
+        raise Forbidden(f"missing or wrong {CSRF_HEADER.upper()} header")
