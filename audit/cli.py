@@ -139,6 +139,8 @@ EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from audit import commands  # noqa: F401  (registers the service commands)
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -1,15 +1,15 @@
 """Errors that carry their HTTP status.
 
-    HTTPError
-    ├── BadRequest        400  malformed body (not JSON, wrong shape)
-    ├── Unauthorized      401  not signed in / bad credentials
-    ├── Forbidden         403  CSRF or cross-origin write
-    ├── NotFound          404  missing, or not the caller's to see
-    ├── Conflict          409  a different payload for a submitted audit
-    ├── PayloadTooLarge   413
-    ├── UnsupportedMedia  415
-    ├── Invalid           422  payload validation: names every bad field
-    └── TooManyRequests   429  sign-in throttled
+HTTPError
+├── BadRequest        400  malformed body (not JSON, wrong shape)
+├── Unauthorized      401  not signed in / bad credentials
+├── Forbidden         403  CSRF or cross-origin write
+├── NotFound          404  missing, or not the caller's to see
+├── Conflict          409  a different payload for a submitted audit
+├── PayloadTooLarge   413
+├── UnsupportedMedia  415
+├── Invalid           422  payload validation: names every bad field
+└── TooManyRequests   429  sign-in throttled
 """
 
 from __future__ import annotations

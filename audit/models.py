@@ -193,7 +193,7 @@ class Audit(Model):
         table = "audit"
         indexes = (
             Index(fields=("status", "checklist_slug", "visit_date")),
-            Index(fields=("location", "status", "visit_date")),
+            Index(fields=("location_id", "status", "visit_date")),
         )
 
 

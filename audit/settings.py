@@ -29,6 +29,10 @@ def _secret_key(var_dir: Path) -> str:
     return key
 
 
+# The PWA lives beside the package in the source tree.
+_STATIC_DEFAULT = Path(__file__).resolve().parent.parent / "static"
+
+
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -47,6 +51,7 @@ class Settings:
     report_workers: int = 2
     report_timeout: float = 60.0
     checklists_dir: Path = Path("checklists")
+    static_dir: Path = _STATIC_DEFAULT
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -65,4 +70,5 @@ class Settings:
             or max(1, min(4, os.cpu_count() or 1)),
             report_timeout=float(os.environ.get("AUDIT_REPORT_TIMEOUT", "60")),
             checklists_dir=Path(os.environ.get("AUDIT_CHECKLISTS_DIR", "checklists")),
+            static_dir=Path(os.environ.get("AUDIT_STATIC_DIR", str(_STATIC_DEFAULT))),
         )

@@ -1,0 +1,157 @@
+"""create_app(): the routes table, middleware and lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from audit.auth import CookieSigner
+from audit.db import database
+from audit.openapi import openapi_schema
+from audit.routes import audits, reference, session
+from audit.routes.common import api
+from audit.settings import Settings
+
+log = logging.getLogger("audit")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+    "connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"permissions-policy", b"camera=(self), geolocation=(), microphone=()"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+class SecurityHeaders:
+    """Adds the CSP and friends to every response (pure ASGI: streams stay streams)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                if scope["path"].startswith("/api/") and b"cache-control" not in present:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def openapi(request: Request) -> Response:
+    return JSONResponse(openapi_schema())
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"ok": True})
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": "not found", "fields": {}}, status_code=404)
+    return JSONResponse({"error": "not found", "fields": {}}, status_code=404)
+
+
+async def method_not_allowed(request: Request, exc: Exception) -> Response:
+    return JSONResponse({"error": "method not allowed", "fields": {}}, status_code=405)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"error": "internal error", "fields": {}}, status_code=500)
+
+
+def api_routes() -> list[BaseRoute]:
+    return [
+        Route("/api/session", api(session.sign_in, csrf=False), methods=["POST"]),
+        Route("/api/session", api(session.current_session), methods=["GET"]),
+        Route("/api/session", api(session.sign_out), methods=["DELETE"]),
+        Route("/api/locations", api(reference.list_locations), methods=["GET"]),
+        Route("/api/checklists", api(reference.list_checklists), methods=["GET"]),
+        Route("/api/checklists/{checklist_id}", api(reference.get_checklist), methods=["GET"]),
+        Route("/api/assignments", api(reference.list_assignments), methods=["GET"]),
+        Route("/api/assignments", api(reference.create_assignment), methods=["POST"]),
+        Route("/api/audits", api(audits.list_audits), methods=["GET"]),
+        Route("/api/audits/{uuid}", api(audits.get_audit), methods=["GET"]),
+        Route("/api/audits/{uuid}", api(audits.put_audit), methods=["PUT"]),
+        Route("/api/audits/{uuid}/submit", api(audits.submit_audit), methods=["POST"]),
+        Route("/api/audits/{uuid}/review", api(audits.review_audit), methods=["POST"]),
+        Route("/api/audits/{uuid}/photos/{photo_uuid}", api(audits.put_photo), methods=["PUT"]),
+        Route("/api/audits/{uuid}/photos/{photo_uuid}", api(audits.get_photo), methods=["GET"]),
+        Route(
+            "/api/audits/{uuid}/photos/{photo_uuid}",
+            api(audits.delete_photo),
+            methods=["DELETE"],
+        ),
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/healthz", health, methods=["GET"]),
+    ]
+
+
+def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        settings.media_dir.mkdir(parents=True, exist_ok=True)
+        if manage_database:
+            async with database(settings):
+                yield {}
+        else:
+            yield {}
+
+    routes = api_routes()
+    routes += extra_routes(settings)
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts)),
+            Middleware(SecurityHeaders),
+            Middleware(GZipMiddleware, minimum_size=1024),
+        ],
+        exception_handlers={404: not_found, 405: method_not_allowed, 500: server_error},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.signer = CookieSigner(settings.secret_key)
+    return app
+
+
+def extra_routes(settings: Settings) -> list[BaseRoute]:
+    """The PWA shell and other non-API pages, when their modules are present."""
+    routes: list[BaseRoute] = []
+    try:
+        from audit.pwa import pwa_routes
+    except ImportError:
+        return routes
+    if not (settings.static_dir / "sw.js").is_file():
+        log.warning("no PWA under %s: only the API is served", settings.static_dir)
+        return routes
+    routes += pwa_routes(settings.static_dir)
+    return routes

@@ -1,0 +1,435 @@
+"""A realistic, reproducible synthetic data set (``audit demo``).
+
+Each location has a quality level and each region a weak touchpoint (say, the
+phone line in the North), so heat maps and league tables show real patterns.
+Audits spread over the last 18 months, slowly improving; a few fail a critical
+item.  Rows go in with bulk inserts: 2,000 locations and 100,000 audits take
+minutes, not hours.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import uuid as uuidlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from tortoise import connections
+from tortoise.transactions import in_transaction
+
+from audit.answers import Answer
+from audit.auth import hash_password
+from audit.checklist import Checklist, Item
+from audit.models import (
+    Assignment,
+    Audit,
+    ChecklistVersion,
+    Location,
+    LocationOwner,
+    Region,
+    User,
+)
+from audit.scoring import Scorecard, score_answers
+from audit.settings import Settings
+from audit.store.checklists import import_checklists, parsed, read_checklist_dir
+from audit.store.locations import default_brand
+from audit.submission import answers_json, content_hash
+
+DEMO_PASSWORD = "demo-password"
+DEMO_LOGINS = (
+    ("hq@demo.test", "hq", "Hana Quist"),
+    ("auditor@demo.test", "auditor", "Alex Auditor"),
+    ("owner@demo.test", "owner", "Olivia Owner"),
+)
+REGIONS = ("North", "South", "East", "West", "Central")
+CITIES = (
+    "Riverside",
+    "Hillcrest",
+    "Lakeview",
+    "Oakmont",
+    "Fairfield",
+    "Brookside",
+    "Maplewood",
+    "Kingsport",
+    "Westbury",
+    "Easton",
+    "Northgate",
+    "Southpark",
+    "Ashford",
+    "Bayside",
+    "Cedarville",
+    "Dunmore",
+    "Elmhurst",
+    "Glenwood",
+    "Harborview",
+    "Ivydale",
+)
+PLACES = ("Mall", "High Street", "Retail Park", "Station", "Plaza", "Centre", "Market")
+BATCH = 2_000
+
+
+@dataclass(frozen=True)
+class DemoSize:
+    locations: int = 12
+    audits: int = 60
+
+
+def _answer_for(item: Item, quality: float, rng: random.Random) -> Answer | None:
+    """A plausible answer: better locations answer better, with noise."""
+    if item.type == "photo":
+        return None
+    if item.na and rng.random() < 0.06:
+        return Answer(na=True)
+    good = min(0.98, max(0.02, quality + rng.gauss(0, 0.18)))
+    if item.type == "yes_no":
+        return Answer(value=rng.random() < good)
+    if item.type == "scale":
+        assert item.min is not None and item.max is not None
+        span = item.max - item.min
+        return Answer(value=round(item.min + span * min(1, max(0, rng.gauss(good, 0.15)))))
+    if item.type == "choice":
+        ranked = sorted(item.options, key=lambda o: -o.points)
+        index = 0 if rng.random() < good else rng.randrange(len(ranked))
+        return Answer(value=ranked[index].value)
+    if item.type == "number":
+        if item.bands:
+            bounded = [b.max for b in item.bands if b.max is not None]
+            top = (bounded[-1] if bounded else 10) * 1.6
+            lo = item.min if item.min is not None else 0
+            best_first = item.bands[0].points >= item.bands[-1].points
+            frac = (1 - good) if best_first else good
+            value = lo + (top - lo) * min(1, max(0, rng.gauss(frac, 0.2)))
+            if item.max is not None:
+                value = min(value, item.max)
+            return Answer(value=round(value, 1) if value % 1 else int(value))
+        return Answer(value=rng.randint(0, 10))
+    if item.type == "nps":
+        return Answer(value=min(10, max(0, round(rng.gauss(good * 10 + 0.5, 1.6)))))
+    if item.type == "text":
+        if rng.random() < 0.5:
+            return None
+        return Answer(value=rng.choice(_NOTES_GOOD if good > 0.6 else _NOTES_BAD))
+    return None
+
+
+_NOTES_GOOD = (
+    "Staff were friendly and the store was easy to find.",
+    "Quick, knowledgeable help; I would come back.",
+    "Clean, calm and well signed. A pleasant visit.",
+)
+_NOTES_BAD = (
+    "The phone rang out twice before anyone answered.",
+    "Hard to find inside the centre; no signs from the car park.",
+    "Restroom was out of order and nobody offered an alternative.",
+    "Long queue at the till with one cashier for ten customers.",
+)
+
+
+def _answers(
+    checklist: Checklist, quality: float, weak: str, rng: random.Random
+) -> dict[str, Answer]:
+    from audit.answers import condition_holds
+
+    answers: dict[str, Answer] = {}
+    values: dict[str, Any] = {}
+    for section in checklist.sections:
+        q = quality - (0.28 if section.touchpoint == weak else 0.0)
+        for item in section.items:
+            if item.show_if is not None and not condition_holds(item.show_if, values):
+                continue
+            answer = _answer_for(item, q, rng)
+            if answer is None:
+                continue
+            answers[item.id] = answer
+            if not answer.na and answer.value is not None:
+                values[item.id] = answer.value
+            if item.type == "text" and rng.random() < 0.1:
+                answers[item.id] = Answer(value=answer.value, comment="Seen at about 11am.")
+    return answers
+
+
+def _demo_photo(label: str, rng: random.Random) -> bytes:
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (960, 720), (rng.randrange(90, 200), rng.randrange(90, 200), 170))
+    draw = ImageDraw.Draw(img)
+    for _ in range(6):
+        x, y = rng.randrange(0, 800), rng.randrange(0, 560)
+        draw.rectangle(
+            (x, y, x + rng.randrange(60, 200), y + rng.randrange(40, 160)),
+            fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)),
+        )
+    draw.text((24, 24), label, fill=(255, 255, 255))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+async def _ensure_checklists(settings: Settings) -> list[ChecklistVersion]:
+    rows = await ChecklistVersion.filter(is_current=True).order_by("slug")
+    if rows:
+        return rows
+    found, problems = read_checklist_dir(settings.checklists_dir)
+    if problems:
+        raise ValueError("; ".join(problems))
+    await import_checklists(found)
+    return await ChecklistVersion.filter(is_current=True).order_by("slug")
+
+
+async def _next_id(table: str) -> int:
+    conn = connections.get("default")
+    rows = await conn.execute_query_dict(f'SELECT MAX(id) AS m FROM "{table}"')
+    return int(rows[0]["m"] or 0) + 1
+
+
+async def _fix_sequences(tables: list[str]) -> None:
+    conn = connections.get("default")
+    if conn.capabilities.dialect != "postgres":
+        return
+    for table in tables:
+        await conn.execute_script(
+            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+            f'COALESCE((SELECT MAX(id) FROM "{table}"), 0) + 1, false)'
+        )
+    await conn.execute_script("ANALYZE")
+
+
+async def fill_demo(
+    settings: Settings, size: DemoSize, seed: int = 1, only_if_empty: bool = False
+) -> str:
+    if only_if_empty and await Audit.exists():
+        return "demo: the database already holds audits; nothing added"
+    rng = random.Random(seed)
+    versions = await _ensure_checklists(settings)
+    checklists = [(v, parsed(v)) for v in versions]
+    brand = await default_brand(settings.brand_name)
+    regions = [(await Region.get_or_create(name=name))[0] for name in REGIONS]
+    pw_hash = hash_password(DEMO_PASSWORD)
+
+    users: dict[str, User] = {}
+    for email, role, name in DEMO_LOGINS:
+        user = await User.get_or_none(email=email)
+        if user is None:
+            user = await User.create(email=email, role=role, name=name, password_hash=pw_hash)
+        users[role] = user
+    auditors = [users["auditor"]]
+    for n in range(max(2, size.locations // 25)):
+        email = f"auditor{n + 2}@demo.test"
+        user = await User.get_or_none(email=email)
+        if user is None:
+            user = await User.create(
+                email=email, role="auditor", name=f"Auditor {n + 2}", password_hash=pw_hash
+            )
+        auditors.append(user)
+
+    # Locations, each with a quality; regions each have one weak touchpoint.
+    existing = {loc.code for loc in await Location.all().only("code")}
+    start_id = await _next_id("location")
+    new_locations: list[Location] = []
+    for n in range(size.locations):
+        code = f"L{n + 1:04d}"
+        if code in existing:
+            continue
+        city = CITIES[n % len(CITIES)]
+        place = PLACES[(n // len(CITIES)) % len(PLACES)]
+        suffix = (
+            f" {n // (len(CITIES) * len(PLACES)) + 1}" if n >= len(CITIES) * len(PLACES) else ""
+        )
+        new_locations.append(
+            Location(
+                id=start_id + len(new_locations),
+                code=code,
+                name=f"{city} {place}{suffix}",
+                address=f"{rng.randrange(1, 300)} {place} Road, {city}",
+                brand_id=brand.id,
+                region_id=regions[n % len(regions)].id,
+            )
+        )
+    for chunk in range(0, len(new_locations), BATCH):
+        await Location.bulk_create(new_locations[chunk : chunk + BATCH])
+    locations = await Location.all().order_by("id")
+    owned = {
+        row["location_id"]
+        for row in await LocationOwner.filter(user=users["owner"]).values("location_id")
+    }
+    for loc in locations[:3]:
+        if loc.id not in owned:
+            await LocationOwner.create(user=users["owner"], location=loc)
+
+    quality = {loc.id: min(0.95, max(0.35, rng.gauss(0.72, 0.12))) for loc in locations}
+    touchpoints = sorted({tp for _, c in checklists for tp in c.touchpoints()})
+    weak = {r.id: rng.choice(touchpoints) for r in regions}
+    region_of = {loc.id: loc.region_id for loc in locations}  # type: ignore[attr-defined]
+
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    audit_id = await _next_id("audit")
+    first_id = audit_id
+    audits: list[Audit] = []
+    sections: list[tuple[Any, ...]] = []
+    items: list[tuple[Any, ...]] = []
+    photo_jobs: list[tuple[str, str]] = []
+    for n in range(size.audits):
+        version, checklist = checklists[n % len(checklists)]
+        loc = (
+            locations[rng.randrange(len(locations))]
+            if n >= len(locations)
+            else locations[n % len(locations)]
+        )
+        if n < 6:
+            loc = locations[n % min(3, len(locations))]  # the demo owner's locations get audits
+        days_ago = rng.randrange(0, 548)
+        visited = today - timedelta(days=days_ago) + timedelta(hours=rng.randrange(9, 19))
+        trend = 0.08 * (1 - days_ago / 548)  # chains get better over time
+        answers = _answers(checklist, quality[loc.id] + trend, weak[region_of[loc.id]], rng)
+        card = score_answers(checklist, answers)
+        status = "approved"
+        roll = rng.random()
+        if days_ago < 30 and roll < 0.25:
+            status = "submitted"
+        if card.missing:
+            status = "draft"
+        auditor = auditors[n % len(auditors)]
+        uid = str(uuidlib.UUID(int=rng.getrandbits(128), version=4))
+        digest = content_hash(checklist.id, loc.code, visited, answers)
+        stored = card.to_dict() if status != "draft" else None
+        audits.append(
+            Audit(
+                id=audit_id,
+                uuid=uid,
+                auditor_id=auditor.id,
+                location_id=loc.id,
+                checklist_id=version.id,
+                checklist_slug=checklist.id,
+                status=status,
+                visited_at=visited,
+                visit_date=visited.date(),
+                started_at=visited - timedelta(minutes=rng.randrange(30, 90)),
+                finished_at=visited,
+                answers=answers_json(answers),
+                draft_hash=digest,
+                submit_hash=digest if status != "draft" else None,
+                submitted_at=visited + timedelta(hours=2) if status != "draft" else None,
+                approved_at=visited + timedelta(days=2) if status == "approved" else None,
+                overall=card.overall if stored else None,
+                service=card.service if stored else None,
+                experience=card.experience if stored else None,
+                nps=card.nps if stored else None,
+                critical_failed=bool(card.critical_failures) if stored else False,
+                scorecard=stored,
+            )
+        )
+        if stored:
+            _score_rows(audit_id, card, sections, items)
+        if n < 12 and size.audits <= 5_000:
+            photo_jobs.extend(_photo_targets(uid, checklist, answers, rng))
+        audit_id += 1
+        if len(audits) >= BATCH:
+            await _flush(audits, sections, items)
+    await _flush(audits, sections, items)
+    await _store_demo_photos(settings, photo_jobs, rng)
+    await _fix_sequences(["location", "audit", "section_score", "item_score"])
+    await _demo_assignments(locations, checklists, users["auditor"])
+    made = audit_id - first_id
+    return (
+        f"demo: {len(new_locations)} new locations ({len(locations)} in all), "
+        f"{made} audits, {len(auditors)} auditors; sign in with "
+        + ", ".join(f"{email}" for email, _, _ in DEMO_LOGINS)
+        + f" / {DEMO_PASSWORD}"
+    )
+
+
+def _score_rows(
+    audit_id: int, card: Scorecard, sections: list[tuple[Any, ...]], items: list[tuple[Any, ...]]
+) -> None:
+    touchpoint_of = {}
+    for s in card.sections:
+        touchpoint_of[s.id] = s.touchpoint
+        sections.append((audit_id, s.id, s.touchpoint, s.weight, s.score))
+    for r in card.items:
+        if r.points is not None:
+            items.append((audit_id, r.item.id, touchpoint_of[r.section_id], r.points))
+
+
+async def _flush(
+    audits: list[Audit], sections: list[tuple[Any, ...]], items: list[tuple[Any, ...]]
+) -> None:
+    if not audits:
+        return
+    conn = connections.get("default")
+    mark = "$" if conn.capabilities.dialect == "postgres" else "?"
+
+    def params(n: int) -> str:
+        return ", ".join(f"${i + 1}" if mark == "$" else "?" for i in range(n))
+
+    async with in_transaction() as tx:
+        await Audit.bulk_create(audits, using_db=tx)
+        if sections:
+            await tx.execute_many(
+                "INSERT INTO section_score (audit_id, section_id, touchpoint, weight, score) "
+                f"VALUES ({params(5)})",
+                sections,
+            )
+        if items:
+            await tx.execute_many(
+                "INSERT INTO item_score (audit_id, item_id, touchpoint, points) "
+                f"VALUES ({params(4)})",
+                items,
+            )
+    audits.clear()
+    sections.clear()
+    items.clear()
+
+
+def _photo_targets(
+    uid: str, checklist: Checklist, answers: dict[str, Answer], rng: random.Random
+) -> list[tuple[str, str]]:
+    targets = [i for i in checklist.items() if i.type == "photo" or i.photo != "none"]
+    rng.shuffle(targets)
+    return [(uid, item.id) for item in targets[:2]]
+
+
+async def _store_demo_photos(
+    settings: Settings, jobs: list[tuple[str, str]], rng: random.Random
+) -> None:
+    from audit.models import Photo
+    from audit.photos import photo_filenames, process_photo
+
+    for audit_uuid, item_id in jobs:
+        audit = await Audit.get(uuid=audit_uuid)
+        photo_uuid = str(uuidlib.UUID(int=rng.getrandbits(128), version=4))
+        processed = process_photo(_demo_photo(item_id.replace("_", " "), rng))
+        names = photo_filenames(audit_uuid, photo_uuid)
+        for name, data in zip(names, (processed.image, processed.thumbnail), strict=True):
+            path = settings.media_dir / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        await Photo.create(
+            uuid=photo_uuid,
+            audit=audit,
+            item_id=item_id,
+            path=names[0],
+            thumb_path=names[1],
+            sha256=processed.sha256,
+            width=processed.width,
+            height=processed.height,
+            size=len(processed.image),
+        )
+
+
+async def _demo_assignments(
+    locations: list[Location], checklists: list[tuple[ChecklistVersion, Checklist]], auditor: User
+) -> None:
+    if await Assignment.exists():
+        return
+    today = date.today()
+    for n, loc in enumerate(locations[:3]):
+        _, checklist = checklists[n % len(checklists)]
+        await Assignment.create(
+            location=loc,
+            checklist_slug=checklist.id,
+            auditor=auditor,
+            due=today + timedelta(days=7 + n * 3),
+            notes="Visit on a weekday afternoon; buy one item under $50 and keep the receipt.",
+        )

@@ -1,0 +1,440 @@
+"""The OpenAPI 3.1 description served at /openapi.json (as JSON, not YAML)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from audit import __version__
+from audit.models import STATUSES
+
+_UUID = {"type": "string", "format": "uuid"}
+_ERROR = {
+    "type": "object",
+    "properties": {
+        "error": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+        "missing": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["error", "fields"],
+}
+_NULLABLE_NUMBER = {"type": ["number", "null"]}
+_ANSWER = {
+    "type": "object",
+    "properties": {
+        "value": {"type": ["boolean", "number", "string", "null"]},
+        "na": {"type": "boolean"},
+        "comment": {"type": ["string", "null"], "maxLength": 4000},
+        "photos": {"type": ["array", "null"], "items": {"type": "string"}},
+    },
+    "additionalProperties": False,
+}
+_AUDIT_IN = {
+    "type": "object",
+    "properties": {
+        "checklist": {"type": "string", "minLength": 1},
+        "checklist_hash": {"type": "string", "minLength": 64, "maxLength": 64},
+        "location": {"type": "string", "minLength": 1},
+        "visited_at": {"type": ["string", "null"], "format": "date-time"},
+        "started_at": {"type": ["string", "null"], "format": "date-time"},
+        "finished_at": {"type": ["string", "null"], "format": "date-time"},
+        "answers": {"type": "object", "additionalProperties": _ANSWER},
+    },
+    "required": ["checklist", "location", "answers"],
+    "additionalProperties": False,
+}
+_SCORECARD = {
+    "type": ["object", "null"],
+    "properties": {
+        "overall": _NULLABLE_NUMBER,
+        "service": _NULLABLE_NUMBER,
+        "experience": _NULLABLE_NUMBER,
+        "sections": {"type": "object"},
+        "touchpoints": {"type": "object"},
+        "critical_failures": {"type": "array", "items": {"type": "string"}},
+        "nps": {"type": ["integer", "null"]},
+        "missing": {"type": "array", "items": {"type": "string"}},
+    },
+}
+_AUDIT_OUT = {
+    "type": "object",
+    "properties": {
+        "uuid": {"type": "string"},
+        "status": {"type": "string", "enum": list(STATUSES)},
+        "location": {"type": "string"},
+        "location_name": {"type": "string"},
+        "checklist": {"type": "string"},
+        "checklist_title": {"type": "string"},
+        "checklist_version": {"type": "integer"},
+        "checklist_hash": {"type": "string"},
+        "visited_at": {"type": ["string", "null"]},
+        "answers": {"type": "object"},
+        "photos": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"uuid": {"type": "string"}, "item": {"type": "string"}},
+            },
+        },
+        "scorecard": _SCORECARD,
+        "overall": _NULLABLE_NUMBER,
+    },
+    "required": ["uuid", "status", "location", "checklist", "answers", "scorecard"],
+}
+_AUDIT_ROW = {
+    "type": "object",
+    "properties": {
+        "uuid": {"type": "string"},
+        "status": {"type": "string"},
+        "location": {"type": "string"},
+        "checklist": {"type": "string"},
+        "visited_at": {"type": ["string", "null"]},
+        "overall": _NULLABLE_NUMBER,
+    },
+    "required": ["uuid", "status", "location", "checklist", "visited_at", "overall"],
+}
+_SESSION = {
+    "type": "object",
+    "properties": {
+        "role": {"type": "string", "enum": ["auditor", "owner", "hq"]},
+        "csrf_token": {"type": "string"},
+        "name": {"type": "string"},
+        "email": {"type": "string"},
+    },
+    "required": ["role", "csrf_token"],
+}
+_COMPARE_ROW = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "name": {"type": "string"},
+        "region": {"type": ["string", "null"]},
+        "audits": {"type": "integer"},
+        "overall": _NULLABLE_NUMBER,
+        "service": _NULLABLE_NUMBER,
+        "experience": _NULLABLE_NUMBER,
+        "nps": _NULLABLE_NUMBER,
+        "touchpoints": {"type": "object", "additionalProperties": _NULLABLE_NUMBER},
+    },
+    "required": [
+        "code",
+        "name",
+        "region",
+        "audits",
+        "overall",
+        "service",
+        "experience",
+        "nps",
+        "touchpoints",
+    ],
+}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _responses(ok: int, schema: dict[str, Any] | None, *errors: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    out[str(ok)] = (
+        {"description": "OK"}
+        if schema is None
+        else {
+            "description": "OK",
+            "content": _json(schema),
+        }
+    )
+    for code in errors:
+        out[str(code)] = {"description": "error", "content": _json(_ERROR)}
+    return out
+
+
+def _path_param(name: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema or _UUID}
+
+
+def _query(name: str, schema: dict[str, Any], required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema}
+
+
+_CSRF = {"name": "X-CSRF-Token", "in": "header", "required": False, "schema": {"type": "string"}}
+
+
+@cache
+def openapi_schema() -> dict[str, Any]:
+    compare_params = [
+        _query("checklist", {"type": "string", "minLength": 1}, required=True),
+        _query("region", {"type": "string"}),
+        _query("from", {"type": "string", "format": "date"}),
+        _query("to", {"type": "string", "format": "date"}),
+        _query("version", {"type": "integer"}),
+    ]
+    paths: dict[str, Any] = {
+        "/api/session": {
+            "post": {
+                "summary": "Sign in",
+                "requestBody": {
+                    "required": True,
+                    "content": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "email": {"type": "string"},
+                                "password": {"type": "string"},
+                            },
+                            "required": ["email", "password"],
+                        }
+                    ),
+                },
+                "responses": _responses(200, _SESSION, 400, 401, 403, 422, 429),
+            },
+            "get": {"summary": "The current session", "responses": _responses(200, _SESSION, 401)},
+            "delete": {
+                "summary": "Sign out",
+                "parameters": [_CSRF],
+                "responses": _responses(204, None, 401, 403),
+            },
+        },
+        "/api/locations": {
+            "get": {
+                "summary": "Locations the caller may see",
+                "responses": _responses(
+                    200,
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "code": {"type": "string"},
+                                "name": {"type": "string"},
+                                "region": {"type": ["string", "null"]},
+                            },
+                            "required": ["code", "name", "region"],
+                        },
+                    },
+                    401,
+                ),
+            }
+        },
+        "/api/checklists": {
+            "get": {
+                "summary": "Current checklists",
+                "responses": _responses(
+                    200,
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "id": {"type": "string"},
+                                "title": {"type": "string"},
+                                "version": {"type": "integer"},
+                            },
+                            "required": ["id", "title", "version"],
+                        },
+                    },
+                    401,
+                ),
+            }
+        },
+        "/api/checklists/{checklist_id}": {
+            "get": {
+                "summary": "One checklist in full (YAML shape)",
+                "parameters": [
+                    _path_param("checklist_id", {"type": "string"}),
+                    _query("hash", {"type": "string"}),
+                ],
+                "responses": _responses(200, {"type": "object"}, 401, 404),
+            }
+        },
+        "/api/assignments": {
+            "get": {
+                "summary": "Open visit assignments",
+                "responses": _responses(200, {"type": "array"}, 401, 404),
+            },
+            "post": {
+                "summary": "Assign a visit (HQ)",
+                "parameters": [_CSRF],
+                "requestBody": {
+                    "required": True,
+                    "content": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "location": {"type": "string"},
+                                "checklist": {"type": "string"},
+                                "auditor": {"type": ["string", "null"]},
+                                "due": {"type": ["string", "null"], "format": "date"},
+                                "notes": {"type": "string"},
+                            },
+                            "required": ["location", "checklist"],
+                            "additionalProperties": False,
+                        }
+                    ),
+                },
+                "responses": _responses(201, {"type": "object"}, 400, 401, 403, 404, 422),
+            },
+        },
+        "/api/audits": {
+            "get": {
+                "summary": "Audits the caller may see, newest first",
+                "parameters": [
+                    _query("status", {"type": "string", "enum": list(STATUSES)}),
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 10000}),
+                    _query("offset", {"type": "integer", "minimum": 0}),
+                ],
+                "responses": _responses(200, {"type": "array", "items": _AUDIT_ROW}, 401, 422),
+            }
+        },
+        "/api/audits/{uuid}": {
+            "get": {
+                "summary": "One audit with its scorecard",
+                "parameters": [_path_param("uuid")],
+                "responses": _responses(200, _AUDIT_OUT, 401, 404, 422),
+            },
+            "put": {
+                "summary": "Save a draft (idempotent)",
+                "parameters": [_path_param("uuid"), _CSRF],
+                "requestBody": {"required": True, "content": _json(_AUDIT_IN)},
+                "responses": {
+                    **_responses(200, _AUDIT_OUT, 400, 401, 403, 404, 409, 413, 422),
+                    "201": {"description": "created", "content": _json(_AUDIT_OUT)},
+                },
+            },
+        },
+        "/api/audits/{uuid}/submit": {
+            "post": {
+                "summary": "Submit (idempotent; 409 for a different payload)",
+                "parameters": [_path_param("uuid"), _CSRF],
+                "requestBody": {"required": False, "content": _json(_AUDIT_IN)},
+                "responses": _responses(200, _AUDIT_OUT, 400, 401, 403, 404, 409, 413, 422),
+            }
+        },
+        "/api/audits/{uuid}/review": {
+            "post": {
+                "summary": "Approve or return (HQ)",
+                "parameters": [_path_param("uuid"), _CSRF],
+                "requestBody": {
+                    "required": True,
+                    "content": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "decision": {"type": "string", "enum": ["approve", "return"]},
+                                "note": {"type": "string"},
+                            },
+                            "required": ["decision"],
+                            "additionalProperties": False,
+                        }
+                    ),
+                },
+                "responses": _responses(200, _AUDIT_OUT, 400, 401, 403, 404, 409, 422),
+            }
+        },
+        "/api/audits/{uuid}/photos/{photo_uuid}": {
+            "put": {
+                "summary": "Upload an evidence photo (JPEG, PNG or WebP body)",
+                "parameters": [
+                    _path_param("uuid"),
+                    _path_param("photo_uuid"),
+                    _query("item", {"type": "string", "minLength": 1}, required=True),
+                    _CSRF,
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                        "image/png": {"schema": {"type": "string", "format": "binary"}},
+                        "image/webp": {"schema": {"type": "string", "format": "binary"}},
+                    },
+                },
+                "responses": {
+                    **_responses(200, {"type": "object"}, 400, 401, 403, 404, 409, 413, 415, 422),
+                    "201": {"description": "stored", "content": _json({"type": "object"})},
+                },
+            },
+            "get": {
+                "summary": "An evidence photo (JPEG)",
+                "parameters": [
+                    _path_param("uuid"),
+                    _path_param("photo_uuid"),
+                    _query("size", {"type": "string", "enum": ["thumb", "full"]}),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the photo",
+                        "content": {
+                            "image/jpeg": {"schema": {"type": "string", "format": "binary"}}
+                        },
+                    },
+                    **{
+                        str(c): {"description": "error", "content": _json(_ERROR)}
+                        for c in (401, 404, 422)
+                    },
+                },
+            },
+            "delete": {
+                "summary": "Remove a photo from a draft",
+                "parameters": [_path_param("uuid"), _path_param("photo_uuid"), _CSRF],
+                "responses": _responses(204, None, 401, 403, 404, 409, 422),
+            },
+        },
+        "/api/audits/{uuid}/report.pdf": {
+            "get": {
+                "summary": "The experience report (PDF)",
+                "parameters": [_path_param("uuid")],
+                "responses": {
+                    "200": {
+                        "description": "PDF",
+                        "content": {
+                            "application/pdf": {"schema": {"type": "string", "format": "binary"}}
+                        },
+                    },
+                    **{
+                        str(c): {"description": "error", "content": _json(_ERROR)}
+                        for c in (401, 404, 422)
+                    },
+                },
+            }
+        },
+        "/api/compare": {
+            "get": {
+                "summary": "One row per location (HQ)",
+                "parameters": compare_params,
+                "responses": _responses(
+                    200, {"type": "array", "items": _COMPARE_ROW}, 401, 404, 422
+                ),
+            }
+        },
+        "/api/compare.csv": {
+            "get": {
+                "summary": "The comparison as CSV (HQ)",
+                "parameters": compare_params,
+                "responses": {
+                    "200": {
+                        "description": "CSV",
+                        "content": {"text/csv": {"schema": {"type": "string"}}},
+                    },
+                    **{
+                        str(c): {"description": "error", "content": _json(_ERROR)}
+                        for c in (401, 404, 422)
+                    },
+                },
+            }
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "audit",
+            "version": __version__,
+            "description": "Mystery-shopper and customer-experience audits. See docs/api.md.",
+        },
+        "components": {
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "audit_session"}
+            }
+        },
+        "security": [{"session": []}],
+        "paths": paths,
+    }

@@ -1,0 +1,230 @@
+"""Small hand-made SVG charts, drawn from the report's data.
+
+Hand-made rather than pygal: three fixed chart shapes need ~150 lines, add
+no dependency and no stylesheet, and render in WeasyPrint in a few
+milliseconds. Every value is written beside its bar or point, so the charts
+read the same in greyscale. All text is escaped; sizes are CSS pixels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from html import escape
+
+from markupsafe import Markup
+
+from audit.report.bands import BANDS, FAIR, STRONG, band_for, score_text
+
+INK = "#1d2733"
+MUTED = "#5b6673"
+RULE = "#d5dae0"
+THIS = "#1f4e79"  # this location: the darkest fill, first in every group
+REGION = "#7f8b98"
+BRAND = "#c3cad2"
+FONT = "Inter, 'DejaVu Sans', sans-serif"
+WIDTH = 680  # the text column of an A4 page with 15 mm margins, in CSS px
+MAX_TREND_POINTS = 12  # three years of quarterly audits
+
+
+@dataclass(frozen=True)
+class BenchmarkRow:
+    label: str
+    this: float | None
+    region: float | None
+    brand: float | None
+
+
+def _svg(width: float, height: float, label: str, body: list[str]) -> Markup:
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:g}" height="{height:g}" '
+        f'viewBox="0 0 {width:g} {height:g}" role="img" aria-label="{escape(label)}" '
+        f'font-family="{FONT}" font-size="11" fill="{INK}">'
+    )
+    return Markup(head + f"<title>{escape(label)}</title>" + "".join(body) + "</svg>")
+
+
+def _text(x: float, y: float, text: str, **attrs: str | float) -> str:
+    extra = "".join(f' {k.replace("_", "-")}="{escape(str(v))}"' for k, v in attrs.items())
+    return f'<text x="{x:.1f}" y="{y:.1f}"{extra}>{escape(text)}</text>'
+
+
+def score_track(score: float | None, width: float = 440) -> Markup:
+    """A 0-100 track with the three bands named under it and a marker at the score."""
+    track_y, track_h, left, right = 22.0, 10.0, 4.0, width - 4.0
+    span = right - left
+    body: list[str] = []
+    for band, upper in ((BANDS[2], FAIR.floor), (FAIR, STRONG.floor), (STRONG, 100.0)):
+        lo = max(band.floor, 0.0)
+        x0, x1 = left + span * lo / 100, left + span * upper / 100
+        body.append(
+            f'<rect x="{x0:.1f}" y="{track_y}" width="{x1 - x0:.1f}" height="{track_h}" '
+            f'fill="{band.colour}" fill-opacity="0.28"/>'
+        )
+        body.append(
+            _text(
+                (x0 + x1) / 2,
+                track_y + track_h + 14,
+                band.label,
+                text_anchor="middle",
+                fill=MUTED,
+                font_size=10,
+            )
+        )
+    for mark in (FAIR.floor, STRONG.floor):
+        x = left + span * mark / 100
+        body.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{track_y}" y2="{track_y + track_h}" '
+            f'stroke="#ffffff" stroke-width="1.5"/>'
+        )
+    if score is not None:
+        x = left + span * max(0.0, min(100.0, score)) / 100
+        body.append(
+            f'<path d="M{x - 6:.1f},{track_y - 9} L{x + 6:.1f},{track_y - 9} L{x:.1f},{track_y - 1} Z" '
+            f'fill="{INK}"/>'
+        )
+        body.append(
+            f'<rect x="{x - 1.5:.1f}" y="{track_y}" width="3" height="{track_h}" fill="{INK}"/>'
+        )
+    label = f"Score {score_text(score)} out of 100, band {band_for(score).label}"
+    return _svg(width, 52, label, body)
+
+
+def benchmark_chart(rows: Sequence[BenchmarkRow], width: float = WIDTH) -> Markup:
+    """Grouped horizontal bars: this location, its region and the brand, per row."""
+    label_w, value_w, top = 150.0, 44.0, 30.0
+    x0, x1 = label_w, width - value_w
+    span = x1 - x0
+    bar_h = (13.0, 7.0, 7.0)
+    gap, group_gap = 2.0, 13.0
+    group_h = sum(bar_h) + 2 * gap
+    height = top + len(rows) * (group_h + group_gap) + 14
+    body: list[str] = []
+    legend_x = x0
+    for name, colour in (
+        ("This location", THIS),
+        ("Region average", REGION),
+        ("Brand average", BRAND),
+    ):
+        body.append(f'<rect x="{legend_x:.1f}" y="4" width="12" height="10" fill="{colour}"/>')
+        body.append(_text(legend_x + 17, 13, name, fill=MUTED, font_size=10))
+        legend_x += 125
+    bottom = height - 14
+    for mark in (0, 25, 50, 75, 100):
+        x = x0 + span * mark / 100
+        body.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top - 6}" y2="{bottom:.1f}" '
+            f'stroke="{RULE}" stroke-width="0.75"/>'
+        )
+        body.append(_text(x, bottom + 11, str(mark), text_anchor="middle", fill=MUTED, font_size=9))
+    y = top
+    for row in rows:
+        body.append(_text(0, y + 11, row.label, font_weight=600 if row.label == "Overall" else 400))
+        by = y
+        for value, colour, h in zip(
+            (row.this, row.region, row.brand), (THIS, REGION, BRAND), bar_h, strict=True
+        ):
+            if value is None:
+                body.append(_text(x0 + 3, by + h - 1, "no data", fill=MUTED, font_size=8))
+            else:
+                w = max(1.0, span * max(0.0, min(100.0, value)) / 100)
+                body.append(
+                    f'<rect x="{x0:.1f}" y="{by:.1f}" width="{w:.1f}" height="{h}" fill="{colour}"/>'
+                )
+                size = 11 if h > 10 else 8.5
+                weight = 600 if colour == THIS else 400
+                body.append(
+                    _text(
+                        x0 + w + 4,
+                        by + h - (1.5 if h > 10 else 0),
+                        score_text(value),
+                        font_size=size,
+                        font_weight=weight,
+                        fill=INK if colour == THIS else MUTED,
+                    )
+                )
+            by += h + gap
+        y += group_h + group_gap
+    return _svg(width, height, "Scores of this location beside its region and the brand", body)
+
+
+def trend_chart(
+    points: Sequence[tuple[date, float | None]],
+    brand_avg: float | None = None,
+    width: float = WIDTH,
+) -> Markup:
+    """This location's overall score over its approved audits; the last point is this one."""
+    points = list(points)[-MAX_TREND_POINTS:]
+    height, left, right, top, bottom = 190.0, 34.0, width - 70.0, 18.0, 150.0
+    body: list[str] = []
+
+    def y_of(score: float) -> float:
+        return bottom - (bottom - top) * max(0.0, min(100.0, score)) / 100
+
+    for mark in (0, 25, 50, 75, 100):
+        y = y_of(mark)
+        body.append(
+            f'<line x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="{RULE}" stroke-width="0.75"/>'
+        )
+        body.append(_text(left - 6, y + 3, str(mark), text_anchor="end", fill=MUTED, font_size=9))
+    if brand_avg is not None:
+        y = y_of(brand_avg)
+        body.append(
+            f'<line x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{REGION}" '
+            f'stroke-width="1" stroke-dasharray="4 3"/>'
+        )
+        body.append(
+            _text(right + 6, y + 3, f"Brand {score_text(brand_avg)}", fill=MUTED, font_size=9)
+        )
+    n = len(points)
+    step = (right - left - 40) / max(1, n - 1)
+    xs = [left + 20 + step * i for i in range(n)] if n > 1 else [(left + right) / 2]
+    coords = [(x, y_of(s)) for x, (_, s) in zip(xs, points, strict=True) if s is not None]
+    if len(coords) > 1:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+        body.append(f'<polyline points="{path}" fill="none" stroke="{THIS}" stroke-width="1.75"/>')
+    label_every = max(1, -(-n // 8))  # at most 8 date labels
+    for i, (x, (day, score)) in enumerate(zip(xs, points, strict=True)):
+        last = i == n - 1
+        if score is not None:
+            y = y_of(score)
+            r = 5.0 if last else 3.2
+            fill = THIS if last else "#ffffff"
+            body.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" fill="{fill}" '
+                f'stroke="{THIS}" stroke-width="1.5"/>'
+            )
+            body.append(
+                _text(
+                    x,
+                    y - 9,
+                    score_text(score),
+                    text_anchor="middle",
+                    font_size=11 if last else 9.5,
+                    font_weight=600 if last else 400,
+                )
+            )
+        if last or (n - 1 - i) % label_every == 0:
+            body.append(
+                _text(
+                    x,
+                    bottom + 15,
+                    f"{day.day} {day:%b}",
+                    text_anchor="middle",
+                    fill=INK if last else MUTED,
+                    font_size=9,
+                    font_weight=600 if last else 400,
+                )
+            )
+            body.append(
+                _text(x, bottom + 26, f"{day:%Y}", text_anchor="middle", fill=MUTED, font_size=8.5)
+            )
+    if n:
+        body.append(
+            _text(
+                xs[-1], bottom + 38, "this visit", text_anchor="middle", fill=MUTED, font_size=8.5
+            )
+        )
+    return _svg(width, height, "Overall score of this location over its approved audits", body)

@@ -1,0 +1,64 @@
+"""What one experience report is made of: plain, frozen, and anonymous.
+
+``ReportData`` is everything the templates may show. It is built by the store
+from an approved audit (or by hand in tests and benchmarks) and is the only
+input of rendering, so it is also what the PDF cache key is made from.
+Nothing in it identifies the auditor: there is no field for a name, an e-mail
+or a visit time, and the renderer has no other source of data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from audit.checklist import Checklist
+from audit.scoring import Scorecard
+
+
+@dataclass(frozen=True)
+class Benchmarks:
+    """Approved audits of the same checklist, averaged over the brand and the region.
+
+    Means of each audit's stored score (each audit counts once, nulls left
+    out); ``*_count`` is the number of audits behind a mean.
+    """
+
+    brand_avg: float | None = None
+    brand_count: int = 0
+    region_avg: float | None = None
+    region_count: int = 0
+    brand_touchpoints: Mapping[str, float | None] = field(default_factory=dict)
+    region_touchpoints: Mapping[str, float | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    visit_date: date
+    overall: float | None
+
+
+@dataclass(frozen=True)
+class ReportData:
+    brand: str
+    location_code: str
+    location_name: str
+    region: str | None
+    visit_date: date
+    checklist: Checklist
+    scorecard: Scorecard
+    # item id → thumbnails (JPEG files under the media directory), in upload order
+    photos: Mapping[str, tuple[Path, ...]] = field(default_factory=dict)
+    benchmarks: Benchmarks = field(default_factory=Benchmarks)
+    # this location's previous approved audits of the checklist and this one, oldest first
+    trend: tuple[TrendPoint, ...] = ()
+    # the day the benchmark snapshot was taken; printed as "benchmarks as of"
+    generated_at: date | None = None
+    # the audit's public id, printed as a short reference the owner can quote to HQ
+    reference: str = ""
+
+    def photo_paths(self) -> list[Path]:
+        """Every photo the report may load (the fetcher's allow-list)."""
+        return [path for paths in self.photos.values() for path in paths]

@@ -1,0 +1,281 @@
+"""Rendering off the event loop: a bounded process pool with a time limit, and a PDF cache.
+
+WeasyPrint is CPU-bound and holds the GIL, so threads do not help (measured
+0.67x on two cores); processes do. :class:`RenderPool` keeps ``workers``
+processes, lets at most that many renders run at once per event loop, and
+gives each render ``timeout`` seconds. A render that overruns cannot be
+interrupted inside WeasyPrint, so its pool is killed and replaced; renders
+that were running beside it in the killed pool are submitted once more.
+
+Workers come from a forkserver that has already imported WeasyPrint, so a new
+worker starts in milliseconds, and no process forks a parent that runs an
+event loop or threads (the reason fork is deprecated there from Python 3.12).
+
+:class:`ReportCache` stores finished PDFs on disk under their
+:func:`~audit.report.render.report_cache_key`; a second download of the same
+report is a file read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import re
+import tempfile
+import threading
+import weakref
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
+from pathlib import Path
+
+from audit.report.data import ReportData
+from audit.report.render import render_report_pdf, report_cache_key
+
+DEFAULT_TIMEOUT = 60.0  # a realistic report takes ~0.5 s; a minute means something is wrong
+_KEY = re.compile(r"^[0-9a-f]{64}$")
+
+
+class RenderError(Exception):
+    """A report could not be rendered."""
+
+
+class RenderTimeout(RenderError):
+    """A render took longer than its time limit; its worker was killed."""
+
+
+def _start_method() -> str:
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def _warm_worker() -> int:
+    # Parse the stylesheet and load the fonts now rather than in the first render.
+    from audit.report.render import warm_up
+
+    warm_up()
+    return os.getpid()
+
+
+class RenderPool:
+    def __init__(self, workers: int = 2, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.workers = max(1, workers)
+        self.timeout = timeout
+        self._context = multiprocessing.get_context(_start_method())
+        if self._context.get_start_method() == "forkserver":
+            # Every worker forks from a server that has WeasyPrint imported.
+            self._context.set_forkserver_preload(["audit.report.render"])
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+        self._generation = 0
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    # -- the executor, replaced after a timeout
+
+    def _current(self) -> tuple[ProcessPoolExecutor, int]:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=self._context)
+            return self._executor, self._generation
+
+    def _recycle(self, generation: int) -> None:
+        """Kill the pool of ``generation`` (once, however many renders ask)."""
+        with self._lock:
+            if generation != self._generation or self._executor is None:
+                return
+            executor, self._executor = self._executor, None
+            self._generation += 1
+        # A running render cannot be cancelled: end its process. The executor
+        # then fails whatever else was running in it with BrokenProcessPool.
+        processes = getattr(executor, "_processes", None) or {}
+        for process in list(processes.values()):
+            with suppress(Exception):
+                process.kill()
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    def warm(self) -> None:
+        """Start every worker now, so the first reports do not wait for them."""
+        executor, _ = self._current()
+        futures = [executor.submit(_warm_worker) for _ in range(self.workers)]
+        for future in futures:
+            future.result(timeout=60)
+
+    def close(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+            self._generation += 1
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    # -- rendering
+
+    def submit(self, data: ReportData) -> Future[bytes]:
+        """Start a render without a time limit (for callers outside an event loop)."""
+        executor, _ = self._current()
+        return executor.submit(render_report_pdf, data)
+
+    def _slot(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        slot = self._slots.get(loop)
+        if slot is None:
+            slot = self._slots[loop] = asyncio.Semaphore(self.workers)
+        return slot
+
+    async def render(self, data: ReportData, timeout: float | None = None) -> bytes:
+        """The PDF of ``data``; :class:`RenderTimeout` after ``timeout`` seconds."""
+        limit = self.timeout if timeout is None else timeout
+        async with self._slot():
+            for attempt in (1, 2):
+                executor, generation = self._current()
+                try:
+                    future = executor.submit(render_report_pdf, data)
+                    return await asyncio.wait_for(asyncio.wrap_future(future), limit)
+                except TimeoutError:
+                    self._recycle(generation)
+                    raise RenderTimeout(
+                        f"the report took longer than {limit:g} s to render and was stopped"
+                    ) from None
+                except BrokenProcessPool:
+                    # Killed for another render's timeout, or a worker died: once more.
+                    self._recycle(generation)
+                    if attempt == 2:
+                        raise RenderError("the report renderer stopped unexpectedly") from None
+        raise AssertionError("unreachable")
+
+
+# -- a process-wide pool for the service and the command line
+
+_default: RenderPool | None = None
+_default_lock = threading.Lock()
+
+
+def default_pool() -> RenderPool:
+    global _default
+    with _default_lock:
+        if _default is None:
+            workers = int(os.environ.get("AUDIT_REPORT_WORKERS", "0") or 0)
+            _default = RenderPool(workers or max(1, min(4, os.cpu_count() or 1)))
+        return _default
+
+
+def configure_pool(workers: int, timeout: float = DEFAULT_TIMEOUT) -> RenderPool:
+    """Replace the process-wide pool (call from the app's lifespan with its settings)."""
+    global _default
+    with _default_lock:
+        old, _default = _default, RenderPool(workers, timeout)
+    if old is not None:
+        old.close()
+    return _default
+
+
+def shutdown_pool() -> None:
+    global _default
+    with _default_lock:
+        old, _default = _default, None
+    if old is not None:
+        old.close()
+
+
+async def render_in_pool(data: ReportData, timeout: float | None = None) -> bytes:
+    return await default_pool().render(data, timeout)
+
+
+# -- the PDF cache
+
+
+class ReportCache:
+    """Finished PDFs on disk, one file per cache key, written atomically."""
+
+    def __init__(self, directory: Path | str) -> None:
+        self.directory = Path(directory)
+
+    def path(self, key: str) -> Path:
+        if not _KEY.match(key):
+            raise ValueError(f"not a report cache key: {key!r}")
+        return self.directory / key[:2] / f"{key}.pdf"
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self.path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def put(self, key: str, pdf: bytes) -> Path:
+        target = self.path(key)
+        _write_atomic(target, pdf)
+        return target
+
+
+async def cached_report_pdf(
+    data: ReportData,
+    cache: ReportCache,
+    pool: RenderPool | None = None,
+    timeout: float | None = None,
+) -> tuple[bytes, str]:
+    """The PDF of ``data`` and its cache key: from the cache, or rendered and stored."""
+    key = await asyncio.to_thread(report_cache_key, data)  # stats the photo files
+    pdf = await asyncio.to_thread(cache.get, key)
+    if pdf is None:
+        pdf = await (pool or default_pool()).render(data, timeout)
+        await asyncio.to_thread(cache.put, key, pdf)
+    return pdf, key
+
+
+def render_batch(
+    jobs: Iterable[tuple[ReportData, Path]],
+    workers: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    on_done: Callable[[Path, BaseException | None], None] | None = None,
+) -> list[tuple[Path, BaseException | None]]:
+    """Render many reports to files with every core; ``on_done`` drives a progress bar.
+
+    A failed report is reported (and returned) with its error; the others go on.
+    """
+    pool = RenderPool(workers or os.cpu_count() or 1, timeout)
+
+    async def one(data: ReportData, target: Path) -> tuple[Path, BaseException | None]:
+        error: BaseException | None = None
+        try:
+            pdf = await pool.render(data)
+            await asyncio.to_thread(_write_atomic, target, pdf)
+        except (RenderError, OSError) as exc:
+            error = exc
+        if on_done is not None:
+            on_done(target, error)
+        return target, error
+
+    async def run_all() -> list[tuple[Path, BaseException | None]]:
+        # A few consumers share one iterator, so 100,000 jobs are never all in memory.
+        results: list[tuple[Path, BaseException | None]] = []
+        pending = iter(jobs)
+
+        async def consume() -> None:
+            for data, target in pending:
+                results.append(await one(data, target))
+
+        await asyncio.gather(*(consume() for _ in range(pool.workers)))
+        return results
+
+    try:
+        pool.warm()
+        return asyncio.run(run_all())
+    finally:
+        pool.close()
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    # Write beside the target and rename: a reader sees the old file or the
+    # whole new one, never half a PDF, even with two writers.
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,167 @@
+"""ReportData → HTML (Jinja2, autoescaped) → PDF/A-3b, tagged (WeasyPrint).
+
+Synchronous and CPU-bound: the service runs :func:`render_report_pdf` in the
+process pool of :mod:`audit.report.pool`. The HTML is built from
+``report.html`` and its ``_*.html`` partials; ``report.css`` is passed as a
+string; the only files WeasyPrint may read are the report's photos and the
+fonts in ``fonts/`` (see :mod:`audit.report.fetcher`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+
+from audit.report.data import ReportData
+from audit.report.fetcher import FONTS_DIR, ReportURLFetcher
+from audit.report.view import report_context
+
+# Bump when a template, the stylesheet, the fonts or the view change, so every
+# cached PDF is made again.
+TEMPLATE_VERSION = "2025.1"
+
+REPORT_DIR = Path(__file__).resolve().parent
+# PDF/A-3b: archival, and it may later carry the answers as an attachment.
+PDF_VARIANT = "pdf/a-3b"
+PDF_OPTIONS: dict[str, Any] = {"pdf_variant": PDF_VARIANT, "pdf_tags": True}
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(REPORT_DIR),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    auto_reload=False,
+)
+
+
+def report_stylesheet() -> str:
+    return (REPORT_DIR / "report.css").read_text(encoding="utf-8")
+
+
+def render_report_html(data: ReportData) -> str:
+    context = report_context(data)
+    return _env.get_template("report.html").render(template_version=TEMPLATE_VERSION, **context)
+
+
+@dataclass
+class _Style:
+    """The parsed stylesheet and the fonts it loaded, kept per thread.
+
+    Parsing the CSS and registering four font files with Fontconfig costs more
+    than laying out a page; both depend only on the stylesheet, so a worker
+    does them once. WeasyPrint objects are not shared between threads.
+    """
+
+    css: weasyprint.CSS
+    font_config: FontConfiguration
+
+
+_local = threading.local()
+
+
+def _style() -> _Style:
+    style: _Style | None = getattr(_local, "style", None)
+    if style is None:
+        font_config = FontConfiguration()
+        css = weasyprint.CSS(
+            string=report_stylesheet(),
+            base_url=REPORT_DIR.as_uri() + "/",
+            url_fetcher=ReportURLFetcher(fonts_dir=FONTS_DIR),
+            font_config=font_config,
+        )
+        style = _local.style = _Style(css, font_config)
+    return style
+
+
+def warm_up() -> None:
+    """Prepare this thread's stylesheet and fonts (a worker calls it at start)."""
+    _style()
+
+
+def render_report_pdf(data: ReportData, fetcher: ReportURLFetcher | None = None) -> bytes:
+    """The report as PDF bytes. ``fetcher`` may be passed to inspect what was fetched."""
+    html = render_report_html(data)
+    if fetcher is None:
+        fetcher = ReportURLFetcher(photos=data.photo_paths())
+    style = _style()
+    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher)
+    with _weasyprint_leaks_silenced():
+        pdf: bytes = document.write_pdf(
+            stylesheets=[style.css], font_config=style.font_config, **PDF_OPTIONS
+        )
+    return pdf
+
+
+# WeasyPrint 70 opens its sRGB profile for the PDF/A output intent and never
+# closes it; the file is freed at once, with a ResourceWarning (an error under
+# `-W error`). Only that warning is silenced. catch_warnings() swaps
+# process-wide state, so threads take turns (pool workers have one thread).
+_warnings_lock = threading.Lock()
+
+
+@contextmanager
+def _weasyprint_leaks_silenced() -> Iterator[None]:
+    with _warnings_lock, warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=r"unclosed file .*sRGB2014\.icc", category=ResourceWarning
+        )
+        yield
+
+
+def report_cache_key(data: ReportData) -> str:
+    """A digest of everything the PDF is made from.
+
+    The data itself (the scorecard, every answer and comment, the benchmark
+    snapshot, the trend), the photo files (path, size and modification time:
+    a photo replaced in place changes the key), the checklist's content hash,
+    the template version and WeasyPrint's version.
+    """
+    card = data.scorecard
+    photos = {item_id: [_file_stamp(p) for p in paths] for item_id, paths in data.photos.items()}
+    doc = {
+        "template": TEMPLATE_VERSION,
+        "weasyprint": weasyprint.__version__,
+        "brand": data.brand,
+        "location": [data.location_code, data.location_name, data.region],
+        "visit_date": data.visit_date.isoformat(),
+        "checklist": [data.checklist.id, data.checklist.version, data.checklist.content_hash],
+        "scorecard": card.to_dict(),
+        "answers": {
+            r.item.id: [r.visible, r.answer.to_dict() if r.answer else None] for r in card.items
+        },
+        "photos": photos,
+        "benchmarks": [
+            data.benchmarks.brand_avg,
+            data.benchmarks.brand_count,
+            data.benchmarks.region_avg,
+            data.benchmarks.region_count,
+            dict(data.benchmarks.brand_touchpoints),
+            dict(data.benchmarks.region_touchpoints),
+        ],
+        "trend": [[p.visit_date.isoformat(), p.overall] for p in data.trend],
+        "generated_at": data.generated_at.isoformat() if data.generated_at else None,
+        "reference": data.reference,
+    }
+    canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _file_stamp(path: Path) -> list[Any]:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return [str(path), None, None]
+    return [str(path), stat.st_size, stat.st_mtime_ns]

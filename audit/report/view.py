@@ -1,0 +1,381 @@
+"""ReportData → what the templates print: words, rounded numbers, bands, chart SVG.
+
+Pure and deterministic (no clock, no files read), so the HTML depends only on
+the data and the cache key made from the data is sound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from audit.answers import MAX_COMMENT, MAX_TEXT_ANSWER
+from audit.checklist import Item, humanize
+from audit.report.bands import Band, band_for, number_text, round_half_up, score_text
+from audit.report.charts import BenchmarkRow, benchmark_chart, score_track, trend_chart
+from audit.report.data import ReportData
+from audit.scoring import ItemResult
+
+TOUCHPOINT_LABELS = {
+    "website": "Website",
+    "phone": "Phone",
+    "arrival": "Arrival",
+    "facilities": "Facilities",
+    "service": "Consultation",
+    "checkout": "Checkout",
+    "follow_up": "Follow-up",
+    "site_visit": "Site visit",
+}
+HIGHLIGHTS = 3  # strongest and weakest items on the summary page
+# The answers validator caps comments and text answers; older or imported data
+# may not have been, and a megabyte of text must not become 300 pages.
+MAX_COMMENT_CHARS = MAX_COMMENT
+MAX_TEXT_CHARS = MAX_TEXT_ANSWER
+MAX_HIGHLIGHT_COMMENT = 180  # one or two lines on the summary page
+PROMOTER, PASSIVE = 9, 7  # Net Promoter: 9-10 promoters, 7-8 passives, 0-6 detractors
+
+
+@dataclass(frozen=True)
+class Photo:
+    uri: str
+    alt: str
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    text: str
+    type: str
+    kind: str  # "Service" | "Experience" | "" for unscored items
+    answer: str
+    status: str  # answered | na | unanswered | text | photo
+    weight: str
+    points: str
+    band: Band
+    critical: bool
+    critical_failed: bool
+    comment: str | None
+    long_text: str | None
+    photos: tuple[Photo, ...] = ()
+
+
+@dataclass(frozen=True)
+class SectionView:
+    number: int
+    id: str
+    title: str
+    touchpoint: str
+    score: str
+    band: Band
+    weight: str
+    rows: tuple[ItemRow, ...]
+    na_count: int
+    kind_scores: tuple[tuple[str, str], ...]  # ("service", "67"), ("experience", "80")
+
+
+@dataclass(frozen=True)
+class StripStep:
+    number: int
+    label: str
+    score: str
+    band: Band
+
+
+@dataclass(frozen=True)
+class Highlight:
+    text: str
+    touchpoint: str
+    answer: str
+    score: str  # the item's points as a percentage
+    band: Band
+    critical: bool
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class Critical:
+    text: str
+    touchpoint: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class Nps:
+    value: int
+    group: str
+    explanation: str
+    scale: tuple[int, ...] = field(default=tuple(range(11)))
+
+
+def touchpoint_label(slug: str) -> str:
+    return TOUCHPOINT_LABELS.get(slug) or humanize(slug)
+
+
+def date_text(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def short_date(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def answer_text(item: Item, result: ItemResult) -> tuple[str, str]:
+    """The answer as the owner reads it, and its status."""
+    answer = result.answer
+    if answer is not None and answer.na:
+        return "Not applicable", "na"
+    if item.type == "photo":
+        count = len(answer.photos) if answer is not None else 0
+        return (f"{count} photo{'s' if count != 1 else ''}" if count else "No photo"), "photo"
+    if answer is None or answer.value is None:
+        return "Not answered", "unanswered"
+    value = answer.value
+    if item.type == "yes_no":
+        return ("Yes" if value is True else "No"), "answered"
+    if item.type == "scale":
+        return (
+            f"{number_text(value)} on a scale of {number_text(item.min or 0)} to {number_text(item.max or 0)}",
+            "answered",
+        )
+    if item.type == "choice":
+        option = item.option(value)
+        return (option.label if option is not None else str(value)), "answered"
+    if item.type == "number":
+        unit = f" {item.unit}" if item.unit else ""
+        return f"{number_text(value)}{unit}", "answered"
+    if item.type == "nps":
+        return f"{value} out of 10", "answered"
+    return "See below", "text"
+
+
+def shorten(text: str | None, limit: int) -> str | None:
+    if not text:
+        return None
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit].rstrip()}… [shortened from {len(text):,} characters]"
+
+
+def _item_row(data: ReportData, result: ItemResult) -> ItemRow:
+    item = result.item
+    answer, status = answer_text(item, result)
+    points = ""
+    if item.scored:
+        if result.points is not None:
+            points = f"{number_text(round_half_up(item.weight * result.points, 2))} of {number_text(item.weight)}"
+        else:
+            points = "N/A" if status == "na" else "–"
+    pct = None if result.points is None else 100 * result.points
+    long_text = None
+    if item.type == "text" and result.answer is not None and isinstance(result.answer.value, str):
+        long_text = shorten(result.answer.value, MAX_TEXT_CHARS)
+        if long_text is None:
+            answer, status = "Not answered", "unanswered"
+    photos = tuple(
+        Photo(uri=path.absolute().as_uri(), alt=f"Photo {i} of {item.text}")
+        for i, path in enumerate(data.photos.get(item.id, ()), start=1)
+    )
+    return ItemRow(
+        text=item.text,
+        type=item.type,
+        kind=item.kind.capitalize() if item.scored else "",
+        answer=answer,
+        status=status,
+        weight=number_text(item.weight) if item.scored else "",
+        points=points,
+        band=band_for(pct),
+        critical=item.critical,
+        critical_failed=item.critical and result.points == 0,
+        comment=shorten(result.answer.comment if result.answer else None, MAX_COMMENT_CHARS),
+        long_text=long_text,
+        photos=photos,
+    )
+
+
+def _highlights(data: ReportData) -> tuple[list[Highlight], list[Highlight]]:
+    order = {r.item.id: i for i, r in enumerate(data.scorecard.items)}
+    tp = {s.id: s.touchpoint for s in data.checklist.sections}
+    counted = [r for r in data.scorecard.items if r.visible and r.points is not None]
+
+    def highlight(r: ItemResult) -> Highlight:
+        assert r.points is not None
+        return Highlight(
+            text=r.item.text,
+            touchpoint=touchpoint_label(tp[r.section_id]),
+            answer=answer_text(r.item, r)[0],
+            score=score_text(100 * r.points),
+            band=band_for(100 * r.points),
+            critical=r.item.critical,
+            comment=shorten(r.answer.comment if r.answer else None, MAX_HIGHLIGHT_COMMENT),
+        )
+
+    # Strongest: full marks on what weighs most. Weakest: fewest points, a
+    # failed critical item first, then what weighs most.
+    strongest = sorted(counted, key=lambda r: (-(r.points or 0), -r.item.weight, order[r.item.id]))
+    strong = strongest[:HIGHLIGHTS]
+    taken = {r.item.id for r in strong}
+    weakest = sorted(
+        (r for r in counted if r.item.id not in taken and (r.points or 0) < 1),
+        key=lambda r: (r.points or 0, not r.item.critical, -r.item.weight, order[r.item.id]),
+    )
+    return [highlight(r) for r in strong], [highlight(r) for r in weakest[:HIGHLIGHTS]]
+
+
+def _difference(this: float | None, other: float | None, whom: str) -> str | None:
+    if this is None or other is None:
+        return None
+    diff = round_half_up(this) - round_half_up(other)
+    if diff == 0:
+        return f"level with the {whom} average"
+    points = f"{abs(diff):.0f} point{'s' if abs(diff) != 1 else ''}"
+    return f"{points} {'above' if diff > 0 else 'below'} the {whom} average"
+
+
+def _trend_sentence(points: list[tuple[date, float | None]]) -> str | None:
+    scored = [(d, s) for d, s in points if s is not None]
+    if len(scored) < 2:
+        return None
+    (prev_day, prev), (_, last) = scored[-2], scored[-1]
+    diff = round_half_up(last) - round_half_up(prev)
+    if diff == 0:
+        return f"Unchanged since the previous audit on {date_text(prev_day)}."
+    direction = "Up" if diff > 0 else "Down"
+    return f"{direction} {abs(diff):.0f} points since the previous audit on {date_text(prev_day)}."
+
+
+def _nps(value: int) -> Nps:
+    if value >= PROMOTER:
+        group, meaning = "promoter", "likely to recommend you unprompted"
+    elif value >= PASSIVE:
+        group, meaning = "passive", "satisfied, but not enough to recommend you"
+    else:
+        group, meaning = "detractor", "more likely to warn friends off than to recommend you"
+    return Nps(
+        value, group, f"The shopper's answer as a customer: {value} makes a {group}, {meaning}."
+    )
+
+
+def _kind_scores(results: list[ItemResult]) -> tuple[tuple[str, str], ...]:
+    """Rule 6 within one section: service and experience, where it has counted items."""
+    out = []
+    for kind in ("service", "experience"):
+        counted = [r for r in results if r.item.kind == kind and r.points is not None]
+        possible = sum(r.item.weight for r in counted)
+        if possible:
+            earned = sum(r.item.weight * (r.points or 0) for r in counted)
+            out.append((kind, score_text(100 * earned / possible)))
+    return tuple(out)
+
+
+def _uncapped_overall(data: ReportData) -> float | None:
+    total = weights = 0.0
+    for section in data.scorecard.sections:
+        if section.score is not None:
+            total += section.weight * section.score
+            weights += section.weight
+    return total / weights if weights else None
+
+
+def report_context(data: ReportData) -> dict[str, Any]:
+    card = data.scorecard
+    checklist = data.checklist
+    results = {r.item.id: r for r in card.items}
+    section_results = {s.id: s for s in card.sections}
+    sections: list[SectionView] = []
+    for number, section in enumerate(checklist.sections, start=1):
+        shown = [results[i.id] for i in section.items if results[i.id].visible]
+        rows = tuple(_item_row(data, r) for r in shown)
+        score = section_results[section.id].score
+        sections.append(
+            SectionView(
+                number=number,
+                id=section.id,
+                title=section.title,
+                touchpoint=touchpoint_label(section.touchpoint),
+                score=score_text(score),
+                band=band_for(score),
+                weight=number_text(section.weight),
+                rows=rows,
+                na_count=sum(1 for row in rows if row.status == "na"),
+                kind_scores=_kind_scores(shown),
+            )
+        )
+    strip = [
+        StripStep(
+            i,
+            touchpoint_label(tp),
+            score_text(card.touchpoints.get(tp)),
+            band_for(card.touchpoints.get(tp)),
+        )
+        for i, tp in enumerate(checklist.touchpoints(), start=1)
+    ]
+    tp_of = {s.id: s.touchpoint for s in checklist.sections}
+    criticals = [
+        Critical(
+            text=results[item_id].item.text,
+            touchpoint=touchpoint_label(tp_of[results[item_id].section_id]),
+            answer=answer_text(results[item_id].item, results[item_id])[0],
+        )
+        for item_id in card.critical_failures
+    ]
+    uncapped = _uncapped_overall(data) if card.critical_failures else None
+    strongest, weakest = _highlights(data)
+    bench = data.benchmarks
+    rows = [BenchmarkRow("Overall", card.overall, bench.region_avg, bench.brand_avg)] + [
+        BenchmarkRow(
+            touchpoint_label(tp),
+            card.touchpoints.get(tp),
+            bench.region_touchpoints.get(tp),
+            bench.brand_touchpoints.get(tp),
+        )
+        for tp in checklist.touchpoints()
+    ]
+    trend = [(p.visit_date, p.overall) for p in data.trend]
+    nps = None
+    if card.nps is not None:
+        nps = _nps(card.nps)
+    photo_count = sum(len(row.photos) for s in sections for row in s.rows)
+    return {
+        "data": data,
+        "brand": data.brand,
+        "location_name": data.location_name,
+        "location_code": data.location_code,
+        "region": data.region,
+        "visit_date": date_text(data.visit_date),
+        "generated_at": date_text(data.generated_at) if data.generated_at else None,
+        "reference": data.reference[:8].upper() if data.reference else "",
+        "checklist": checklist,
+        "overall": score_text(card.overall),
+        "overall_band": band_for(card.overall),
+        "overall_track": score_track(card.overall),
+        "service": score_text(card.service),
+        "service_band": band_for(card.service),
+        "experience": score_text(card.experience),
+        "experience_band": band_for(card.experience),
+        "criticals": criticals,
+        "critical_cap": number_text(checklist.critical_fail_score),
+        "uncapped": score_text(uncapped)
+        if uncapped is not None
+        and card.overall is not None
+        and round_half_up(uncapped) > round_half_up(card.overall)
+        else None,
+        "strip": strip,
+        "nps": nps,
+        "strongest": strongest,
+        "weakest": weakest,
+        "sections": sections,
+        "photo_count": photo_count,
+        "bench": bench,
+        "bench_brand": score_text(bench.brand_avg),
+        "bench_region": score_text(bench.region_avg),
+        "vs_brand": _difference(card.overall, bench.brand_avg, "brand"),
+        "vs_region": _difference(card.overall, bench.region_avg, "region"),
+        "benchmark_chart": benchmark_chart(rows)
+        if bench.brand_count or bench.region_count
+        else None,
+        "trend": trend,
+        "trend_chart": trend_chart(trend, bench.brand_avg) if len(trend) >= 2 else None,
+        "trend_sentence": _trend_sentence(trend),
+        "previous_audits": max(0, len(trend) - 1),
+    }

@@ -1,0 +1,122 @@
+"""Audits: drafts, submit, photos, review, the owner-safe view."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from audit.auth import principal, require_role
+from audit.errors import Invalid, NotFound
+from audit.photos import MAX_PHOTO_BYTES
+from audit.routes.common import json_response, query_int, read_body, read_json, settings_of
+from audit.store import audits as store
+from audit.store import photos as photo_store
+from audit.submission import check_uuid, parse_payload
+
+MAX_NOTE = 4_000
+
+
+def _uuid(request: Request, name: str = "uuid") -> str:
+    return check_uuid(str(request.path_params[name]), name)
+
+
+async def list_audits(request: Request) -> Response:
+    who = principal(request)
+    status = store.valid_status(request.query_params.get("status"))
+    limit = query_int(request, "limit", 100, 1, store.MAX_LIST_LIMIT)
+    offset = query_int(request, "offset", 0, 0, 10**9)
+    return json_response(await store.list_audits(who, status, limit, offset))
+
+
+async def get_audit(request: Request) -> Response:
+    who = principal(request)
+    audit = await store.get_audit(who, _uuid(request))
+    return json_response(await store.audit_view(who, audit))
+
+
+async def put_audit(request: Request) -> Response:
+    who = require_role(request, "auditor")
+    uuid = _uuid(request)
+    payload = parse_payload(await read_json(request))
+    audit, created = await store.save_draft(who, uuid, payload)
+    return json_response(await store.audit_view(who, audit), status=201 if created else 200)
+
+
+async def submit_audit(request: Request) -> Response:
+    who = require_role(request, "auditor")
+    uuid = _uuid(request)
+    body = await read_json(request, optional=True)
+    payload = parse_payload(body) if body is not None else None
+    audit = await store.submit(who, uuid, payload)
+    return json_response(await store.audit_view(who, audit))
+
+
+async def review_audit(request: Request) -> Response:
+    who = require_role(request, "hq")
+    uuid = _uuid(request)
+    body = await read_json(request)
+    if not isinstance(body, Mapping):
+        raise Invalid("the body must be a JSON object", {"body": "must be a JSON object"})
+    problems: dict[str, str] = {}
+    for key in body:
+        if key not in ("decision", "note"):
+            problems[str(key)] = "unknown field"
+    decision = body.get("decision")
+    if decision not in ("approve", "return"):
+        problems["decision"] = "must be approve or return"
+    note = body.get("note") or ""
+    if not isinstance(note, str) or len(note) > MAX_NOTE:
+        problems["note"] = f"must be text of at most {MAX_NOTE:,} characters"
+    elif decision == "return" and not note.strip():
+        problems["note"] = "tell the auditor what to correct"
+    if problems:
+        raise Invalid("the review has invalid fields", problems)
+    assert isinstance(decision, str) and isinstance(note, str)
+    audit = await store.review(who, uuid, decision, note.strip())
+    hooks = getattr(request.app.state, "on_approved", None)
+    if decision == "approve" and hooks is not None:
+        await hooks(audit)
+    return json_response(await store.audit_view(who, audit))
+
+
+async def put_photo(request: Request) -> Response:
+    who = require_role(request, "auditor")
+    uuid = _uuid(request)
+    photo_uuid = _uuid(request, "photo_uuid")
+    item = request.query_params.get("item")
+    if not item:
+        raise Invalid("which item is this photo for?", {"item": "is required"})
+    data = await read_body(request, MAX_PHOTO_BYTES)
+    photo, created = await photo_store.add_photo(
+        who, uuid, photo_uuid, item, data, settings_of(request).media_dir
+    )
+    return json_response(
+        {"uuid": photo.uuid, "item": photo.item_id, "width": photo.width, "height": photo.height},
+        status=201 if created else 200,
+    )
+
+
+async def get_photo(request: Request) -> Response:
+    who = principal(request)
+    audit = await store.get_audit(who, _uuid(request))
+    photo = await photo_store.photo_for(audit, _uuid(request, "photo_uuid"))
+    name = photo.thumb_path if request.query_params.get("size") == "thumb" else photo.path
+    path = settings_of(request).media_dir / name
+    if not await anyio.to_thread.run_sync(path.is_file):
+        raise NotFound("the photo file is missing")
+    return FileResponse(
+        path,
+        media_type="image/jpeg",
+        headers={"Cache-Control": "private, max-age=86400, immutable"},
+    )
+
+
+async def delete_photo(request: Request) -> Response:
+    who = require_role(request, "auditor")
+    await photo_store.delete_photo(
+        who, _uuid(request), _uuid(request, "photo_uuid"), settings_of(request).media_dir
+    )
+    return Response(status_code=204)

@@ -1,0 +1,114 @@
+"""What every API handler shares: the signed-in user, CSRF, JSON in and out, errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from audit.auth import COOKIE_NAME, CookieSigner, Principal, check_csrf
+from audit.errors import BadRequest, HTTPError, Invalid, PayloadTooLarge
+from audit.settings import Settings
+from audit.store.accounts import session_principal
+
+log = logging.getLogger("audit")
+
+# The biggest honest audit JSON (60 answers, long comments) is ~300 KB.
+MAX_JSON_BYTES = 2 * 1024 * 1024
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def settings_of(request: Request) -> Settings:
+    found: Settings = request.app.state.settings
+    return found
+
+
+async def resolve_principal(request: Request) -> Principal | None:
+    cookie = request.cookies.get(COOKIE_NAME)
+    if not cookie:
+        return None
+    signer: CookieSigner = request.app.state.signer
+    token = signer.loads(cookie)
+    if token is None:
+        return None
+    return await session_principal(token)
+
+
+def error_response(exc: HTTPError) -> JSONResponse:
+    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+
+def api(handler: Handler, csrf: bool = True) -> Handler:
+    """Wrap a handler: resolve the session, refuse cross-site writes, render errors as JSON."""
+
+    @wraps(handler)
+    async def wrapped(request: Request) -> Response:
+        try:
+            who = await resolve_principal(request)
+            request.scope["audit.principal"] = who
+            if request.method in UNSAFE_METHODS:
+                check_csrf(request, who if csrf else None)
+            return await handler(request)
+        except HTTPError as exc:
+            return error_response(exc)
+
+    return wrapped
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if int(declared) > limit:
+                raise PayloadTooLarge(f"the body is larger than {limit:,} bytes")
+        except ValueError:
+            raise BadRequest("bad Content-Length header") from None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the body is larger than {limit:,} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json(request: Request, *, optional: bool = False) -> Any:
+    body = await read_body(request, MAX_JSON_BYTES)
+    if not body.strip():
+        if optional:
+            return None
+        raise BadRequest("the body must be JSON", {"body": "is empty"})
+    try:
+        return json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"the body is not valid JSON: {exc}", {"body": "invalid JSON"}) from None
+
+
+def query_int(request: Request, name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise Invalid(f"{name} must be a whole number", {name: "must be a whole number"}) from None
+    if not lo <= value <= hi:
+        raise Invalid(f"{name} is out of range", {name: f"must be between {lo} and {hi}"})
+    return value
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(data, status_code=status, headers=headers)

@@ -1,0 +1,1 @@
+"""Every database query, one module per domain (routes and logic call these)."""

@@ -1,0 +1,129 @@
+"""Users, ownership, sessions and the sign-in throttle."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from audit.auth import Principal, hash_password, new_token, token_hash
+from audit.models import ROLES, Location, LocationOwner, LoginThrottle, Session, User
+
+# Ten wrong passwords for one account within the window lock it for the window;
+# a client address gets more, as offices and proxies share one.
+THROTTLE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_EMAIL = 10
+MAX_FAILURES_PER_CLIENT = 200
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def add_user(
+    email: str,
+    role: str,
+    password: str,
+    name: str = "",
+    location_codes: list[str] | None = None,
+) -> tuple[User, bool]:
+    """Create the user, or update role/name/password of an existing one."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    email = email.strip().lower()
+    codes = list(dict.fromkeys(location_codes or []))
+    locations = await Location.filter(code__in=codes) if codes else []
+    unknown = sorted(set(codes) - {loc.code for loc in locations})
+    if unknown:
+        raise LookupError(f"unknown location {unknown[0]!r}")
+    if codes and role != "owner":
+        raise ValueError("only owners own locations (--location needs --role owner)")
+    pw_hash = hash_password(password)
+    async with in_transaction():
+        user = await User.get_or_none(email=email)
+        created = user is None
+        if user is None:
+            user = await User.create(email=email, role=role, name=name, password_hash=pw_hash)
+        else:
+            user.role = role
+            user.name = name or user.name
+            user.password_hash = pw_hash
+            await user.save()
+        for location in locations:
+            with contextlib.suppress(IntegrityError):
+                await LocationOwner.get_or_create(user=user, location=location)
+    return user, created
+
+
+async def user_by_email(email: str) -> User | None:
+    return await User.get_or_none(email=email.strip().lower(), active=True)
+
+
+async def open_session(user: User) -> tuple[str, str]:
+    """Start a session; return (token for the cookie, csrf token)."""
+    token = new_token()
+    csrf = new_token()
+    await Session.create(
+        token_hash=token_hash(token),
+        user=user,
+        csrf_token=csrf,
+        expires_at=now() + timedelta(days=14),
+    )
+    return token, csrf
+
+
+async def session_principal(token: str) -> Principal | None:
+    row = (
+        await Session.filter(token_hash=token_hash(token), expires_at__gt=now())
+        .select_related("user")
+        .first()
+    )
+    if row is None or not row.user.active:
+        return None
+    user = row.user
+    return Principal(user.id, user.email, user.name, user.role, row.csrf_token, row.id)
+
+
+async def close_session(session_id: int) -> None:
+    await Session.filter(id=session_id).delete()
+
+
+async def throttled_until(keys: list[str]) -> datetime | None:
+    rows = await LoginThrottle.filter(key__in=keys, locked_until__gt=now())
+    return max((r.locked_until for r in rows if r.locked_until), default=None)
+
+
+async def record_failure(key: str, limit: int) -> None:
+    stamp = now()
+    async with in_transaction():
+        row = await LoginThrottle.get_or_none(key=key)
+        if row is None:
+            # Another worker may record the first failure at the same moment.
+            with contextlib.suppress(IntegrityError):
+                await LoginThrottle.create(key=key, failures=1, window_start=stamp)
+            return
+        if stamp - row.window_start > THROTTLE_WINDOW:
+            row.failures, row.window_start, row.locked_until = 1, stamp, None
+        else:
+            row.failures += 1
+            if row.failures >= limit:
+                row.locked_until = stamp + THROTTLE_WINDOW
+        await row.save()
+
+
+async def clear_failures(key: str) -> None:
+    await LoginThrottle.filter(key=key).delete()
+
+
+async def owned_location_ids(user_id: int) -> list[int]:
+    rows = await LocationOwner.filter(user_id=user_id).values("location_id")
+    return [int(row["location_id"]) for row in rows]
+
+
+async def owner_emails(location_id: int) -> list[str]:
+    rows = await User.filter(ownerships__location_id=location_id, active=True, role="owner").values(
+        "email"
+    )
+    return [str(r["email"]) for r in rows]

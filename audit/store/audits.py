@@ -1,0 +1,433 @@
+"""Audits: drafts, idempotent submission, stored scores, review, role-filtered views."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from audit.answers import Answer, AnswersError, parse_answers
+from audit.auth import Principal
+from audit.checklist import Checklist
+from audit.errors import Conflict, Invalid, NotFound
+from audit.models import (
+    STATUSES,
+    Audit,
+    ChecklistVersion,
+    ItemScore,
+    Location,
+    Photo,
+    ReviewEvent,
+    SectionScore,
+)
+from audit.scoring import Scorecard, score_answers
+from audit.store.accounts import owned_location_ids
+from audit.store.checklists import current_version, parsed, version_by_hash
+from audit.submission import AuditPayload, answers_json, content_hash
+
+EDITABLE = ("draft", "returned")
+LOCKED = ("submitted", "approved")
+MAX_LIST_LIMIT = 10_000
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def stored_answers(audit: Audit) -> dict[str, Answer]:
+    raw: Mapping[str, Any] = audit.answers or {}
+    out: dict[str, Answer] = {}
+    for item_id, data in raw.items():
+        if isinstance(data, Mapping):
+            out[item_id] = Answer(
+                value=data.get("value"),
+                na=bool(data.get("na", False)),
+                comment=data.get("comment"),
+                photos=tuple(data.get("photos", ())),
+            )
+    return out
+
+
+async def _visible_audit(who: Principal, uuid: str) -> Audit:
+    """The audit if the caller may see it, else 404 (never 403)."""
+    audit = await Audit.get_or_none(uuid=uuid).select_related("location", "checklist")
+    if audit is None:
+        raise NotFound("no such audit")
+    if who.is_hq:
+        return audit
+    if who.is_auditor and audit.auditor_id == who.user_id:  # type: ignore[attr-defined]
+        return audit
+    if (
+        who.is_owner
+        and audit.status == "approved"
+        and audit.location_id in await owned_location_ids(who.user_id)  # type: ignore[attr-defined]
+    ):
+        return audit
+    raise NotFound("no such audit")
+
+
+async def _own_audit(who: Principal, uuid: str) -> Audit | None:
+    """The caller's own audit, None if it does not exist, 404 if it is someone else's."""
+    audit = await Audit.get_or_none(uuid=uuid).select_related("location", "checklist")
+    if audit is None:
+        return None
+    if audit.auditor_id != who.user_id:  # type: ignore[attr-defined]
+        raise NotFound("no such audit")
+    return audit
+
+
+class _Resolved:
+    """A payload checked against the database: checklist version, location, typed answers."""
+
+    def __init__(
+        self,
+        payload: AuditPayload,
+        version: ChecklistVersion,
+        checklist: Checklist,
+        location: Location,
+        answers: dict[str, Answer],
+    ) -> None:
+        self.payload = payload
+        self.version = version
+        self.checklist = checklist
+        self.location = location
+        self.answers = answers
+        self.hash = content_hash(checklist.id, location.code, payload.visited_at, answers)
+
+
+async def _resolve(payload: AuditPayload, existing: Audit | None) -> _Resolved:
+    problems: dict[str, str] = {}
+    version: ChecklistVersion | None
+    if existing is not None:
+        version = existing.checklist
+        if payload.checklist != existing.checklist_slug:
+            problems["checklist"] = f"this audit uses checklist {existing.checklist_slug!r}"
+    elif payload.checklist_hash is not None:
+        version = await version_by_hash(payload.checklist, payload.checklist_hash)
+        if version is None:
+            problems["checklist_hash"] = "no such version of this checklist"
+        elif not version.is_current:
+            problems["checklist_hash"] = (
+                "this checklist version has been retired; start the audit again"
+            )
+            version = None
+    else:
+        version = await current_version(payload.checklist)
+        if version is None:
+            problems["checklist"] = f"no checklist {payload.checklist!r}"
+    location = await Location.get_or_none(code=payload.location)
+    if location is None:
+        problems["location"] = f"no location {payload.location!r}"
+    elif existing is not None and existing.location_id != location.id:  # type: ignore[attr-defined]
+        problems["location"] = "an audit's location cannot change"
+    if problems or version is None or location is None:
+        raise Invalid("the audit has invalid fields", problems)
+    checklist = parsed(version)
+    try:
+        answers = parse_answers(checklist, payload.answers)
+    except AnswersError as exc:
+        raise Invalid("some answers are invalid", exc.fields) from None
+    return _Resolved(payload, version, checklist, location, answers)
+
+
+def _apply(audit: Audit, r: _Resolved) -> None:
+    audit.answers = answers_json(r.answers)
+    audit.draft_hash = r.hash
+    if r.payload.visited_at is not None:
+        audit.visited_at = r.payload.visited_at
+        audit.visit_date = r.payload.visited_at.date()
+    if r.payload.started_at is not None:
+        audit.started_at = r.payload.started_at
+    if r.payload.finished_at is not None:
+        audit.finished_at = r.payload.finished_at
+
+
+async def save_draft(who: Principal, uuid: str, payload: AuditPayload) -> tuple[Audit, bool]:
+    """PUT: create or update a draft; the same request again changes nothing."""
+    existing = await _own_audit(who, uuid)
+    resolved = await _resolve(payload, existing)
+    if existing is not None:
+        if existing.status in LOCKED:
+            if resolved.hash in (existing.submit_hash, existing.draft_hash):
+                return existing, False
+            raise Conflict(f"this audit is {existing.status} and can no longer change")
+        if existing.draft_hash == resolved.hash and not _times_changed(existing, payload):
+            return existing, False
+        _apply(existing, resolved)
+        await existing.save()
+        return existing, False
+    audit = Audit(
+        uuid=uuid,
+        auditor_id=who.user_id,
+        location=resolved.location,
+        checklist=resolved.version,
+        checklist_slug=resolved.checklist.id,
+        status="draft",
+    )
+    _apply(audit, resolved)
+    try:
+        await audit.save()
+    except IntegrityError:
+        # The same PUT raced itself: the other request created it.
+        again = await _own_audit(who, uuid)
+        if again is None:
+            raise
+        return again, False
+    return await Audit.get(id=audit.id).select_related("location", "checklist"), True
+
+
+def _times_changed(audit: Audit, payload: AuditPayload) -> bool:
+    return (payload.started_at is not None and payload.started_at != audit.started_at) or (
+        payload.finished_at is not None and payload.finished_at != audit.finished_at
+    )
+
+
+async def photo_counts(audit_id: int) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item_id in await Photo.filter(audit_id=audit_id).values_list("item_id", flat=True):
+        counts[str(item_id)] = counts.get(str(item_id), 0) + 1
+    return counts
+
+
+async def submit(who: Principal, uuid: str, payload: AuditPayload | None) -> Audit:
+    """Submit once: replays return the same audit, a different payload is 409."""
+    audit = await _own_audit(who, uuid)
+    resolved = await _resolve(payload, audit) if payload is not None else None
+    if audit is None:
+        if payload is None:
+            raise NotFound("no such audit; send the audit with the submit or PUT it first")
+        audit, _ = await save_draft(who, uuid, payload)
+    if audit.status in LOCKED:
+        wanted = resolved.hash if resolved is not None else audit.submit_hash
+        if wanted == audit.submit_hash:
+            return audit
+        raise Conflict(f"this audit is already {audit.status}; it cannot be submitted again")
+    version = audit.checklist
+    checklist = resolved.checklist if resolved is not None else parsed(version)
+    answers = resolved.answers if resolved is not None else stored_answers(audit)
+    card = score_answers(checklist, answers, await photo_counts(audit.id))
+    if card.missing:
+        raise Invalid(
+            f"{len(card.missing)} required item(s) are not answered yet",
+            {f"answers.{item_id}": "is required" for item_id in card.missing},
+            extra={"missing": list(card.missing)},
+        )
+    if resolved is not None:
+        _apply(audit, resolved)
+    stamp = _now()
+    visited = audit.visited_at or audit.finished_at or stamp
+    async with in_transaction():
+        # The conditional update is the lock: of twenty identical submits,
+        # exactly one moves the audit out of draft; the others see 0 rows.
+        moved = await Audit.filter(id=audit.id, status__in=EDITABLE).update(
+            status="submitted",
+            answers=audit.answers,
+            draft_hash=audit.draft_hash,
+            submit_hash=audit.draft_hash,
+            visited_at=visited,
+            visit_date=visited.date(),
+            started_at=audit.started_at,
+            finished_at=audit.finished_at or stamp,
+            submitted_at=stamp,
+            review_note="",
+            overall=card.overall,
+            service=card.service,
+            experience=card.experience,
+            nps=card.nps,
+            critical_failed=bool(card.critical_failures),
+            scorecard=card.to_dict(),
+        )
+        if moved:
+            await _store_scores(audit.id, card)
+    fresh = await Audit.get(id=audit.id).select_related("location", "checklist")
+    if not moved and fresh.submit_hash != audit.draft_hash:
+        raise Conflict("this audit was submitted with different answers")
+    return fresh
+
+
+async def _store_scores(audit_id: int, card: Scorecard) -> None:
+    await SectionScore.filter(audit_id=audit_id).delete()
+    await ItemScore.filter(audit_id=audit_id).delete()
+    touchpoint_of = {s.id: s.touchpoint for s in card.sections}
+    await SectionScore.bulk_create(
+        [
+            SectionScore(
+                audit_id=audit_id,
+                section_id=s.id,
+                touchpoint=s.touchpoint,
+                weight=s.weight,
+                score=s.score,
+            )
+            for s in card.sections
+        ]
+    )
+    await ItemScore.bulk_create(
+        [
+            ItemScore(
+                audit_id=audit_id,
+                item_id=r.item.id,
+                touchpoint=touchpoint_of[r.section_id],
+                points=r.points,
+            )
+            for r in card.items
+            if r.points is not None
+        ]
+    )
+
+
+async def get_audit(who: Principal, uuid: str) -> Audit:
+    return await _visible_audit(who, uuid)
+
+
+async def review(who: Principal, uuid: str, decision: str, note: str) -> Audit:
+    audit = await _visible_audit(who, uuid)
+    target = {"approve": "approved", "return": "returned"}[decision]
+    if audit.status == target:
+        return audit  # the same decision again changes nothing
+    if audit.status != "submitted":
+        raise Conflict(f"this audit is {audit.status}, not awaiting review")
+    stamp = _now()
+    async with in_transaction():
+        changes: dict[str, Any] = {"status": target}
+        if target == "approved":
+            changes["approved_at"] = stamp
+        else:
+            changes["review_note"] = note
+        moved = await Audit.filter(id=audit.id, status="submitted").update(**changes)
+        if not moved:
+            raise Conflict("this audit was reviewed by someone else just now")
+        await ReviewEvent.create(
+            audit_id=audit.id, actor_id=who.user_id, action=decision, note=note
+        )
+    return await Audit.get(id=audit.id).select_related("location", "checklist")
+
+
+async def review_events(audit_id: int) -> list[dict[str, Any]]:
+    rows = (
+        await ReviewEvent.filter(audit_id=audit_id)
+        .order_by("created_at")
+        .values(
+            "action", "note", "created_at", actor_email="actor__email", actor_name="actor__name"
+        )
+    )
+    return [
+        {
+            "action": r["action"],
+            "note": r["note"],
+            "at": r["created_at"].isoformat(),
+            "by": r["actor_name"] or r["actor_email"],
+        }
+        for r in rows
+    ]
+
+
+async def list_audits(
+    who: Principal, status: str | None, limit: int, offset: int
+) -> list[dict[str, Any]]:
+    query = Audit.all()
+    if who.is_auditor:
+        query = query.filter(auditor_id=who.user_id)
+    elif who.is_owner:
+        query = query.filter(
+            status="approved", location_id__in=await owned_location_ids(who.user_id)
+        )
+    if status is not None:
+        query = query.filter(status=status)
+    rows = (
+        await query.order_by("-created_at", "-id")
+        .offset(offset)
+        .limit(limit)
+        .values(
+            "uuid",
+            "status",
+            "visited_at",
+            "visit_date",
+            "overall",
+            "review_note",
+            "checklist_slug",
+            location_code="location__code",
+            location_name="location__name",
+            checklist_title="checklist__title",
+        )
+    )
+    out = []
+    for r in rows:
+        visited: str | None
+        if who.is_owner:
+            visited = r["visit_date"].isoformat() if r["visit_date"] else None
+        else:
+            visited = r["visited_at"].isoformat() if r["visited_at"] else None
+        row = {
+            "uuid": r["uuid"],
+            "status": r["status"],
+            "location": r["location_code"],
+            "location_name": r["location_name"],
+            "checklist": r["checklist_slug"],
+            "checklist_title": r["checklist_title"],
+            "visited_at": visited,
+            "overall": r["overall"],
+        }
+        if not who.is_owner:
+            row["review_note"] = r["review_note"]
+        out.append(row)
+    return out
+
+
+def valid_status(status: str | None) -> str | None:
+    if status is not None and status not in STATUSES:
+        raise Invalid("unknown status", {"status": f"must be one of {', '.join(STATUSES)}"})
+    return status
+
+
+async def audit_view(who: Principal, audit: Audit) -> dict[str, Any]:
+    """One audit as the caller may see it; owners get nothing that identifies the auditor."""
+    version = audit.checklist
+    checklist = parsed(version)
+    photos = (
+        await Photo.filter(audit_id=audit.id).order_by("created_at", "id").values("uuid", "item_id")
+    )
+    answers = stored_answers(audit)
+    scorecard: dict[str, Any] | None = audit.scorecard
+    if scorecard is None:
+        # A draft's running score, for the auditor's comfort; never stored.
+        counts: dict[str, int] = {}
+        for p in photos:
+            counts[p["item_id"]] = counts.get(p["item_id"], 0) + 1
+        scorecard = score_answers(checklist, answers, counts).to_dict()
+    view: dict[str, Any] = {
+        "uuid": audit.uuid,
+        "status": audit.status,
+        "location": audit.location.code,
+        "location_name": audit.location.name,
+        "checklist": audit.checklist_slug,
+        "checklist_title": version.title,
+        "checklist_version": version.version,
+        "checklist_hash": version.content_hash,
+        "answers": answers_json(answers),
+        "photos": [{"uuid": p["uuid"], "item": p["item_id"]} for p in photos],
+        "scorecard": scorecard,
+        "overall": audit.overall,
+    }
+    if who.is_owner:
+        view["visited_at"] = audit.visit_date.isoformat() if audit.visit_date else None
+        for answer in view["answers"].values():
+            answer.pop("photos", None)
+        return view
+    view.update(
+        {
+            "visited_at": audit.visited_at.isoformat() if audit.visited_at else None,
+            "started_at": audit.started_at.isoformat() if audit.started_at else None,
+            "finished_at": audit.finished_at.isoformat() if audit.finished_at else None,
+            "submitted_at": audit.submitted_at.isoformat() if audit.submitted_at else None,
+            "review_note": audit.review_note,
+        }
+    )
+    if who.is_hq:
+        auditor = await audit.auditor
+        view["auditor"] = {"name": auditor.name, "email": auditor.email}
+        view["approved_at"] = audit.approved_at.isoformat() if audit.approved_at else None
+        view["review_history"] = await review_events(audit.id)
+    return view

@@ -1,0 +1,99 @@
+"""Checklist versions: import from YAML, the current ones, the pinned ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tortoise.transactions import in_transaction
+
+from audit.checklist import Checklist, ChecklistError, checklist_from_dict, load_checklist
+from audit.models import ChecklistVersion
+
+# Parsed checklists by content hash.  A hash names immutable content, so this
+# cache is correct in every worker without invalidation.
+_parsed: dict[str, Checklist] = {}
+
+
+def parsed(row: ChecklistVersion) -> Checklist:
+    found = _parsed.get(row.content_hash)
+    if found is None:
+        found = checklist_from_dict(row.definition)
+        _parsed[row.content_hash] = found
+    return found
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    path: str
+    slug: str
+    version: int
+    action: str  # "new" | "updated" | "unchanged" | "restored"
+
+
+def read_checklist_dir(directory: Path) -> tuple[list[tuple[str, Checklist]], list[str]]:
+    """Validate every *.yaml / *.yml file; return (checklists, problem lines)."""
+    files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    good: list[tuple[str, Checklist]] = []
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for path in files:
+        try:
+            checklist = load_checklist(path)
+        except ChecklistError as exc:
+            problems.extend(exc.lines())
+            continue
+        if checklist.id in seen:
+            problems.append(
+                f"{path}:1: checklist id {checklist.id!r} is also used by {seen[checklist.id]}"
+            )
+            continue
+        seen[checklist.id] = str(path)
+        good.append((str(path), checklist))
+    return good, problems
+
+
+async def import_checklists(checklists: list[tuple[str, Checklist]]) -> list[ImportResult]:
+    """Store each checklist as a new current version where its content changed."""
+    results: list[ImportResult] = []
+    async with in_transaction():
+        for path, checklist in checklists:
+            digest = checklist.content_hash
+            current = await ChecklistVersion.filter(slug=checklist.id, is_current=True).first()
+            if current is not None and current.content_hash == digest:
+                results.append(ImportResult(path, checklist.id, checklist.version, "unchanged"))
+                continue
+            await ChecklistVersion.filter(slug=checklist.id).update(is_current=False)
+            existing = await ChecklistVersion.get_or_none(slug=checklist.id, content_hash=digest)
+            if existing is not None:
+                existing.is_current = True
+                await existing.save()
+                action = "restored"
+            else:
+                await ChecklistVersion.create(
+                    slug=checklist.id,
+                    version=checklist.version,
+                    title=checklist.title,
+                    content_hash=digest,
+                    definition=checklist.to_dict(),
+                    is_current=True,
+                )
+                action = "new" if current is None else "updated"
+            results.append(ImportResult(path, checklist.id, checklist.version, action))
+    return results
+
+
+async def current_versions() -> list[ChecklistVersion]:
+    return await ChecklistVersion.filter(is_current=True).order_by("title", "slug")
+
+
+async def current_version(slug: str) -> ChecklistVersion | None:
+    return await ChecklistVersion.filter(slug=slug, is_current=True).first()
+
+
+async def version_by_hash(slug: str, digest: str) -> ChecklistVersion | None:
+    return await ChecklistVersion.get_or_none(slug=slug, content_hash=digest)
+
+
+async def version_by_id(version_id: int) -> ChecklistVersion | None:
+    return await ChecklistVersion.get_or_none(id=version_id)

@@ -1,0 +1,69 @@
+"""Brands, regions and locations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from audit.auth import Principal
+from audit.models import Brand, Location, Region
+from audit.store.accounts import owned_location_ids
+
+DEFAULT_BRAND = "Audit"
+
+
+async def default_brand(name: str | None = None) -> Brand:
+    brand = await Brand.all().order_by("id").first()
+    if brand is None:
+        brand, _ = await Brand.get_or_create(name=name or DEFAULT_BRAND)
+    return brand
+
+
+async def region_named(name: str) -> Region:
+    region, _ = await Region.get_or_create(name=name)
+    return region
+
+
+async def add_location(
+    code: str, name: str, region: str | None = None, address: str | None = None
+) -> tuple[Location, bool]:
+    """Create the location, or update the given fields of an existing one."""
+    async with in_transaction():
+        brand = await default_brand()
+        region_row = await region_named(region) if region else None
+        location = await Location.get_or_none(code=code)
+        if location is None:
+            location = await Location.create(
+                code=code, name=name, brand=brand, region=region_row, address=address or ""
+            )
+            return location, True
+        location.name = name
+        if region_row is not None:
+            location.region = region_row
+        if address is not None:
+            location.address = address
+        await location.save()
+        return location, False
+
+
+async def location_by_code(code: str) -> Location | None:
+    return await Location.get_or_none(code=code)
+
+
+async def visible_locations(who: Principal) -> list[dict[str, Any]]:
+    query = Location.all()
+    if who.is_owner:
+        query = query.filter(id__in=await owned_location_ids(who.user_id))
+    rows = await query.order_by("name", "code").values(
+        "code", "name", "address", region_name="region__name"
+    )
+    return [
+        {
+            "code": r["code"],
+            "name": r["name"],
+            "region": r["region_name"],
+            "address": r["address"],
+        }
+        for r in rows
+    ]

@@ -1,0 +1,134 @@
+"""The audit payload of ``PUT /api/audits/{uuid}`` and ``POST …/submit``: shape checks.
+
+Answers themselves are checked by :mod:`audit.answers` once the checklist is
+known; this module checks the envelope and makes the canonical hash that
+decides whether a replay is "the same request".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid as uuidlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from audit.answers import Answer
+from audit.errors import Invalid
+
+PAYLOAD_KEYS = frozenset(
+    {
+        "checklist",
+        "checklist_hash",
+        "location",
+        "visited_at",
+        "started_at",
+        "finished_at",
+        "answers",
+    }
+)
+
+
+@dataclass(frozen=True)
+class AuditPayload:
+    checklist: str
+    location: str
+    answers: Mapping[str, Any]
+    checklist_hash: str | None = None
+    visited_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+def check_uuid(value: str, field: str = "uuid") -> str:
+    try:
+        parsed = uuidlib.UUID(value)
+    except ValueError:
+        raise Invalid(f"{field} is not a UUID", {field: "must be a UUID"}) from None
+    if str(parsed) != value.lower():
+        raise Invalid(f"{field} is not a UUID", {field: "must be a UUID like 1b4e28ba-2fa1-…"})
+    return str(parsed)
+
+
+def parse_timestamp(value: Any, field: str, problems: dict[str, str]) -> datetime | None:
+    """ISO 8601 date or date-time; naive times are taken as UTC."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > 40:
+        problems[field] = "must be an ISO 8601 date or date-time"
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        problems[field] = "must be an ISO 8601 date or date-time"
+        return None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    if not 2000 <= stamp.year <= 2100:
+        problems[field] = "must be a date between 2000 and 2100"
+        return None
+    return stamp.astimezone(UTC)
+
+
+def parse_payload(body: Any) -> AuditPayload:
+    """Check the envelope; raise :class:`Invalid` naming every bad field."""
+    if not isinstance(body, Mapping):
+        raise Invalid("the body must be a JSON object", {"body": "must be a JSON object"})
+    problems: dict[str, str] = {}
+    for key in body:
+        if key not in PAYLOAD_KEYS:
+            problems[str(key)] = "unknown field"
+    checklist = body.get("checklist")
+    if not isinstance(checklist, str) or not checklist:
+        problems["checklist"] = "is required (a checklist id)"
+    location = body.get("location")
+    if not isinstance(location, str) or not location:
+        problems["location"] = "is required (a location code)"
+    digest = body.get("checklist_hash")
+    if digest is not None and (not isinstance(digest, str) or len(digest) != 64):
+        problems["checklist_hash"] = "must be a checklist content hash"
+    answers = body.get("answers", {})
+    if not isinstance(answers, Mapping):
+        problems["answers"] = "must be an object keyed by item id"
+    stamps = {
+        key: parse_timestamp(body.get(key), key, problems)
+        for key in ("visited_at", "started_at", "finished_at")
+    }
+    if problems:
+        raise Invalid("the audit has invalid fields", problems)
+    assert isinstance(checklist, str) and isinstance(location, str)
+    return AuditPayload(
+        checklist=checklist,
+        location=location,
+        answers=answers,
+        checklist_hash=digest,
+        visited_at=stamps["visited_at"],
+        started_at=stamps["started_at"],
+        finished_at=stamps["finished_at"],
+    )
+
+
+def answers_json(answers: Mapping[str, Answer]) -> dict[str, Any]:
+    return {item_id: answer.to_dict() for item_id, answer in sorted(answers.items())}
+
+
+def content_hash(
+    checklist: str, location: str, visited_at: datetime | None, answers: Mapping[str, Answer]
+) -> str:
+    """Same content ⇔ same hash: a replay of a request is recognised, a change is not missed."""
+    canonical = json.dumps(
+        {
+            "checklist": checklist,
+            "location": location,
+            "visited_at": visited_at.isoformat() if visited_at else None,
+            "answers": answers_json(answers),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()

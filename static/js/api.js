@@ -1,0 +1,100 @@
+// The JSON API (docs/api.md). Every write carries the session's CSRF token.
+// Errors are split into what the outbox needs to know: NetworkError (no
+// answer at all: retry later) and ApiError (the server answered with a 4xx/5xx).
+
+const JSON_TIMEOUT_MS = 30_000;
+// A 1600 px JPEG is ~400 KB; on a weak 3G uplink that takes a minute.
+const UPLOAD_TIMEOUT_MS = 180_000;
+
+let csrfToken = null;
+
+export function setCsrfToken(token) {
+  csrfToken = token ?? null;
+}
+
+export class NetworkError extends Error {
+  constructor(cause) {
+    super('No connection to the server');
+    this.name = 'NetworkError';
+    this.cause = cause;
+  }
+}
+
+export class ApiError extends Error {
+  constructor(status, body, retryAfter) {
+    super(body?.error || `The server answered ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.fields = body?.fields ?? {};
+    this.missing = body?.missing ?? [];
+    this.retryAfter = retryAfter;
+  }
+
+  /** 408, 429 and 5xx may succeed later; other 4xx will not. */
+  get transient() {
+    return this.status === 408 || this.status === 429 || this.status >= 500;
+  }
+}
+
+export async function request(method, path, { json, body, contentType, timeout } = {}) {
+  const headers = new Headers({ Accept: 'application/json' });
+  if (json !== undefined) {
+    headers.set('Content-Type', 'application/json');
+    body = JSON.stringify(json);
+  } else if (contentType) {
+    headers.set('Content-Type', contentType);
+  }
+  if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers.set('X-CSRF-Token', csrfToken);
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      body,
+      headers,
+      credentials: 'same-origin',
+      signal: AbortSignal.timeout(timeout ?? JSON_TIMEOUT_MS),
+    });
+  } catch (error) {
+    throw new NetworkError(error);
+  }
+  let data = null;
+  if ((response.headers.get('Content-Type') || '').includes('json')) {
+    try {
+      data = await response.json();
+    } catch (error) {
+      if (response.ok) throw new NetworkError(error); // cut off mid-body
+    }
+  }
+  if (!response.ok) {
+    const retryAfter = Number(response.headers.get('Retry-After')) || undefined;
+    throw new ApiError(response.status, data, retryAfter);
+  }
+  return data;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  getSession: () => request('GET', '/api/session'),
+  signIn: (email, password) => request('POST', '/api/session', { json: { email, password } }),
+  signOut: () => request('DELETE', '/api/session'),
+  locations: () => request('GET', '/api/locations'),
+  checklists: () => request('GET', '/api/checklists'),
+  checklist: (id) => request('GET', `/api/checklists/${enc(id)}`),
+  assignments: () => request('GET', '/api/assignments'),
+  audits: (query = '') => request('GET', `/api/audits${query}`),
+  audit: (uuid) => request('GET', `/api/audits/${enc(uuid)}`),
+  saveAudit: (uuid, payload) => request('PUT', `/api/audits/${enc(uuid)}`, { json: payload }),
+  submitAudit: (uuid, payload) =>
+    request('POST', `/api/audits/${enc(uuid)}/submit`, { json: payload }),
+  putPhoto: (uuid, photoUuid, item, blob) =>
+    request('PUT', `/api/audits/${enc(uuid)}/photos/${enc(photoUuid)}?item=${enc(item)}`, {
+      body: blob,
+      contentType: blob.type || 'image/jpeg',
+      timeout: UPLOAD_TIMEOUT_MS,
+    }),
+  deletePhoto: (uuid, photoUuid) =>
+    request('DELETE', `/api/audits/${enc(uuid)}/photos/${enc(photoUuid)}`),
+  photoUrl: (uuid, photoUuid) =>
+    `/api/audits/${enc(uuid)}/photos/${enc(photoUuid)}?size=thumb`,
+};

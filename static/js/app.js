@@ -1,0 +1,245 @@
+// The auditor's app: start-up, who is signed in, the status line, and the
+// router (#/ home, #/audit/UUID one visit, #/done/UUID its scorecard).
+
+import { api, ApiError, NetworkError, setCsrfToken } from './api.js';
+import { h } from './dom.js';
+import { Outbox } from './outbox.js';
+import { forgetSession, savedSession, saveSession, userKey } from './session.js';
+import { openStore } from './store.js';
+import { renderAudit } from './views/audit.js';
+import { renderHome } from './views/home.js';
+import { renderScorecard } from './views/scorecard.js';
+import { renderSignIn } from './views/signin.js';
+
+// Must match API_CACHE in sw.js: dropped on sign-out.
+const API_CACHE = 'audit-api';
+
+const main = document.getElementById('main');
+const statusLine = document.getElementById('status');
+const sendNow = document.getElementById('send-now');
+const signOutButton = document.getElementById('sign-out');
+
+const app = {
+  session: null,
+  store: null,
+  outbox: null,
+  view: null,
+  justSent: null,
+};
+
+function plural(n) {
+  return n === 1 ? '1 visit' : `${n} visits`;
+}
+
+async function refreshStatus() {
+  const online = navigator.onLine;
+  if (!app.store) {
+    statusLine.textContent = online ? '' : 'Offline';
+    sendNow.hidden = true;
+    return;
+  }
+  const { store, outbox } = app;
+  const [entries, audits] = await Promise.all([store.outbox(), store.listAudits()]);
+  if (store !== app.store) return; // signed out meanwhile
+  const waiting = entries.length;
+  const problems = audits.filter((r) => r.problem && r.state !== 'queued').length;
+  let text;
+  let state;
+  if (outbox.blocked && waiting) {
+    [text, state] = [`Sign in again to send ${plural(waiting)}`, 'problem'];
+  } else if (outbox.current && waiting) {
+    [text, state] = [`Sending ${plural(waiting)}…`, 'sending'];
+  } else if (waiting) {
+    [text, state] = [`${online ? '' : 'Offline · '}${plural(waiting)} waiting to send`, 'waiting'];
+  } else {
+    [text, state] = [online ? 'Online · nothing waiting to send' : 'Offline · your work is saved on this phone', online ? 'ok' : 'offline'];
+  }
+  if (problems) {
+    text += ` · ${plural(problems)} need${problems === 1 ? 's' : ''} your attention`;
+    state = 'problem';
+  }
+  statusLine.textContent = text;
+  statusLine.dataset.state = state;
+  sendNow.hidden = !(waiting && online && !outbox.current && !outbox.blocked);
+}
+
+function ctx() {
+  return {
+    session: app.session,
+    store: app.store,
+    outbox: app.outbox,
+    navigate,
+    handleError,
+    refreshStatus,
+  };
+}
+
+function navigate(hash, { result } = {}) {
+  if (result !== undefined) app.justSent = hash.slice('#/done/'.length);
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+/** A 401 means the session ended: sign in again; unsent work stays put. */
+function handleError(error) {
+  if (error instanceof ApiError && error.status === 401 && app.session) {
+    leave('Your session has ended. Please sign in again — nothing on this phone is lost.');
+    return true;
+  }
+  return false;
+}
+
+async function route() {
+  app.view?.dispose?.();
+  app.view = null;
+  if (!app.session) return;
+  const hash = location.hash || '#/';
+  const audit = hash.match(/^#\/audit\/([0-9a-fA-F-]{36})$/);
+  const done = hash.match(/^#\/done\/([0-9a-fA-F-]{36})$/);
+  if (audit) {
+    app.view = await renderAudit(main, ctx(), audit[1]);
+  } else if (done) {
+    const justSent = app.justSent === done[1];
+    app.justSent = null;
+    app.view = await renderScorecard(main, ctx(), done[1], justSent);
+  } else {
+    app.view = renderHome(main, ctx());
+    await app.view.ready;
+  }
+  window.scrollTo(0, 0);
+  refreshStatus();
+}
+
+async function refreshSession() {
+  try {
+    const session = await api.getSession();
+    if (!app.session || session.email.toLowerCase() !== app.session.email.toLowerCase()) return false;
+    setCsrfToken(session.csrf_token);
+    app.session = { ...app.session, ...session };
+    saveSession(app.session);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function enter(session) {
+  app.session = session;
+  setCsrfToken(session.csrf_token);
+  saveSession(session);
+  signOutButton.hidden = false;
+  if (session.role !== 'auditor') {
+    main.replaceChildren(h('div', { class: 'panel' },
+      h('h1', {}, 'This app is for auditors'),
+      h('p', {}, `You are signed in with a ${session.role} account. Visits are recorded with an auditor account.`)));
+    return;
+  }
+  const key = await userKey(session.email);
+  app.store = await openStore(key);
+  app.outbox = new Outbox(app.store, { lockName: `audit-outbox-${key}`, refreshSession });
+  for (const type of ['change', 'sent', 'saved', 'rejected', 'retry']) {
+    app.outbox.addEventListener(type, refreshStatus);
+  }
+  app.outbox.addEventListener('auth', async () => {
+    if (!(await refreshSession())) leave('Please sign in again to send your visits. They are safe on this phone.');
+  });
+  app.outbox.start();
+  requestPersistentStorage();
+  await route();
+}
+
+/** Close this auditor's data and show the sign-in screen. */
+function leave(notice) {
+  app.view?.dispose?.();
+  app.view = null;
+  app.outbox?.stop();
+  app.store?.close();
+  Object.assign(app, { session: null, store: null, outbox: null, justSent: null });
+  setCsrfToken(null);
+  forgetSession();
+  signOutButton.hidden = true;
+  sendNow.hidden = true;
+  statusLine.textContent = '';
+  renderSignIn(main, { notice, onSignedIn: enter });
+}
+
+function confirmSignOut(count) {
+  return new Promise((resolve) => {
+    const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': 'signout-title', 'aria-describedby': 'signout-text' },
+      h('h2', { id: 'signout-title' }, 'Sign out with work not sent?'),
+      h('p', { id: 'signout-text' },
+        `${plural(count)} ${count === 1 ? 'is' : 'are'} not on the server yet. `,
+        'They stay safely on this phone and are sent the next time you sign in here. ',
+        'Nobody else who signs in on this phone can see them.'),
+      h('div', { class: 'dialog-buttons' },
+        h('button', { type: 'button', class: 'primary', onclick: () => dialog.close('stay') }, 'Stay signed in'),
+        h('button', { type: 'button', class: 'secondary', onclick: () => dialog.close('leave') }, 'Sign out anyway')));
+    dialog.addEventListener('close', () => {
+      dialog.remove();
+      resolve(dialog.returnValue === 'leave');
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
+async function signOut() {
+  if (app.store) {
+    const [entries, audits] = await Promise.all([app.store.outbox(), app.store.listAudits()]);
+    const unsent = new Set(entries.map((e) => e.uuid));
+    for (const r of audits) if (r.rev > (r.syncedRev ?? 0) || r.problem) unsent.add(r.uuid);
+    if (unsent.size && !(await confirmSignOut(unsent.size))) return;
+  }
+  app.outbox?.stop();
+  try {
+    await api.signOut();
+  } catch (error) {
+    if (!(error instanceof ApiError || error instanceof NetworkError)) throw error;
+  }
+  await globalThis.caches?.delete(API_CACHE);
+  history.replaceState(null, '', '/');
+  leave('You are signed out.');
+}
+
+async function requestPersistentStorage() {
+  try {
+    if (navigator.storage?.persist && !(await navigator.storage.persisted())) {
+      await navigator.storage.persist();
+    }
+  } catch {
+    // Not offered by this browser: storage is still used, only less protected.
+  }
+}
+
+function registerServiceWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.register('/sw.js', { scope: '/', updateViaCache: 'none' }).catch((error) => {
+    console.warn('Service worker not registered', error);
+  });
+}
+
+async function boot() {
+  signOutButton.addEventListener('click', signOut);
+  sendNow.addEventListener('click', () => app.outbox?.kick());
+  window.addEventListener('hashchange', route);
+  window.addEventListener('online', refreshStatus);
+  window.addEventListener('offline', refreshStatus);
+  let session = null;
+  let notice = null;
+  try {
+    session = await api.getSession();
+  } catch (error) {
+    if (error instanceof NetworkError || (error instanceof ApiError && error.transient)) {
+      session = savedSession(); // offline: carry on as the last auditor signed in here
+    } else if (savedSession()) {
+      notice = 'Your session has ended. Please sign in again — nothing on this phone is lost.';
+    }
+  }
+  if (session) await enter(session);
+  else leave(notice);
+  performance.mark('interactive');
+  document.documentElement.dataset.ready = 'true';
+  registerServiceWorker();
+}
+
+boot();

@@ -1,0 +1,51 @@
+// Building DOM nodes without HTML strings: no innerHTML (so no injection from
+// checklist text) and no style attributes (the CSP forbids inline styles).
+
+/**
+ * h('button', {class: 'primary', onclick: fn}, 'Save draft')
+ * Attributes whose value is null, undefined or false are left out; true sets
+ * an empty attribute; keys starting with "on" add event listeners.
+ */
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs ?? {})) {
+    if (value == null || value === false) continue;
+    if (key === 'class') el.className = value;
+    else if (key === 'dataset') Object.assign(el.dataset, value);
+    else if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
+    else if (key === 'checked' || key === 'value' || key === 'selected') el[key] = value;
+    else el.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child == null || child === false) continue;
+    el.append(child instanceof Node ? child : String(child));
+  }
+  return el;
+}
+
+let counter = 0;
+/** A document-unique id, for label/aria wiring. */
+export function uid(prefix = 'el') {
+  counter += 1;
+  return `${prefix}-${counter}`;
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dateFormat = new Intl.DateTimeFormat(undefined, {
+  day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit',
+});
+
+/** "14:05" today, "3 Mar, 14:05" otherwise. */
+export function when(value) {
+  if (!value) return '';
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return '';
+  const today = new Date().toDateString() === date.toDateString();
+  return today ? timeFormat.format(date) : dateFormat.format(date);
+}
+
+/** A score as shown to people: one decimal at most, "–" when there is none. */
+export function score(value) {
+  if (value == null) return '–';
+  return (Math.round(value * 10) / 10).toLocaleString();
+}

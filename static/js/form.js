@@ -1,0 +1,352 @@
+// One checklist as an accessible form (CONTRACT.md, "PWA"): every item is a
+// <fieldset> whose <legend> is the item's text; hints, "Required" and errors
+// are wired with aria-describedby so they never change a control's name.
+
+import { h, uid } from './dom.js';
+import { progress } from './conditions.js';
+
+const RADIO_TYPES = new Set(['yes_no', 'choice', 'scale', 'nps']);
+
+function choicesOf(item) {
+  if (item.type === 'yes_no') return [[true, 'Yes'], [false, 'No']];
+  if (item.type === 'choice') return item.options.map((o) => [o.value, o.label ?? String(o.value)]);
+  const [lo, hi] = item.type === 'nps' ? [0, 10] : [item.min ?? 1, item.max ?? 5];
+  const values = [];
+  for (let v = Math.ceil(lo); v <= hi; v += 1) values.push([v, String(v)]);
+  return values;
+}
+
+function needsPhotos(item) {
+  return item.type === 'photo' || item.photo === 'optional' || item.photo === 'required';
+}
+
+export class AuditForm {
+  /**
+   * checklist, answers (item id → answer), photos (array of photo records),
+   * readOnly, and callbacks: onAnswer(itemId, answer | undefined),
+   * onAddPhotos(itemId, files), onRemovePhoto(photo), photoSrc(photo).
+   */
+  constructor({ checklist, answers, photos, readOnly, onAnswer, onAddPhotos, onRemovePhoto, photoSrc }) {
+    this.checklist = checklist;
+    this.answers = answers;
+    this.photos = photos;
+    this.readOnly = readOnly;
+    this.callbacks = { onAnswer, onAddPhotos, onRemovePhoto, photoSrc };
+    this.items = new Map(); // item id → {item, fieldset, ...controls}
+    this.sections = new Map(); // section id → {element, progress, navCount}
+    this.nav = this.renderNav();
+    this.element = h(
+      'div',
+      { class: 'checklist' },
+      checklist.sections.map((section) => this.renderSection(section)),
+    );
+    this.element.addEventListener('change', (event) => this.onChange(event));
+    this.element.addEventListener('input', (event) => this.onInput(event));
+    this.refresh();
+  }
+
+  // --- rendering
+
+  renderNav() {
+    const list = h('ol', { class: 'section-nav' });
+    for (const section of this.checklist.sections) {
+      const count = h('span', { class: 'count' });
+      const button = h(
+        'button',
+        { type: 'button', class: 'section-link', onclick: () => this.goToSection(section.id) },
+        h('span', { class: 'section-link-title' }, section.title),
+        count,
+      );
+      const li = h('li', {}, button);
+      this.sections.set(section.id, { navItem: li, navCount: count });
+      list.append(li);
+    }
+    return h('nav', { class: 'sections', 'aria-label': 'Sections' }, list);
+  }
+
+  renderSection(section) {
+    const headingId = uid('section');
+    const progressLine = h('p', { class: 'section-progress' });
+    const element = h(
+      'section',
+      { class: 'checklist-section', id: `section-${section.id}`, 'aria-labelledby': headingId },
+      h('h2', { id: headingId, tabindex: '-1' }, section.title),
+      progressLine,
+      section.items.map((item) => this.renderItem(item)),
+    );
+    Object.assign(this.sections.get(section.id), { element, progressLine, headingId });
+    return element;
+  }
+
+  renderItem(item) {
+    const key = uid('item');
+    const ids = { badges: `${key}-badges`, help: `${key}-help`, error: `${key}-error` };
+    const entry = { item, radios: [], input: null, naBox: null, comment: null };
+    const answer = this.answers[item.id];
+
+    const badges = [];
+    if (item.required && item.type !== 'photo') badges.push(h('span', { class: 'badge required' }, 'Required'));
+    if (item.type === 'photo' && item.required) badges.push(h('span', { class: 'badge required' }, 'Photo required'));
+    if (item.photo === 'required') badges.push(h('span', { class: 'badge required' }, 'Photo required'));
+    const describedBy = [badges.length ? ids.badges : null, item.help ? ids.help : null, ids.error]
+      .filter(Boolean).join(' ');
+
+    const controls = [];
+    if (RADIO_TYPES.has(item.type)) {
+      const choices = choicesOf(item);
+      entry.values = choices.map(([value]) => value);
+      const name = `${key}-answer`;
+      const group = h('div', { class: `options options-${item.type}` });
+      choices.forEach(([value, label], index) => {
+        const id = `${key}-o${index}`;
+        const radio = h('input', {
+          type: 'radio', id, name, value: String(index), dataset: { item: item.id },
+          checked: answer && !answer.na && answer.value === value,
+        });
+        entry.radios.push(radio);
+        group.append(h('div', { class: 'option' }, radio, h('label', { for: id }, label)));
+      });
+      controls.push(group);
+      if (item.type === 'nps') {
+        controls.push(h('p', { class: 'scale-ends', 'aria-hidden': 'true' },
+          h('span', {}, '0 · not at all likely'), h('span', {}, '10 · extremely likely')));
+      }
+    } else if (item.type === 'number' || item.type === 'text') {
+      const id = `${key}-input`;
+      const unitId = `${key}-unit`;
+      const label = h('label', { for: id, class: 'visually-hidden' }, item.text);
+      if (item.type === 'number') {
+        entry.input = h('input', {
+          type: 'number', id, inputmode: 'decimal', step: 'any', autocomplete: 'off',
+          min: item.min, max: item.max, dataset: { item: item.id },
+          'aria-describedby': item.unit ? unitId : null,
+          value: answer && !answer.na && answer.value != null ? String(answer.value) : null,
+        });
+        controls.push(h('div', { class: 'number' }, label, entry.input,
+          item.unit ? h('span', { class: 'unit', id: unitId }, item.unit) : null));
+      } else {
+        entry.input = h('textarea', { id, rows: '3', dataset: { item: item.id } });
+        entry.input.value = answer && !answer.na && typeof answer.value === 'string' ? answer.value : '';
+        controls.push(h('div', { class: 'text' }, label, entry.input));
+      }
+    }
+
+    if (item.na) {
+      const id = `${key}-na`;
+      entry.naBox = h('input', { type: 'checkbox', id, dataset: { item: item.id }, checked: Boolean(answer?.na) });
+      controls.push(h('div', { class: 'na' }, entry.naBox, h('label', { for: id }, 'Not applicable')));
+    }
+
+    if (needsPhotos(item)) controls.push(this.renderPhotos(item, entry, key));
+
+    if (item.type !== 'text' && item.type !== 'photo') {
+      const id = `${key}-comment`;
+      entry.comment = h('textarea', { id, rows: '2', dataset: { item: item.id } });
+      entry.comment.value = answer?.comment ?? '';
+      controls.push(h('details', { class: 'comment', open: Boolean(answer?.comment) },
+        h('summary', {}, 'Add a comment'),
+        h('label', { for: id }, 'Comment'), entry.comment));
+    }
+
+    entry.error = h('p', { class: 'error', id: ids.error, hidden: true });
+    entry.fieldset = h(
+      'fieldset',
+      { class: `item item-${item.type}`, id: `item-${item.id}`, 'aria-describedby': describedBy, disabled: this.readOnly },
+      h('legend', {}, item.text),
+      badges.length ? h('p', { class: 'badges', id: ids.badges }, badges) : null,
+      item.help ? h('p', { class: 'help', id: ids.help }, item.help) : null,
+      controls,
+      entry.error,
+    );
+    this.items.set(item.id, entry);
+    this.applyNa(entry);
+    return entry.fieldset;
+  }
+
+  renderPhotos(item, entry, key) {
+    entry.thumbs = h('ul', { class: 'thumbs' });
+    entry.photoStatus = h('p', { class: 'photo-status', 'aria-live': 'polite' });
+    const take = `${key}-take`;
+    const choose = `${key}-choose`;
+    const onFiles = (event) => {
+      const files = Array.from(event.target.files ?? []);
+      event.target.value = '';
+      if (files.length) this.callbacks.onAddPhotos(item.id, files);
+    };
+    const actions = this.readOnly ? null : h('div', { class: 'photo-actions' },
+      h('input', { type: 'file', id: take, accept: 'image/*', capture: 'environment', class: 'file', onchange: onFiles }),
+      h('label', { for: take, class: 'button secondary' }, 'Take photo'),
+      h('input', { type: 'file', id: choose, accept: 'image/*', multiple: true, class: 'file', onchange: onFiles }),
+      h('label', { for: choose, class: 'button secondary' }, 'Choose photo'));
+    this.renderThumbs(entry);
+    return h('div', { class: 'photos' }, entry.thumbs, actions, entry.photoStatus);
+  }
+
+  renderThumbs(entry) {
+    const mine = this.photos.filter((p) => p.item === entry.item.id);
+    entry.thumbs.replaceChildren(...mine.map((photo, index) => h('li', {},
+      h('img', { src: this.callbacks.photoSrc(photo), alt: `Photo ${index + 1}`, width: '96', height: '96' }),
+      photo.sent ? null : h('span', { class: 'badge pending' }, 'Not sent yet'),
+      this.readOnly ? null : h('button', {
+        type: 'button', class: 'remove', onclick: () => this.callbacks.onRemovePhoto(photo),
+      }, `Remove photo ${index + 1}`))));
+  }
+
+  // --- state
+
+  setPhotos(photos) {
+    this.photos = photos;
+    for (const entry of this.items.values()) if (entry.thumbs) this.renderThumbs(entry);
+    this.refresh();
+  }
+
+  setPhotoStatus(itemId, text) {
+    const entry = this.items.get(itemId);
+    if (entry?.photoStatus) entry.photoStatus.textContent = text;
+  }
+
+  readAnswer(entry) {
+    const answer = {};
+    const comment = entry.comment?.value.trim();
+    if (entry.naBox?.checked) {
+      answer.na = true;
+    } else if (entry.radios.length) {
+      const checked = entry.radios.findIndex((r) => r.checked);
+      if (checked >= 0) answer.value = entry.values[checked];
+    } else if (entry.input) {
+      const raw = entry.input.value;
+      if (entry.item.type === 'number') {
+        if (raw.trim() !== '' && Number.isFinite(Number(raw))) answer.value = Number(raw);
+      } else if (raw.trim() !== '') {
+        answer.value = raw;
+      }
+    }
+    if (comment) answer.comment = comment;
+    return Object.keys(answer).length ? answer : undefined;
+  }
+
+  applyNa(entry) {
+    const na = Boolean(entry.naBox?.checked);
+    for (const radio of entry.radios) radio.disabled = na;
+    if (entry.input) entry.input.disabled = na;
+    entry.fieldset.classList.toggle('is-na', na);
+  }
+
+  onChange(event) {
+    const itemId = event.target.dataset?.item;
+    if (!itemId) return;
+    this.update(itemId);
+  }
+
+  onInput(event) {
+    const itemId = event.target.dataset?.item;
+    if (!itemId || event.target.type === 'radio' || event.target.type === 'checkbox') return;
+    this.update(itemId);
+  }
+
+  update(itemId) {
+    const entry = this.items.get(itemId);
+    this.applyNa(entry);
+    const answer = this.readAnswer(entry);
+    if (answer === undefined) delete this.answers[itemId];
+    else this.answers[itemId] = answer;
+    this.setError(itemId, null);
+    this.callbacks.onAnswer(itemId, answer);
+    this.refresh();
+  }
+
+  photoCounts() {
+    const counts = new Map();
+    for (const photo of this.photos) counts.set(photo.item, (counts.get(photo.item) ?? 0) + 1);
+    return counts;
+  }
+
+  /** show_if, per-section progress; returns the progress (with missing ids). */
+  refresh() {
+    const state = progress(this.checklist, this.answers, this.photoCounts());
+    for (const [id, entry] of this.items) entry.fieldset.hidden = !state.shown.has(id);
+    let answered = 0;
+    let total = 0;
+    for (const section of this.checklist.sections) {
+      const s = state.sections.get(section.id);
+      const view = this.sections.get(section.id);
+      answered += s.answered;
+      total += s.total;
+      view.element.hidden = s.total === 0;
+      view.navItem.hidden = s.total === 0;
+      const left = s.needed ? ` · ${s.needed} required left` : '';
+      view.progressLine.textContent = `${s.answered} of ${s.total} answered${left}`;
+      view.navCount.textContent = `${s.answered}/${s.total}`;
+      const complete = s.needed === 0;
+      view.progressLine.classList.toggle('complete', complete);
+      view.navItem.classList.toggle('complete', complete);
+    }
+    this.state = { ...state, answered, total };
+    return this.state;
+  }
+
+  // --- errors
+
+  setError(itemId, message) {
+    const entry = this.items.get(itemId);
+    if (!entry) return;
+    entry.error.textContent = message ?? '';
+    entry.error.hidden = !message;
+    entry.fieldset.classList.toggle('has-error', Boolean(message));
+    const controls = [...entry.radios, entry.input].filter(Boolean);
+    for (const control of controls) {
+      if (message) control.setAttribute('aria-invalid', 'true');
+      else control.removeAttribute('aria-invalid');
+    }
+  }
+
+  missingMessage(itemId) {
+    const item = this.items.get(itemId)?.item;
+    if (!item) return 'Please answer this.';
+    const answered = this.answers[itemId]?.value !== undefined;
+    if (item.type === 'photo' || (answered && item.photo === 'required')) return 'Please add a photo.';
+    return 'Please answer this.';
+  }
+
+  /**
+   * Show messages beside the items: server fields ("answers.ITEM": message)
+   * and missing ids. Returns [{itemId, text, message}] for the items, plus
+   * {field, message} for problems not tied to an item.
+   */
+  showErrors(fields = {}, missing = []) {
+    for (const id of this.items.keys()) this.setError(id, null);
+    const list = [];
+    const seen = new Set();
+    for (const [field, message] of Object.entries(fields)) {
+      const itemId = field.startsWith('answers.') ? field.slice('answers.'.length) : null;
+      if (itemId && this.items.has(itemId)) {
+        this.setError(itemId, message);
+        seen.add(itemId);
+        list.push({ itemId, text: this.items.get(itemId).item.text, message });
+      } else {
+        list.push({ field, message });
+      }
+    }
+    for (const itemId of missing) {
+      if (seen.has(itemId) || !this.items.has(itemId)) continue;
+      const message = this.missingMessage(itemId);
+      this.setError(itemId, message);
+      list.push({ itemId, text: this.items.get(itemId).item.text, message });
+    }
+    return list;
+  }
+
+  goToItem(itemId) {
+    const entry = this.items.get(itemId);
+    if (!entry) return;
+    entry.fieldset.scrollIntoView({ block: 'center' });
+    const target = entry.radios.find((r) => !r.disabled) ?? entry.input ?? entry.naBox;
+    target?.focus({ preventScroll: true });
+  }
+
+  goToSection(sectionId) {
+    const view = this.sections.get(sectionId);
+    view.element.scrollIntoView({ block: 'start' });
+    view.element.querySelector('h2')?.focus({ preventScroll: true });
+  }
+}

@@ -1,0 +1,228 @@
+// Home: visits in progress, assigned visits, "Start a new audit", sent visits.
+
+import { api } from '../api.js';
+import { h, score, when } from '../dom.js';
+import { cachedFetch, loadChecklist, prefetchChecklists } from '../reference.js';
+import { needsHomeScreen } from '../session.js';
+
+// On poor signal, show what is on the phone rather than a blank screen.
+const FIRST_PAINT_WAIT_MS = 1_500;
+
+const SENT_LABELS = { submitted: 'Sent', approved: 'Approved', returned: 'Returned' };
+
+export function newAuditRecord({ checklist, location, assignment }) {
+  return {
+    uuid: crypto.randomUUID(),
+    checklistId: checklist.id,
+    checklistHash: checklist.hash ?? null,
+    checklistTitle: checklist.title,
+    checklist,
+    location: location.code,
+    locationName: location.name,
+    assignment: assignment?.id ?? null,
+    answers: {},
+    createdAt: new Date().toISOString(),
+    updatedAt: new Date().toISOString(),
+    startedAt: null,
+    finishedAt: null,
+    rev: 0,
+    syncedRev: 0,
+    state: 'draft',
+    problem: null,
+    deletedPhotos: [],
+    serverStatus: null,
+    reviewNote: null,
+  };
+}
+
+function localBadge(record) {
+  if (record.state === 'queued') return ['Waiting to send', 'waiting'];
+  if (record.problem) return ['Needs your attention', 'problem'];
+  if (record.serverStatus === 'returned') return ['Returned: please check', 'problem'];
+  if (record.rev > (record.syncedRev ?? 0)) return ['Saved on this phone', 'local'];
+  return ['Draft saved', 'ok'];
+}
+
+function visitCard(href, title, subtitle, badge, detail) {
+  return h('li', { class: 'card' },
+    h('a', { href, class: 'card-link' },
+      h('span', { class: 'card-title' }, title),
+      h('span', { class: 'card-subtitle' }, subtitle),
+      h('span', { class: 'card-meta' },
+        badge ? h('span', { class: `badge ${badge[1]}` }, badge[0]) : null,
+        detail ? h('span', {}, detail) : null)));
+}
+
+export function renderHome(container, ctx) {
+  const { store } = ctx;
+  const data = { locations: null, checklists: null, assignments: null, audits: null, fresh: false };
+  let disposed = false;
+
+  const offlineNote = h('p', { class: 'notice', hidden: true },
+    'You are offline. This shows what is saved on this phone; new work is kept and sent later.');
+  const inProgress = h('ul', { class: 'cards' });
+  const assigned = h('ul', { class: 'cards' });
+  const sent = h('ul', { class: 'cards' });
+  const assignedSection = h('section', { 'aria-labelledby': 'h-assigned', hidden: true },
+    h('h2', { id: 'h-assigned' }, 'Assigned visits'), assigned);
+  const progressSection = h('section', { 'aria-labelledby': 'h-progress', hidden: true },
+    h('h2', { id: 'h-progress' }, 'Visits in progress'), inProgress);
+  const sentSection = h('section', { 'aria-labelledby': 'h-sent', hidden: true },
+    h('h2', { id: 'h-sent' }, 'Sent visits'), sent);
+
+  const locationSelect = h('select', { id: 'new-location', name: 'location' });
+  const checklistSelect = h('select', { id: 'new-checklist', name: 'checklist' });
+  const startError = h('p', { class: 'error', role: 'alert' });
+  const startButton = h('button', { type: 'submit', class: 'primary wide' }, 'Start audit');
+  const startForm = h('form', { novalidate: true, onsubmit: (e) => { e.preventDefault(); start(); } },
+    h('div', { class: 'field' }, h('label', { for: 'new-location' }, 'Location'), locationSelect),
+    h('div', { class: 'field' }, h('label', { for: 'new-checklist' }, 'Checklist'), checklistSelect),
+    startError, startButton);
+
+  container.replaceChildren(h('div', { class: 'home' },
+    needsHomeScreen() ? h('p', { class: 'notice warning' },
+      'On iPhone and iPad, add this app to your Home Screen (Share, then “Add to Home Screen”). ',
+      'Otherwise iOS may delete visits that are not sent yet.') : null,
+    offlineNote,
+    progressSection,
+    assignedSection,
+    h('section', { 'aria-labelledby': 'h-new', class: 'panel' },
+      h('h2', { id: 'h-new' }, 'Start a new audit'), startForm),
+    sentSection));
+
+  function fillSelect(select, options, placeholder) {
+    const previous = select.value;
+    const nodes = [h('option', { value: '' }, placeholder)];
+    for (const [value, label] of options) nodes.push(h('option', { value }, label));
+    select.replaceChildren(...nodes);
+    if (options.some(([value]) => value === previous)) select.value = previous;
+    else if (options.length === 1) select.value = options[0][0];
+  }
+
+  async function drawLists() {
+    const local = await store.listAudits();
+    const results = (await store.getMeta('results')) ?? [];
+    if (disposed) return;
+    const localIds = new Set(local.map((r) => r.uuid));
+    const server = data.audits ?? [];
+
+    const cards = local
+      .sort((a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''))
+      .map((r) => visitCard(`#/audit/${r.uuid}`, r.locationName, r.checklistTitle, localBadge(r),
+        `Changed ${when(r.updatedAt)}`));
+    for (const a of server) {
+      if (localIds.has(a.uuid) || (a.status !== 'draft' && a.status !== 'returned')) continue;
+      const badge = a.status === 'returned' ? ['Returned by head office', 'problem'] : ['Draft on the server', 'ok'];
+      cards.push(visitCard(`#/audit/${a.uuid}`, a.location_name ?? a.location,
+        a.checklist_title ?? a.checklist, badge, a.review_note || null));
+    }
+    inProgress.replaceChildren(...cards);
+    progressSection.hidden = cards.length === 0;
+
+    const startedAssignments = new Set([...local.map((r) => r.assignment).filter(Boolean)]);
+    const assignments = (data.assignments ?? []).filter((a) => !startedAssignments.has(a.id) && !a.audit);
+    assigned.replaceChildren(...assignments.map((a) => h('li', { class: 'card' },
+      h('p', { class: 'card-title' }, a.location_name ?? a.location),
+      h('p', { class: 'card-subtitle' }, a.checklist_title ?? a.checklist),
+      a.due ? h('p', { class: 'card-meta' }, `Due ${a.due}`) : null,
+      a.notes ? h('p', { class: 'help' }, a.notes) : null,
+      h('button', { type: 'button', class: 'secondary', onclick: () => start(a) }, 'Begin this visit'))));
+    assignedSection.hidden = assignments.length === 0;
+
+    const sentCards = [];
+    const serverIds = new Set(server.map((a) => a.uuid));
+    for (const r of results) {
+      if (serverIds.has(r.uuid)) continue;
+      sentCards.push(visitCard(`#/done/${r.uuid}`, r.location_name, r.checklist_title,
+        ['Sent', 'ok'], `Score ${score(r.overall)}`));
+    }
+    for (const a of server) {
+      if (a.status === 'draft' || a.status === 'returned') continue;
+      sentCards.push(visitCard(`#/done/${a.uuid}`, a.location_name ?? a.location,
+        a.checklist_title ?? a.checklist, [SENT_LABELS[a.status] ?? a.status, 'ok'],
+        `Score ${score(a.overall)}`));
+    }
+    sent.replaceChildren(...sentCards.slice(0, 20));
+    sentSection.hidden = sentCards.length === 0;
+  }
+
+  function drawStartForm() {
+    const locations = [...(data.locations ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+    fillSelect(locationSelect, locations.map((l) => [l.code, l.name]), 'Choose a location');
+    fillSelect(checklistSelect, (data.checklists ?? []).map((c) => [c.id, c.title]), 'Choose a checklist');
+  }
+
+  async function start(assignment) {
+    startError.textContent = '';
+    const locationCode = assignment?.location ?? locationSelect.value;
+    const checklistId = assignment?.checklist ?? checklistSelect.value;
+    if (!locationCode || !checklistId) {
+      startError.textContent = !locationCode ? 'Please choose a location.' : 'Please choose a checklist.';
+      (!locationCode ? locationSelect : checklistSelect).focus();
+      return;
+    }
+    startButton.disabled = true;
+    try {
+      const checklist = await loadChecklist(store, checklistId);
+      const location = (data.locations ?? []).find((l) => l.code === locationCode)
+        ?? { code: locationCode, name: assignment?.location_name ?? locationCode };
+      const record = newAuditRecord({ checklist, location, assignment });
+      await store.putAudit(record);
+      ctx.navigate(`#/audit/${record.uuid}`);
+    } catch (error) {
+      if (ctx.handleError(error)) return;
+      startError.textContent = 'This checklist is not on your phone yet. Connect to the internet once, then try again.';
+    } finally {
+      startButton.disabled = false;
+    }
+  }
+
+  async function load(key, fetcher) {
+    try {
+      const { value, fresh } = await cachedFetch(store, key, fetcher);
+      data[key] = value;
+      return fresh;
+    } catch (error) {
+      ctx.handleError(error);
+      return false;
+    }
+  }
+
+  async function refresh() {
+    const fetched = Promise.all([
+      load('locations', api.locations),
+      load('checklists', api.checklists),
+      load('assignments', api.assignments),
+      load('audits', () => api.audits('?limit=50')),
+    ]);
+    const firstPaint = new Promise((resolve) => { setTimeout(resolve, FIRST_PAINT_WAIT_MS); });
+    const quick = await Promise.race([fetched, firstPaint]);
+    if (!quick) {
+      // Slow network: paint the kept copies now, the fresh data when it comes.
+      for (const key of ['locations', 'checklists', 'assignments', 'audits']) {
+        data[key] ??= (await store.getMeta(key)) ?? null;
+      }
+      if (disposed) return;
+      drawStartForm();
+      await drawLists();
+    }
+    const fresh = await fetched;
+    if (disposed) return;
+    offlineNote.hidden = fresh.every(Boolean);
+    drawStartForm();
+    await drawLists();
+    if (fresh[1]) prefetchChecklists(store, data.checklists);
+  }
+
+  const onOutbox = () => { if (!disposed) drawLists(); };
+  for (const type of ['sent', 'saved', 'rejected']) ctx.outbox.addEventListener(type, onOutbox);
+  const ready = refresh();
+
+  return {
+    ready,
+    dispose() {
+      disposed = true;
+      for (const type of ['sent', 'saved', 'rejected']) ctx.outbox.removeEventListener(type, onOutbox);
+    },
+  };
+}

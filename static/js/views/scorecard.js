@@ -1,0 +1,74 @@
+// The scorecard of a sent visit.
+
+import { api, request } from '../api.js';
+import { h, score, when } from '../dom.js';
+
+async function load(ctx, uuid) {
+  const kept = ((await ctx.store.getMeta('results')) ?? []).find((r) => r.uuid === uuid);
+  try {
+    const audit = await api.audit(uuid);
+    let sections = kept?.sections;
+    let items = kept?.items;
+    if (!sections) {
+      try {
+        const query = audit.checklist_hash ? `?hash=${encodeURIComponent(audit.checklist_hash)}` : '';
+        const checklist = await request('GET', `/api/checklists/${encodeURIComponent(audit.checklist)}${query}`);
+        sections = checklist.sections.map((s) => ({ id: s.id, title: s.title }));
+        items = Object.fromEntries(checklist.sections.flatMap((s) => s.items.map((i) => [i.id, i.text])));
+      } catch {
+        sections = null;
+      }
+    }
+    return { ...audit, sections, items };
+  } catch (error) {
+    if (kept) return kept;
+    throw error;
+  }
+}
+
+function meterRow(label, value) {
+  return h('li', { class: 'meter-row' },
+    h('span', { class: 'meter-label' }, label),
+    h('meter', { min: '0', max: '100', low: '50', high: '80', optimum: '100', value: String(value ?? 0), 'aria-hidden': 'true' }),
+    h('span', { class: 'meter-value' }, score(value)));
+}
+
+export async function renderScorecard(container, ctx, uuid, justSent) {
+  container.replaceChildren(h('p', { class: 'muted' }, 'Loading the scorecard…'));
+  let audit;
+  try {
+    audit = await load(ctx, uuid);
+  } catch (error) {
+    if (ctx.handleError(error)) return {};
+    container.replaceChildren(h('div', { class: 'panel' }, h('h1', {}, 'Scorecard'),
+      h('p', {}, 'The scorecard cannot be shown right now. Please try again when you are online.'),
+      h('p', {}, h('a', { href: '#/' }, 'Back to your visits'))));
+    return {};
+  }
+  const card = audit.scorecard ?? {};
+  const titles = new Map((audit.sections ?? []).map((s) => [s.id, s.title]));
+  const itemText = (id) => audit.items?.[id] ?? id;
+  const sections = Object.entries(card.sections ?? {});
+
+  container.replaceChildren(h('div', { class: 'scorecard' },
+    h('p', { class: 'back' }, h('a', { href: '#/' }, '‹ Your visits')),
+    h('h1', {}, justSent ? 'Thank you — your visit is sent' : 'Scorecard'),
+    h('p', { class: 'lead' }, audit.location_name ?? audit.location, ' · ', audit.checklist_title ?? audit.checklist,
+      audit.visited_at ? ` · ${when(audit.visited_at)}` : ''),
+    h('div', { class: 'overall' },
+      h('p', { class: 'overall-value' }, score(card.overall)),
+      h('p', { class: 'overall-label' }, 'Overall score')),
+    h('dl', { class: 'figures' },
+      h('div', {}, h('dt', {}, 'Service'), h('dd', {}, score(card.service))),
+      h('div', {}, h('dt', {}, 'Experience'), h('dd', {}, score(card.experience))),
+      h('div', {}, h('dt', {}, 'Recommend (0–10)'), h('dd', {}, card.nps ?? '–'))),
+    card.critical_failures?.length ? h('section', { class: 'critical', 'aria-labelledby': 'h-critical' },
+      h('h2', { id: 'h-critical' }, 'Critical failures'),
+      h('ul', {}, card.critical_failures.map((id) => h('li', {}, itemText(id))))) : null,
+    sections.length ? h('section', { 'aria-labelledby': 'h-sections' },
+      h('h2', { id: 'h-sections' }, 'Sections'),
+      h('ul', { class: 'meters' }, sections.map(([id, s]) => meterRow(titles.get(id) ?? id, s.score)))) : null,
+    h('p', {}, h('a', { href: '#/', class: 'button secondary' }, 'Back to your visits'))));
+  container.querySelector('h1').focus?.();
+  return {};
+}

@@ -1,0 +1,168 @@
+"""Shared fixtures: a fresh database per test (SQLite, and PostgreSQL when asked), the app, clients.
+
+PostgreSQL runs when ``CI`` is set or ``AUDIT_TEST_POSTGRES`` names a server
+(e.g. ``postgres://postgres@127.0.0.1:5432/test``).  Each test session creates
+its own database there and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from tortoise import Tortoise, connections
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+
+from audit.app import create_app
+from audit.db import apply_migrations, tortoise_config
+from audit.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery"
+DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/test"
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("AUDIT_TEST_POSTGRES")
+    if url:
+        return url
+    if os.environ.get("CI"):
+        return DEFAULT_PG
+    return None
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        backends = ["sqlite"]
+        if _postgres_url():
+            backends.append("postgres")
+        metafunc.parametrize("backend", backends, scope="session")
+
+
+def _run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated empty SQLite database, copied for each test (migrating is the slow part)."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    _run(apply_migrations(f"sqlite://{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    base = _postgres_url()
+    if base is None:
+        pytest.skip("PostgreSQL not configured")
+    name = f"audit_test_{uuid.uuid4().hex[:10]}"
+    admin = base.rsplit("/", 1)[0] + "/postgres"
+
+    async def create() -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(admin.replace("postgres://", "postgresql://", 1))
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.close()
+
+    async def drop() -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(admin.replace("postgres://", "postgresql://", 1))
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+    _run(create())
+    url = base.rsplit("/", 1)[0] + "/" + name
+    _run(apply_migrations(url))
+    try:
+        yield url
+    finally:
+        _run(drop())
+
+
+TABLES = (
+    "delivery",
+    "review_event",
+    "photo",
+    "item_score",
+    "section_score",
+    "audit",
+    "assignment",
+    "checklist_version",
+    "session",
+    "login_throttle",
+    "location_owner",
+    "user",
+    "location",
+    "region",
+    "brand",
+)
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if backend == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "audit.sqlite3"
+        shutil.copyfile(template, path)
+        return f"sqlite://{path}"
+    url: str = request.getfixturevalue("postgres_database")
+
+    async def truncate() -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+        tables = ", ".join(f'"{t}"' for t in TABLES)
+        await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        await conn.close()
+
+    _run(truncate())
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        media_dir=tmp_path / "media",
+        var_dir=tmp_path,
+        secret_key="test-secret-key-not-for-production",
+        checklists_dir=ROOT / "checklists",
+    )
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Settings]:
+    # Tortoise caches insert SQL per connection name and table, not per dialect;
+    # the suite switches from SQLite to PostgreSQL within one process.
+    EXECUTOR_CACHE.clear()
+    await Tortoise.init(config=tortoise_config(settings.database_url))
+    try:
+        yield settings
+    finally:
+        await connections.close_all()
+
+
+@pytest.fixture
+async def app(db: Settings) -> Any:
+    db.media_dir.mkdir(parents=True, exist_ok=True)
+    return create_app(db, manage_database=False)
+
+
+def make_client(app: Any) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with make_client(app) as c:
+        yield c
