@@ -369,13 +369,13 @@ async def _flush(
             await tx.execute_many(
                 "INSERT INTO section_score (audit_id, section_id, touchpoint, weight, score) "
                 f"VALUES ({params(5)})",
-                sections,
+                [list(row) for row in sections],
             )
         if items:
             await tx.execute_many(
                 "INSERT INTO item_score (audit_id, item_id, touchpoint, points) "
                 f"VALUES ({params(4)})",
-                items,
+                [list(row) for row in items],
             )
     audits.clear()
     sections.clear()

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import Literal
 
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 MAX_PHOTO_BYTES = 15 * 1024 * 1024  # the route refuses bigger bodies with 413 before reading them
 
@@ -161,12 +161,18 @@ def _decode(data: bytes) -> tuple[Image.Image, bytes | None]:
             # uses to stay sharp).
             width, height = _capped_size(img.size, IMAGE_MAX_SIDE)
             img.draft(None, (width * 2, height * 2))
+            # WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES on
+            # import; a truncated upload must still be refused here.
+            tolerant = ImageFile.LOAD_TRUNCATED_IMAGES
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
             try:
                 img.load()
             except (Image.DecompressionBombError, Image.DecompressionBombWarning):
                 raise _too_many_pixels() from None
             except _DECODE_ERRORS:
                 raise _damaged() from None
+            finally:
+                ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
             _apply_orientation(img)
             icc_profile = img.info.get("icc_profile")
             return _normalise_mode(img), icc_profile if isinstance(icc_profile, bytes) else None

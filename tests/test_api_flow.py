@@ -38,7 +38,7 @@ async def test_draft_submit_review_and_owner_sees_only_after_approval(client, db
     r = await auditor.post(f"/api/audits/{uid}/submit")
     assert r.status_code == 200, r.text
     card = r.json()["scorecard"]
-    # phone: answered 3×1 + rings 1×0.5 = 3.5 of 4 → 87.5
+    # phone: answered 3*1 + rings 1*0.5 = 3.5 of 4 → 87.5
     # facilities: needed_restroom 1 + restroom 0.5 + clean (4-1)/(5-1) = 2.25 of 3 → 75
     assert card["sections"]["phone"] == {"score": 87.5, "earned": 3.5, "possible": 4.0}
     assert card["sections"]["facilities"]["score"] == 75.0

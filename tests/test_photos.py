@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import struct
 import time
 import uuid
@@ -459,7 +460,9 @@ def test_jpeg_claiming_too_many_pixels_is_422_fast(size: tuple[int, int]) -> Non
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
 def test_truncated_image_is_422(fmt: str) -> None:
-    noise = Image.frombytes("RGB", (256, 256), os.urandom(256 * 256 * 3))
+    # Seeded: cut at a random point, a JPEG can end in a byte pattern that
+    # libjpeg reads as complete, which would make the test flaky.
+    noise = Image.frombytes("RGB", (256, 256), random.Random(7).randbytes(256 * 256 * 3))
     data = encode(noise, fmt)
 
     error = refusal(data[: len(data) // 2])
@@ -584,3 +587,16 @@ def test_photo_filenames_refuse_anything_but_a_uuid(bad: str) -> None:
         photo_filenames(bad, PHOTO)
     with pytest.raises(ValueError, match="not a UUID"):
         photo_filenames(AUDIT, bad)
+
+
+def test_truncated_jpeg_is_refused_even_after_weasyprint_loosened_pillow() -> None:
+    import weasyprint  # noqa: F401  (sets ImageFile.LOAD_TRUNCATED_IMAGES = True on import)
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    data = encode(photo((256, 256)), "JPEG")
+
+    error = refusal(data[: len(data) // 2])
+
+    assert error.status == 422
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # restored for WeasyPrint's own use

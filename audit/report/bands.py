@@ -41,10 +41,13 @@ def band_for(score: float | None) -> Band:
 def round_half_up(value: float, places: int = 0) -> float:
     # round() rounds halves to even (72.5 → 72); a reader expects 73.
     factor = 10**places
-    return math.floor(value * factor + 0.5) / factor
+    return float(math.floor(value * factor + 0.5) / factor)
 
 
-def score_text(score: float | None, empty: str = "–") -> str:
+DASH = "\u2013"  # an en dash stands for "no score"
+
+
+def score_text(score: float | None, empty: str = DASH) -> str:
     """A score as a whole number out of 100, or ``empty`` when there is none."""
     if score is None:
         return empty

@@ -81,8 +81,8 @@ def score_track(score: float | None, width: float = 440) -> Markup:
     if score is not None:
         x = left + span * max(0.0, min(100.0, score)) / 100
         body.append(
-            f'<path d="M{x - 6:.1f},{track_y - 9} L{x + 6:.1f},{track_y - 9} L{x:.1f},{track_y - 1} Z" '
-            f'fill="{INK}"/>'
+            f'<path d="M{x - 6:.1f},{track_y - 9} L{x + 6:.1f},{track_y - 9} '
+            f'L{x:.1f},{track_y - 1} Z" fill="{INK}"/>'
         )
         body.append(
             f'<rect x="{x - 1.5:.1f}" y="{track_y}" width="3" height="{track_h}" fill="{INK}"/>'
@@ -130,7 +130,8 @@ def benchmark_chart(rows: Sequence[BenchmarkRow], width: float = WIDTH) -> Marku
             else:
                 w = max(1.0, span * max(0.0, min(100.0, value)) / 100)
                 body.append(
-                    f'<rect x="{x0:.1f}" y="{by:.1f}" width="{w:.1f}" height="{h}" fill="{colour}"/>'
+                    f'<rect x="{x0:.1f}" y="{by:.1f}" width="{w:.1f}" height="{h}" '
+                    f'fill="{colour}"/>'
                 )
                 size = 11 if h > 10 else 8.5
                 weight = 600 if colour == THIS else 400

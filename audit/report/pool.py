@@ -124,7 +124,9 @@ class RenderPool:
             slot = self._slots[loop] = asyncio.Semaphore(self.workers)
         return slot
 
-    async def render(self, data: ReportData, timeout: float | None = None) -> bytes:
+    # A time limit rather than the caller's cancellation (ASYNC109): the limit
+    # kills the worker process, which cancelling an await cannot do.
+    async def render(self, data: ReportData, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
         """The PDF of ``data``; :class:`RenderTimeout` after ``timeout`` seconds."""
         limit = self.timeout if timeout is None else timeout
         async with self._slot():
@@ -179,7 +181,7 @@ def shutdown_pool() -> None:
         old.close()
 
 
-async def render_in_pool(data: ReportData, timeout: float | None = None) -> bytes:
+async def render_in_pool(data: ReportData, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
     return await default_pool().render(data, timeout)
 
 
@@ -213,7 +215,7 @@ async def cached_report_pdf(
     data: ReportData,
     cache: ReportCache,
     pool: RenderPool | None = None,
-    timeout: float | None = None,
+    timeout: float | None = None,  # noqa: ASYNC109
 ) -> tuple[bytes, str]:
     """The PDF of ``data`` and its cache key: from the cache, or rendered and stored."""
     key = await asyncio.to_thread(report_cache_key, data)  # stats the photo files

@@ -77,7 +77,10 @@ SAMPLE_ANSWERS: dict[str, dict[str, Any]] = {
     "demo_delivery_explained": {"value": True},
     "staff_courteous": {"value": True},
     "store_notes": {
-        "value": "Priya was knowledgeable and relaxed; she let me compare picture modes for as long as I wanted.\nThe store was busy around noon but never felt chaotic."
+        "value": (
+            "Priya was knowledgeable and relaxed; she let me compare picture modes for as long"
+            " as I wanted.\nThe store was busy around noon but never felt chaotic."
+        )
     },
     "checkout_wait_minutes": {"value": 6},
     "checkout_charged_correctly": {"value": True},
@@ -101,7 +104,10 @@ SAMPLE_ANSWERS: dict[str, dict[str, Any]] = {
     "followup_question_handling": {"value": "callback_late"},
     "recommend": {"value": 7},
     "final_notes": {
-        "value": "Good product advice and a smooth delivery; the weak points were the missing call-back, the refused restroom and no follow-up after installation."
+        "value": (
+            "Good product advice and a smooth delivery; the weak points were the missing"
+            " call-back, the refused restroom and no follow-up after installation."
+        )
     },
 }
 
@@ -130,7 +136,7 @@ def draw_photo(
         x0, y0 = rng.randrange(w), rng.randrange(h)
         x1, y1 = x0 + rng.randrange(w // 20, w // 2), y0 + rng.randrange(h // 20, h // 2)
         shade = tuple(max(0, min(255, c + rng.randrange(-60, 61))) for c in colour)
-        draw.rectangle((x0, y0, x1, y1), fill=shade)  # type: ignore[arg-type]
+        draw.rectangle((x0, y0, x1, y1), fill=shade)
     image = image.filter(ImageFilter.GaussianBlur(6))
     noise = Image.effect_noise(size, 18).convert("RGB")
     image = Image.blend(image, noise, 0.08)

@@ -6,13 +6,14 @@ the data and the cache key made from the data is sound.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from audit.answers import MAX_COMMENT, MAX_TEXT_ANSWER
 from audit.checklist import Item, humanize
-from audit.report.bands import Band, band_for, number_text, round_half_up, score_text
+from audit.report.bands import DASH, Band, band_for, number_text, round_half_up, score_text
 from audit.report.charts import BenchmarkRow, benchmark_chart, score_track, trend_chart
 from audit.report.data import ReportData
 from audit.scoring import ItemResult
@@ -134,7 +135,8 @@ def answer_text(item: Item, result: ItemResult) -> tuple[str, str]:
         return ("Yes" if value is True else "No"), "answered"
     if item.type == "scale":
         return (
-            f"{number_text(value)} on a scale of {number_text(item.min or 0)} to {number_text(item.max or 0)}",
+            f"{number_text(value)} on a scale of"
+            f" {number_text(item.min or 0)} to {number_text(item.max or 0)}",
             "answered",
         )
     if item.type == "choice":
@@ -149,12 +151,27 @@ def answer_text(item: Item, result: ItemResult) -> tuple[str, str]:
 
 
 def shorten(text: str | None, limit: int) -> str | None:
+    """Free text as printed: at most ``limit`` characters, long runs made breakable."""
     if not text:
         return None
     text = text.strip()
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit].rstrip()}… [shortened from {len(text):,} characters]"
+    if len(text) > limit:
+        text = f"{text[:limit].rstrip()}… [shortened from {len(text):,} characters]"
+    return _LONG_RUN.sub(_breakable, text)
+
+
+# WeasyPrint wraps a word wider than the column one character at a time, in
+# quadratic time (4.6 s for 4,000 characters); a zero-width space every
+# BREAK_EVERY characters gives it places to break. Ordinary words and most
+# URLs are shorter than LONG_RUN and stay untouched.
+LONG_RUN_CHARS = 60
+BREAK_EVERY = 30
+_LONG_RUN = re.compile(rf"\S{{{LONG_RUN_CHARS},}}")
+
+
+def _breakable(match: re.Match[str]) -> str:
+    run = match.group(0)
+    return "\u200b".join(run[i : i + BREAK_EVERY] for i in range(0, len(run), BREAK_EVERY))
 
 
 def _item_row(data: ReportData, result: ItemResult) -> ItemRow:
@@ -163,9 +180,10 @@ def _item_row(data: ReportData, result: ItemResult) -> ItemRow:
     points = ""
     if item.scored:
         if result.points is not None:
-            points = f"{number_text(round_half_up(item.weight * result.points, 2))} of {number_text(item.weight)}"
+            earned = round_half_up(item.weight * result.points, 2)
+            points = f"{number_text(earned)} of {number_text(item.weight)}"
         else:
-            points = "N/A" if status == "na" else "–"
+            points = "N/A" if status == "na" else DASH
     pct = None if result.points is None else 100 * result.points
     long_text = None
     if item.type == "text" and result.answer is not None and isinstance(result.answer.value, str):
@@ -322,7 +340,7 @@ def report_context(data: ReportData) -> dict[str, Any]:
     uncapped = _uncapped_overall(data) if card.critical_failures else None
     strongest, weakest = _highlights(data)
     bench = data.benchmarks
-    rows = [BenchmarkRow("Overall", card.overall, bench.region_avg, bench.brand_avg)] + [
+    bench_rows = [BenchmarkRow("Overall", card.overall, bench.region_avg, bench.brand_avg)] + [
         BenchmarkRow(
             touchpoint_label(tp),
             card.touchpoints.get(tp),
@@ -371,7 +389,7 @@ def report_context(data: ReportData) -> dict[str, Any]:
         "bench_region": score_text(bench.region_avg),
         "vs_brand": _difference(card.overall, bench.brand_avg, "brand"),
         "vs_region": _difference(card.overall, bench.region_avg, "region"),
-        "benchmark_chart": benchmark_chart(rows)
+        "benchmark_chart": benchmark_chart(bench_rows)
         if bench.brand_count or bench.region_count
         else None,
         "trend": trend,

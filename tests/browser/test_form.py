@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from tests.browser.actions import (
+    EXPECTED_EXPERIENCE,
+    EXPECTED_OVERALL,
+    EXPECTED_SERVICE,
+    FULL_ANSWERS,
+    attach_photo,
+    audit_uuid,
+    choose,
+    fill,
+    fill_whole_checklist,
+    item,
+    open_app,
+    start_audit,
+)
+from tests.browser.scoring import expected_scorecard
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_whole_checklist_filled_through_labelled_controls_is_scored_by_the_server(
+    page: Page, server, photo_file, screenshots
+) -> None:
+    open_app(page, "ben")
+    uuid = start_audit(page)
+    expect(page.get_by_text("Look the shop up on its website, then call it.")).to_be_visible()
+    page.screenshot(path=screenshots / "03-audit-start.png")
+
+    fill_whole_checklist(page, photo_file)
+    expect(item(page, "The cashier told you their name")).to_be_hidden()
+    expect(page.get_by_text("11 of 11 answered · ready to submit")).to_be_visible()
+    item(page, "Photo of the shop front").scroll_into_view_if_needed()
+    page.screenshot(path=screenshots / "04-audit-photos.png")
+
+    page.get_by_role("button", name="Submit", exact=True).click()
+    expect(page.get_by_role("heading", name="Thank you — your visit is sent")).to_be_visible()
+    assert audit_uuid(page) == uuid
+    expect(page.locator(".overall-value")).to_have_text(f"{EXPECTED_OVERALL:.1f}")
+    page.screenshot(path=screenshots / "05-scorecard.png", full_page=True)
+
+    audit = server.api("ben").get(f"/api/audits/{uuid}").json()
+    assert audit["status"] == "submitted"
+    assert {k: {"value": v["value"]} for k, v in audit["answers"].items()} == FULL_ANSWERS
+    assert sorted(p["item"] for p in audit["photos"]) == ["charged_right", "storefront"]
+    card = audit["scorecard"]
+    assert card["overall"] == pytest.approx(EXPECTED_OVERALL)
+    assert card["service"] == pytest.approx(EXPECTED_SERVICE)
+    assert card["experience"] == pytest.approx(EXPECTED_EXPERIENCE)
+    assert card["nps"] == 9
+    expected = expected_scorecard(FULL_ANSWERS, {"charged_right": 1, "storefront": 1})
+    assert card["overall"] == pytest.approx(expected["overall"])
+    assert card["sections"] == pytest.approx(expected["sections"])
+    listed = server.api("ben").get("/api/audits").json()
+    assert [a["uuid"] for a in listed] == [uuid]
+
+
+def test_show_if_hides_and_shows_items_live_and_keeps_hidden_answers(page: Page) -> None:
+    open_app(page, "ann")
+    start_audit(page)
+    restroom = item(page, "When you asked for the restroom, staff")
+    clean = item(page, "How clean was the restroom?")
+    named = item(page, "The cashier told you their name")
+    # A condition on an unanswered item is false, whatever its operator.
+    expect(restroom).to_be_hidden()
+    expect(clean).to_be_hidden()
+    expect(named).to_be_hidden()
+
+    choose(page, "You asked to use the restroom", "Yes")
+    expect(restroom).to_be_visible()
+    expect(clean).to_be_hidden()  # all: [..., restroom in (offered, after_asking)]
+    choose(page, "When you asked for the restroom, staff", "Refused")
+    expect(clean).to_be_hidden()
+    choose(page, "When you asked for the restroom, staff", "Let you use it straight away")
+    expect(clean).to_be_visible()
+    expect(named).to_be_hidden()  # any: [charged_right == false, needed_restroom != true]
+
+    choose(page, "You asked to use the restroom", "No")
+    expect(restroom).to_be_hidden()
+    expect(clean).to_be_hidden()
+    expect(named).to_be_visible()
+
+    choose(page, "You asked to use the restroom", "Yes")
+    expect(restroom.get_by_role("radio", name="Let you use it straight away")).to_be_checked()
+    choose(page, "You were charged the right amount", "No")
+    expect(named).to_be_visible()
+
+
+def test_not_applicable_disables_the_answer_and_hides_what_depends_on_it(page: Page) -> None:
+    open_app(page, "ann")
+    start_audit(page)
+    call = item(page, "Someone answered your call")
+    rings = item(page, "Rings before a person answered")
+    expect(
+        item(page, "The opening hours were on the website").get_by_label("Not applicable")
+    ).to_have_count(0)
+
+    choose(page, "Someone answered your call", "Yes")
+    expect(rings).to_be_visible()
+    call.get_by_role("checkbox", name="Not applicable", exact=True).check()
+    expect(call.get_by_role("radio", name="Yes", exact=True)).to_be_disabled()
+    expect(rings).to_be_hidden()  # an N/A item has no value
+    expect(page.get_by_text("1 of 1 answered")).to_be_visible()  # the phone section
+
+    call.get_by_role("checkbox", name="Not applicable", exact=True).uncheck()
+    expect(call.get_by_role("radio", name="Yes", exact=True)).to_be_checked()
+    expect(rings).to_be_visible()
+
+
+def test_submit_lists_missing_required_items_before_anything_is_sent(
+    page: Page, screenshots
+) -> None:
+    open_app(page, "ann")
+    start_audit(page)
+    choose(page, "The opening hours were on the website", "Yes")
+    choose(page, "You were charged the right amount", "Yes")
+    page.get_by_role("button", name="Submit", exact=True).click()
+    summary = page.get_by_role("alert").filter(has_text="Please answer")
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("How easy was the website to use?")
+    expect(summary).to_contain_text("Photo of the shop front")
+    expect(summary).not_to_contain_text("The opening hours were on the website")
+    expect(item(page, "Photo of the shop front")).to_contain_text("Please add a photo.")
+    expect(item(page, "You were charged the right amount")).to_contain_text("Please add a photo.")
+    expect(item(page, "How easy was the website to use?")).to_contain_text("Please answer this.")
+    page.screenshot(path=screenshots / "06-missing.png")
+    summary.get_by_role("button", name="How easy was the website to use?").click()
+    expect(
+        item(page, "How easy was the website to use?").get_by_role("radio", name="1")
+    ).to_be_focused()
+
+
+def test_photos_are_resized_on_the_phone_and_can_be_removed_while_a_draft(
+    page: Page, server, photo_file
+) -> None:
+    uploads: list[bytes] = []
+    page.on(
+        "request",
+        lambda r: (
+            uploads.append(r.post_data_buffer)
+            if r.method == "PUT" and "/photos/" in r.url
+            else None
+        ),
+    )
+    open_app(page, "ann")
+    uuid = start_audit(page)
+    shopfront = item(page, "Photo of the shop front")
+    attach_photo(page, "Photo of the shop front", photo_file)
+    attach_photo(page, "Photo of the shop front", photo_file)
+    shopfront.get_by_role("button", name="Remove photo 2", exact=True).click()
+    expect(shopfront.get_by_role("img")).to_have_count(1)
+
+    page.get_by_role("button", name="Save draft", exact=True).click()
+    expect(page.get_by_text("Draft saved on this phone and on the server.")).to_be_visible()
+    assert len(uploads) == 1
+    with Image.open(io.BytesIO(uploads[0])) as sent:
+        assert sent.format == "JPEG"
+        assert max(sent.size) == 1600
+        assert sent.size == (1600, 1200)
+    audit = server.api("ann").get(f"/api/audits/{uuid}").json()
+    assert [p["item"] for p in audit["photos"]] == ["storefront"]
+
+    shopfront.get_by_role("button", name="Remove photo 1", exact=True).click()
+    expect(shopfront.get_by_role("img")).to_have_count(0)
+    page.get_by_role("button", name="Save draft", exact=True).click()
+    expect(page.get_by_text("Draft saved on this phone and on the server.")).to_be_visible()
+    assert server.api("ann").get(f"/api/audits/{uuid}").json()["photos"] == []
+
+
+def test_a_server_422_is_shown_beside_the_item(page: Page, server, photo_file, screenshots) -> None:
+    open_app(page, "dan")
+    uuid = start_audit(page)
+    fill_whole_checklist(page, photo_file, rings="99")  # the checklist allows at most 20
+    page.get_by_role("button", name="Submit", exact=True).click()
+
+    rings = item(page, "Rings before a person answered")
+    expect(rings.locator(".error")).to_contain_text("at most 20")
+    expect(rings.get_by_label("Rings before a person answered", exact=True)).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    expect(page.get_by_role("status").filter(has_text="Not sent yet")).to_be_visible()
+    rings.scroll_into_view_if_needed()
+    page.screenshot(path=screenshots / "07-server-422.png")
+    stored = server.api("dan").get(f"/api/audits/{uuid}")
+    assert stored.status_code == 404 or stored.json()["status"] == "draft"
+
+    fill(page, "Rings before a person answered", "2")
+    expect(rings.locator(".error")).to_be_hidden()
+    page.get_by_role("button", name="Submit", exact=True).click()
+    expect(page.get_by_role("heading", name="Thank you — your visit is sent")).to_be_visible()
+    assert server.api("dan").get(f"/api/audits/{uuid}").json()["status"] == "submitted"

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.actions import (
+    EXPECTED_OVERALL,
+    FULL_ANSWERS,
+    fill_whole_checklist,
+    item,
+    open_app,
+    start_audit,
+    wait_for_offline_shell,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def wait_for(condition, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")
+
+
+def test_work_done_offline_survives_a_reload_and_arrives_exactly_once(
+    context, page: Page, server, photo_file, screenshots
+) -> None:
+    open_app(page, "cat")
+    wait_for_offline_shell(page)
+    uuid = start_audit(page)
+
+    context.set_offline(True)
+    fill_whole_checklist(page, photo_file)
+    page.get_by_role("button", name="Submit", exact=True).click()
+    expect(page.get_by_text("Waiting to send.")).to_be_visible()
+    expect(page.locator("#status")).to_contain_text("Offline · 1 visit waiting to send")
+    page.screenshot(path=screenshots / "08-offline-waiting.png")
+
+    page.reload()  # still offline: the service worker serves the app
+    expect(page.locator("#status")).to_contain_text("1 visit waiting to send")
+    visit = page.get_by_role("link").filter(has_text="High Street")
+    expect(visit).to_contain_text("Waiting to send")
+    page.screenshot(path=screenshots / "09-offline-home.png", full_page=True)
+    visit.click()
+    expect(
+        item(page, "How easy was the website to use?").get_by_role("radio", name="4", exact=True)
+    ).to_be_checked()
+    expect(item(page, "Photo of the shop front").get_by_role("img")).to_have_count(1)
+    assert server.api("cat").get("/api/audits").json() == []
+
+    context.set_offline(False)
+    expect(page.get_by_role("heading", name="Thank you — your visit is sent")).to_be_visible(
+        timeout=20_000
+    )
+    expect(page.locator("#status")).to_contain_text("nothing waiting to send")
+    expect(page.locator(".overall-value")).to_have_text(f"{EXPECTED_OVERALL:.1f}")
+
+    audits = server.api("cat").get("/api/audits").json()
+    assert [(a["uuid"], a["status"]) for a in audits] == [(uuid, "submitted")]
+    audit = server.api("cat").get(f"/api/audits/{uuid}").json()
+    assert {k: {"value": v["value"]} for k, v in audit["answers"].items()} == FULL_ANSWERS
+    assert len(audit["photos"]) == 2
+    assert audit["scorecard"]["overall"] == pytest.approx(EXPECTED_OVERALL)
+    assert audit["started_at"] and audit["finished_at"]
+
+    # Nothing is left to send, and nothing is sent twice.
+    page.reload()
+    page.wait_for_timeout(500)
+    assert len(server.api("cat").get("/api/audits").json()) == 1
+    stored = page.evaluate(
+        """async () => {
+            const dbs = await indexedDB.databases();
+            const counts = [];
+            for (const {name} of dbs) {
+              const db = await new Promise((ok, fail) => {
+                const r = indexedDB.open(name); r.onsuccess = () => ok(r.result); r.onerror = fail;
+              });
+              const tx = db.transaction(['audits', 'photos', 'outbox']);
+              const count = (s) => new Promise((ok) => {
+                const r = tx.objectStore(s).count(); r.onsuccess = () => ok(r.result);
+              });
+              counts.push([await count('audits'), await count('photos'), await count('outbox')]);
+              db.close();
+            }
+            return counts;
+        }"""
+    )
+    assert stored == [[0, 0, 0]]
