@@ -146,6 +146,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_with_database(work)
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from audit.backup import BackupError, backup
+
+    settings = Settings.from_env()
+    try:
+        result = backup(settings, Path(args.path))
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"backup written to {result.path} ({result.database_file}, {result.media_files} media files)")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from audit.backup import BackupError, restore
+
+    settings = Settings.from_env()
+    try:
+        result = restore(settings, Path(args.path))
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"restored {result.path} and {result.media_files} media files")
+    return 0
+
+
 def register(sub: Any) -> None:
     serve = sub.add_parser("serve", help="run the service")
     serve.add_argument("--host", default="127.0.0.1")
@@ -175,6 +199,13 @@ def register(sub: Any) -> None:
     uadd.add_argument("--name")
     uadd.add_argument("--location", nargs="+", metavar="CODE", action="extend")
     uadd.set_defaults(func=cmd_user_add)
+
+    bkp = sub.add_parser("backup", help="write a consistent copy of the database and media")
+    bkp.add_argument("path", metavar="PATH")
+    bkp.set_defaults(func=cmd_backup)
+    rst = sub.add_parser("restore", help="restore a SQLite backup into an empty instance")
+    rst.add_argument("path", metavar="PATH")
+    rst.set_defaults(func=cmd_restore)
 
     demo = sub.add_parser("demo", help="fill the database with a realistic synthetic data set")
     demo.add_argument("--locations", type=int, default=12)

@@ -1,4 +1,4 @@
-// Building DOM nodes without HTML strings: no innerHTML (so no injection from
+// Building DOM nodes without HTML strings: no HTML parsing (so no injection from
 // checklist text) and no style attributes (the CSP forbids inline styles).
 
 /**

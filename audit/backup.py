@@ -1,0 +1,131 @@
+"""Online backups: a consistent copy of the database plus the media files.
+
+SQLite uses its online backup API (readers and the writer carry on while the
+copy is made); PostgreSQL uses ``pg_dump --format=custom``.  Media files are
+written once and never changed (photos have server-made names), so copying
+them after the database snapshot catches every photo the snapshot refers to.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from audit import __version__
+from audit.settings import Settings
+
+MANIFEST = "backup.json"
+SQLITE_FILE = "audit.sqlite3"
+PG_FILE = "audit.pgdump"
+
+
+class BackupError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    path: Path
+    database_file: str
+    media_files: int
+
+
+def _sqlite_path(url: str) -> Path | None:
+    if url.startswith("sqlite://"):
+        return Path(url.removeprefix("sqlite://"))
+    return None
+
+
+def backup(settings: Settings, target: Path) -> BackupResult:
+    if target.exists() and any(target.iterdir()):
+        raise BackupError(f"{target}: already exists and is not empty")
+    target.mkdir(parents=True, exist_ok=True)
+    db_path = _sqlite_path(settings.database_url)
+    if db_path is not None:
+        if not db_path.is_file():
+            raise BackupError(f"{db_path}: no database there")
+        source = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        dest = sqlite3.connect(target / SQLITE_FILE)
+        try:
+            source.backup(dest)
+            check = dest.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            dest.close()
+            source.close()
+        if check != "ok":
+            raise BackupError(f"the copy failed its integrity check: {check}")
+        database_file = SQLITE_FILE
+    else:
+        url = settings.database_url.replace("postgres://", "postgresql://", 1)
+        try:
+            subprocess.run(
+                ["pg_dump", "--format=custom", "--no-owner", f"--file={target / PG_FILE}", url],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+        except FileNotFoundError:
+            raise BackupError("pg_dump is not installed") from None
+        except subprocess.CalledProcessError as exc:
+            raise BackupError(f"pg_dump failed: {exc.stderr.strip()}") from None
+        database_file = PG_FILE
+    count = 0
+    if settings.media_dir.is_dir():
+        for root, _, files in os.walk(settings.media_dir):
+            for name in files:
+                if name.startswith(".upload-"):
+                    continue  # an upload in flight; its row does not exist yet
+                src = Path(root) / name
+                dst = target / "media" / src.relative_to(settings.media_dir)
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, dst)
+                count += 1
+    manifest = {
+        "created_at": datetime.now(UTC).isoformat(),
+        "audit_version": __version__,
+        "database": database_file,
+        "media_files": count,
+    }
+    (target / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    return BackupResult(target, database_file, count)
+
+
+def restore(settings: Settings, source: Path) -> BackupResult:
+    """Restore a SQLite backup into the configured (empty) locations."""
+    manifest_path = source / MANIFEST
+    if not manifest_path.is_file():
+        raise BackupError(f"{source}: not a backup (no {MANIFEST})")
+    manifest = json.loads(manifest_path.read_text())
+    db_path = _sqlite_path(settings.database_url)
+    if manifest.get("database") != SQLITE_FILE or db_path is None:
+        raise BackupError(
+            "only SQLite backups restore with this command; for PostgreSQL use "
+            f"pg_restore --no-owner -d DATABASE {source / PG_FILE}"
+        )
+    if db_path.exists():
+        raise BackupError(f"{db_path}: a database is already there; move it away first")
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    src = sqlite3.connect(f"file:{source / SQLITE_FILE}?mode=ro", uri=True)
+    dest = sqlite3.connect(db_path)
+    try:
+        src.backup(dest)
+    finally:
+        dest.close()
+        src.close()
+    count = 0
+    media = source / "media"
+    if media.is_dir():
+        for root, _, files in os.walk(media):
+            for name in files:
+                s = Path(root) / name
+                d = settings.media_dir / s.relative_to(media)
+                d.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(s, d)
+                count += 1
+    return BackupResult(db_path, SQLITE_FILE, count)
