@@ -21,6 +21,7 @@ from audit.db import database
 from audit.openapi import openapi_schema
 from audit.routes import audits, reference, session
 from audit.routes.common import api
+from audit.routes.hq import hq_routes
 from audit.settings import Settings
 
 log = logging.getLogger("audit")
@@ -109,6 +110,7 @@ def api_routes() -> list[BaseRoute]:
             api(audits.delete_photo),
             methods=["DELETE"],
         ),
+        *hq_routes(),
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/healthz", health, methods=["GET"]),
     ]

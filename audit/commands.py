@@ -17,6 +17,9 @@ from audit.settings import Settings
 
 def run_with_database(work: Callable[[Settings], Awaitable[int]]) -> int:
     """Apply pending migrations, open the database, run ``work``, close."""
+    from asyncpg import PostgresError  # type: ignore[import-untyped]
+    from tortoise.exceptions import ConfigurationError
+
     from audit.db import database
 
     settings = Settings.from_env()
@@ -25,7 +28,8 @@ def run_with_database(work: Callable[[Settings], Awaitable[int]]) -> int:
         try:
             async with database(settings):
                 return await work(settings)
-        except OSError as exc:
+        except (OSError, ConfigurationError, PostgresError) as exc:
+            # A bad AUDIT_DATABASE_URL, an unreachable server, a refused login.
             raise CommandError(f"cannot open the database: {exc}") from None
 
     return asyncio.run(main())
@@ -154,7 +158,10 @@ def cmd_backup(args: argparse.Namespace) -> int:
         result = backup(settings, Path(args.path))
     except BackupError as exc:
         raise CommandError(str(exc)) from None
-    print(f"backup written to {result.path} ({result.database_file}, {result.media_files} media files)")
+    print(
+        f"backup written to {result.path} "
+        f"({result.database_file}, {result.media_files} media files)"
+    )
     return 0
 
 

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from tortoise import Tortoise, connections
+from tortoise import Tortoise
 from tortoise.migrations.api import migrate
 
 from audit.settings import Settings
@@ -58,11 +58,16 @@ async def apply_migrations(database_url: str) -> None:
 @asynccontextmanager
 async def database(settings: Settings) -> AsyncIterator[None]:
     await apply_migrations(settings.database_url)
-    await Tortoise.init(config=tortoise_config(settings.database_url))
+    # A server runs its lifespan in one task and each request in another, so
+    # the context Tortoise keeps in a contextvar must also be the global
+    # fallback (closing the connections clears it again).
+    await Tortoise.init(
+        config=tortoise_config(settings.database_url), _enable_global_fallback=True
+    )
     try:
         yield
     finally:
-        await connections.close_all()
+        await Tortoise.close_connections()
 
 
 # For Tortoise's own command line (`tortoise -c audit.db.TORTOISE_ORM makemigrations`).

@@ -157,6 +157,20 @@ def _query(name: str, schema: dict[str, Any], required: bool = False) -> dict[st
     return {"name": name, "in": "query", "required": required, "schema": schema}
 
 
+_CSV = "text/csv"
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(media_type: str, *errors: int) -> dict[str, Any]:
+    return {
+        "200": {
+            "description": "a file download",
+            "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **{str(c): {"description": "error", "content": _json(_ERROR)} for c in errors},
+    }
+
+
 _CSRF = {"name": "X-CSRF-Token", "in": "header", "required": False, "schema": {"type": "string"}}
 
 
@@ -168,6 +182,10 @@ def openapi_schema() -> dict[str, Any]:
         _query("from", {"type": "string", "format": "date"}),
         _query("to", {"type": "string", "format": "date"}),
         _query("version", {"type": "integer"}),
+    ]
+    export_params = [
+        _query("status", {"type": "string", "enum": ["all", *STATUSES], "default": "approved"}),
+        *(dict(p, required=False) for p in compare_params),
     ]
     paths: dict[str, Any] = {
         "/api/session": {
@@ -420,6 +438,68 @@ def openapi_schema() -> dict[str, Any]:
                         for c in (401, 404, 422)
                     },
                 },
+            }
+        },
+        "/api/compare.xlsx": {
+            "get": {
+                "summary": "The comparison as an Excel workbook (HQ)",
+                "parameters": compare_params,
+                "responses": _download(_XLSX, 401, 404, 422),
+            }
+        },
+        "/api/heatmap": {
+            "get": {
+                "summary": "Touchpoint scores per location or region (HQ)",
+                "parameters": [
+                    *compare_params,
+                    _query("group", {"type": "string", "enum": ["location", "region"]}),
+                ],
+                "responses": _responses(200, {"type": "object"}, 401, 404, 422),
+            }
+        },
+        "/api/trends": {
+            "get": {
+                "summary": "Scores month by month for the chain, a region, brand or location (HQ)",
+                "parameters": [
+                    *compare_params,
+                    _query("location", {"type": "string"}),
+                    _query("brand", {"type": "string"}),
+                ],
+                "responses": _responses(200, {"type": "object"}, 401, 404, 422),
+            }
+        },
+        "/api/weakest-items": {
+            "get": {
+                "summary": "The items failed most often (HQ)",
+                "parameters": [
+                    *compare_params,
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),
+                ],
+                "responses": _responses(200, {"type": "array"}, 401, 404, 422),
+            }
+        },
+        "/api/review-queue": {
+            "get": {
+                "summary": "Submitted audits awaiting review (HQ)",
+                "parameters": [
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 500}),
+                    _query("offset", {"type": "integer", "minimum": 0}),
+                ],
+                "responses": _responses(200, {"type": "object"}, 401, 404, 422),
+            }
+        },
+        "/api/audits.csv": {
+            "get": {
+                "summary": "Audits with their scores as CSV (HQ)",
+                "parameters": export_params,
+                "responses": _download(_CSV, 401, 404, 422),
+            }
+        },
+        "/api/audits.xlsx": {
+            "get": {
+                "summary": "Audits with their scores as an Excel workbook (HQ)",
+                "parameters": export_params,
+                "responses": _download(_XLSX, 401, 404, 422),
             }
         },
     }

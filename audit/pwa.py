@@ -25,9 +25,12 @@ from starlette.types import Scope
 NO_CACHE = "no-cache"
 VERSION_PLACEHOLDER = "__SHELL_VERSION__"
 FILES_PLACEHOLDER = '"__SHELL_FILES__"'
-# Files the service worker precaches; anything else under static/ (e.g. a
-# README) is served but not part of the offline shell.
-SHELL_SUFFIXES = frozenset({".html", ".css", ".js", ".webmanifest", ".png", ".svg"})
+# What the service worker precaches: the auditor's app. Anything else under
+# static/ (other pages' assets, a README) is served but not part of the shell,
+# so changing it neither grows the offline cache nor makes a new app version.
+SHELL_FILES = ("index.html", "manifest.webmanifest")
+SHELL_DIRS = ("css", "js", "icons")
+SHELL_SUFFIXES = frozenset({".css", ".js", ".png", ".svg"})
 # Twelve hex digits: collisions between two releases are not a practical concern.
 VERSION_LENGTH = 12
 
@@ -56,11 +59,14 @@ class Shell:
 
 def shell_files(static_dir: Path) -> list[Path]:
     """The shell's files in a stable order (``sw.js`` itself excluded)."""
-    return sorted(
-        path
-        for path in static_dir.rglob("*")
-        if path.is_file() and path.suffix in SHELL_SUFFIXES and path.name != "sw.js"
-    )
+    found = [static_dir / name for name in SHELL_FILES]
+    for folder in SHELL_DIRS:
+        found += (
+            path
+            for path in (static_dir / folder).rglob("*")
+            if path.is_file() and path.suffix in SHELL_SUFFIXES
+        )
+    return sorted(found)
 
 
 def build_shell(static_dir: Path) -> Shell:
@@ -92,16 +98,14 @@ def pwa_routes(static_dir: Path) -> list[BaseRoute]:
     async def index(request: Request) -> Response:
         return FileResponse(index_path, media_type="text/html", headers={"Cache-Control": NO_CACHE})
 
+    etag = f'"{shell.version}"'
+    sw_headers = {"Cache-Control": NO_CACHE, "Service-Worker-Allowed": "/", "ETag": etag}
+
     async def service_worker(request: Request) -> Response:
-        return Response(
-            shell.service_worker,
-            media_type="text/javascript",
-            headers={
-                "Cache-Control": NO_CACHE,
-                "Service-Worker-Allowed": "/",
-                "ETag": f'"{shell.version}"',
-            },
-        )
+        # Browsers check for a new worker on every navigation: usually a 304.
+        if etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=sw_headers)
+        return Response(shell.service_worker, media_type="text/javascript", headers=sw_headers)
 
     async def manifest(request: Request) -> Response:
         return FileResponse(

@@ -7,6 +7,7 @@ decides whether a replay is "the same request".
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import uuid as uuidlib
@@ -40,6 +41,10 @@ class AuditPayload:
     visited_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    # Envelope problems that still let the checklist and location be looked up
+    # (unknown keys, bad times): the store refuses the payload naming these
+    # together with its own findings, so one 422 names every bad field.
+    problems: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 def check_uuid(value: str, field: str = "uuid") -> str:
@@ -62,8 +67,9 @@ def parse_timestamp(value: Any, field: str, problems: dict[str, str]) -> datetim
     try:
         if len(value) == 10:
             day = date.fromisoformat(value)
-            return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
-        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            stamp = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+        else:
+            stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         problems[field] = "must be an ISO 8601 date or date-time"
         return None
@@ -76,7 +82,10 @@ def parse_timestamp(value: Any, field: str, problems: dict[str, str]) -> datetim
 
 
 def parse_payload(body: Any) -> AuditPayload:
-    """Check the envelope; raise :class:`Invalid` naming every bad field."""
+    """Check the envelope; raise :class:`Invalid` when it cannot be resolved at all.
+
+    Other problems travel in ``AuditPayload.problems`` (see there).
+    """
     if not isinstance(body, Mapping):
         raise Invalid("the body must be a JSON object", {"body": "must be a JSON object"})
     problems: dict[str, str] = {}
@@ -92,6 +101,7 @@ def parse_payload(body: Any) -> AuditPayload:
     digest = body.get("checklist_hash")
     if digest is not None and (not isinstance(digest, str) or len(digest) != 64):
         problems["checklist_hash"] = "must be a checklist content hash"
+        digest = None
     answers = body.get("answers", {})
     if not isinstance(answers, Mapping):
         problems["answers"] = "must be an object keyed by item id"
@@ -99,7 +109,7 @@ def parse_payload(body: Any) -> AuditPayload:
         key: parse_timestamp(body.get(key), key, problems)
         for key in ("visited_at", "started_at", "finished_at")
     }
-    if problems:
+    if {"checklist", "location", "answers"} & problems.keys():
         raise Invalid("the audit has invalid fields", problems)
     assert isinstance(checklist, str) and isinstance(location, str)
     return AuditPayload(
@@ -110,6 +120,7 @@ def parse_payload(body: Any) -> AuditPayload:
         visited_at=stamps["visited_at"],
         started_at=stamps["started_at"],
         finished_at=stamps["finished_at"],
+        problems=problems,
     )
 
 

@@ -24,21 +24,23 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from io import BytesIO
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import weasyprint  # noqa: E402
+import pikepdf
+import weasyprint
 
-from audit.report.pool import RenderPool, ReportCache, cached_report_pdf  # noqa: E402
-from audit.report.render import (  # noqa: E402
+from audit.report.pool import RenderPool, ReportCache, cached_report_pdf
+from audit.report.render import (
     PDF_OPTIONS,
     REPORT_DIR,
     render_report_html,
     render_report_pdf,
     report_stylesheet,
 )
-from audit.report.sample import sample_report_data  # noqa: E402
+from audit.report.sample import sample_report_data
 
 
 def median_ms(samples: list[float]) -> str:
@@ -86,9 +88,10 @@ def main() -> None:
                 samples[name].append(timed(fn))
 
         pdf = render_report_pdf(data)
-        pages = pdf.count(b"/Type /Page\n") or pdf.count(b"/Type /Page")
+        with pikepdf.open(BytesIO(pdf)) as doc:
+            pages = len(doc.pages)
         print(
-            f"report: {len(pdf) / 1024:.0f} kB, ~{pages} pages, {args.runs} runs each, "
+            f"report: {len(pdf) / 1024:.0f} kB, {pages} pages, {args.runs} runs each, "
             f"{os.cpu_count()} cores, WeasyPrint {weasyprint.__version__}"
         )
         for name, values in samples.items():
@@ -111,9 +114,8 @@ def main() -> None:
                 times.append(time.perf_counter() - start)
             return times
 
-        print(
-            f"cached download (key + read, in the event loop): median {median_ms(asyncio.run(downloads()))}"
-        )
+        download = median_ms(asyncio.run(downloads()))
+        print(f"cached download (key + read, in the event loop): median {download}")
 
         # -- pool throughput
         rates = {}
@@ -132,6 +134,8 @@ def main() -> None:
                 f"pool, {workers} worker{'s' if workers > 1 else ' '}: {args.batch} reports in "
                 f"{elapsed:5.2f} s = {rates[workers]:5.2f} reports/s"
             )
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"  load average during the run: {load} (other work on the machine skews these)")
         if len(rates) > 1:
             top = max(rates)
             print(f"  scaling 1 -> {top} workers: {rates[top] / rates[1]:.2f}x")

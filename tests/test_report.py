@@ -22,7 +22,13 @@ from audit.report import pool as report_pool
 from audit.report import render as report_render
 from audit.report.data import Benchmarks, ReportData
 from audit.report.fetcher import FONTS_DIR, ReportURLFetcher, URLRefused, strip_jpeg_metadata
-from audit.report.pool import RenderPool, RenderTimeout, ReportCache, cached_report_pdf
+from audit.report.pool import (
+    RenderPool,
+    RenderTimeout,
+    ReportCache,
+    cached_report_pdf,
+    render_batch,
+)
 from audit.report.render import render_report_html, render_report_pdf, report_cache_key
 from audit.report.sample import SAMPLE_ANSWERS, draw_photo, sample_checklist, sample_report_data
 from audit.scoring import score_answers
@@ -461,3 +467,25 @@ def test_pool_renders_and_a_render_past_its_time_limit_raises(sample: ReportData
     finally:
         pool.close()
     assert report_pool.RenderError in RenderTimeout.__mro__
+
+
+def test_batch_renders_every_report_to_its_file_and_reports_failures(
+    sample: ReportData, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where a folder should be")
+    jobs = [(sample, tmp_path / "out" / "a.pdf"), (sample, blocked / "b.pdf")]
+    seen: list[tuple[Path, BaseException | None]] = []
+
+    async def lazily() -> Any:
+        for job in jobs:
+            yield job
+
+    results = asyncio.run(
+        render_batch(lazily(), workers=1, on_done=lambda p, e: seen.append((p, e)))
+    )
+    assert sorted(str(p) for p, _ in results) == sorted(str(p) for _, p in jobs)
+    assert sorted(seen, key=str) == sorted(results, key=str)
+    errors = {p.name: e for p, e in results}
+    assert errors["a.pdf"] is None and isinstance(errors["b.pdf"], OSError)
+    assert (tmp_path / "out" / "a.pdf").read_bytes().startswith(b"%PDF-1.7")

@@ -91,22 +91,31 @@ def score_track(score: float | None, width: float = 440) -> Markup:
     return _svg(width, 52, label, body)
 
 
-def benchmark_chart(rows: Sequence[BenchmarkRow], width: float = WIDTH) -> Markup:
-    """Grouped horizontal bars: this location, its region and the brand, per row."""
+def benchmark_chart(
+    rows: Sequence[BenchmarkRow],
+    region: bool = True,
+    brand: bool = True,
+    width: float = WIDTH,
+) -> Markup:
+    """Grouped horizontal bars: this location, its region and the brand, per row.
+
+    ``region`` / ``brand`` False leave that series out (no audits to compare with).
+    """
+    # (legend, colour, bar height, BenchmarkRow field)
+    series = [("This location", THIS, 13.0, "this")]
+    if region:
+        series.append(("Region average", REGION, 7.0, "region"))
+    if brand:
+        series.append(("Brand average", BRAND, 7.0, "brand"))
     label_w, value_w, top = 150.0, 44.0, 30.0
     x0, x1 = label_w, width - value_w
     span = x1 - x0
-    bar_h = (13.0, 7.0, 7.0)
     gap, group_gap = 2.0, 13.0
-    group_h = sum(bar_h) + 2 * gap
+    group_h = sum(h for _, _, h, _ in series) + gap * (len(series) - 1)
     height = top + len(rows) * (group_h + group_gap) + 14
     body: list[str] = []
     legend_x = x0
-    for name, colour in (
-        ("This location", THIS),
-        ("Region average", REGION),
-        ("Brand average", BRAND),
-    ):
+    for name, colour, _, _ in series:
         body.append(f'<rect x="{legend_x:.1f}" y="4" width="12" height="10" fill="{colour}"/>')
         body.append(_text(legend_x + 17, 13, name, fill=MUTED, font_size=10))
         legend_x += 125
@@ -122,9 +131,8 @@ def benchmark_chart(rows: Sequence[BenchmarkRow], width: float = WIDTH) -> Marku
     for row in rows:
         body.append(_text(0, y + 11, row.label, font_weight=600 if row.label == "Overall" else 400))
         by = y
-        for value, colour, h in zip(
-            (row.this, row.region, row.brand), (THIS, REGION, BRAND), bar_h, strict=True
-        ):
+        for _, colour, h, name in series:
+            value: float | None = getattr(row, name)
             if value is None:
                 body.append(_text(x0 + 3, by + h - 1, "no data", fill=MUTED, font_size=8))
             else:
@@ -133,16 +141,15 @@ def benchmark_chart(rows: Sequence[BenchmarkRow], width: float = WIDTH) -> Marku
                     f'<rect x="{x0:.1f}" y="{by:.1f}" width="{w:.1f}" height="{h}" '
                     f'fill="{colour}"/>'
                 )
-                size = 11 if h > 10 else 8.5
-                weight = 600 if colour == THIS else 400
+                main = colour == THIS
                 body.append(
                     _text(
                         x0 + w + 4,
-                        by + h - (1.5 if h > 10 else 0),
+                        by + h - (1.5 if main else 0),
                         score_text(value),
-                        font_size=size,
-                        font_weight=weight,
-                        fill=INK if colour == THIS else MUTED,
+                        font_size=11 if main else 8.5,
+                        font_weight=600 if main else 400,
+                        fill=INK if main else MUTED,
                     )
                 )
             by += h + gap

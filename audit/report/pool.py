@@ -25,7 +25,7 @@ import re
 import tempfile
 import threading
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
@@ -226,46 +226,60 @@ async def cached_report_pdf(
     return pdf, key
 
 
-def render_batch(
-    jobs: Iterable[tuple[ReportData, Path]],
+Job = tuple[ReportData, Path]
+
+
+async def render_batch(
+    jobs: Iterable[Job] | AsyncIterable[Job],
     workers: int | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 (per render, see RenderPool.render)
     on_done: Callable[[Path, BaseException | None], None] | None = None,
 ) -> list[tuple[Path, BaseException | None]]:
     """Render many reports to files with every core; ``on_done`` drives a progress bar.
 
-    A failed report is reported (and returned) with its error; the others go on.
+    ``jobs`` may be an async generator that loads each ReportData from the
+    database as it is needed: a few consumers pull from it, so 100,000 jobs
+    are never all in memory. A failed report is passed to ``on_done`` (and
+    returned) with its error; the others go on.
     """
     pool = RenderPool(workers or os.cpu_count() or 1, timeout)
+    results: list[tuple[Path, BaseException | None]] = []
+    iterator = _aiter(jobs)
+    pulling = asyncio.Lock()  # an async generator takes one caller at a time
 
-    async def one(data: ReportData, target: Path) -> tuple[Path, BaseException | None]:
-        error: BaseException | None = None
-        try:
-            pdf = await pool.render(data)
-            await asyncio.to_thread(_write_atomic, target, pdf)
-        except (RenderError, OSError) as exc:
-            error = exc
-        if on_done is not None:
-            on_done(target, error)
-        return target, error
-
-    async def run_all() -> list[tuple[Path, BaseException | None]]:
-        # A few consumers share one iterator, so 100,000 jobs are never all in memory.
-        results: list[tuple[Path, BaseException | None]] = []
-        pending = iter(jobs)
-
-        async def consume() -> None:
-            for data, target in pending:
-                results.append(await one(data, target))
-
-        await asyncio.gather(*(consume() for _ in range(pool.workers)))
-        return results
+    async def consume() -> None:
+        while True:
+            async with pulling:
+                job = await anext(iterator, None)
+            if job is None:
+                return
+            data, target = job
+            error: BaseException | None = None
+            try:
+                pdf = await pool.render(data)
+                await asyncio.to_thread(_write_atomic, target, pdf)
+            except (RenderError, OSError) as exc:
+                error = exc
+            results.append((target, error))
+            if on_done is not None:
+                on_done(target, error)
 
     try:
-        pool.warm()
-        return asyncio.run(run_all())
+        await asyncio.to_thread(pool.warm)
+        # Twice as many consumers as workers: one loads the next job while one renders.
+        await asyncio.gather(*(consume() for _ in range(2 * pool.workers)))
     finally:
-        pool.close()
+        await asyncio.to_thread(pool.close)
+    return results
+
+
+async def _aiter(jobs: Iterable[Job] | AsyncIterable[Job]) -> AsyncIterator[Job]:
+    if isinstance(jobs, AsyncIterable):
+        async for job in jobs:
+            yield job
+    else:
+        for job in jobs:
+            yield job
 
 
 def _write_atomic(target: Path, data: bytes) -> None:

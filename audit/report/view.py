@@ -120,13 +120,13 @@ def short_date(day: date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
-def answer_text(item: Item, result: ItemResult) -> tuple[str, str]:
-    """The answer as the owner reads it, and its status."""
+def answer_text(item: Item, result: ItemResult, photos: int = 0) -> tuple[str, str]:
+    """The answer as the owner reads it, and its status (``photos``: those in the report)."""
     answer = result.answer
     if answer is not None and answer.na:
         return "Not applicable", "na"
     if item.type == "photo":
-        count = len(answer.photos) if answer is not None else 0
+        count = max(photos, len(answer.photos) if answer is not None else 0)
         return (f"{count} photo{'s' if count != 1 else ''}" if count else "No photo"), "photo"
     if answer is None or answer.value is None:
         return "Not answered", "unanswered"
@@ -176,7 +176,7 @@ def _breakable(match: re.Match[str]) -> str:
 
 def _item_row(data: ReportData, result: ItemResult) -> ItemRow:
     item = result.item
-    answer, status = answer_text(item, result)
+    answer, status = answer_text(item, result, len(data.photos.get(item.id, ())))
     points = ""
     if item.scored:
         if result.points is not None:
@@ -389,7 +389,9 @@ def report_context(data: ReportData) -> dict[str, Any]:
         "bench_region": score_text(bench.region_avg),
         "vs_brand": _difference(card.overall, bench.brand_avg, "brand"),
         "vs_region": _difference(card.overall, bench.region_avg, "region"),
-        "benchmark_chart": benchmark_chart(bench_rows)
+        "benchmark_chart": benchmark_chart(
+            bench_rows, region=bench.region_count > 0, brand=bench.brand_count > 0
+        )
         if bench.brand_count or bench.region_count
         else None,
         "trend": trend,

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import anyio.to_thread
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 
 from audit.auth import principal, require_role
 from audit.errors import Invalid, NotFound
@@ -105,10 +105,14 @@ async def get_photo(request: Request) -> Response:
     photo = await photo_store.photo_for(audit, _uuid(request, "photo_uuid"))
     name = photo.thumb_path if request.query_params.get("size") == "thumb" else photo.path
     path = settings_of(request).media_dir / name
-    if not await anyio.to_thread.run_sync(path.is_file):
-        raise NotFound("the photo file is missing")
-    return FileResponse(
-        path,
+    try:
+        # Not a FileResponse: its Last-Modified header would tell owners when
+        # the auditor uploaded (finer than the visit date they may know).
+        data = await anyio.to_thread.run_sync(path.read_bytes)
+    except FileNotFoundError:
+        raise NotFound("the photo file is missing") from None
+    return Response(
+        data,
         media_type="image/jpeg",
         headers={"Cache-Control": "private, max-age=86400, immutable"},
     )

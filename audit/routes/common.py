@@ -51,6 +51,11 @@ def api(handler: Handler, csrf: bool = True) -> Handler:
     @wraps(handler)
     async def wrapped(request: Request) -> Response:
         try:
+            if not _storable_text(request.scope["path"]) or not all(
+                _storable_text(k) and _storable_text(v)
+                for k, v in request.query_params.multi_items()
+            ):
+                raise BadRequest("the URL holds a NUL character", {"url": "NUL is not allowed"})
             who = await resolve_principal(request)
             request.scope["audit.principal"] = who
             if request.method in UNSAFE_METHODS:
@@ -92,9 +97,45 @@ async def read_json(request: Request, *, optional: bool = False) -> Any:
             return None
         raise BadRequest("the body must be JSON", {"body": "is empty"})
     try:
-        return json.loads(body, parse_constant=_reject_constant)
+        value = json.loads(body, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}", {"body": "invalid JSON"}) from None
+    except RecursionError:
+        # 2 MB of "[" nests far deeper than Python's stack allows.
+        raise BadRequest("the body is nested too deeply", {"body": "nested too deeply"}) from None
+    if not _storable(value):
+        raise BadRequest(
+            "the body holds a NUL character or an unpaired surrogate",
+            {"body": "text must be valid Unicode without NUL characters"},
+        )
+    return value
+
+
+def _storable_text(text: str) -> bool:
+    # PostgreSQL refuses NUL in text and JSON; no database takes lone surrogates.
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _storable(value: Any) -> bool:
+    """Every string in a parsed JSON value (keys too) can be stored and sent back."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not _storable_text(item):
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
 
 
 def query_int(request: Request, name: str, default: int, lo: int, hi: int) -> int:

@@ -6,6 +6,7 @@ import contextlib
 from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from audit.auth import Principal, hash_password, new_token, token_hash
@@ -96,21 +97,21 @@ async def throttled_until(keys: list[str]) -> datetime | None:
 
 
 async def record_failure(key: str, limit: int) -> None:
+    # Each step is one atomic statement: a burst of concurrent wrong passwords
+    # must count every attempt (read-modify-write would lose most of them).
     stamp = now()
-    async with in_transaction():
-        row = await LoginThrottle.get_or_none(key=key)
-        if row is None:
-            # Another worker may record the first failure at the same moment.
-            with contextlib.suppress(IntegrityError):
-                await LoginThrottle.create(key=key, failures=1, window_start=stamp)
-            return
-        if stamp - row.window_start > THROTTLE_WINDOW:
-            row.failures, row.window_start, row.locked_until = 1, stamp, None
-        else:
-            row.failures += 1
-            if row.failures >= limit:
-                row.locked_until = stamp + THROTTLE_WINDOW
-        await row.save()
+    await LoginThrottle.filter(key=key, window_start__lt=stamp - THROTTLE_WINDOW).update(
+        failures=0, window_start=stamp, locked_until=None
+    )
+    if not await LoginThrottle.filter(key=key).update(failures=F("failures") + 1):
+        try:
+            await LoginThrottle.create(key=key, failures=1, window_start=stamp)
+        except IntegrityError:
+            # Another request recorded the first failure at the same moment.
+            await LoginThrottle.filter(key=key).update(failures=F("failures") + 1)
+    await LoginThrottle.filter(key=key, failures__gte=limit).update(
+        locked_until=stamp + THROTTLE_WINDOW
+    )
 
 
 async def clear_failures(key: str) -> None:

@@ -99,7 +99,7 @@ class _Resolved:
 
 
 async def _resolve(payload: AuditPayload, existing: Audit | None) -> _Resolved:
-    problems: dict[str, str] = {}
+    problems: dict[str, str] = dict(payload.problems)
     version: ChecklistVersion | None
     if existing is not None:
         version = existing.checklist
@@ -123,14 +123,17 @@ async def _resolve(payload: AuditPayload, existing: Audit | None) -> _Resolved:
         problems["location"] = f"no location {payload.location!r}"
     elif existing is not None and existing.location_id != location.id:  # type: ignore[attr-defined]
         problems["location"] = "an audit's location cannot change"
-    if problems or version is None or location is None:
-        raise Invalid("the audit has invalid fields", problems)
-    checklist = parsed(version)
-    try:
-        answers = parse_answers(checklist, payload.answers)
-    except AnswersError as exc:
-        raise Invalid("some answers are invalid", exc.fields) from None
-    return _Resolved(payload, version, checklist, location, answers)
+    answers: dict[str, Answer] = {}
+    answer_problems: dict[str, str] = {}
+    if version is not None:
+        try:
+            answers = parse_answers(parsed(version), payload.answers)
+        except AnswersError as exc:
+            answer_problems = exc.fields
+    if problems or answer_problems or version is None or location is None:
+        message = "the audit has invalid fields" if problems else "some answers are invalid"
+        raise Invalid(message, {**problems, **answer_problems})
+    return _Resolved(payload, version, parsed(version), location, answers)
 
 
 def _apply(audit: Audit, r: _Resolved) -> None:
@@ -157,7 +160,22 @@ async def save_draft(who: Principal, uuid: str, payload: AuditPayload) -> tuple[
         if existing.draft_hash == resolved.hash and not _times_changed(existing, payload):
             return existing, False
         _apply(existing, resolved)
-        await existing.save()
+        # Conditional, not save(): a submit that won the race meanwhile must
+        # not be written back to a draft.
+        saved = await Audit.filter(id=existing.id, status__in=EDITABLE).update(
+            answers=existing.answers,
+            draft_hash=existing.draft_hash,
+            visited_at=existing.visited_at,
+            visit_date=existing.visit_date,
+            started_at=existing.started_at,
+            finished_at=existing.finished_at,
+            updated_at=_now(),
+        )
+        if not saved:
+            fresh = await Audit.get(id=existing.id).select_related("location", "checklist")
+            if resolved.hash in (fresh.submit_hash, fresh.draft_hash):
+                return fresh, False
+            raise Conflict(f"this audit is {fresh.status} and can no longer change")
         return existing, False
     audit = Audit(
         uuid=uuid,

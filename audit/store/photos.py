@@ -9,6 +9,7 @@ from pathlib import Path
 
 import anyio.to_thread
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from audit.auth import Principal
 from audit.errors import Conflict, Invalid, NotFound, PayloadTooLarge, UnsupportedMedia
@@ -70,28 +71,37 @@ async def add_photo(
     if audit.status not in ACCEPTS_PHOTOS:
         raise Conflict(f"this audit is {audit.status}; it takes no more photos")
     names = photo_filenames(audit_uuid, photo_uuid)
-    await anyio.to_thread.run_sync(_store_files, media_dir, names, processed)
+    # The row first, the files inside its transaction: the unique photo uuid
+    # decides which of two racing uploads writes the files (their names come
+    # from the uuids, so a loser that wrote would overwrite the winner's).
+    created = False
     try:
-        photo = await Photo.create(
-            uuid=photo_uuid,
-            audit_id=audit.id,
-            item_id=item_id,
-            path=names[0],
-            thumb_path=names[1],
-            sha256=processed.sha256,
-            width=processed.width,
-            height=processed.height,
-            size=len(processed.image),
-        )
+        async with in_transaction():
+            photo = await Photo.create(
+                uuid=photo_uuid,
+                audit_id=audit.id,
+                item_id=item_id,
+                path=names[0],
+                thumb_path=names[1],
+                sha256=processed.sha256,
+                width=processed.width,
+                height=processed.height,
+                size=len(processed.image),
+            )
+            created = True
+            await anyio.to_thread.run_sync(_store_files, media_dir, names, processed)
     except IntegrityError:
-        # The same upload raced itself; the files are identical, keep them.
+        if created:
+            _remove_files(media_dir, names)
+            raise
+        # The same upload raced itself: the other request stored it.
         again = await Photo.get_or_none(uuid=photo_uuid)
         if again is None:
-            _remove_files(media_dir, names)
             raise
         return _same_or_conflict(again, audit, item_id, processed.sha256), False
     except BaseException:
-        _remove_files(media_dir, names)
+        if created:
+            _remove_files(media_dir, names)
         raise
     return photo, True
 

@@ -36,6 +36,13 @@ export class ApiError extends Error {
   }
 }
 
+function timeoutSignal(ms) {
+  if (AbortSignal.timeout) return AbortSignal.timeout(ms);
+  const controller = new AbortController(); // Safari before 16
+  setTimeout(() => controller.abort(), ms);
+  return controller.signal;
+}
+
 export async function request(method, path, { json, body, contentType, timeout } = {}) {
   const headers = new Headers({ Accept: 'application/json' });
   if (json !== undefined) {
@@ -52,7 +59,7 @@ export async function request(method, path, { json, body, contentType, timeout }
       body,
       headers,
       credentials: 'same-origin',
-      signal: AbortSignal.timeout(timeout ?? JSON_TIMEOUT_MS),
+      signal: timeoutSignal(timeout ?? JSON_TIMEOUT_MS),
     });
   } catch (error) {
     throw new NetworkError(error);

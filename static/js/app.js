@@ -1,5 +1,17 @@
 // The auditor's app: start-up, who is signed in, the status line, and the
 // router (#/ home, #/audit/UUID one visit, #/done/UUID its scorecard).
+//
+// Modules, one concern each (no build step, no framework):
+//   api.js         fetch wrapper: CSRF header, NetworkError vs ApiError
+//   session.js     the last session (to open offline), per-user key, iOS check
+//   store.js       IndexedDB per auditor: audits, photos, outbox, meta
+//   outbox.js      replays queued audits in order, with backoff (backoff.js)
+//   reference.js   locations and checklists, kept for offline use
+//   conditions.js  show_if and completeness (mirrors the server's rules)
+//   form.js        a checklist as an accessible form
+//   photos.js      resizing on the phone
+//   views/*.js     sign-in, home, one visit, scorecard
+//   /sw.js         the service worker (served by audit/pwa.py)
 
 import { api, ApiError, NetworkError, setCsrfToken } from './api.js';
 import { h } from './dom.js';
@@ -50,12 +62,14 @@ async function refreshStatus() {
   } else if (outbox.current && waiting) {
     [text, state] = [`Sending ${plural(waiting)}…`, 'sending'];
   } else if (waiting) {
-    [text, state] = [`${online ? '' : 'Offline · '}${plural(waiting)} waiting to send`, 'waiting'];
+    [text, state] = [`${online ? '' : 'Offline · '}${plural(waiting)} to send`, 'waiting'];
+  } else if (online) {
+    [text, state] = ['Online · nothing to send', 'ok'];
   } else {
-    [text, state] = [online ? 'Online · nothing waiting to send' : 'Offline · your work is saved on this phone', online ? 'ok' : 'offline'];
+    [text, state] = ['Offline · your work is kept on this phone', 'offline'];
   }
   if (problems) {
-    text += ` · ${plural(problems)} need${problems === 1 ? 's' : ''} your attention`;
+    text += ` · ${problems} need${problems === 1 ? 's' : ''} attention`;
     state = 'problem';
   }
   statusLine.textContent = text;
@@ -93,19 +107,29 @@ async function route() {
   app.view?.dispose?.();
   app.view = null;
   if (!app.session) return;
+  // Each navigation renders into its own slot: a slow, superseded render
+  // finishes into a detached node instead of over the newer screen.
+  const slot = h('div', { class: 'view' });
+  main.replaceChildren(slot);
   const hash = location.hash || '#/';
   const audit = hash.match(/^#\/audit\/([0-9a-fA-F-]{36})$/);
   const done = hash.match(/^#\/done\/([0-9a-fA-F-]{36})$/);
+  let view;
   if (audit) {
-    app.view = await renderAudit(main, ctx(), audit[1]);
+    view = await renderAudit(slot, ctx(), audit[1]);
   } else if (done) {
     const justSent = app.justSent === done[1];
     app.justSent = null;
-    app.view = await renderScorecard(main, ctx(), done[1], justSent);
+    view = await renderScorecard(slot, ctx(), done[1], justSent);
   } else {
-    app.view = renderHome(main, ctx());
-    await app.view.ready;
+    view = renderHome(slot, ctx());
+    await view.ready;
   }
+  if (!slot.isConnected) {
+    view?.dispose?.();
+    return;
+  }
+  app.view = view;
   window.scrollTo(0, 0);
   refreshStatus();
 }
@@ -167,10 +191,9 @@ function confirmSignOut(count) {
   return new Promise((resolve) => {
     const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': 'signout-title', 'aria-describedby': 'signout-text' },
       h('h2', { id: 'signout-title' }, 'Sign out with work not sent?'),
-      h('p', { id: 'signout-text' },
-        `${plural(count)} ${count === 1 ? 'is' : 'are'} not on the server yet. `,
-        'They stay safely on this phone and are sent the next time you sign in here. ',
-        'Nobody else who signs in on this phone can see them.'),
+      h('p', { id: 'signout-text' }, count === 1
+        ? '1 visit is not on the server yet. It stays safely on this phone and is sent the next time you sign in here. Nobody else who signs in on this phone can see it.'
+        : `${count} visits are not on the server yet. They stay safely on this phone and are sent the next time you sign in here. Nobody else who signs in on this phone can see them.`),
       h('div', { class: 'dialog-buttons' },
         h('button', { type: 'button', class: 'primary', onclick: () => dialog.close('stay') }, 'Stay signed in'),
         h('button', { type: 'button', class: 'secondary', onclick: () => dialog.close('leave') }, 'Sign out anyway')));

@@ -186,10 +186,10 @@ export class AuditForm {
     const mine = this.photos.filter((p) => p.item === entry.item.id);
     entry.thumbs.replaceChildren(...mine.map((photo, index) => h('li', {},
       h('img', { src: this.callbacks.photoSrc(photo), alt: `Photo ${index + 1}`, width: '96', height: '96' }),
-      photo.sent ? null : h('span', { class: 'badge pending' }, 'Not sent yet'),
+      photo.sent ? null : h('span', { class: 'badge pending' }, 'Not sent'),
       this.readOnly ? null : h('button', {
         type: 'button', class: 'remove', onclick: () => this.callbacks.onRemovePhoto(photo),
-      }, `Remove photo ${index + 1}`))));
+      }, 'Remove', h('span', { class: 'visually-hidden' }, ` photo ${index + 1}`)))));
   }
 
   // --- state
@@ -251,8 +251,8 @@ export class AuditForm {
     if (answer === undefined) delete this.answers[itemId];
     else this.answers[itemId] = answer;
     this.setError(itemId, null);
-    this.callbacks.onAnswer(itemId, answer);
     this.refresh();
+    this.callbacks.onAnswer(itemId, answer);
   }
 
   photoCounts() {

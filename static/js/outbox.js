@@ -18,6 +18,8 @@ const KEEP_RESULTS = 20;
 /** The body of PUT /api/audits/{uuid} (and of submit). */
 export function auditPayload(record) {
   const payload = { checklist: record.checklistId, location: record.location, answers: record.answers };
+  // Pins the audit to the version the auditor saw, even if HQ changed it while offline.
+  if (record.checklistHash) payload.checklist_hash = record.checklistHash;
   const visited = record.startedAt ?? record.createdAt;
   if (visited) payload.visited_at = visited;
   if (record.startedAt) payload.started_at = record.startedAt;

@@ -57,7 +57,14 @@ class Store {
       let result;
       Promise.resolve()
         .then(() => fn(stores))
-        .then((value) => { result = value; }, (error) => { tx.abort(); reject(error); });
+        .then((value) => { result = value; }, (error) => {
+          try {
+            tx.abort();
+          } catch {
+            // already finished
+          }
+          reject(error);
+        });
       tx.oncomplete = () => resolve(result);
       tx.onerror = () => reject(tx.error);
       tx.onabort = () => reject(tx.error ?? new Error('Saving on this phone failed'));

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
@@ -24,12 +25,15 @@ def open_app(page: Page, who: str) -> None:
     expect(page.get_by_role("heading", name="Start a new audit")).to_be_visible()
 
 
-def wait_for_offline_shell(page: Page) -> None:
+def wait_for_offline_shell(page: Page, timeout: float = 10.0) -> None:
     """The service worker controls the page and has the shell in its cache."""
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
-    page.wait_for_function(
-        "caches.keys().then(keys => keys.some(k => k.startsWith('audit-shell-')))"
-    )
+    # Polled with evaluate(): wait_for_function() would eval() a string, which the CSP forbids.
+    check = """async () => navigator.serviceWorker.controller !== null
+        && (await caches.keys()).some((k) => k.startsWith('audit-shell-'))"""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(check):
+        assert time.monotonic() < deadline, "the service worker did not take over"
+        time.sleep(0.05)
 
 
 def start_audit(page: Page, location: str = "High Street", checklist: str = CHECKLIST_TITLE) -> str:

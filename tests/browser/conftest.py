@@ -17,9 +17,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize
 
 ROOT = Path(__file__).resolve().parents[2]
-AUDIT = ROOT / ".venv" / "bin" / "audit"
+# The `audit` command under test; AUDIT_CLI may name another build of it.
+AUDIT = Path(os.environ.get("AUDIT_CLI") or ROOT / ".venv" / "bin" / "audit")
 FIXTURES = Path(__file__).parent / "fixtures"
 SCREENSHOTS = ROOT / "tests" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -40,10 +42,13 @@ AUDITORS = {
     "dan": ("dan@example.com", "Dan Dyer"),
     "eve": ("eve@example.com", "Eve Evans"),
     "fay": ("fay@example.com", "Fay Fisher"),
+    "gus": ("gus@example.com", "Gus Green"),
+    "hal": ("hal@example.com", "Hal Hughes"),
 }
+HQ = ("hq@example.com", "Head Office")
 LOCATIONS = [("L1", "High Street", "North"), ("L2", "Station Road", "South")]
 CHECKLIST_TITLE = "Corner shop visit"
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 SERVER_START_TIMEOUT = 30.0
 
 
@@ -55,12 +60,11 @@ class Server:
     clients: dict[str, httpx.Client] = field(default_factory=dict)
 
     def api(self, who: str) -> httpx.Client:
-        """An API client signed in as one of AUDITORS (checks what the server holds)."""
+        """An API client signed in as one of AUDITORS or "hq" (checks what the server holds)."""
         if who not in self.clients:
             client = httpx.Client(base_url=self.url, timeout=10)
-            response = client.post(
-                "/api/session", json={"email": AUDITORS[who][0], "password": PASSWORD}
-            )
+            email = HQ[0] if who == "hq" else AUDITORS[who][0]
+            response = client.post("/api/session", json={"email": email, "password": PASSWORD})
             assert response.status_code == 200, response.text
             client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
             self.clients[who] = client
@@ -112,6 +116,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         _cli(env, "location", "add", code, "--name", name, "--region", region)
     for email, name in AUDITORS.values():
         _cli(env, "user", "add", email, "--role", "auditor", "--name", name)
+    _cli(env, "user", "add", HQ[0], "--role", "hq", "--name", HQ[1])
     _cli(env, "checklist", "import", str(FIXTURES / "checklists"))
 
     port = _free_port()
@@ -140,8 +145,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.wait()
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+# Module scope: sync Playwright keeps an event loop running in this thread while
+# the browser is open, which must be over before any asyncio test runs.
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is not installed (apt-get install chromium)"
         if os.environ.get("CI"):
@@ -163,8 +170,8 @@ class PageProblems:
 
     errors: list[str] = field(default_factory=list)
 
-    def on_console(self, message: object) -> None:
-        text = message.text  # type: ignore[attr-defined]
+    def on_console(self, message: ConsoleMessage) -> None:
+        text = message.text
         if "Content Security Policy" in text or text.startswith("Refused to"):
             self.errors.append(f"console: {text}")
 
@@ -173,8 +180,8 @@ class PageProblems:
 
 
 @pytest.fixture
-def context(browser: object, server: Server) -> Iterator[object]:
-    ctx = browser.new_context(  # type: ignore[attr-defined]
+def context(browser: Browser, server: Server) -> Iterator[BrowserContext]:
+    ctx = browser.new_context(
         base_url=server.url, viewport=PHONE, service_workers="allow", locale="en-GB"
     )
     ctx.set_default_timeout(10_000)
@@ -187,8 +194,8 @@ def context(browser: object, server: Server) -> Iterator[object]:
 
 
 @pytest.fixture
-def page(context: object) -> object:
-    return context.new_page()  # type: ignore[attr-defined]
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
 
 
 @pytest.fixture(scope="session")
@@ -199,7 +206,7 @@ def screenshots() -> Path:
 
 @pytest.fixture(scope="session")
 def photo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 2400×1800 camera-sized JPEG (noisy, so it does not compress to nothing)."""
+    """A 2400 x 1800 camera-sized JPEG (noisy, so it does not compress to nothing)."""
     from PIL import Image, ImageDraw
 
     path = tmp_path_factory.mktemp("photos") / "shopfront.jpg"

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.actions import choose, open_app, sign_in, start_audit, wait_for_offline_shell
+from tests.browser.conftest import Server
 
 pytestmark = pytest.mark.browser
 
 
 def test_two_auditors_on_one_phone_never_see_or_send_each_others_work(
-    context, page: Page, server, screenshots
+    context: BrowserContext, page: Page, server: Server, screenshots: Path
 ) -> None:
     open_app(page, "eve")
     wait_for_offline_shell(page)
@@ -34,9 +37,9 @@ def test_two_auditors_on_one_phone_never_see_or_send_each_others_work(
     context.set_offline(False)
     sign_in(page, "fay")
     expect(page.get_by_role("heading", name="Start a new audit")).to_be_visible()
-    expect(page.get_by_text("Station Road")).to_have_count(0)
+    expect(page.get_by_role("link").filter(has_text="Station Road")).to_have_count(0)
     expect(page.get_by_role("heading", name="Visits in progress")).to_be_hidden()
-    expect(page.locator("#status")).to_contain_text("nothing waiting to send")
+    expect(page.locator("#status")).to_contain_text("nothing to send")
     page.goto(f"/#/audit/{eve_uuid}")
     expect(page.get_by_role("heading", name="Visit not found")).to_be_visible()
     page.wait_for_timeout(500)
@@ -48,7 +51,7 @@ def test_two_auditors_on_one_phone_never_see_or_send_each_others_work(
     sign_in(page, "eve")
     visit = page.get_by_role("link").filter(has_text="Station Road")
     expect(visit).to_be_visible()
-    expect(page.locator("#status")).to_contain_text("nothing waiting to send", timeout=15_000)
+    expect(page.locator("#status")).to_contain_text("nothing to send", timeout=15_000)
     audits = server.api("eve").get("/api/audits").json()
     assert [(a["uuid"], a["status"]) for a in audits] == [(eve_uuid, "draft")]
     stored = server.api("eve").get(f"/api/audits/{eve_uuid}").json()

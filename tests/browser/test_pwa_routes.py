@@ -44,9 +44,19 @@ async def test_service_worker_has_the_shell_version_and_files_injected() -> None
     assert response.headers["content-type"].startswith("text/javascript")
     assert len(sw_version(response.text)) == 12
     assert "__SHELL" not in response.text
-    files = json.loads(re.search(r"const SHELL = (\[.*?\]);", response.text).group(1))
+    listed = re.search(r"const SHELL = (\[.*?\]);", response.text)
+    assert listed
+    files = json.loads(listed.group(1))
     assert {"/", "/manifest.webmanifest", "/static/js/app.js", "/static/css/app.css"} <= set(files)
     assert "/static/sw.js" not in files
+    assert all(
+        f in ("/", "/manifest.webmanifest")
+        or f.startswith(("/static/js/", "/static/css/", "/static/icons/"))
+        for f in files
+    )
+    async with client(STATIC) as app:
+        again = await app.get("/sw.js", headers={"If-None-Match": response.headers["etag"]})
+    assert again.status_code == 304
 
 
 async def test_every_shell_file_is_served() -> None:
@@ -75,7 +85,12 @@ def test_changing_any_shell_file_changes_the_version(tmp_path: Path) -> None:
     assert build_shell(copy).version == before
     css = copy / "css" / "app.css"
     css.write_text(css.read_text() + "\n/* changed */\n")
-    assert build_shell(copy).version != before
+    changed = build_shell(copy).version
+    assert changed != before
+    # Files outside the auditor's app are not part of its shell.
+    (copy / "other").mkdir()
+    (copy / "other" / "page.js").write_text("// another page")
+    assert build_shell(copy).version == changed
 
 
 def test_static_files_do_not_use_inline_scripts_or_style_attributes() -> None:

@@ -53,8 +53,24 @@ async function loadChecklistVersion(store, id, hash) {
   return request('GET', `/api/checklists/${encodeURIComponent(id)}?hash=${encodeURIComponent(hash)}`);
 }
 
+// Lines that start a step of their own ("1.", "2)", "-", "*", "•").
+const STEP = /^\s*(\d+[.)]|[-*•])\s/;
+
+/** Scenario text as paragraphs: hard-wrapped YAML lines joined, numbered steps kept apart. */
 function paragraphs(text) {
-  return (text ?? '').split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean).map((p) => h('p', {}, p));
+  const blocks = [];
+  for (const chunk of (text ?? '').split(/\n\s*\n/)) {
+    let current = null;
+    for (const line of chunk.split('\n').map((l) => l.trim()).filter(Boolean)) {
+      if (current === null || STEP.test(line)) {
+        current = [line];
+        blocks.push(current);
+      } else {
+        current.push(line);
+      }
+    }
+  }
+  return blocks.map((lines) => h('p', {}, lines.join(' ')));
 }
 
 export async function renderAudit(container, ctx, uuid) {
@@ -184,11 +200,11 @@ export async function renderAudit(container, ctx, uuid) {
   }
 
   async function saveDraft() {
-    await persist();
-    await store.enqueue(uuid, 'save');
     setBanner('info', navigator.onLine
       ? 'Draft saved on this phone. Sending it to head office…'
       : 'Draft saved on this phone. It will be sent when you are back online.');
+    await persist();
+    await store.enqueue(uuid, 'save');
     outbox.run();
   }
 
@@ -212,6 +228,7 @@ export async function renderAudit(container, ctx, uuid) {
     outbox.run();
     ctx.refreshStatus();
     await rerender(); // read-only while waiting
+    window.scrollTo(0, 0); // the "Waiting to send" banner is at the top
   }
 
   async function rerender() {

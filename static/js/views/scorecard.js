@@ -27,6 +27,10 @@ async function load(ctx, uuid) {
 }
 
 function meterRow(label, value) {
+  if (value == null) {
+    return h('li', { class: 'meter-row' }, h('span', { class: 'meter-label' }, label),
+      h('span', { class: 'muted' }, 'Not scored'));
+  }
   return h('li', { class: 'meter-row' },
     h('span', { class: 'meter-label' }, label),
     h('meter', { min: '0', max: '100', low: '50', high: '80', optimum: '100', value: String(value ?? 0), 'aria-hidden': 'true' }),

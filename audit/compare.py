@@ -1,0 +1,371 @@
+"""HQ comparisons: pure maths over per-group tallies.
+
+The database never hands answers to Python: per location (or month) it
+returns sums and counts of the stored per-audit scores.  Sums and counts add
+up, so a region's or the whole chain's figures are exact roll-ups of its
+locations' tallies, and every audit still counts once::
+
+    SQL  ──>  Tally per location  ──┬──>  LeagueRow (means, NPS, change, rank)
+                                    └──>  Tally per region / chain  (a + b)
+
+A mean leaves nulls out (an audit without a service score does not drag the
+service mean down).  NPS follows CONTRACT.md: 100 x (share of 9-10 - share of
+0-6) of the audits that have an NPS answer, null when none do.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+PROMOTER_MIN = 9  # 9-10 promote
+DETRACTOR_MAX = 6  # 0-6 detract; 7-8 are passive
+# An item "fails" when it earned less than half its points: a "no", a refused
+# restroom, a 2 on a 1-5 scale.  "Only after asking twice" (0.5) is not a fail.
+FAIL_BELOW = 0.5
+
+
+@dataclass(frozen=True)
+class Mean:
+    """A running mean: sum and count of the non-null values."""
+
+    total: float = 0.0
+    count: int = 0
+
+    def __add__(self, other: Mean) -> Mean:
+        return Mean(self.total + other.total, self.count + other.count)
+
+    @property
+    def value(self) -> float | None:
+        return self.total / self.count if self.count else None
+
+    @classmethod
+    def of(cls, values: Iterable[float | None]) -> Mean:
+        present = [v for v in values if v is not None]
+        return cls(float(sum(present)), len(present))
+
+
+@dataclass(frozen=True)
+class Nps:
+    """Promoters, detractors and all answers of the shopper-NPS question."""
+
+    promoters: int = 0
+    detractors: int = 0
+    answers: int = 0
+
+    def __add__(self, other: Nps) -> Nps:
+        return Nps(
+            self.promoters + other.promoters,
+            self.detractors + other.detractors,
+            self.answers + other.answers,
+        )
+
+    @property
+    def value(self) -> float | None:
+        if not self.answers:
+            return None
+        return 100.0 * (self.promoters - self.detractors) / self.answers
+
+    @classmethod
+    def of(cls, answers: Iterable[int | None]) -> Nps:
+        given = [a for a in answers if a is not None]
+        return cls(
+            promoters=sum(1 for a in given if a >= PROMOTER_MIN),
+            detractors=sum(1 for a in given if a <= DETRACTOR_MAX),
+            answers=len(given),
+        )
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Everything a comparison needs about a group of audits, in addable form."""
+
+    audits: int = 0
+    overall: Mean = Mean()
+    service: Mean = Mean()
+    experience: Mean = Mean()
+    nps: Nps = Nps()
+    touchpoints: Mapping[str, Mean] = field(default_factory=dict)
+
+    def __add__(self, other: Tally) -> Tally:
+        touchpoints = dict(self.touchpoints)
+        for tp, mean in other.touchpoints.items():
+            touchpoints[tp] = touchpoints.get(tp, Mean()) + mean
+        return Tally(
+            self.audits + other.audits,
+            self.overall + other.overall,
+            self.service + other.service,
+            self.experience + other.experience,
+            self.nps + other.nps,
+            touchpoints,
+        )
+
+    def touchpoint_means(self, order: Sequence[str]) -> dict[str, float | None]:
+        """Touchpoint → mean in journey ``order`` (touchpoints without data are null)."""
+        means = {tp: self.touchpoints[tp].value if tp in self.touchpoints else None for tp in order}
+        for tp, mean in self.touchpoints.items():
+            means.setdefault(tp, mean.value)
+        return means
+
+
+def touchpoint_scores(
+    sections: Iterable[tuple[str, float, float | None]],
+) -> dict[str, float | None]:
+    """One audit's touchpoint scores from its (touchpoint, weight, score) section rows.
+
+    Two sections on one touchpoint give their section-weighted mean, as the
+    scorecard's ``touchpoints`` does; a touchpoint whose sections all have no
+    score is null.
+    """
+    sums: dict[str, list[float]] = {}
+    for touchpoint, weight, score in sections:
+        acc = sums.setdefault(touchpoint, [0.0, 0.0])
+        if score is not None:
+            acc[0] += weight * score
+            acc[1] += weight
+    return {tp: (s / w if w else None) for tp, (s, w) in sums.items()}
+
+
+def total(tallies: Iterable[Tally]) -> Tally:
+    out = Tally()
+    for t in tallies:
+        out = out + t
+    return out
+
+
+@dataclass(frozen=True)
+class Place:
+    """Who a row is about: a location, a region or the chain."""
+
+    key: str
+    name: str
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a league table or heat map."""
+
+    place: Place
+    audits: int
+    overall: float | None
+    service: float | None
+    experience: float | None
+    nps: float | None
+    touchpoints: dict[str, float | None]
+    previous_overall: float | None = None
+    rank: int | None = None
+
+    @property
+    def change(self) -> float | None:
+        return change(self.overall, self.previous_overall)
+
+    @property
+    def weakest(self) -> str | None:
+        return weakest_touchpoint(self.touchpoints)
+
+    def to_json(self) -> dict[str, object]:
+        """The row of ``GET /api/compare`` (CONTRACT keys first, then extensions)."""
+        return {
+            "code": self.place.key,
+            "name": self.place.name,
+            "region": self.place.region,
+            "audits": self.audits,
+            "overall": self.overall,
+            "service": self.service,
+            "experience": self.experience,
+            "nps": self.nps,
+            "touchpoints": self.touchpoints,
+            "rank": self.rank,
+            "previous_overall": self.previous_overall,
+            "change": self.change,
+        }
+
+
+def row(
+    place: Place, tally: Tally, touchpoints: Sequence[str], previous: Mean | None = None
+) -> Row:
+    return Row(
+        place=place,
+        audits=tally.audits,
+        overall=tally.overall.value,
+        service=tally.service.value,
+        experience=tally.experience.value,
+        nps=tally.nps.value,
+        touchpoints=tally.touchpoint_means(touchpoints),
+        previous_overall=previous.value if previous is not None else None,
+    )
+
+
+def change(current: float | None, previous: float | None) -> float | None:
+    """Points gained since the previous period; null when either side has no score."""
+    if current is None or previous is None:
+        return None
+    return current - previous
+
+
+def ranked(rows: Iterable[Row]) -> list[Row]:
+    """League order: overall descending with unscored rows last, then by key; ranks 1.."""
+    ordered = sorted(rows, key=lambda r: (r.overall is None, -(r.overall or 0.0), r.place.key))
+    return [
+        Row(
+            r.place,
+            r.audits,
+            r.overall,
+            r.service,
+            r.experience,
+            r.nps,
+            r.touchpoints,
+            r.previous_overall,
+            rank=n,
+        )
+        for n, r in enumerate(ordered, start=1)
+    ]
+
+
+SORT_KEYS: tuple[str, ...] = ("rank", "code", "name", "region", "audits", "overall")
+SORT_KEYS += ("service", "experience", "nps", "change")
+TEXT_KEYS = frozenset({"code", "name", "region"})
+
+
+def sort_value(r: Row, key: str) -> object:
+    if key == "rank":
+        return r.rank
+    if key in TEXT_KEYS:
+        value = {"code": r.place.key, "name": r.place.name, "region": r.place.region}[key]
+        return value.casefold() if value is not None else None
+    if key.startswith("touchpoint:"):
+        return r.touchpoints.get(key.removeprefix("touchpoint:"))
+    found: object = getattr(r, key)
+    return found
+
+
+def sort_rows(rows: Iterable[Row], key: str, descending: bool) -> list[Row]:
+    """Rows sorted by one column; rows without a value go last in both directions."""
+    present: list[tuple[object, Row]] = []
+    missing: list[Row] = []
+    for r in rows:
+        value = sort_value(r, key)
+        if value is None:
+            missing.append(r)
+        else:
+            present.append((value, r))
+    present.sort(key=lambda pair: (pair[0], pair[1].place.key), reverse=descending)
+    return [r for _, r in present] + sorted(missing, key=lambda r: r.place.key)
+
+
+def weakest_touchpoint(touchpoints: Mapping[str, float | None]) -> str | None:
+    """The touchpoint with the lowest mean (the first in journey order on a tie)."""
+    scored = [
+        (score, n, tp) for n, (tp, score) in enumerate(touchpoints.items()) if score is not None
+    ]
+    return min(scored)[2] if scored else None
+
+
+# ---- Periods
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def add_months(day: date, months: int) -> date:
+    """The first of the month ``months`` away from ``day``'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def previous_period(start: date, end: date) -> tuple[date, date]:
+    """The period just before [start, end] and as long as it.
+
+    Monthly waves stay waves: March 1-31 is compared with February 1-28, and
+    a quarter of whole months with the quarter before.  Any other range is
+    compared with the same number of days immediately before it.
+    """
+    if start.day == 1 and end == month_end(end) and end >= start:
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        first = add_months(start, -months)
+        return first, start - timedelta(days=1)
+    days = (end - start).days + 1
+    return start - timedelta(days=days), start - timedelta(days=1)
+
+
+def months_between(start: date, end: date) -> list[str]:
+    """Every month "YYYY-MM" from start's to end's, inclusive (gaps in data stay visible)."""
+    out: list[str] = []
+    current = start.replace(day=1)
+    while current <= end:
+        out.append(f"{current.year:04d}-{current.month:02d}")
+        current = add_months(current, 1)
+    return out
+
+
+# ---- Heat-map colour bands
+
+
+@dataclass(frozen=True)
+class HeatBand:
+    key: str  # CSS class suffix: heat-<key>
+    label: str
+    floor: float
+
+
+# Ten-point steps from 60: mystery-shopping programmes read 85+ as praised and
+# below 70 as complained about; finer steps show where a region slips.
+HEAT_BANDS = (
+    HeatBand("5", "90 and above", 90.0),
+    HeatBand("4", "80 to 89", 80.0),
+    HeatBand("3", "70 to 79", 70.0),
+    HeatBand("2", "60 to 69", 60.0),
+    HeatBand("1", "below 60", float("-inf")),
+)
+NO_DATA = HeatBand("none", "no audits", float("nan"))
+
+
+def heat_band(score: float | None) -> HeatBand:
+    if score is None:
+        return NO_DATA
+    shown = round(score)  # the colour agrees with the whole number printed in the cell
+    for band in HEAT_BANDS:
+        if shown >= band.floor:
+            return band
+    return HEAT_BANDS[-1]
+
+
+# ---- Weakest items
+
+
+@dataclass(frozen=True)
+class ItemTally:
+    """How one scored item fared: counted answers, fails and points."""
+
+    answered: int = 0
+    failed: int = 0
+    points: float = 0.0
+
+    def __add__(self, other: ItemTally) -> ItemTally:
+        return ItemTally(
+            self.answered + other.answered, self.failed + other.failed, self.points + other.points
+        )
+
+    @property
+    def fail_rate(self) -> float | None:
+        return self.failed / self.answered if self.answered else None
+
+    @property
+    def mean_points(self) -> float | None:
+        return self.points / self.answered if self.answered else None
+
+
+def weakest_order(tallies: Mapping[str, ItemTally]) -> list[str]:
+    """Item ids, the most often failed first (then the lowest mean points, then id)."""
+    return sorted(
+        (item for item, t in tallies.items() if t.answered),
+        key=lambda item: (
+            -(tallies[item].fail_rate or 0.0),
+            tallies[item].mean_points or 0.0,
+            item,
+        ),
+    )

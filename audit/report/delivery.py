@@ -1,0 +1,246 @@
+"""E-mailing the report to the location's owners when HQ approves an audit.
+
+An approval never waits for, or fails because of, the mail server: approving
+records one ``Delivery`` row per owner (:meth:`ReportMailer.queue`), and a
+background task sends what is due (:meth:`ReportMailer.run`). A failed attempt
+is recorded with its error and tried again later with capped exponential
+backoff; after ``MAX_ATTEMPTS`` the delivery is marked abandoned, still
+visible to HQ. Without ``AUDIT_SMTP_URL`` nothing is queued.
+
+``AUDIT_SMTP_URL``: ``smtp://[user:password@]host[:port]`` (plain, port 25),
+``smtp+starttls://…`` (STARTTLS, port 587) or ``smtps://…`` (TLS, port 465).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from urllib.parse import unquote, urlsplit
+
+from audit.models import Audit, Delivery
+from audit.report.data import ReportData
+from audit.report.pool import RenderPool, ReportCache, cached_report_pdf
+from audit.report.view import report_context
+from audit.settings import Settings
+from audit.store import reports as store
+from audit.store.accounts import owner_emails
+
+log = logging.getLogger("audit.report.delivery")
+
+MAX_ATTEMPTS = 10  # with the backoff below: about two days of trying
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_RETRY = timedelta(hours=6)
+SEND_LEASE = timedelta(minutes=10)  # an attempt not finished by then may be retried elsewhere
+SMTP_TIMEOUT = 30.0  # seconds per SMTP operation
+POLL_SECONDS = 60.0  # how often the sender looks for due retries
+
+
+class DeliveryError(Exception):
+    """The report could not be handed to the mail server."""
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    host: str
+    port: int
+    security: str  # "plain" | "starttls" | "tls"
+    username: str | None = None
+    password: str | None = None
+
+
+_SCHEMES = {"smtp": ("plain", 25), "smtp+starttls": ("starttls", 587), "smtps": ("tls", 465)}
+
+
+def parse_smtp_url(url: str) -> SmtpTarget:
+    parts = urlsplit(url)
+    if parts.scheme not in _SCHEMES or not parts.hostname:
+        raise ValueError(
+            "AUDIT_SMTP_URL must look like smtp://host:port, smtp+starttls://… or smtps://…"
+        )
+    security, default_port = _SCHEMES[parts.scheme]
+    return SmtpTarget(
+        host=parts.hostname,
+        port=parts.port or default_port,
+        security=security,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+def send_email(target: SmtpTarget, message: EmailMessage) -> None:
+    """Blocking: hand one message to the server (run it in a thread)."""
+    context = ssl.create_default_context()
+    try:
+        smtp: smtplib.SMTP
+        if target.security == "tls":
+            smtp = smtplib.SMTP_SSL(target.host, target.port, timeout=SMTP_TIMEOUT, context=context)
+        else:
+            smtp = smtplib.SMTP(target.host, target.port, timeout=SMTP_TIMEOUT)
+        with smtp:
+            if target.security == "starttls":
+                smtp.starttls(context=context)
+            if target.username:
+                smtp.login(target.username, target.password or "")
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def report_filename(data: ReportData) -> str:
+    code = re.sub(r"[^A-Za-z0-9._-]+", "-", data.location_code).strip("-") or "location"
+    return f"experience-report-{code}-{data.visit_date.isoformat()}.pdf"
+
+
+def compose_email(data: ReportData, pdf: bytes, recipient: str, sender: str) -> EmailMessage:
+    """The owner's e-mail: the summary of page 2 as text, the report attached."""
+    c = report_context(data)
+    lines = [
+        f"The customer experience report of {data.location_name} for the visit of"
+        f" {c['visit_date']} is attached.",
+        "",
+        f"Overall score: {c['overall']} out of 100 ({c['overall_band'].label})",
+        f"Service, your staff's exchanges with the customer: {c['service']}",
+        f"Experience, everything the customer met without staff: {c['experience']}",
+    ]
+    if c["nps"] is not None:
+        lines.append(f"Would recommend: {c['nps'].value} out of 10")
+    for critical in c["criticals"]:
+        lines += ["", f"Critical failure at {critical.touchpoint}: {critical.text}"]
+        lines.append(f"  Shopper's answer: {critical.answer}")
+    if c["criticals"]:
+        capped = f"A failed critical item caps the overall score at {c['critical_cap']}."
+        if c["uncapped"]:
+            capped += f" Without it, this visit would have scored {c['uncapped']}."
+        lines.append(capped)
+    for title, items in (("What went well", c["strongest"]), ("What to fix first", c["weakest"])):
+        if items:
+            lines += ["", f"{title}:"]
+            lines += [f"  - {h.text} ({h.touchpoint}: {h.answer})" for h in items]
+    lines += [
+        "",
+        "The report compares this visit with your region and the brand, and lists every",
+        "observation of the shopper in the order of the customer's journey.",
+    ]
+    message = EmailMessage()
+    message["Subject"] = (
+        f"Customer experience report: {data.location_name}, {c['visit_date']} ({c['overall']}/100)"
+    )
+    message["From"] = sender
+    message["To"] = recipient
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message.set_content("\n".join(lines) + "\n")
+    message.add_attachment(
+        pdf, maintype="application", subtype="pdf", filename=report_filename(data)
+    )
+    return message
+
+
+def report_cache(settings: Settings) -> ReportCache:
+    return ReportCache(settings.var_dir / "reports")
+
+
+def _next_attempt(attempts: int, now: datetime) -> datetime | None:
+    """After the ``attempts``-th failure: 1, 2, 4 … minutes, at most 6 hours; None to give up."""
+    if attempts >= MAX_ATTEMPTS:
+        return None
+    delay: timedelta = min(LONGEST_RETRY, FIRST_RETRY * 2 ** (attempts - 1))
+    return now + delay
+
+
+class ReportMailer:
+    """Queues and sends report e-mails; one per app, started in its lifespan."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        pool: RenderPool | None = None,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.poll_seconds = poll_seconds
+        self.target = parse_smtp_url(settings.smtp_url) if settings.smtp_url else None
+        self._wake: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.target is not None
+
+    async def queue(self, audit_uuid: str) -> list[Delivery]:
+        """Record a delivery to each owner of the audit's location; call after approving."""
+        if not self.enabled:
+            return []
+        audit = await Audit.get_or_none(uuid=audit_uuid)
+        if audit is None or audit.status != "approved":
+            return []
+        recipients = await owner_emails(audit.location_id)  # type: ignore[attr-defined]
+        deliveries = await store.record_deliveries(audit.id, recipients)
+        if self._wake is not None:
+            self._wake.set()
+        return deliveries
+
+    async def on_approved(self, audit: Audit) -> None:
+        """The review route's ``app.state.on_approved`` hook."""
+        await self.queue(audit.uuid)
+
+    async def send_due(self, now: datetime | None = None) -> int:
+        """One pass over due deliveries; returns how many were sent."""
+        if self.target is None:
+            return 0
+        sent = 0
+        now = now or datetime.now(UTC)
+        for delivery in await store.due_deliveries(now, MAX_ATTEMPTS):
+            if not await store.claim_delivery(delivery, now + SEND_LEASE):
+                continue  # another worker has it
+            try:
+                await self._send(delivery)
+            except Exception as exc:  # any failure is recorded and retried, never lost
+                retry = _next_attempt(delivery.attempts + 1, now)
+                await store.mark_failed(delivery, str(exc) or type(exc).__name__, retry)
+                log.warning("report e-mail %s failed (%s); retry at %s", delivery.id, exc, retry)
+            else:
+                await store.mark_sent(delivery, datetime.now(UTC))
+                sent += 1
+        return sent
+
+    async def _send(self, delivery: Delivery) -> None:
+        assert self.target is not None
+        audit = await Audit.get(id=delivery.audit_id).select_related(  # type: ignore[attr-defined]
+            "location", "checklist"
+        )
+        data = await store.report_data_for_audit(audit, self.settings)
+        pdf, _ = await cached_report_pdf(data, report_cache(self.settings), self.pool)
+        message = compose_email(data, pdf, delivery.recipient, self.settings.smtp_from)
+        await asyncio.to_thread(send_email, self.target, message)
+
+    async def run(self) -> None:
+        """Send due deliveries now, when woken by :meth:`queue`, and every ``poll_seconds``."""
+        self._wake = asyncio.Event()
+        while True:
+            try:
+                await self.send_due()
+            except Exception:  # the database may be briefly away; try again next round
+                log.exception("report e-mail pass failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            self._wake.clear()
+
+    def start(self) -> None:
+        if self.enabled and self._task is None:
+            self._task = asyncio.create_task(self.run(), name="report-mailer")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -1,0 +1,471 @@
+"""Every query behind HQ's comparisons, queue and exports.
+
+The aggregates are raw SQL over the per-audit stored scores (``audit``'s
+overall/service/experience/nps, ``section_score``, ``item_score``): sums and
+counts per group, never answers.  :mod:`audit.compare` turns them into means.
+
+Two shapes of touchpoint query: when every section of the compared
+checklist versions has its own touchpoint, an audit's touchpoint score *is*
+its section score and one join with ``GROUP BY`` suffices; when two sections
+share a touchpoint, an inner query first takes each audit's section-weighted
+mean, so that audit still counts once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any, Literal
+
+from tortoise import connections
+
+from audit.compare import (
+    DETRACTOR_MAX,
+    FAIL_BELOW,
+    PROMOTER_MIN,
+    ItemTally,
+    Mean,
+    Nps,
+    Place,
+    Tally,
+)
+from audit.models import Audit, Brand, ChecklistVersion, Location, Region
+from audit.store.checklists import parsed
+
+APPROVED = "approved"
+Group = Literal["location", "month", "all"]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which audits a comparison looks at (approved ones unless ``status`` says so)."""
+
+    checklist: str | None
+    version_ids: tuple[int, ...] = ()  # empty: every version of the checklist
+    region_id: int | None = None
+    brand_id: int | None = None
+    location_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    status: str | None = APPROVED  # None: any status
+
+    def between(self, start: date | None, end: date | None) -> Scope:
+        return replace(self, date_from=start, date_to=end)
+
+
+class _Query:
+    """Parameters in order, rendered as ``?`` (SQLite) or ``$n`` (PostgreSQL)."""
+
+    def __init__(self) -> None:
+        self.conn = connections.get("default")
+        self.postgres = self.conn.capabilities.dialect == "postgres"
+        self.params: list[Any] = []
+
+    def __call__(self, value: Any) -> str:
+        if isinstance(value, date) and not self.postgres:
+            value = value.isoformat()  # SQLite keeps dates as ISO text
+        self.params.append(value)
+        return f"${len(self.params)}" if self.postgres else "?"
+
+    def month(self, column: str) -> str:
+        if self.postgres:
+            return f"to_char({column}, 'YYYY-MM')"
+        return f"substr({column}, 1, 7)"
+
+    async def rows(self, sql: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self.conn.execute_query_dict(sql, self.params)
+        return found
+
+
+def _where(scope: Scope, q: _Query) -> str:
+    # Parameters are added in the order they appear in the text (SQLite's ``?``).
+    parts: list[str] = []
+    if scope.status is not None:
+        parts.append(f"a.status = {q(scope.status)}")
+    if scope.checklist is not None:
+        parts.append(f"a.checklist_slug = {q(scope.checklist)}")
+    if scope.date_from is not None:
+        parts.append(f"a.visit_date >= {q(scope.date_from)}")
+    if scope.date_to is not None:
+        parts.append(f"a.visit_date <= {q(scope.date_to)}")
+    if scope.version_ids:
+        parts.append(f"a.checklist_id IN ({', '.join(q(v) for v in scope.version_ids)})")
+    if scope.location_id is not None:
+        parts.append(f"a.location_id = {q(scope.location_id)}")
+    if scope.region_id is not None:
+        parts.append(
+            f"a.location_id IN (SELECT id FROM location WHERE region_id = {q(scope.region_id)})"
+        )
+    if scope.brand_id is not None:
+        parts.append(
+            f"a.location_id IN (SELECT id FROM location WHERE brand_id = {q(scope.brand_id)})"
+        )
+    return " AND ".join(parts) or "1 = 1"
+
+
+def _group_expr(group: Group, q: _Query) -> str | None:
+    if group == "location":
+        return "a.location_id"
+    if group == "month":
+        return q.month("a.visit_date")
+    return None
+
+
+# ---- Reference data for filters
+
+
+async def checklist_versions(slug: str) -> list[ChecklistVersion]:
+    """All stored versions of a checklist, the current one first."""
+    return await ChecklistVersion.filter(slug=slug).order_by("-is_current", "-version", "-id")
+
+
+async def current_checklists() -> list[ChecklistVersion]:
+    return await ChecklistVersion.filter(is_current=True).order_by("title", "slug")
+
+
+async def region_by_name(name: str) -> Region | None:
+    return await Region.get_or_none(name=name)
+
+
+async def brand_by_name(name: str) -> Brand | None:
+    return await Brand.get_or_none(name=name)
+
+
+async def region_names() -> list[str]:
+    return list(await Region.all().order_by("name").values_list("name", flat=True))  # type: ignore[arg-type]
+
+
+async def brand_names() -> list[str]:
+    return list(await Brand.all().order_by("name").values_list("name", flat=True))  # type: ignore[arg-type]
+
+
+async def location_place(code: str) -> tuple[int, Place, int | None, int | None] | None:
+    """(id, place, region id, brand id) of a location by code."""
+    rows = await Location.filter(code=code).values(
+        "id", "code", "name", "region_id", "brand_id", region_name="region__name"
+    )
+    if not rows:
+        return None
+    r = rows[0]
+    return r["id"], Place(r["code"], r["name"], r["region_name"]), r["region_id"], r["brand_id"]
+
+
+async def places(location_ids: Iterable[int] | None = None) -> dict[int, Place]:
+    """Location id → (code, name, region name); all locations when ids is None."""
+    q = _Query()
+    sql = (
+        "SELECT l.id, l.code, l.name, r.name AS region FROM location l "
+        "LEFT JOIN region r ON r.id = l.region_id"
+    )
+    if location_ids is not None:
+        ids = sorted(set(location_ids))
+        if not ids:
+            return {}
+        if len(ids) <= 500:
+            sql += f" WHERE l.id IN ({', '.join(q(i) for i in ids)})"
+    return {r["id"]: Place(r["code"], r["name"], r["region"]) for r in await q.rows(sql)}
+
+
+def journey(versions: Sequence[ChecklistVersion]) -> list[str]:
+    """Touchpoints in journey order: the first version's, then any only older ones had."""
+    order: dict[str, None] = {}
+    for version in versions:
+        order.update(dict.fromkeys(parsed(version).touchpoints()))
+    return list(order)
+
+
+def shares_touchpoints(versions: Sequence[ChecklistVersion]) -> bool:
+    """Does any version have two sections on one touchpoint?"""
+    for version in versions:
+        sections = parsed(version).sections
+        if len({s.touchpoint for s in sections}) != len(sections):
+            return True
+    return False
+
+
+# ---- Aggregates
+
+
+async def tallies(scope: Scope, group: Group, shared_touchpoints: bool) -> dict[Any, Tally]:
+    """Group key (location id, "YYYY-MM" or None) → Tally of the scope's audits."""
+    audits = await _audit_sums(scope, group)
+    points = await _touchpoint_sums(scope, group, shared_touchpoints)
+    out: dict[Any, Tally] = {}
+    for key, row in audits.items():
+        out[key] = Tally(
+            audits=int(row["audits"]),
+            overall=Mean(float(row["overall_sum"] or 0.0), int(row["overall_n"])),
+            service=Mean(float(row["service_sum"] or 0.0), int(row["service_n"])),
+            experience=Mean(float(row["experience_sum"] or 0.0), int(row["experience_n"])),
+            nps=Nps(int(row["promoters"]), int(row["detractors"]), int(row["nps_n"])),
+            touchpoints=points.get(key, {}),
+        )
+    return out
+
+
+async def _audit_sums(scope: Scope, group: Group) -> dict[Any, dict[str, Any]]:
+    q = _Query()
+    expr = _group_expr(group, q)
+    select = f"{expr} AS grp, " if expr else ""
+    where = _where(scope, q)
+    sql = (
+        f"SELECT {select}COUNT(*) AS audits, "
+        "SUM(a.overall) AS overall_sum, COUNT(a.overall) AS overall_n, "
+        "SUM(a.service) AS service_sum, COUNT(a.service) AS service_n, "
+        "SUM(a.experience) AS experience_sum, COUNT(a.experience) AS experience_n, "
+        f"COUNT(CASE WHEN a.nps >= {PROMOTER_MIN:d} THEN 1 END) AS promoters, "
+        f"COUNT(CASE WHEN a.nps <= {DETRACTOR_MAX:d} THEN 1 END) AS detractors, "
+        "COUNT(a.nps) AS nps_n "
+        f"FROM audit a WHERE {where}"
+    )
+    if expr:
+        sql += f" GROUP BY {expr}"
+    rows = await q.rows(sql)
+    return {r.get("grp"): r for r in rows if r["audits"]}
+
+
+async def _touchpoint_sums(
+    scope: Scope, group: Group, shared_touchpoints: bool
+) -> dict[Any, dict[str, Mean]]:
+    q = _Query()
+    expr = _group_expr(group, q)
+    select = f"{expr} AS grp, " if expr else ""
+    by = f"{expr}, " if expr else ""
+    where = _where(scope, q)
+    if not shared_touchpoints:
+        sql = (
+            f"SELECT {select}s.touchpoint AS tp, SUM(s.score) AS total, COUNT(s.score) AS n "
+            f"FROM audit a JOIN section_score s ON s.audit_id = a.id WHERE {where} "
+            f"GROUP BY {by}s.touchpoint"
+        )
+    else:
+        outer_select = "t.grp, " if expr else ""
+        outer_by = "t.grp, " if expr else ""
+        sql = (
+            f"SELECT {outer_select}t.tp, SUM(t.score) AS total, COUNT(t.score) AS n FROM ("
+            f"SELECT {select}a.id AS audit_id, s.touchpoint AS tp, "
+            "SUM(s.weight * s.score) / SUM(CASE WHEN s.score IS NOT NULL THEN s.weight END) "
+            "AS score "
+            f"FROM audit a JOIN section_score s ON s.audit_id = a.id WHERE {where} "
+            f"GROUP BY {by}a.id, s.touchpoint) t GROUP BY {outer_by}t.tp"
+        )
+    out: dict[Any, dict[str, Mean]] = {}
+    for r in await q.rows(sql):
+        out.setdefault(r.get("grp"), {})[r["tp"]] = Mean(float(r["total"] or 0.0), int(r["n"]))
+    return out
+
+
+async def overall_by_location(scope: Scope) -> dict[int, Mean]:
+    """Location id → overall Mean (the previous period of a league table)."""
+    q = _Query()
+    where = _where(scope, q)
+    sql = (
+        "SELECT a.location_id AS grp, SUM(a.overall) AS total, COUNT(a.overall) AS n "
+        f"FROM audit a WHERE {where} GROUP BY a.location_id"
+    )
+    return {r["grp"]: Mean(float(r["total"] or 0.0), int(r["n"])) for r in await q.rows(sql)}
+
+
+async def item_tallies(scope: Scope) -> dict[tuple[str, str, str | None], ItemTally]:
+    """(item id, touchpoint, region name) → ItemTally of the scope's counted items."""
+    q = _Query()
+    where = _where(scope, q)
+    sql = (
+        "SELECT g.item_id, g.touchpoint, r.name AS region, g.answered, g.failed, g.points "
+        "FROM (SELECT i.item_id, i.touchpoint, l.region_id, COUNT(*) AS answered, "
+        f"COUNT(CASE WHEN i.points < {FAIL_BELOW!r} THEN 1 END) AS failed, "
+        "SUM(i.points) AS points "
+        "FROM audit a JOIN item_score i ON i.audit_id = a.id "
+        f"JOIN location l ON l.id = a.location_id WHERE {where} "
+        "GROUP BY i.item_id, i.touchpoint, l.region_id) g "
+        "LEFT JOIN region r ON r.id = g.region_id"
+    )
+    return {
+        (r["item_id"], r["touchpoint"], r["region"]): ItemTally(
+            int(r["answered"]), int(r["failed"]), float(r["points"] or 0.0)
+        )
+        for r in await q.rows(sql)
+    }
+
+
+# ---- Review queue
+
+
+async def review_queue(limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+    """Submitted audits, the longest waiting first, and how many there are."""
+    query = Audit.filter(status="submitted")
+    count = await query.count()
+    rows = (
+        await query.order_by("submitted_at", "id")
+        .offset(offset)
+        .limit(limit)
+        .values(
+            "uuid",
+            "visited_at",
+            "submitted_at",
+            "overall",
+            "critical_failed",
+            "checklist_slug",
+            location_code="location__code",
+            location_name="location__name",
+            region="location__region__name",
+            checklist_title="checklist__title",
+            checklist_version="checklist__version",
+            auditor_name="auditor__name",
+            auditor_email="auditor__email",
+        )
+    )
+    return count, [
+        {
+            "uuid": r["uuid"],
+            "location": r["location_code"],
+            "location_name": r["location_name"],
+            "region": r["region"],
+            "checklist": r["checklist_slug"],
+            "checklist_title": r["checklist_title"],
+            "checklist_version": r["checklist_version"],
+            "visited_at": r["visited_at"].isoformat() if r["visited_at"] else None,
+            "submitted_at": r["submitted_at"].isoformat() if r["submitted_at"] else None,
+            "auditor": r["auditor_name"] or r["auditor_email"],
+            "overall": r["overall"],
+            "critical_failed": bool(r["critical_failed"]),
+        }
+        for r in rows
+    ]
+
+
+async def next_in_queue(after_uuid: str) -> str | None:
+    """The submitted audit that waited longest, other than ``after_uuid``."""
+    row = (
+        await Audit.filter(status="submitted")
+        .exclude(uuid=after_uuid)
+        .order_by("submitted_at", "id")
+        .first()
+        .values("uuid")
+    )
+    return None if row is None else str(row["uuid"])
+
+
+async def recent_audits(
+    location_id: int, checklist: str | None, limit: int
+) -> list[dict[str, Any]]:
+    query = Audit.filter(location_id=location_id).exclude(status="draft")
+    if checklist is not None:
+        query = query.filter(checklist_slug=checklist)
+    return list(
+        await query.order_by("-visit_date", "-id")
+        .limit(limit)
+        .values(
+            "uuid",
+            "status",
+            "visit_date",
+            "overall",
+            "service",
+            "experience",
+            "nps",
+            "critical_failed",
+            checklist_title="checklist__title",
+        )
+    )
+
+
+# ---- Per-audit export
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    audit_id: int
+    uuid: str
+    status: str
+    checklist: str
+    checklist_version: int
+    visit_date: date | None
+    location_id: int
+    auditor_id: int
+    overall: float | None
+    service: float | None
+    experience: float | None
+    nps: int | None
+    critical_failed: bool
+    sections: list[tuple[str, float, float | None]]  # (touchpoint, weight, score)
+
+
+async def scoped_versions(scope: Scope) -> list[ChecklistVersion]:
+    """The checklist versions an export of ``scope`` can meet, current ones first."""
+    query = ChecklistVersion.all()
+    if scope.checklist is not None:
+        query = query.filter(slug=scope.checklist)
+    if scope.version_ids:
+        query = query.filter(id__in=scope.version_ids)
+    return await query.order_by("-is_current", "slug", "-version", "-id")
+
+
+async def auditor_names() -> dict[int, str]:
+    from audit.models import User
+
+    rows = await User.filter(role="auditor").values("id", "name", "email")
+    return {r["id"]: r["name"] or r["email"] for r in rows}
+
+
+async def audit_rows(scope: Scope, chunk: int) -> AsyncIterator[list[AuditRow]]:
+    """The scope's audits in id order, ``chunk`` at a time (keyset paging: flat memory)."""
+    last = 0
+    while True:
+        q = _Query()
+        where = _where(scope, q)
+        sql = (
+            "SELECT a.id, a.uuid, a.status, a.checklist_slug, cv.version AS checklist_version, "
+            "a.visit_date, a.location_id, a.auditor_id, a.overall, a.service, a.experience, "
+            "a.nps, a.critical_failed FROM audit a "
+            "JOIN checklist_version cv ON cv.id = a.checklist_id "
+            f"WHERE {where} AND a.id > {q(last)} ORDER BY a.id LIMIT {q(chunk)}"
+        )
+        rows = await q.rows(sql)
+        if not rows:
+            return
+        first, last = rows[0]["id"], rows[-1]["id"]
+        sections = await _sections_between(scope, first, last)
+        yield [
+            AuditRow(
+                audit_id=r["id"],
+                uuid=r["uuid"],
+                status=r["status"],
+                checklist=r["checklist_slug"],
+                checklist_version=r["checklist_version"],
+                visit_date=_as_date(r["visit_date"]),
+                location_id=r["location_id"],
+                auditor_id=r["auditor_id"],
+                overall=r["overall"],
+                service=r["service"],
+                experience=r["experience"],
+                nps=r["nps"],
+                critical_failed=bool(r["critical_failed"]),
+                sections=sections.get(r["id"], []),
+            )
+            for r in rows
+        ]
+        if len(rows) < chunk:
+            return
+
+
+async def _sections_between(
+    scope: Scope, first: int, last: int
+) -> dict[int, list[tuple[str, float, float | None]]]:
+    q = _Query()
+    where = _where(scope, q)
+    sql = (
+        "SELECT s.audit_id, s.touchpoint, s.weight, s.score FROM audit a "
+        "JOIN section_score s ON s.audit_id = a.id "
+        f"WHERE {where} AND a.id >= {q(first)} AND a.id <= {q(last)}"
+    )
+    out: dict[int, list[tuple[str, float, float | None]]] = {}
+    for r in await q.rows(sql):
+        out.setdefault(r["audit_id"], []).append((r["touchpoint"], r["weight"], r["score"]))
+    return out
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))

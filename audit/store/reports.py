@@ -1,0 +1,251 @@
+"""Queries behind the experience report: one audit's ReportData, benchmarks, trend, deliveries.
+
+Benchmarks and the trend are read from the scores stored at submission
+(``Audit.overall`` and ``SectionScore``), approved audits only, never by
+scoring again. Nothing read here about the auditor reaches the report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from tortoise.expressions import Q, Subquery
+from tortoise.functions import Avg, Count, Max
+
+from audit.errors import NotFound
+from audit.models import Audit, Brand, Delivery, Location, Photo, Region, SectionScore
+from audit.report.data import Benchmarks, ReportData, TrendPoint
+from audit.scoring import score_answers
+from audit.settings import Settings
+from audit.store.audits import photo_counts, stored_answers
+from audit.store.checklists import parsed
+
+TREND_AUDITS = 12  # this visit and up to eleven before it: about three years of quarterly visits
+
+
+async def report_data_for(audit_uuid: str, settings: Settings) -> ReportData:
+    """The report of one audit (the caller has checked who may see it)."""
+    audit = await Audit.get_or_none(uuid=audit_uuid).select_related("location", "checklist")
+    if audit is None:
+        raise NotFound("no such audit")
+    return await report_data_for_audit(audit, settings)
+
+
+async def report_data_for_audit(audit: Audit, settings: Settings) -> ReportData:
+    """Like :func:`report_data_for`, for an audit loaded with its location and checklist."""
+    location = audit.location
+    # By id, so the caller may have loaded the audit with or without these relations.
+    brand = await Brand.get_or_none(id=location.brand_id)  # type: ignore[attr-defined]
+    region = await Region.get_or_none(id=location.region_id)  # type: ignore[attr-defined]
+    checklist = parsed(audit.checklist)
+    scorecard = score_answers(checklist, stored_answers(audit), await photo_counts(audit.id))
+    visit_date = _visit_date(audit)
+    benchmarks, snapshot = await benchmarks_for(
+        audit.checklist_slug,
+        brand_id=brand.id if brand is not None else None,
+        region_id=region.id if region is not None else None,
+    )
+    return ReportData(
+        brand=brand.name if brand is not None else settings.brand_name,
+        location_code=location.code,
+        location_name=location.name,
+        region=region.name if region is not None else None,
+        visit_date=visit_date,
+        checklist=checklist,
+        scorecard=scorecard,
+        photos=await _thumbnails(audit.id, settings.media_dir),
+        benchmarks=benchmarks,
+        trend=await trend_for(audit, scorecard.overall),
+        generated_at=snapshot,
+        reference=audit.uuid,
+    )
+
+
+def _visit_date(audit: Audit) -> date:
+    if audit.visit_date is not None:
+        return audit.visit_date
+    stamp = audit.visited_at or audit.finished_at or audit.created_at
+    return stamp.date()
+
+
+async def _thumbnails(audit_id: int, media_dir: Path) -> dict[str, tuple[Path, ...]]:
+    rows = (
+        await Photo.filter(audit_id=audit_id)
+        .order_by("created_at", "id")
+        .values_list("item_id", "thumb_path")
+    )
+
+    def existing() -> dict[str, tuple[Path, ...]]:
+        # A photo whose file is gone is left out rather than drawn as a broken image.
+        found: dict[str, list[Path]] = {}
+        for item_id, thumb in rows:
+            path = (media_dir / str(thumb)).absolute()
+            if path.is_file():
+                found.setdefault(str(item_id), []).append(path)
+        return {item_id: tuple(paths) for item_id, paths in found.items()}
+
+    return await asyncio.to_thread(existing)
+
+
+async def benchmarks_for(
+    checklist_slug: str, brand_id: int | None, region_id: int | None
+) -> tuple[Benchmarks, date | None]:
+    """Brand and region means over approved audits of the checklist, and the snapshot date.
+
+    The snapshot date is the day of the latest approval counted: the
+    benchmarks (and so the cached PDF) change only when an audit is approved.
+    """
+    approved = Audit.filter(status="approved", checklist_slug=checklist_slug)
+    # Locations by subquery, not by join: with a join Tortoise groups the
+    # aggregate by every audit column and returns one row per audit.
+    brand_q = approved
+    if brand_id is not None:
+        brand_q = approved.filter(location_id__in=_locations(brand_id=brand_id))
+    brand_avg, brand_count, last = await _overall(brand_q)
+    region_avg: float | None = None
+    region_count = 0
+    region_tp: dict[str, float | None] = {}
+    if region_id is not None:
+        region_q = approved.filter(location_id__in=_locations(brand_id, region_id))
+        region_avg, region_count, _ = await _overall(region_q)
+        region_tp = await _touchpoints(checklist_slug, brand_id, region_id)
+    benchmarks = Benchmarks(
+        brand_avg=brand_avg,
+        brand_count=brand_count,
+        region_avg=region_avg,
+        region_count=region_count,
+        brand_touchpoints=await _touchpoints(checklist_slug, brand_id, None),
+        region_touchpoints=region_tp,
+    )
+    return benchmarks, last.date() if last is not None else None
+
+
+def _locations(brand_id: int | None, region_id: int | None = None) -> Subquery:
+    query = Location.all()
+    if brand_id is not None:
+        query = query.filter(brand_id=brand_id)
+    if region_id is not None:
+        query = query.filter(region_id=region_id)
+    return Subquery(query.values("id"))
+
+
+async def _overall(query: Any) -> tuple[float | None, int, datetime | None]:
+    rows = (
+        await query.filter(overall__isnull=False)
+        .annotate(mean=Avg("overall"), n=Count("id"), last=Max("approved_at"))
+        .values("mean", "n", "last")
+    )
+    if not rows or not rows[0]["n"]:
+        return None, 0, None
+    row = rows[0]
+    return float(row["mean"]), int(row["n"]), row["last"]
+
+
+async def _touchpoints(
+    checklist_slug: str, brand_id: int | None, region_id: int | None
+) -> dict[str, float | None]:
+    # Means of section scores per touchpoint. Each audit counts once per
+    # touchpoint when a checklist has one section per touchpoint, as every
+    # shipped checklist does; a touchpoint split over two sections would be
+    # weighted by section instead of by audit.
+    query = SectionScore.filter(
+        audit__status="approved", audit__checklist_slug=checklist_slug, score__isnull=False
+    )
+    if brand_id is not None or region_id is not None:
+        query = query.filter(audit__location_id__in=_locations(brand_id, region_id))
+    rows = (
+        await query.annotate(mean=Avg("score")).group_by("touchpoint").values("touchpoint", "mean")
+    )
+    return {str(r["touchpoint"]): float(r["mean"]) if r["mean"] is not None else None for r in rows}
+
+
+async def trend_for(audit: Audit, overall: float | None) -> tuple[TrendPoint, ...]:
+    """This location's earlier approved audits of the checklist, oldest first, then this one."""
+    visit = _visit_date(audit)
+    rows = (
+        await Audit.filter(
+            status="approved",
+            checklist_slug=audit.checklist_slug,
+            location_id=audit.location_id,  # type: ignore[attr-defined]
+            visit_date__lte=visit,
+        )
+        .exclude(id=audit.id)
+        .order_by("-visit_date", "-id")
+        .limit(TREND_AUDITS - 1)
+        .values_list("visit_date", "overall")
+    )
+    earlier = [TrendPoint(day, score) for day, score in reversed(rows) if day is not None]
+    return (*earlier, TrendPoint(visit, overall))
+
+
+async def approved_audit_uuids(since: date | None = None) -> list[str]:
+    """Approved audits visited on or after ``since``, oldest first (``audit report --all``)."""
+    query = Audit.filter(status="approved")
+    if since is not None:
+        query = query.filter(visit_date__gte=since)
+    rows = await query.order_by("visit_date", "id").values_list("uuid", flat=True)
+    return [str(u) for u in rows]
+
+
+# -- deliveries of the report by e-mail
+
+
+async def record_deliveries(audit_id: int, recipients: Sequence[str]) -> list[Delivery]:
+    """One pending delivery per recipient; an existing one is kept (approval may repeat)."""
+    out = []
+    for email in dict.fromkeys(recipients):
+        delivery, _ = await Delivery.get_or_create(audit_id=audit_id, recipient=email)
+        out.append(delivery)
+    return out
+
+
+async def due_deliveries(now: datetime, max_attempts: int, limit: int = 100) -> list[Delivery]:
+    """Deliveries not sent yet whose next attempt is due (a stale claim counts as due)."""
+    query = Delivery.filter(
+        status__in=("pending", "failed", "sending"), attempts__lt=max_attempts
+    ).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    return await query.order_by("id").limit(limit)
+
+
+async def claim_delivery(delivery: Delivery, lease_until: datetime) -> bool:
+    """Take a delivery for one attempt; False when another worker took it first.
+
+    The conditional update is the lock, as for submissions: of two workers
+    that read the same row, one moves it to "sending" and the other sees 0
+    rows. The lease lets another worker retry if this one dies mid-send.
+    """
+    taken = await Delivery.filter(
+        id=delivery.id, status=delivery.status, attempts=delivery.attempts
+    ).update(status="sending", next_attempt_at=lease_until)
+    if taken:
+        delivery.status = "sending"
+        delivery.next_attempt_at = lease_until
+    return bool(taken)
+
+
+async def mark_sent(delivery: Delivery, now: datetime) -> None:
+    delivery.status = "sent"
+    delivery.attempts += 1
+    delivery.sent_at = now
+    delivery.last_error = ""
+    delivery.next_attempt_at = None
+    await delivery.save(
+        update_fields=["status", "attempts", "sent_at", "last_error", "next_attempt_at"]
+    )
+
+
+async def mark_failed(delivery: Delivery, error: str, next_attempt_at: datetime | None) -> None:
+    """A failed attempt; ``next_attempt_at`` None means no more tries."""
+    delivery.attempts += 1
+    delivery.status = "failed" if next_attempt_at is not None else "abandoned"
+    delivery.last_error = error[:2000]
+    delivery.next_attempt_at = next_attempt_at
+    await delivery.save(update_fields=["status", "attempts", "last_error", "next_attempt_at"])
+
+
+async def deliveries_of(audit_id: int) -> list[Delivery]:
+    return await Delivery.filter(audit_id=audit_id).order_by("id")

@@ -1,0 +1,309 @@
+"""The report from the database: benchmarks and trend from stored scores, photos, e-mail."""
+
+from __future__ import annotations
+
+import dataclasses
+import email
+import email.policy
+import functools
+import socket
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
+from io import BytesIO
+from typing import Any
+
+import pikepdf
+import pytest
+from aiosmtpd.controller import Controller
+
+from audit.auth import Principal
+from audit.errors import NotFound
+from audit.models import Audit, Delivery, LocationOwner, User
+from audit.report.delivery import MAX_ATTEMPTS, ReportMailer, parse_smtp_url
+from audit.report.pool import RenderPool
+from audit.report.render import render_report_pdf
+from audit.report.sample import SAMPLE_ANSWERS, draw_photo
+from audit.settings import Settings
+from audit.store import audits as audit_store
+from audit.store import photos as photo_store
+from audit.store.checklists import import_checklists, read_checklist_dir
+from audit.store.locations import add_location
+from audit.store.reports import approved_audit_uuids, report_data_for
+from audit.submission import parse_payload
+from tests.helpers import ROOT, new_uuid
+from tests.test_report import decompressed, images_in, jpeg_with_gps, pdf_text
+
+AUDITOR_NAME, AUDITOR_EMAIL = "Ann Auditor", "auditor@x.test"
+
+
+def answers(**changes: Any) -> dict[str, Any]:
+    out = {k: dict(v) for k, v in SAMPLE_ANSWERS.items()}
+    for item_id, value in changes.items():
+        out[item_id] = {"value": value}
+    if changes.get("restroom_access") == "offered":
+        out["restroom_clean"] = {"value": 4}
+        out["restroom_supplies"] = {"value": True}
+    return out
+
+
+@functools.cache
+def evidence_photo(caption: str) -> bytes:
+    return draw_photo(caption, (90, 110, 140), 7, size=(640, 480))
+
+
+async def person(email: str, name: str, role: str) -> Principal:
+    # Straight into the table: the tests here need no sign-in (no argon2 hashing).
+    user = await User.create(email=email, name=name, role=role, password_hash="-")
+    return Principal(user.id, email, name, role, csrf_token="-", session_id=0)
+
+
+async def approved_audit(
+    settings: Settings,
+    auditor: Principal,
+    hq: Principal | None,
+    location: str,
+    day: str,
+    **changes: Any,
+) -> str:
+    uid = new_uuid()
+    payload = parse_payload(
+        {
+            "checklist": "electronics-store",
+            "location": location,
+            "visited_at": f"{day}T11:20:00Z",
+            "answers": answers(**changes),
+        }
+    )
+    await audit_store.save_draft(auditor, uid, payload)
+    for item_id in ("storefront_photo", "checkout_charged_correctly"):
+        await photo_store.add_photo(
+            auditor, uid, new_uuid(), item_id, evidence_photo(item_id), settings.media_dir
+        )
+    await audit_store.submit(auditor, uid, None)
+    if hq is not None:
+        await audit_store.review(hq, uid, "approve", "")
+    return uid
+
+
+@pytest.fixture
+async def audits(db: Settings) -> dict[str, Any]:
+    """S1 (North): three approved audits and a submitted one; S2 (South): one approved."""
+    found, problems = read_checklist_dir(ROOT / "checklists")
+    assert not problems
+    await import_checklists(found)
+    s1, _ = await add_location("S1", "Riverside Mall", "North")
+    await add_location("S2", "Hillcrest Plaza", "South")
+    auditor = await person(AUDITOR_EMAIL, AUDITOR_NAME, "auditor")
+    hq = await person("hq@x.test", "Hal HQ", "hq")
+    owner = await person("owner@x.test", "Olga Owner", "owner")
+    await LocationOwner.create(user_id=owner.user_id, location_id=s1.id)
+    made = {}
+    for key, location, day, changes in (
+        ("first", "S1", "2025-01-10", {"restroom_access": "offered"}),
+        ("second", "S1", "2025-02-10", {}),
+        ("other", "S2", "2025-02-12", {"restroom_access": "offered"}),
+        ("latest", "S1", "2025-03-14", {"restroom_access": "offered"}),
+    ):
+        made[key] = await approved_audit(db, auditor, hq, location, day, **changes)
+    made["pending"] = await approved_audit(db, auditor, None, "S1", "2025-03-20")
+    return {"settings": db, "auditor": auditor, **made}
+
+
+async def stored_overall(uid: str) -> float:
+    audit = await Audit.get(uuid=uid)
+    assert audit.overall is not None
+    return audit.overall
+
+
+async def test_report_data_has_benchmarks_and_trend_from_approved_audits_only(audits) -> None:
+    data = await report_data_for(audits["latest"], audits["settings"])
+    s1 = [await stored_overall(audits[k]) for k in ("first", "second", "latest")]
+    s2 = await stored_overall(audits["other"])
+
+    assert data.location_code == "S1" and data.location_name == "Riverside Mall"
+    assert data.region == "North"
+    assert data.visit_date == date(2025, 3, 14)
+    assert data.benchmarks.brand_count == 4  # the submitted audit is not counted
+    assert data.benchmarks.brand_avg == pytest.approx((sum(s1) + s2) / 4)
+    assert data.benchmarks.region_count == 3
+    assert data.benchmarks.region_avg == pytest.approx(sum(s1) / 3)
+    assert data.benchmarks.region_touchpoints["website"] is not None
+    assert set(data.benchmarks.brand_touchpoints) == set(data.checklist.touchpoints())
+    assert [(p.visit_date, p.overall) for p in data.trend] == [
+        (date(2025, 1, 10), pytest.approx(s1[0])),
+        (date(2025, 2, 10), pytest.approx(s1[1])),
+        (date(2025, 3, 14), pytest.approx(s1[2])),
+    ]
+    assert data.scorecard.overall == pytest.approx(s1[2])
+    assert data.generated_at == datetime.now(UTC).date()  # the day of the last approval
+    assert len(data.photos["storefront_photo"]) == 1
+    assert data.photos["storefront_photo"][0].is_file()
+    assert await approved_audit_uuids(date(2025, 2, 11)) == [audits["other"], audits["latest"]]
+
+
+async def test_report_from_database_names_no_auditor(audits) -> None:
+    data = await report_data_for(audits["second"], audits["settings"])
+    pdf = render_report_pdf(data)
+    everything = decompressed(pdf).lower()
+    for secret in (AUDITOR_NAME, AUDITOR_EMAIL, "11:20"):
+        assert secret.lower().encode() not in everything
+    text = pdf_text(pdf)
+    assert "Riverside Mall" in text and "10 February 2025" in text
+    assert "CRITICAL FAILURE" in text  # the refused restroom of the sample answers
+
+
+async def test_uploaded_photo_reaches_the_report_without_metadata(audits: dict[str, Any]) -> None:
+    settings, auditor = audits["settings"], audits["auditor"]
+    uid = new_uuid()
+    payload = parse_payload(
+        {"checklist": "electronics-store", "location": "S1", "answers": answers()}
+    )
+    await audit_store.save_draft(auditor, uid, payload)
+    await photo_store.add_photo(
+        auditor, uid, new_uuid(), "storefront_photo", jpeg_with_gps((1200, 900)), settings.media_dir
+    )
+    data = await report_data_for(uid, settings)
+    pdf = render_report_pdf(data)
+    [stored] = images_in(pdf)
+    assert b"Exif" not in stored and b"SecretCam" not in decompressed(pdf)
+    with pikepdf.open(BytesIO(pdf)) as doc:
+        assert len(doc.pages) >= 6
+
+
+async def test_unknown_audit_has_no_report(db: Settings) -> None:
+    with pytest.raises(NotFound):
+        await report_data_for(new_uuid(), db)
+
+
+# -- e-mail
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[RenderPool]:
+    pool = RenderPool(workers=1, timeout=60)
+    yield pool
+    pool.close()
+
+
+def smtp_server(port: int) -> tuple[Controller, Inbox]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller, inbox
+
+
+async def test_approval_mails_the_report_to_the_owner(
+    audits: dict[str, Any], pool: RenderPool
+) -> None:
+    port = free_port()
+    controller, inbox = smtp_server(port)
+    try:
+        settings = dataclasses.replace(
+            audits["settings"], smtp_url=f"smtp://127.0.0.1:{port}", smtp_from="reports@x.test"
+        )
+        mailer = ReportMailer(settings, pool=pool)
+        queued = await mailer.queue(audits["latest"])
+        assert [d.recipient for d in queued] == ["owner@x.test"]
+        assert await mailer.queue(audits["latest"])  # approving twice queues nothing new
+        assert await mailer.queue(audits["pending"]) == []  # not approved: nothing to send
+        assert await mailer.send_due() == 1
+        assert await mailer.send_due() == 0
+    finally:
+        controller.stop()
+
+    [message] = inbox.messages
+    assert message["To"] == "owner@x.test" and message["From"] == "reports@x.test"
+    assert message["Subject"].startswith(
+        "Customer experience report: Riverside Mall, 14 March 2025"
+    )
+    body = message.get_body(("plain",)).get_content()
+    assert "Overall score:" in body and "What to fix first:" in body
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == "experience-report-S1-2025-03-14.pdf"
+    pdf = attachment.get_payload(decode=True)
+    assert pdf.startswith(b"%PDF-1.7") and "Riverside Mall" in pdf_text(pdf)
+    raw = message.as_bytes().lower() + decompressed(pdf).lower()
+    assert AUDITOR_EMAIL.encode() not in raw and AUDITOR_NAME.lower().encode() not in raw
+    [delivery] = await Delivery.all()
+    assert delivery.status == "sent" and delivery.attempts == 1 and delivery.sent_at is not None
+
+
+async def test_failing_mail_server_keeps_the_approval_and_retries_later(
+    audits: dict[str, Any], pool: RenderPool
+) -> None:
+    port = free_port()  # nothing listens here yet
+    settings = dataclasses.replace(audits["settings"], smtp_url=f"smtp://127.0.0.1:{port}")
+    mailer = ReportMailer(settings, pool=pool)
+    await mailer.queue(audits["second"])
+    now = datetime.now(UTC)
+    assert await mailer.send_due(now) == 0
+
+    [delivery] = await Delivery.all()
+    assert delivery.status == "failed" and delivery.attempts == 1
+    assert "ConnectionRefusedError" in delivery.last_error
+    assert delivery.next_attempt_at is not None
+    assert delivery.next_attempt_at - now == pytest.approx(
+        timedelta(minutes=1), abs=timedelta(seconds=5)
+    )
+    assert (await Audit.get(uuid=audits["second"])).status == "approved"
+    assert await mailer.send_due(now) == 0  # not due yet
+    assert (await Delivery.get(id=delivery.id)).attempts == 1
+
+    controller, inbox = smtp_server(port)
+    try:
+        assert await mailer.send_due(now + timedelta(minutes=2)) == 1
+    finally:
+        controller.stop()
+    assert len(inbox.messages) == 1
+    delivery = await Delivery.get(id=delivery.id)
+    assert delivery.status == "sent" and delivery.attempts == 2 and delivery.last_error == ""
+
+
+async def test_delivery_is_abandoned_after_the_last_attempt(
+    audits: dict[str, Any], pool: RenderPool
+) -> None:
+    settings = dataclasses.replace(audits["settings"], smtp_url=f"smtp://127.0.0.1:{free_port()}")
+    mailer = ReportMailer(settings, pool=pool)
+    [delivery] = await mailer.queue(audits["first"])
+    delivery.attempts = MAX_ATTEMPTS - 1
+    await delivery.save()
+    await mailer.send_due(datetime.now(UTC))
+    delivery = await Delivery.get(id=delivery.id)
+    assert delivery.status == "abandoned" and delivery.attempts == MAX_ATTEMPTS
+    assert delivery.next_attempt_at is None
+    assert await mailer.send_due(datetime.now(UTC) + timedelta(days=30)) == 0
+
+
+async def test_without_smtp_url_nothing_is_queued(db: Settings) -> None:
+    mailer = ReportMailer(db)
+    assert not mailer.enabled
+    assert await mailer.queue(new_uuid()) == []
+    assert await mailer.send_due() == 0
+    assert await Delivery.all().count() == 0
+
+
+def test_smtp_urls() -> None:
+    assert parse_smtp_url("smtp://mail.example:2525").port == 2525
+    tls = parse_smtp_url("smtps://user%40x:p%3Ass@mail.example")
+    assert (tls.security, tls.port, tls.username, tls.password) == ("tls", 465, "user@x", "p:ss")
+    assert parse_smtp_url("smtp+starttls://mail.example").port == 587
+    with pytest.raises(ValueError):
+        parse_smtp_url("http://mail.example")
