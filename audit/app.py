@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
@@ -19,6 +19,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from audit.auth import CookieSigner
 from audit.db import database
 from audit.openapi import openapi_schema
+from audit.pwa import pwa_routes
+from audit.report.delivery import ReportMailer
+from audit.report.pool import configure_pool, shutdown_pool
 from audit.routes import audits, reference, session
 from audit.routes.common import api
 from audit.routes.hq import hq_routes
@@ -111,6 +114,7 @@ def api_routes() -> list[BaseRoute]:
             methods=["DELETE"],
         ),
         *hq_routes(),
+        Route("/api/audits/{uuid}/report.pdf", api(audits.report_pdf), methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/healthz", health, methods=["GET"]),
     ]
@@ -119,13 +123,18 @@ def api_routes() -> list[BaseRoute]:
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
     settings = settings or Settings.from_env()
 
+    mailer = ReportMailer(settings)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         settings.media_dir.mkdir(parents=True, exist_ok=True)
-        if manage_database:
-            async with database(settings):
-                yield {}
-        else:
+        async with AsyncExitStack() as stack:
+            if manage_database:
+                await stack.enter_async_context(database(settings))
+            configure_pool(settings.report_workers, settings.report_timeout)
+            stack.callback(shutdown_pool)
+            mailer.start()
+            stack.push_async_callback(mailer.stop)
             yield {}
 
     routes = api_routes()
@@ -142,18 +151,13 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     )
     app.state.settings = settings
     app.state.signer = CookieSigner(settings.secret_key)
+    # HQ's approval freezes the report's benchmarks and queues the owner's e-mail.
+    app.state.on_approved = mailer.on_approved
     return app
 
 
 def extra_routes(settings: Settings) -> list[BaseRoute]:
-    """The PWA shell and other non-API pages, when their modules are present."""
+    """The auditors' PWA shell and the other non-API pages."""
     routes: list[BaseRoute] = []
-    try:
-        from audit.pwa import pwa_routes
-    except ImportError:
-        return routes
-    if not (settings.static_dir / "sw.js").is_file():
-        log.warning("no PWA under %s: only the API is served", settings.static_dir)
-        return routes
     routes += pwa_routes(settings.static_dir)
     return routes

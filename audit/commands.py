@@ -177,6 +177,95 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    if args.all:
+        if args.audit_id:
+            raise CommandError("give either AUDIT_ID or --all, not both")
+        since = None
+        if args.since:
+            try:
+                since = date.fromisoformat(args.since)
+            except ValueError:
+                raise CommandError(f"--since {args.since!r} is not a date (YYYY-MM-DD)") from None
+        return run_with_database(lambda settings: _report_all(settings, since, Path(args.output)))
+    if not args.audit_id:
+        raise CommandError("give an AUDIT_ID (or --all)")
+    return run_with_database(
+        lambda settings: _report_one(settings, args.audit_id, Path(args.output))
+    )
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+async def _report_one(settings: Settings, audit_id: str, output: Path) -> int:
+    import anyio.to_thread
+
+    from audit.errors import NotFound
+    from audit.models import Audit
+    from audit.report.render import render_report_pdf
+    from audit.store.reports import report_data_for
+
+    uuid = audit_id
+    if audit_id.isdigit():
+        found = await Audit.get_or_none(id=int(audit_id))
+        uuid = found.uuid if found is not None else audit_id
+    try:
+        data = await report_data_for(uuid, settings)
+    except NotFound:
+        raise CommandError(f"no audit {audit_id!r}") from None
+    pdf = await anyio.to_thread.run_sync(render_report_pdf, data)
+    try:
+        await anyio.to_thread.run_sync(_write_file, output, pdf)
+    except OSError as exc:
+        raise CommandError(f"{output}: {exc.strerror}") from None
+    print(f"{output}: {len(pdf):,} bytes")
+    return 0
+
+
+async def _report_all(settings: Settings, since: Any, directory: Path) -> int:
+    from collections.abc import AsyncIterator
+
+    from audit.report.data import ReportData
+    from audit.report.delivery import report_filename
+    from audit.report.pool import render_batch
+    from audit.store.reports import approved_audit_uuids, report_data_for
+
+    uuids = await approved_audit_uuids(since)
+    if not uuids:
+        print("no approved audits" + (f" since {since}" if since else ""))
+        return 0
+    await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
+    done = failed = 0
+
+    async def jobs() -> AsyncIterator[tuple[ReportData, Path]]:
+        for uuid in uuids:
+            data = await report_data_for(uuid, settings)
+            yield data, directory / f"{uuid[:8]}-{report_filename(data)}"
+
+    def progress(path: Path, error: BaseException | None) -> None:
+        nonlocal done, failed
+        done += 1
+        if error is not None:
+            failed += 1
+            print(f"\n{path.name}: {error}", file=sys.stderr)
+        width = 30
+        filled = width * done // len(uuids)
+        bar = "#" * filled + "." * (width - filled)
+        print(f"\r[{bar}] {done}/{len(uuids)}", end="", flush=True)
+
+    await render_batch(jobs(), on_done=progress)
+    print(
+        f"\n{done - failed} reports written to {directory}"
+        + (f", {failed} failed" if failed else "")
+    )
+    return 1 if failed else 0
+
+
 def register(sub: Any) -> None:
     serve = sub.add_parser("serve", help="run the service")
     serve.add_argument("--host", default="127.0.0.1")
@@ -213,6 +302,13 @@ def register(sub: Any) -> None:
     rst = sub.add_parser("restore", help="restore a SQLite backup into an empty instance")
     rst.add_argument("path", metavar="PATH")
     rst.set_defaults(func=cmd_restore)
+
+    report = sub.add_parser("report", help="render experience reports as PDF")
+    report.add_argument("audit_id", nargs="?", metavar="AUDIT_ID", help="audit uuid (or id)")
+    report.add_argument("-o", "--output", required=True, metavar="FILE.pdf|DIR")
+    report.add_argument("--all", action="store_true", help="every approved audit (into DIR)")
+    report.add_argument("--since", metavar="DATE", help="with --all: visited on or after DATE")
+    report.set_defaults(func=cmd_report)
 
     demo = sub.add_parser("demo", help="fill the database with a realistic synthetic data set")
     demo.add_argument("--locations", type=int, default=12)

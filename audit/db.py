@@ -61,9 +61,7 @@ async def database(settings: Settings) -> AsyncIterator[None]:
     # A server runs its lifespan in one task and each request in another, so
     # the context Tortoise keeps in a contextvar must also be the global
     # fallback (closing the connections clears it again).
-    await Tortoise.init(
-        config=tortoise_config(settings.database_url), _enable_global_fallback=True
-    )
+    await Tortoise.init(config=tortoise_config(settings.database_url), _enable_global_fallback=True)
     try:
         yield
     finally:

@@ -9,7 +9,8 @@ HTTPError
 ├── PayloadTooLarge   413
 ├── UnsupportedMedia  415
 ├── Invalid           422  payload validation: names every bad field
-└── TooManyRequests   429  sign-in throttled
+├── TooManyRequests   429  sign-in throttled
+└── ServiceUnavailable 503 a report render failed or timed out (try again)
 """
 
 from __future__ import annotations
@@ -71,3 +72,7 @@ class Invalid(HTTPError):
 
 class TooManyRequests(HTTPError):
     status = 429
+
+
+class ServiceUnavailable(HTTPError):
+    status = 503

@@ -174,6 +174,20 @@ def _download(media_type: str, *errors: int) -> dict[str, Any]:
 _CSRF = {"name": "X-CSRF-Token", "in": "header", "required": False, "schema": {"type": "string"}}
 
 
+def _document_common_errors(paths: dict[str, Any]) -> None:
+    """Errors any API call can get: a malformed URL (400, e.g. a NUL byte), and for
+    cookie writes a missing CSRF token or a foreign Origin (403)."""
+    error = {"description": "error", "content": _json(_ERROR)}
+    for path, item in paths.items():
+        if not path.startswith("/api/"):
+            continue
+        for method, operation in item.items():
+            responses = operation["responses"]
+            responses.setdefault("400", error)
+            if method in ("post", "put", "patch", "delete"):
+                responses.setdefault("403", error)
+
+
 @cache
 def openapi_schema() -> dict[str, Any]:
     compare_params = [
@@ -503,6 +517,7 @@ def openapi_schema() -> dict[str, Any]:
             }
         },
     }
+    _document_common_errors(paths)
     return {
         "openapi": "3.1.0",
         "info": {

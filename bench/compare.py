@@ -205,8 +205,16 @@ async def stream_csv(app: Any, path: str, cookie: str) -> tuple[int, int]:
         "state": {},
     }
 
+    requested = False
+    done = asyncio.Event()
+
     async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await done.wait()  # the client stays until the whole body has arrived
+        return {"type": "http.disconnect"}
 
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
@@ -215,6 +223,8 @@ async def stream_csv(app: Any, path: str, cookie: str) -> tuple[int, int]:
             body = message.get("body", b"")
             seen["bytes"] += len(body)
             seen["lines"] += body.count(b"\n")
+            if not message.get("more_body", False):
+                done.set()
 
     await app(scope, receive, send)
     if seen["status"] != 200:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import io
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -72,23 +73,53 @@ def instance_env(var_dir: Path, database_url: str | None = None, **extra: str) -
 
 
 def audit_command(env: dict[str, str], *args: str, password: str | None = None) -> str:
-    run_env = dict(env, AUDIT_PASSWORD=password) if password else env
-    done = subprocess.run(
-        [AUDIT, *args], env=run_env, capture_output=True, text=True, timeout=60, check=False
-    )
-    assert done.returncode == 0, f"audit {' '.join(args)}: {done.stderr}"
-    return done.stdout
+    return audit_commands(env, [(args, password)])[0]
+
+
+def audit_commands(
+    env: dict[str, str], commands: Sequence[tuple[Sequence[str], str | None]]
+) -> list[str]:
+    """Run ``audit`` commands side by side (they share the database); all must succeed."""
+    running = [
+        (
+            args,
+            subprocess.Popen(
+                [AUDIT, *args],
+                env=dict(env, AUDIT_PASSWORD=password) if password else env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            ),
+        )
+        for args, password in commands
+    ]
+    outputs = []
+    for args, process in running:
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 0, f"audit {' '.join(args)}: {err}"
+        outputs.append(out)
+    return outputs
 
 
 def set_up_instance(env: dict[str, str], auditors: Sequence[str] = ("auditor@x.test",)) -> None:
     """What an operator does on a new machine: checklists, locations, users."""
-    audit_command(env, "checklist", "import", str(FIXTURES))
-    audit_command(env, "location", "add", "S1", "--name", "Riverside Mall", "--region", "North")
-    audit_command(env, "location", "add", "S2", "--name", "Hillcrest Plaza", "--region", "South")
-    for email in auditors:
-        audit_command(env, "user", "add", email, "--role", "auditor", "--name", "Ann Auditor", password=PASSWORD)
-    audit_command(env, "user", "add", "owner@x.test", "--role", "owner", "--location", "S1", password=PASSWORD)
-    audit_command(env, "user", "add", "hq@x.test", "--role", "hq", "--name", "Hal HQ", password=PASSWORD)
+    audit_command(env, "checklist", "import", str(FIXTURES))  # also creates the database
+    audit_commands(
+        env,
+        [
+            (["location", "add", "S1", "--name", "Riverside Mall", "--region", "North"], None),
+            (["location", "add", "S2", "--name", "Hillcrest Plaza", "--region", "South"], None),
+        ],
+    )
+    users: list[tuple[Sequence[str], str | None]] = [
+        (["user", "add", email, "--role", "auditor", "--name", "Ann Auditor"], PASSWORD)
+        for email in auditors
+    ]
+    users += [
+        (["user", "add", "owner@x.test", "--role", "owner", "--location", "S1"], PASSWORD),
+        (["user", "add", "hq@x.test", "--role", "hq", "--name", "Hal HQ"], PASSWORD),
+    ]
+    audit_commands(env, users)
 
 
 @dataclass
@@ -270,11 +301,19 @@ def database_facts(path: Path) -> dict[str, Any]:
     return {"integrity": integrity, "audits": audits, "duplicate_items": duplicate_items, "photos": photos}
 
 
+@pytest.fixture(scope="module")
+def instance_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One instance set up through the command line; each test gets a copy of it."""
+    var_dir = tmp_path_factory.mktemp("template") / "var"
+    set_up_instance(instance_env(var_dir))
+    return var_dir
+
+
 @pytest.fixture
-def instance(tmp_path: Path) -> dict[str, str]:
-    env = instance_env(tmp_path / "var")
-    set_up_instance(env)
-    return env
+def instance(instance_template: Path, tmp_path: Path) -> dict[str, str]:
+    var_dir = tmp_path / "var"
+    shutil.copytree(instance_template, var_dir)
+    return instance_env(var_dir)
 
 
 def test_kill_9_mid_submissions_loses_no_acknowledged_audit_and_half_writes_none(instance, tmp_path):

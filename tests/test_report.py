@@ -134,8 +134,10 @@ def test_summary_shows_journey_service_experience_and_recommendation(
     sample: ReportData, sample_text: str
 ) -> None:
     text = flat(sample_text)
-    for label in ("1. Website", "2. Phone", "5. Consultation", "8. Follow-up"):
-        assert label in text
+    strip = text[text.index("The customer's journey") : text.index("What went well")]
+    labels = ("Website", "Phone", "Arrival", "Facilities", "Consultation", "Checkout")
+    for label in (*labels, "Delivery", "Follow-up", "STRONG", "FAIR", "WEAK"):
+        assert label in strip
     card = sample.scorecard
     assert card.service is not None and card.experience is not None
     service, experience = round(card.service), round(card.experience)

@@ -22,7 +22,7 @@ from audit.errors import NotFound
 from audit.models import Audit, Delivery, LocationOwner, User
 from audit.report.delivery import MAX_ATTEMPTS, ReportMailer, parse_smtp_url
 from audit.report.pool import RenderPool
-from audit.report.render import render_report_pdf
+from audit.report.render import render_report_pdf, report_cache_key
 from audit.report.sample import SAMPLE_ANSWERS, draw_photo
 from audit.settings import Settings
 from audit.store import audits as audit_store
@@ -107,7 +107,7 @@ async def audits(db: Settings) -> dict[str, Any]:
     ):
         made[key] = await approved_audit(db, auditor, hq, location, day, **changes)
     made["pending"] = await approved_audit(db, auditor, None, "S1", "2025-03-20")
-    return {"settings": db, "auditor": auditor, **made}
+    return {"settings": db, "auditor": auditor, "hq": hq, **made}
 
 
 async def stored_overall(uid: str) -> float:
@@ -140,6 +140,20 @@ async def test_report_data_has_benchmarks_and_trend_from_approved_audits_only(au
     assert len(data.photos["storefront_photo"]) == 1
     assert data.photos["storefront_photo"][0].is_file()
     assert await approved_audit_uuids(date(2025, 2, 11)) == [audits["other"], audits["latest"]]
+
+
+async def test_benchmarks_are_frozen_once_an_approved_audit_is_reported(audits) -> None:
+    settings = audits["settings"]
+    before = await report_data_for(audits["latest"], settings)
+    preview = await report_data_for(audits["pending"], settings)  # submitted, not approved
+    assert preview.benchmarks == before.benchmarks
+
+    await audit_store.review(audits["hq"], audits["pending"], "approve", "")
+    after = await report_data_for(audits["latest"], settings)
+    assert after.benchmarks == before.benchmarks
+    assert report_cache_key(after) == report_cache_key(before)  # the cached PDF stays valid
+    now_approved = await report_data_for(audits["pending"], settings)
+    assert now_approved.benchmarks.brand_count == before.benchmarks.brand_count + 1
 
 
 async def test_report_from_database_names_no_auditor(audits) -> None:

@@ -6,6 +6,9 @@ charts.py    hand-made SVG charts
 fetcher.py   the allow-list URL fetcher WeasyPrint must go through
 render.py    templates → HTML → PDF/A-3b (tagged); the cache key
 pool.py      a bounded process pool with a time limit per render; the PDF cache
+bands.py     score bands (Strong / Fair / Weak) and how numbers are written
+delivery.py  e-mailing the report to owners on approval, with retries
+sample.py    a realistic ReportData without a database (tests, bench, previews)
 """
 
 from audit.report.data import Benchmarks, ReportData, TrendPoint

@@ -189,7 +189,8 @@ class ReportMailer:
         return deliveries
 
     async def on_approved(self, audit: Audit) -> None:
-        """The review route's ``app.state.on_approved`` hook."""
+        """The review route's ``app.state.on_approved`` hook: freeze benchmarks, queue mail."""
+        await store.freeze_benchmarks(audit.uuid, self.settings)
         await self.queue(audit.uuid)
 
     async def send_due(self, now: datetime | None = None) -> int:

@@ -34,6 +34,9 @@ from pathlib import Path
 from audit.report.data import ReportData
 from audit.report.render import render_report_pdf, report_cache_key
 
+# A worker is replaced after this many renders, so whatever WeasyPrint,
+# Pango or Fontconfig keep growing in a long-lived process is given back.
+TASKS_PER_WORKER = 500
 DEFAULT_TIMEOUT = 60.0  # a realistic report takes ~0.5 s; a minute means something is wrong
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 
@@ -78,7 +81,11 @@ class RenderPool:
     def _current(self) -> tuple[ProcessPoolExecutor, int]:
         with self._lock:
             if self._executor is None:
-                self._executor = ProcessPoolExecutor(self.workers, mp_context=self._context)
+                self._executor = ProcessPoolExecutor(
+                    self.workers,
+                    mp_context=self._context,
+                    max_tasks_per_child=TASKS_PER_WORKER,
+                )
             return self._executor, self._generation
 
     def _recycle(self, generation: int) -> None:

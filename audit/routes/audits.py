@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from audit.auth import principal, require_role
-from audit.errors import Invalid, NotFound
+from audit.errors import Invalid, NotFound, ServiceUnavailable
 from audit.photos import MAX_PHOTO_BYTES
 from audit.routes.common import json_response, query_int, read_body, read_json, settings_of
 from audit.store import audits as store
@@ -124,3 +124,36 @@ async def delete_photo(request: Request) -> Response:
         who, _uuid(request), _uuid(request, "photo_uuid"), settings_of(request).media_dir
     )
     return Response(status_code=204)
+
+
+async def report_pdf(request: Request) -> Response:
+    """The experience report: HQ once submitted, the location's owner once approved."""
+    from audit.report.delivery import report_cache, report_filename
+    from audit.report.pool import RenderError, RenderTimeout, cached_report_pdf
+    from audit.store.reports import report_data_for_audit
+
+    who = require_role(request, "hq", "owner")
+    audit = await store.get_audit(who, _uuid(request))
+    if audit.status not in ("submitted", "approved"):
+        raise NotFound("there is no report before the audit is submitted")
+    settings = settings_of(request)
+    data = await report_data_for_audit(audit, settings)
+    etag = None
+    try:
+        pdf, key = await cached_report_pdf(data, report_cache(settings))
+        etag = f'"{key}"'
+    except RenderTimeout:
+        raise ServiceUnavailable("the report took too long to render; try again") from None
+    except RenderError:
+        raise ServiceUnavailable("the report could not be rendered; try again") from None
+    if etag is not None and request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{report_filename(data)}"',
+            "ETag": etag or "",
+            "Cache-Control": "private, no-cache",
+        },
+    )
