@@ -17,6 +17,9 @@ from typing import Any
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
+
+import audit.auth
 from tortoise import Tortoise, connections
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
@@ -25,6 +28,10 @@ from audit.db import apply_migrations, tortoise_config
 from audit.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Tests hash many passwords; the production cost (argon2 defaults) protects
+# stored hashes, not behaviour under test.  Hashes carry their own parameters.
+audit.auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 PASSWORD = "correct horse battery"
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/test"
 

@@ -73,6 +73,10 @@ def _jpeg(colour: tuple[int, int, int]) -> bytes:
 PHOTOS = [_jpeg(c) for c in ((200, 30, 30), (30, 200, 30), (30, 30, 200))]
 
 
+# Any Unicode text but NUL, which the API refuses with 400 (PostgreSQL cannot store it).
+TEXT = st.characters(exclude_characters="\x00")
+
+
 def _value(item: Item) -> st.SearchStrategy[Any]:
     if item.type == "yes_no":
         return st.booleans()
@@ -85,14 +89,14 @@ def _value(item: Item) -> st.SearchStrategy[Any]:
         return st.integers(0, 12) | st.floats(0, 12, allow_nan=False, allow_infinity=False)
     if item.type == "choice":
         return st.sampled_from([o.value for o in item.options])
-    return st.text(max_size=30)
+    return st.text(TEXT, max_size=30)
 
 
 def _answer(item: Item) -> st.SearchStrategy[dict[str, Any]]:
     given = _value(item).map(lambda v: {"value": v})
     if item.na:
         given = given | st.just({"na": True})
-    comment = st.none() | st.text(min_size=1, max_size=20)
+    comment = st.none() | st.text(TEXT, min_size=1, max_size=20)
     return st.tuples(given, comment).map(
         lambda pair: pair[0] if pair[1] is None else {**pair[0], "comment": pair[1]}
     )
@@ -201,8 +205,10 @@ class Outbox(RuleBasedStateMachine):
     def teardown(self) -> None:
         try:
             if self.client is not None:
-                self.run(self._final_check())
-                self.run(self._stop())
+                try:
+                    self.run(self._final_check())
+                finally:
+                    self.run(self._stop())
         finally:
             self.runner.close()
 

@@ -20,6 +20,7 @@ import { forgetSession, savedSession, saveSession, userKey } from './session.js'
 import { openStore } from './store.js';
 import { renderAudit } from './views/audit.js';
 import { renderHome } from './views/home.js';
+import { renderOwner, renderStaffNotice } from './views/owner.js';
 import { renderScorecard } from './views/scorecard.js';
 import { renderSignIn } from './views/signin.js';
 
@@ -152,10 +153,12 @@ async function enter(session) {
   setCsrfToken(session.csrf_token);
   saveSession(session);
   signOutButton.hidden = false;
+  if (session.role === 'owner') {
+    await renderOwner(main, session);
+    return;
+  }
   if (session.role !== 'auditor') {
-    main.replaceChildren(h('div', { class: 'panel' },
-      h('h1', {}, 'This app is for auditors'),
-      h('p', {}, `You are signed in with a ${session.role} account. Visits are recorded with an auditor account.`)));
+    renderStaffNotice(main, session);
     return;
   }
   const key = await userKey(session.email);

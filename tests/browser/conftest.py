@@ -44,7 +44,9 @@ AUDITORS = {
     "fay": ("fay@example.com", "Fay Fisher"),
     "gus": ("gus@example.com", "Gus Green"),
     "hal": ("hal@example.com", "Hal Hughes"),
+    "ivy": ("ivy@example.com", "Ivy Irwin"),
 }
+OWNER = ("owner@example.com", "Olive Owner")
 HQ = ("hq@example.com", "Head Office")
 LOCATIONS = [("L1", "High Street", "North"), ("L2", "Station Road", "South")]
 CHECKLIST_TITLE = "Corner shop visit"
@@ -117,6 +119,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     for email, name in AUDITORS.values():
         _cli(env, "user", "add", email, "--role", "auditor", "--name", name)
     _cli(env, "user", "add", HQ[0], "--role", "hq", "--name", HQ[1])
+    _cli(env, "user", "add", OWNER[0], "--role", "owner", "--name", OWNER[1], "--location", "L1")
     _cli(env, "checklist", "import", str(FIXTURES / "checklists"))
 
     port = _free_port()
