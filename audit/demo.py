@@ -282,7 +282,7 @@ async def fill_demo(
         days_ago = rng.randrange(0, 548)
         visited = today - timedelta(days=days_ago) + timedelta(hours=rng.randrange(9, 19))
         trend = 0.08 * (1 - days_ago / 548)  # chains get better over time
-        answers = _answers(checklist, quality[loc.id] + trend, weak[region_of[loc.id]], rng)
+        answers = _answers(checklist, quality[loc.id] + trend, weak.get(region_of[loc.id], ""), rng)
         card = score_answers(checklist, answers)
         status = "approved"
         roll = rng.random()

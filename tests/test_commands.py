@@ -149,10 +149,6 @@ def test_the_commands_together_set_up_a_service(env, capsys, fresh_url, backend)
             assert conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == 3
 
 
-@pytest.mark.xfail(
-    reason="audit/demo.py fill_demo: KeyError on locations outside the demo's regions",
-    strict=True,
-)
 def test_demo_runs_after_locations_were_added_by_hand(env, capsys, tmp_path):
     env.setenv("AUDIT_DATABASE_URL", f"sqlite://{tmp_path}/db/audit.sqlite3")
     assert run(capsys, "location", "add", "S1", "--name", "Riverside")[0] == 0
