@@ -8,7 +8,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from audit.answers import AnswersError, parse_answers_document
 from audit.checklist import ChecklistError, load_checklist
@@ -108,8 +108,15 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are one line and exit status 1, like every other user error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(1, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="audit", description="Mystery-shopper and customer-experience audits."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -27,7 +27,7 @@ DETRACTOR_MAX = 6  # 0-6 detract; 7-8 are passive
 FAIL_BELOW = 0.5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mean:
     """A running mean: sum and count of the non-null values."""
 
@@ -47,7 +47,7 @@ class Mean:
         return cls(float(sum(present)), len(present))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Nps:
     """Promoters, detractors and all answers of the shopper-NPS question."""
 
@@ -78,7 +78,7 @@ class Nps:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Tally:
     """Everything a comparison needs about a group of audits, in addable form."""
 
@@ -103,10 +103,10 @@ class Tally:
         )
 
     def touchpoint_means(self, order: Sequence[str]) -> dict[str, float | None]:
-        """Touchpoint → mean in journey ``order`` (touchpoints without data are null)."""
-        means = {tp: self.touchpoints[tp].value if tp in self.touchpoints else None for tp in order}
+        """Touchpoint -> mean in journey ``order`` (touchpoints without data are null)."""
+        means: dict[str, float | None] = dict.fromkeys(order)
         for tp, mean in self.touchpoints.items():
-            means.setdefault(tp, mean.value)
+            means[tp] = mean.total / mean.count if mean.count else None
         return means
 
 
@@ -129,13 +129,34 @@ def touchpoint_scores(
 
 
 def total(tallies: Iterable[Tally]) -> Tally:
-    out = Tally()
+    """The sum of many tallies (one pass, no intermediate Tally per addition)."""
+    audits = promoters = detractors = answers = 0
+    sums = [0.0, 0.0, 0.0]
+    counts = [0, 0, 0]
+    touchpoints: dict[str, list[float]] = {}
     for t in tallies:
-        out = out + t
-    return out
+        audits += t.audits
+        for n, mean in enumerate((t.overall, t.service, t.experience)):
+            sums[n] += mean.total
+            counts[n] += mean.count
+        promoters += t.nps.promoters
+        detractors += t.nps.detractors
+        answers += t.nps.answers
+        for tp, mean in t.touchpoints.items():
+            acc = touchpoints.setdefault(tp, [0.0, 0.0])
+            acc[0] += mean.total
+            acc[1] += mean.count
+    return Tally(
+        audits,
+        Mean(sums[0], counts[0]),
+        Mean(sums[1], counts[1]),
+        Mean(sums[2], counts[2]),
+        Nps(promoters, detractors, answers),
+        {tp: Mean(s, int(c)) for tp, (s, c) in touchpoints.items()},
+    )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Place:
     """Who a row is about: a location, a region or the chain."""
 
@@ -144,7 +165,7 @@ class Place:
     region: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     """One line of a league table or heat map."""
 

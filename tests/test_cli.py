@@ -99,8 +99,10 @@ def test_validate_refuses_a_file_that_is_not_utf8(
 def test_validate_without_files_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["checklist", "validate"])
-    assert info.value.code == 2
-    assert "FILE" in capsys.readouterr().err
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert "FILE" in err
+    assert err.count("\n") == 1  # one line, no usage dump
 
 
 # --------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import io
 import os
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -108,7 +108,6 @@ class Filters:
     version: int | None = None
     date_from: date | None = None
     date_to: date | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def checklist(self) -> ChecklistVersion:
@@ -216,7 +215,17 @@ async def read_filters(request: Request, *, page: bool = False) -> Filters:
 @dataclass(frozen=True)
 class League:
     rows: list[Row]  # ranked
-    chain: Row  # every audit of the filters, counted once
+    tallies: dict[int, Tally]
+    previous: dict[int, Mean]
+    touchpoints: list[str]
+
+    def chain(self) -> Row:
+        """Every audit of the filters, counted once (the page's summary)."""
+        before = sum(self.previous.values(), Mean()) if self.previous else None
+        return row(CHAIN, total(self.tallies.values()), self.touchpoints, before)
+
+
+CHAIN = Place("all", "All locations")
 
 
 async def league(f: Filters) -> League:
@@ -224,29 +233,25 @@ async def league(f: Filters) -> League:
     tallies = await store.tallies(f.scope, "location", f.shared)
     places = await store.places(tallies)
     previous: dict[int, Mean] = {}
-    chain_previous: Mean | None = None
     if f.date_from is not None:
         start, end = previous_period(f.date_from, f.date_to or today())
         previous = await store.overall_by_location(f.scope.between(start, end))
-        chain_previous = sum(previous.values(), Mean())
     rows = [row(places[k], t, f.touchpoints, previous.get(k)) for k, t in tallies.items()]
-    chain = row(
-        Place("all", "All locations"), total(tallies.values()), f.touchpoints, chain_previous
-    )
-    return League(ranked(rows), chain)
+    return League(ranked(rows), tallies, previous, f.touchpoints)
 
 
 async def heatmap(f: Filters, group: str) -> tuple[list[Row], Row]:
     """Rows (locations or regions) by touchpoints, and the chain's row."""
     tallies = await store.tallies(f.scope, "location", f.shared)
     places = await store.places(tallies)
-    chain = row(Place("all", "All locations"), total(tallies.values()), f.touchpoints)
+    chain = row(CHAIN, total(tallies.values()), f.touchpoints)
     if group == "region":
-        by_region: dict[str, Tally] = {}
+        by_region: dict[str, list[Tally]] = {}
         for key, tally in tallies.items():
-            name = places[key].region or "No region"
-            by_region[name] = by_region.get(name, Tally()) + tally
-        rows = [row(Place(n, n, n), t, f.touchpoints) for n, t in sorted(by_region.items())]
+            by_region.setdefault(places[key].region or "No region", []).append(tally)
+        rows = [
+            row(Place(n, n, n), total(ts), f.touchpoints) for n, ts in sorted(by_region.items())
+        ]
     else:
         rows = ranked(row(places[k], t, f.touchpoints) for k, t in tallies.items())
     return rows, chain
@@ -835,7 +840,7 @@ async def league_page(request: Request, who: Principal) -> Response:
             "paging": paging,
             "sort": key,
             "descending": descending,
-            "chain": found.chain,
+            "chain": found.chain(),
             "export": urlencode(f.params()),
             **_filter_context(f),
             **await _filter_choices(),
@@ -950,7 +955,7 @@ async def location_page(request: Request, who: Principal) -> Response:
             total((await store.tallies(region_scope, "all", f.shared)).values()),
             f.touchpoints,
         )
-    chain_row = row(Place("all", "All locations"), total(await _chain_tally(f)), f.touchpoints)
+    chain_row = row(CHAIN, total(await _chain_tally(f)), f.touchpoints)
     # The trend looks back a year from the end of the period, whatever the period.
     end = f.date_to or today()
     start = (end.replace(day=1) - timedelta(days=365)).replace(day=1)

@@ -77,6 +77,11 @@ class _Query:
         found: list[dict[str, Any]] = await self.conn.execute_query_dict(sql, self.params)
         return found
 
+    async def tuples(self, sql: str) -> Sequence[Any]:
+        """Rows that unpack like tuples (no dict per row: the big aggregates are hot)."""
+        _, found = await self.conn.execute_query(sql, self.params)
+        return found
+
 
 def _where(scope: Scope, q: _Query) -> str:
     # Parameters are added in the order they appear in the text (SQLite's ``?``).
@@ -188,41 +193,39 @@ def shares_touchpoints(versions: Sequence[ChecklistVersion]) -> bool:
 
 
 async def tallies(scope: Scope, group: Group, shared_touchpoints: bool) -> dict[Any, Tally]:
-    """Group key (location id, "YYYY-MM" or None) → Tally of the scope's audits."""
-    audits = await _audit_sums(scope, group)
+    """Group key (location id, "YYYY-MM" or None) -> Tally of the scope's audits."""
     points = await _touchpoint_sums(scope, group, shared_touchpoints)
     out: dict[Any, Tally] = {}
-    for key, row in audits.items():
-        out[key] = Tally(
-            audits=int(row["audits"]),
-            overall=Mean(float(row["overall_sum"] or 0.0), int(row["overall_n"])),
-            service=Mean(float(row["service_sum"] or 0.0), int(row["service_n"])),
-            experience=Mean(float(row["experience_sum"] or 0.0), int(row["experience_n"])),
-            nps=Nps(int(row["promoters"]), int(row["detractors"]), int(row["nps_n"])),
-            touchpoints=points.get(key, {}),
-        )
+    for key, audits, o, on, s, sn, e, en, promoters, detractors, answers in await _audit_sums(
+        scope, group
+    ):
+        if audits:
+            out[key] = Tally(
+                audits,
+                Mean(o or 0.0, on),
+                Mean(s or 0.0, sn),
+                Mean(e or 0.0, en),
+                Nps(promoters, detractors, answers),
+                points.get(key, {}),
+            )
     return out
 
 
-async def _audit_sums(scope: Scope, group: Group) -> dict[Any, dict[str, Any]]:
+async def _audit_sums(scope: Scope, group: Group) -> Sequence[Any]:
     q = _Query()
     expr = _group_expr(group, q)
-    select = f"{expr} AS grp, " if expr else ""
     where = _where(scope, q)
     sql = (
-        f"SELECT {select}COUNT(*) AS audits, "
-        "SUM(a.overall) AS overall_sum, COUNT(a.overall) AS overall_n, "
-        "SUM(a.service) AS service_sum, COUNT(a.service) AS service_n, "
-        "SUM(a.experience) AS experience_sum, COUNT(a.experience) AS experience_n, "
-        f"COUNT(CASE WHEN a.nps >= {PROMOTER_MIN:d} THEN 1 END) AS promoters, "
-        f"COUNT(CASE WHEN a.nps <= {DETRACTOR_MAX:d} THEN 1 END) AS detractors, "
-        "COUNT(a.nps) AS nps_n "
-        f"FROM audit a WHERE {where}"
+        f"SELECT {expr or 'NULL'} AS grp, COUNT(*) AS audits, "
+        "SUM(a.overall), COUNT(a.overall), SUM(a.service), COUNT(a.service), "
+        "SUM(a.experience), COUNT(a.experience), "
+        f"COUNT(CASE WHEN a.nps >= {PROMOTER_MIN:d} THEN 1 END), "
+        f"COUNT(CASE WHEN a.nps <= {DETRACTOR_MAX:d} THEN 1 END), "
+        f"COUNT(a.nps) FROM audit a WHERE {where}"
     )
     if expr:
         sql += f" GROUP BY {expr}"
-    rows = await q.rows(sql)
-    return {r.get("grp"): r for r in rows if r["audits"]}
+    return await q.tuples(sql)
 
 
 async def _touchpoint_sums(
@@ -230,29 +233,30 @@ async def _touchpoint_sums(
 ) -> dict[Any, dict[str, Mean]]:
     q = _Query()
     expr = _group_expr(group, q)
-    select = f"{expr} AS grp, " if expr else ""
     by = f"{expr}, " if expr else ""
     where = _where(scope, q)
     if not shared_touchpoints:
         sql = (
-            f"SELECT {select}s.touchpoint AS tp, SUM(s.score) AS total, COUNT(s.score) AS n "
+            f"SELECT {expr or 'NULL'} AS grp, s.touchpoint, SUM(s.score), COUNT(s.score) "
             f"FROM audit a JOIN section_score s ON s.audit_id = a.id WHERE {where} "
             f"GROUP BY {by}s.touchpoint"
         )
     else:
-        outer_select = "t.grp, " if expr else ""
         outer_by = "t.grp, " if expr else ""
         sql = (
-            f"SELECT {outer_select}t.tp, SUM(t.score) AS total, COUNT(t.score) AS n FROM ("
-            f"SELECT {select}a.id AS audit_id, s.touchpoint AS tp, "
+            "SELECT t.grp, t.tp, SUM(t.score), COUNT(t.score) FROM ("
+            f"SELECT {expr or 'NULL'} AS grp, a.id AS audit_id, s.touchpoint AS tp, "
             "SUM(s.weight * s.score) / SUM(CASE WHEN s.score IS NOT NULL THEN s.weight END) "
             "AS score "
             f"FROM audit a JOIN section_score s ON s.audit_id = a.id WHERE {where} "
             f"GROUP BY {by}a.id, s.touchpoint) t GROUP BY {outer_by}t.tp"
         )
     out: dict[Any, dict[str, Mean]] = {}
-    for r in await q.rows(sql):
-        out.setdefault(r.get("grp"), {})[r["tp"]] = Mean(float(r["total"] or 0.0), int(r["n"]))
+    for key, touchpoint, total_, n in await q.tuples(sql):
+        found = out.get(key)
+        if found is None:
+            found = out[key] = {}
+        found[touchpoint] = Mean(total_ or 0.0, n)
     return out
 
 
