@@ -165,9 +165,9 @@ class Place:
     region: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Row:
-    """One line of a league table or heat map."""
+    """One line of a league table or heat map (mutable only to take its rank)."""
 
     place: Place
     audits: int
@@ -230,20 +230,9 @@ def change(current: float | None, previous: float | None) -> float | None:
 def ranked(rows: Iterable[Row]) -> list[Row]:
     """League order: overall descending with unscored rows last, then by key; ranks 1.."""
     ordered = sorted(rows, key=lambda r: (r.overall is None, -(r.overall or 0.0), r.place.key))
-    return [
-        Row(
-            r.place,
-            r.audits,
-            r.overall,
-            r.service,
-            r.experience,
-            r.nps,
-            r.touchpoints,
-            r.previous_overall,
-            rank=n,
-        )
-        for n, r in enumerate(ordered, start=1)
-    ]
+    for n, r in enumerate(ordered, start=1):
+        r.rank = n
+    return ordered
 
 
 SORT_KEYS: tuple[str, ...] = ("rank", "code", "name", "region", "audits", "overall")

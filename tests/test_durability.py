@@ -190,7 +190,9 @@ def running(server: LiveServer) -> Iterator[LiveServer]:
 
 
 def sign_in(base_url: str, email: str) -> tuple[httpx.Cookies, str]:
-    r = httpx.post(f"{base_url}/api/session", json={"email": email, "password": PASSWORD}, timeout=10)
+    r = httpx.post(
+        f"{base_url}/api/session", json={"email": email, "password": PASSWORD}, timeout=10
+    )
     assert r.status_code == 200, r.text
     return r.cookies, r.json()["csrf_token"]
 
@@ -230,6 +232,9 @@ class Submitter:
         self.csrf = csrf
         self.attempts: list[Attempt] = []
         self.stop = False
+        self.acks = 0
+        self.wanted = 0  # `reached` is set once this many submits were acknowledged
+        self.reached = asyncio.Event()
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
@@ -255,6 +260,17 @@ class Submitter:
         assert r.status_code == 200, r.text
         assert r.json()["status"] == "submitted"
         attempt.acked = True
+        self.acks += 1
+        if self.acks >= self.wanted:
+            self.reached.set()
+
+    async def until_acknowledged(self, count: int, within: float = 30) -> None:
+        self.wanted = count
+        self.reached = asyncio.Event()
+        if self.acks >= count:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.reached.wait(), within)
 
     async def phone(self) -> None:
         async with self.client() as client:
@@ -270,11 +286,11 @@ class Submitter:
         return [a for a in self.attempts if a.acked]
 
 
-async def load_until_killed(server: LiveServer, submitter: Submitter, phones: int, acks: int) -> None:
+async def load_until_killed(
+    server: LiveServer, submitter: Submitter, phones: int, acks: int
+) -> None:
     tasks = [asyncio.create_task(submitter.phone()) for _ in range(phones)]
-    deadline = time.monotonic() + 30
-    while len(submitter.acked()) < acks and time.monotonic() < deadline:
-        await asyncio.sleep(0.01)
+    await submitter.until_acknowledged(acks)
     # Requests are in flight on every phone at this moment.
     await asyncio.to_thread(server.kill)
     submitter.stop = True
@@ -295,10 +311,17 @@ def database_facts(path: Path) -> dict[str, Any]:
             "SELECT COUNT(*) FROM (SELECT audit_id, item_id FROM item_score"
             " GROUP BY audit_id, item_id HAVING COUNT(*) > 1)"
         ).fetchone()[0]
-        photos = con.execute("SELECT a.uuid, p.uuid FROM photo p JOIN audit a ON a.id = p.audit_id").fetchall()
+        photos = con.execute(
+            "SELECT a.uuid, p.uuid FROM photo p JOIN audit a ON a.id = p.audit_id"
+        ).fetchall()
     finally:
         con.close()
-    return {"integrity": integrity, "audits": audits, "duplicate_items": duplicate_items, "photos": photos}
+    return {
+        "integrity": integrity,
+        "audits": audits,
+        "duplicate_items": duplicate_items,
+        "photos": photos,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -316,7 +339,9 @@ def instance(instance_template: Path, tmp_path: Path) -> dict[str, str]:
     return instance_env(var_dir)
 
 
-def test_kill_9_mid_submissions_loses_no_acknowledged_audit_and_half_writes_none(instance, tmp_path):
+def test_kill_9_mid_submissions_loses_no_acknowledged_audit_and_half_writes_none(
+    instance, tmp_path
+):
     server = LiveServer(instance, tmp_path / "server.log")
     database = Path(instance["AUDIT_DATABASE_URL"].removeprefix("sqlite://"))
     media = Path(instance["AUDIT_MEDIA_DIR"])
@@ -328,7 +353,9 @@ def test_kill_9_mid_submissions_loses_no_acknowledged_audit_and_half_writes_none
         # Two rounds: kill, restart, load again, kill again.
         for _ in range(2):
             submitter.stop = False
-            asyncio.run(load_until_killed(server, submitter, phones=8, acks=len(submitter.acked()) + 25))
+            asyncio.run(
+                load_until_killed(server, submitter, phones=8, acks=len(submitter.acked()) + 25)
+            )
             server.start()
 
         attempts = submitter.attempts
@@ -350,7 +377,10 @@ def test_kill_9_mid_submissions_loses_no_acknowledged_audit_and_half_writes_none
                 if a.acked:
                     view = client.get(f"/api/audits/{a.uuid}").json()
                     assert view["status"] == "submitted"
-                    assert view["answers"]["clean"]["value"] == payload(a.n)["answers"]["clean"]["value"]
+                    assert (
+                        view["answers"]["clean"]["value"]
+                        == payload(a.n)["answers"]["clean"]["value"]
+                    )
                     assert [p["uuid"] for p in view["photos"]] == [a.photo]
 
             # The phones come back online and send their outboxes again: exactly once each.
@@ -391,7 +421,9 @@ def test_kill_9_mid_submissions_loses_no_acknowledged_audit_and_half_writes_none
             assert (media / name).stat().st_size > 0
 
 
-def test_backup_taken_under_load_restores_into_a_new_instance_that_serves_the_same(instance, tmp_path):
+def test_backup_taken_under_load_restores_into_a_new_instance_that_serves_the_same(
+    instance, tmp_path
+):
     source = LiveServer(instance, tmp_path / "source.log")
     backup_dir = tmp_path / "backup"
     restored_env = instance_env(tmp_path / "restored")
@@ -403,8 +435,7 @@ def test_backup_taken_under_load_restores_into_a_new_instance_that_serves_the_sa
 
         async def submit_during_backup() -> None:
             phones = [asyncio.create_task(submitter.phone()) for _ in range(4)]
-            while len(submitter.acked()) < 10:
-                await asyncio.sleep(0.01)
+            await submitter.until_acknowledged(10)
             before_backup.update(a.uuid for a in submitter.acked())
             # The online backup runs while the phones keep submitting.
             out = await asyncio.to_thread(audit_command, instance, "backup", str(backup_dir))
@@ -429,7 +460,9 @@ def test_backup_taken_under_load_restores_into_a_new_instance_that_serves_the_sa
     with running(restored):
         hq_cookies, _ = sign_in(restored.url, "hq@x.test")
         with httpx.Client(base_url=restored.url, cookies=hq_cookies, timeout=20) as hq:
-            rows = {row["uuid"]: row for row in hq.get("/api/audits", params={"limit": 10000}).json()}
+            rows = {
+                row["uuid"]: row for row in hq.get("/api/audits", params={"limit": 10000}).json()
+            }
             # The snapshot holds every audit acknowledged before it started, as it was;
             # the ones submitted during the copy are there whole or not at all.
             assert before_backup <= set(rows) <= set(original)
@@ -465,8 +498,100 @@ def test_restore_refuses_to_overwrite_an_existing_database(instance, tmp_path):
     backup_dir = tmp_path / "backup"
     audit_command(instance, "backup", str(backup_dir))
     done = subprocess.run(
-        [AUDIT, "restore", str(backup_dir)], env=instance, capture_output=True, text=True, timeout=60
+        [AUDIT, "restore", str(backup_dir)],
+        env=instance,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 1
     assert "already there" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+BROKEN_CHECKLISTS = {
+    # name: (text, a word the message must contain)
+    "syntax.yaml": ("id: syntax\ntitle: [unclosed\nversion: 1\nsections: []\n", "syntax"),
+    "alias-bomb.yaml": (
+        "id: bomb\ntitle: Bomb\nversion: 1\n"
+        'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+        "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+        "sections: []\n",
+        "anchor",
+    ),
+    "python-tag.yaml": (
+        'id: tag\ntitle: !!python/object/apply:os.system ["touch /tmp/audit-pwned"]\n'
+        "version: 1\nsections: []\n",
+        "tag",
+    ),
+    "duplicate.yaml": (
+        "id: dup\ntitle: One\ntitle: Two\nversion: 1\nsections:\n"
+        "  - id: phone\n    items:\n      - {id: a, text: A, type: yes_no}\n"
+        "      - {id: a, text: B, type: yes_no}\n",
+        "duplicate",
+    ),
+    "forward.yaml": (
+        "id: fwd\ntitle: Forward\nversion: 1\nsections:\n  - id: phone\n    items:\n"
+        "      - {id: a, text: A, type: yes_no, show_if: {item: b, equals: true}}\n"
+        "      - {id: b, text: B, type: yes_no}\n",
+        "earlier",
+    ),
+}
+
+
+def test_checklist_imports_on_a_live_server_keep_serving_the_previous_version(instance, tmp_path):
+    """A broken import changes nothing; a new version retires the old one for new audits only."""
+    server = LiveServer(instance, tmp_path / "server.log")
+    new_dir = tmp_path / "new"
+    new_dir.mkdir()
+    changed = (FIXTURES / "shop.yaml").read_text().replace("version: 1", "version: 2", 1)
+    (new_dir / "shop.yaml").write_text(changed)
+    broken_dir = tmp_path / "broken"
+    shutil.copytree(new_dir, broken_dir)
+    for name, (text, _) in BROKEN_CHECKLISTS.items():
+        (broken_dir / name).write_text(text)
+    with running(server):
+        cookies, csrf = sign_in(server.url, "auditor@x.test")
+        with httpx.Client(
+            base_url=server.url, cookies=cookies, headers={"X-CSRF-Token": csrf}, timeout=20
+        ) as client:
+            old = client.get("/api/checklists/shop").json()
+            pinned = str(uuid.uuid4())  # a draft started on the old version
+            assert client.put(f"/api/audits/{pinned}", json=payload(1)).status_code == 201
+
+            done = subprocess.run(
+                [AUDIT, "checklist", "import", str(broken_dir)],
+                env=instance, capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+            assert done.returncode == 1
+            assert "Traceback" not in done.stderr
+            assert not Path("/tmp/audit-pwned").exists()
+            for name, (_, word) in BROKEN_CHECKLISTS.items():
+                prefix = f"{broken_dir / name}:"
+                lines = [line for line in done.stderr.splitlines() if line.startswith(prefix)]
+                assert lines, f"no FILE:LINE message for {name}: {done.stderr}"
+                assert all(line.split(":")[1].isdigit() for line in lines)
+                assert any(word in line.lower() for line in lines), lines
+            # Nothing was imported, not even the valid file beside the broken ones.
+            assert client.get("/api/checklists/shop").json() == old
+
+            audit_command(instance, "checklist", "import", str(new_dir))
+            new = client.get("/api/checklists/shop").json()
+            assert new["version"] == 2 and new["hash"] != old["hash"]
+            assert (
+                client.get("/api/checklists/shop", params={"hash": old["hash"]}).json()["current"]
+                is False
+            )
+
+            # A new audit pinned to the retired version: 422 naming the field, nothing written.
+            late = str(uuid.uuid4())
+            r = client.post(
+                f"/api/audits/{late}/submit", json={**payload(1), "checklist_hash": old["hash"]}
+            )
+            assert r.status_code == 422, r.text
+            assert "retired" in r.json()["fields"]["checklist_hash"]
+            assert client.get(f"/api/audits/{late}").status_code == 404
+            # The draft begun before the change still submits, on the version it was begun on.
+            r = client.post(f"/api/audits/{pinned}/submit", json=payload(1))
+            assert r.status_code == 200, r.text
+            assert r.json()["checklist_hash"] == old["hash"]

@@ -184,7 +184,7 @@ async def test_concurrent_identical_photo_uploads_across_workers_store_one_photo
         view = (await phone.on(1).get(f"/api/audits/{uid}")).json()
         assert [p["uuid"] for p in view["photos"]] == [photo]
         media = Path(cluster.env["AUDIT_MEDIA_DIR"])
-        assert not list(media.rglob(".upload-*"))
+        assert not await asyncio.to_thread(lambda: list(media.rglob(".upload-*")))
     finally:
         await phone.close()
 
@@ -256,7 +256,10 @@ def test_uvicorn_with_two_workers_behind_one_address_submits_once(cluster, tmp_p
             uid = str(uuid.uuid4())
             body = payload(5)
             responses = await asyncio.gather(
-                *(phone.on(0).post(f"/api/audits/{uid}/submit", json=body) for _ in range(CONCURRENT))
+                *(
+                    phone.on(0).post(f"/api/audits/{uid}/submit", json=body)
+                    for _ in range(CONCURRENT)
+                )
             )
             assert [r.status_code for r in responses] == [200] * CONCURRENT
             rows = (await phone.on(0).get("/api/audits", params={"limit": 10000})).json()

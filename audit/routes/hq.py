@@ -290,9 +290,9 @@ def _replace_scope(scope: store.Scope, **changes: Any) -> store.Scope:
     return replace(scope, **changes)
 
 
-async def trend(f: Filters, scope: store.Scope) -> list[tuple[str, Row]]:
+async def trend(f: Filters, scope: store.Scope, touchpoints: bool = True) -> list[tuple[str, Row]]:
     """Month by month, every month from the first to the last (empty months stay)."""
-    tallies = await store.tallies(scope, "month", f.shared)
+    tallies = await store.tallies(scope, "month", f.shared, touchpoints)
     if not tallies:
         return []
     first = f.date_from or date.fromisoformat(f"{min(tallies)}-01")
@@ -441,17 +441,22 @@ async def review_queue_json(request: Request) -> Response:
 # ---- Exports: CSV and XLSX, streamed
 
 
-def _cell(value: Any) -> Any:
-    """A value for CSV: numbers unrounded, no value empty, no formula injection."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+# A spreadsheet runs a CSV cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: str | None) -> str | None:
+    """Text as a CSV cell: a leading quote keeps ``=HYPERLINK(...)`` a name."""
+    if value and value.startswith(FORMULA_STARTS):
         return "'" + value
-    if isinstance(value, date):
-        return value.isoformat()
     return value
+
+
+def same_text(value: str | None) -> str | None:
+    return value  # XLSX cells are typed as text, never formulas
+
+
+Text = Callable[[str | None], str | None]
 
 
 def league_header(touchpoints: Sequence[str]) -> list[str]:
@@ -465,11 +470,11 @@ def league_header(touchpoints: Sequence[str]) -> list[str]:
     ]
 
 
-def league_line(r: Row, touchpoints: Sequence[str]) -> list[Any]:
+def league_line(r: Row, touchpoints: Sequence[str], text: Text) -> list[Any]:
     return [
-        r.place.key,
-        r.place.name,
-        r.place.region,
+        text(r.place.key),
+        text(r.place.name),
+        text(r.place.region),
         r.audits,
         r.overall,
         r.service,
@@ -500,45 +505,73 @@ AUDIT_HEAD = [
 ]
 
 
-async def audit_lines(scope: store.Scope) -> AsyncIterator[list[list[Any]]]:
-    """The export's header, then its lines a chunk at a time."""
+async def audit_lines(scope: store.Scope, text: Text) -> AsyncIterator[list[list[Any]]]:
+    """The per-audit export: its header, then its lines a chunk at a time.
+
+    Hot loop: 100,000 audits, so the lookups are made (and their text made
+    safe) once, and a touchpoint cell is filled by index.
+    """
     versions = await store.scoped_versions(scope)
     touchpoints = store.journey(versions)
-    places = await store.places()
-    auditors = await store.auditor_names()
+    shared = store.shares_touchpoints(versions)
+    column = {tp: n for n, tp in enumerate(touchpoints)}
+    places = {
+        k: (text(p.key), text(p.name), text(p.region)) for k, p in (await store.places()).items()
+    }
+    users = {k: text(name) for k, name in (await store.user_names()).items()}
+    numbers = await store.version_numbers()
+    unknown = (None, None, None)
     yield [[*AUDIT_HEAD, *(f"touchpoints.{tp}" for tp in touchpoints)]]
-    async for chunk in store.audit_rows(scope, EXPORT_CHUNK):
+    async for rows, sections in store.audit_chunks(scope, EXPORT_CHUNK):
         lines = []
-        for a in chunk:
-            place = places.get(a.location_id)
-            tps = touchpoint_scores(a.sections)
+        for (
+            audit_id,
+            uuid,
+            status,
+            slug,
+            version_id,
+            visit_date,
+            location_id,
+            auditor_id,
+            overall,
+            service,
+            experience,
+            nps,
+            critical,
+        ) in rows:
+            cells: list[Any] = [None] * len(touchpoints)
+            found = sections.get(audit_id, ())
+            if shared:
+                for tp, score in touchpoint_scores(found).items():
+                    cells[column[tp]] = score
+            else:
+                for tp, _, score in found:
+                    cells[column[tp]] = score
             lines.append(
                 [
-                    a.uuid,
-                    place.key if place else None,
-                    place.name if place else None,
-                    place.region if place else None,
-                    a.checklist,
-                    a.checklist_version,
-                    a.status,
-                    a.visit_date,
-                    auditors.get(a.auditor_id),
-                    a.overall,
-                    a.service,
-                    a.experience,
-                    a.nps,
-                    a.critical_failed,
-                    *(tps.get(tp) for tp in touchpoints),
+                    uuid,
+                    *places.get(location_id, unknown),
+                    slug,
+                    numbers.get(version_id),
+                    status,
+                    visit_date,
+                    users.get(auditor_id),
+                    overall,
+                    service,
+                    experience,
+                    nps,
+                    "true" if critical else "false",
+                    *cells,
                 ]
             )
         yield lines
 
 
 async def _csv_stream(chunks: AsyncIterator[list[list[Any]]]) -> AsyncIterator[bytes]:
+    # csv writes None as an empty cell and floats unrounded (repr).
     async for lines in chunks:
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerows([_cell(v) for v in line] for line in lines)
+        csv.writer(out, lineterminator="\r\n").writerows(lines)
         yield out.getvalue().encode()
 
 
@@ -568,15 +601,18 @@ def _download(body: AsyncIterator[bytes], media_type: str, filename: str) -> Res
     )
 
 
-async def _league_lines(f: Filters) -> list[list[Any]]:
+async def _league_lines(f: Filters, text: Text) -> list[list[Any]]:
     found = await league(f)
-    return [league_header(f.touchpoints), *(league_line(r, f.touchpoints) for r in found.rows)]
+    return [
+        league_header(f.touchpoints),
+        *(league_line(r, f.touchpoints, text) for r in found.rows),
+    ]
 
 
 async def compare_csv(request: Request) -> Response:
     _hq(request)
     f = await read_filters(request)
-    lines = await _league_lines(f)
+    lines = await _league_lines(f, csv_text)
     return _download(
         _csv_stream(_one_chunk(lines)), "text/csv; charset=utf-8", _filename("league", f, "csv")
     )
@@ -585,7 +621,7 @@ async def compare_csv(request: Request) -> Response:
 async def compare_xlsx(request: Request) -> Response:
     _hq(request)
     f = await read_filters(request)
-    lines = await _league_lines(f)
+    lines = await _league_lines(f, same_text)
     return _download(
         _xlsx_stream(_one_chunk(lines), "League"), XLSX_TYPE, _filename("league", f, "xlsx")
     )
@@ -621,7 +657,9 @@ async def audits_csv(request: Request) -> Response:
     _hq(request)
     scope, f = await _export_scope(request)
     return _download(
-        _csv_stream(audit_lines(scope)), "text/csv; charset=utf-8", _filename("audits", f, "csv")
+        _csv_stream(audit_lines(scope, csv_text)),
+        "text/csv; charset=utf-8",
+        _filename("audits", f, "csv"),
     )
 
 
@@ -629,7 +667,9 @@ async def audits_xlsx(request: Request) -> Response:
     _hq(request)
     scope, f = await _export_scope(request)
     return _download(
-        _xlsx_stream(audit_lines(scope), "Audits"), XLSX_TYPE, _filename("audits", f, "xlsx")
+        _xlsx_stream(audit_lines(scope, same_text), "Audits"),
+        XLSX_TYPE,
+        _filename("audits", f, "xlsx"),
     )
 
 
@@ -964,11 +1004,13 @@ async def location_page(request: Request, who: Principal) -> Response:
     labels = [m for m, _ in months_here]
     series = [("location", place.name, [r.overall for _, r in months_here])]
     if region_id:
-        months_region = dict(await trend(span, _replace_scope(span.scope, region_id=region_id)))
+        months_region = dict(
+            await trend(span, _replace_scope(span.scope, region_id=region_id), touchpoints=False)
+        )
         series.append(
             ("region", f"{place.region} region", [_overall(months_region.get(m)) for m in labels])
         )
-    months_chain = dict(await trend(span, span.scope))
+    months_chain = dict(await trend(span, span.scope, touchpoints=False))
     series.append(("chain", "All locations", [_overall(months_chain.get(m)) for m in labels]))
     audits = await store.recent_audits(location_id, f.slug, 50)
     return await _render(

@@ -79,8 +79,8 @@ class _Query:
 
     async def tuples(self, sql: str) -> Sequence[Any]:
         """Rows that unpack like tuples (no dict per row: the big aggregates are hot)."""
-        _, found = await self.conn.execute_query(sql, self.params)
-        return found
+        found: tuple[int, Sequence[Any]] = await self.conn.execute_query(sql, self.params)
+        return found[1]
 
 
 def _where(scope: Scope, q: _Query) -> str:
@@ -192,9 +192,15 @@ def shares_touchpoints(versions: Sequence[ChecklistVersion]) -> bool:
 # ---- Aggregates
 
 
-async def tallies(scope: Scope, group: Group, shared_touchpoints: bool) -> dict[Any, Tally]:
-    """Group key (location id, "YYYY-MM" or None) -> Tally of the scope's audits."""
-    points = await _touchpoint_sums(scope, group, shared_touchpoints)
+async def tallies(
+    scope: Scope, group: Group, shared_touchpoints: bool, touchpoints: bool = True
+) -> dict[Any, Tally]:
+    """Group key (location id, "YYYY-MM" or None) -> Tally of the scope's audits.
+
+    ``touchpoints=False`` skips the section join when only the audit-level
+    figures are wanted (a comparison line on a chart).
+    """
+    points = await _touchpoint_sums(scope, group, shared_touchpoints) if touchpoints else {}
     out: dict[Any, Tally] = {}
     for key, audits, o, on, s, sn, e, en, promoters, detractors, answers in await _audit_sums(
         scope, group
@@ -376,23 +382,24 @@ async def recent_audits(
 
 # ---- Per-audit export
 
-
-@dataclass(frozen=True)
-class AuditRow:
-    audit_id: int
-    uuid: str
-    status: str
-    checklist: str
-    checklist_version: int
-    visit_date: date | None
-    location_id: int
-    auditor_id: int
-    overall: float | None
-    service: float | None
-    experience: float | None
-    nps: int | None
-    critical_failed: bool
-    sections: list[tuple[str, float, float | None]]  # (touchpoint, weight, score)
+# The columns of an export chunk's audit rows, in order (raw rows: 100,000 of
+# them are too many to wrap in objects).
+AUDIT_COLUMNS = (
+    "id",
+    "uuid",
+    "status",
+    "checklist_slug",
+    "checklist_id",
+    "visit_date",
+    "location_id",
+    "auditor_id",
+    "overall",
+    "service",
+    "experience",
+    "nps",
+    "critical_failed",
+)
+Sections = dict[int, list[tuple[str, float, float | None]]]  # audit id -> (tp, weight, score)
 
 
 async def scoped_versions(scope: Scope) -> list[ChecklistVersion]:
@@ -405,71 +412,51 @@ async def scoped_versions(scope: Scope) -> list[ChecklistVersion]:
     return await query.order_by("-is_current", "slug", "-version", "-id")
 
 
-async def auditor_names() -> dict[int, str]:
+async def version_numbers() -> dict[int, int]:
+    rows = await ChecklistVersion.all().values_list("id", "version")
+    return {int(i): int(v) for i, v in rows}
+
+
+async def user_names() -> dict[int, str]:
     from audit.models import User
 
-    rows = await User.filter(role="auditor").values("id", "name", "email")
+    rows = await User.all().values("id", "name", "email")
     return {r["id"]: r["name"] or r["email"] for r in rows}
 
 
-async def audit_rows(scope: Scope, chunk: int) -> AsyncIterator[list[AuditRow]]:
-    """The scope's audits in id order, ``chunk`` at a time (keyset paging: flat memory)."""
+async def audit_chunks(scope: Scope, chunk: int) -> AsyncIterator[tuple[Sequence[Any], Sections]]:
+    """The scope's audits in id order, ``chunk`` at a time, with their section scores.
+
+    Keyset paging (``id > last``) keeps memory flat at any size, and each
+    chunk's sections come from one range scan of ``section_score.audit_id``.
+    """
     last = 0
     while True:
         q = _Query()
         where = _where(scope, q)
         sql = (
-            "SELECT a.id, a.uuid, a.status, a.checklist_slug, cv.version AS checklist_version, "
-            "a.visit_date, a.location_id, a.auditor_id, a.overall, a.service, a.experience, "
-            "a.nps, a.critical_failed FROM audit a "
-            "JOIN checklist_version cv ON cv.id = a.checklist_id "
+            f"SELECT {', '.join(f'a.{c}' for c in AUDIT_COLUMNS)} FROM audit a "
             f"WHERE {where} AND a.id > {q(last)} ORDER BY a.id LIMIT {q(chunk)}"
         )
-        rows = await q.rows(sql)
+        rows = await q.tuples(sql)
         if not rows:
             return
-        first, last = rows[0]["id"], rows[-1]["id"]
-        sections = await _sections_between(scope, first, last)
-        yield [
-            AuditRow(
-                audit_id=r["id"],
-                uuid=r["uuid"],
-                status=r["status"],
-                checklist=r["checklist_slug"],
-                checklist_version=r["checklist_version"],
-                visit_date=_as_date(r["visit_date"]),
-                location_id=r["location_id"],
-                auditor_id=r["auditor_id"],
-                overall=r["overall"],
-                service=r["service"],
-                experience=r["experience"],
-                nps=r["nps"],
-                critical_failed=bool(r["critical_failed"]),
-                sections=sections.get(r["id"], []),
-            )
-            for r in rows
-        ]
+        first, last = rows[0][0], rows[-1][0]
+        yield rows, await _sections_between(first, last)
         if len(rows) < chunk:
             return
 
 
-async def _sections_between(
-    scope: Scope, first: int, last: int
-) -> dict[int, list[tuple[str, float, float | None]]]:
+async def _sections_between(first: int, last: int) -> Sections:
     q = _Query()
-    where = _where(scope, q)
     sql = (
-        "SELECT s.audit_id, s.touchpoint, s.weight, s.score FROM audit a "
-        "JOIN section_score s ON s.audit_id = a.id "
-        f"WHERE {where} AND a.id >= {q(first)} AND a.id <= {q(last)}"
+        "SELECT audit_id, touchpoint, weight, score FROM section_score "
+        f"WHERE audit_id >= {q(first)} AND audit_id <= {q(last)}"
     )
-    out: dict[int, list[tuple[str, float, float | None]]] = {}
-    for r in await q.rows(sql):
-        out.setdefault(r["audit_id"], []).append((r["touchpoint"], r["weight"], r["score"]))
+    out: Sections = {}
+    for audit_id, touchpoint, weight, score in await q.tuples(sql):
+        found = out.get(audit_id)
+        if found is None:
+            found = out[audit_id] = []
+        found.append((touchpoint, weight, score))
     return out
-
-
-def _as_date(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
