@@ -144,7 +144,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         middleware=[
             Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts)),
             Middleware(SecurityHeaders),
-            Middleware(GZipMiddleware, minimum_size=1024),
+            Middleware(GZipMiddleware, minimum_size=1024, compresslevel=5),
         ],
         exception_handlers={404: not_found, 405: method_not_allowed, 500: server_error},
         lifespan=lifespan,

@@ -116,9 +116,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="audit", description="Mystery-shopper and customer-experience audits."
-    )
+    parser = _Parser(prog="audit", description="Mystery-shopper and customer-experience audits.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     checklist = sub.add_parser("checklist", help="validate, import or describe checklists")

@@ -41,6 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import asyncpg  # type: ignore[import-untyped]  # noqa: E402
 import httpx  # noqa: E402
 from tortoise import Tortoise, connections  # noqa: E402
 from tortoise.backends.base.executor import EXECUTOR_CACHE  # noqa: E402
@@ -119,7 +120,16 @@ class PeakRss:
 def run_demo(env: dict[str, str], locations: int, audits: int) -> float:
     start = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "audit", "demo", "--locations", str(locations), "--audits", str(audits)],
+        [
+            sys.executable,
+            "-m",
+            "audit",
+            "demo",
+            "--locations",
+            str(locations),
+            "--audits",
+            str(audits),
+        ],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -131,8 +141,6 @@ def run_demo(env: dict[str, str], locations: int, audits: int) -> float:
 
 
 async def pg_admin(admin_url: str, sql: str) -> None:
-    import asyncpg
-
     conn = await asyncpg.connect(admin_url.replace("postgres://", "postgresql://", 1))
     try:
         await conn.execute(sql)
@@ -153,10 +161,10 @@ class Bare:
 
     async def open(self) -> None:
         if self.url.startswith("sqlite://"):
-            self.sqlite = sqlite3.connect(self.url.removeprefix("sqlite://"), check_same_thread=False)
+            self.sqlite = sqlite3.connect(
+                self.url.removeprefix("sqlite://"), check_same_thread=False
+            )
         else:
-            import asyncpg
-
             self.pg = await asyncpg.connect(self.url.replace("postgres://", "postgresql://", 1))
 
     async def close(self) -> None:
@@ -188,7 +196,9 @@ class Bare:
 
 
 async def sign_in(client: httpx.AsyncClient) -> str:
-    r = await client.post("/api/session", json={"email": "hq@demo.test", "password": "demo-password"})
+    r = await client.post(
+        "/api/session", json={"email": "hq@demo.test", "password": "demo-password"}
+    )
     r.raise_for_status()
     return client.cookies["audit_session"]
 
@@ -306,8 +316,7 @@ def report(backend: str, label: str, result: dict[str, Any], runs: int) -> None:
     for scope in ("18 months", "90 days"):
         heat, bare = med[f"heat map by region, {scope}"], med[f"bare SQL, {scope}"]
         print(
-            f"    heat map, {scope:<9} {ms(heat)}   bare SQL {ms(bare)}   "
-            f"ratio {heat / bare:4.2f}x"
+            f"    heat map, {scope:<9} {ms(heat)}   bare SQL {ms(bare)}   ratio {heat / bare:4.2f}x"
         )
     export, size, rows, base, peak = result["export"]
     print(
@@ -319,7 +328,10 @@ def report(backend: str, label: str, result: dict[str, Any], runs: int) -> None:
 async def bench_backend(
     backend: str, url: str, env: dict[str, str], args: argparse.Namespace
 ) -> None:
-    print(f"\n{backend}: audit demo --locations {args.locations} --audits {args.audits} ...", flush=True)
+    print(
+        f"\n{backend}: audit demo --locations {args.locations} --audits {args.audits} ...",
+        flush=True,
+    )
     took = run_demo(env, args.locations, args.audits)
     print(f"  demo data generated in {took:.1f} s", flush=True)
     EXECUTOR_CACHE.clear()

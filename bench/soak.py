@@ -531,7 +531,9 @@ def main() -> None:
                 finally:
                     sampler.cancel()
 
+            load_before = os.getloadavg()[0]
             results, elapsed = asyncio.run(run())
+            load_after = os.getloadavg()[0]
             server_cpu = server.cpu_seconds() - cpu_before
             own_after = resource.getrusage(resource.RUSAGE_SELF)
             own_cpu = (own_after.ru_utime + own_after.ru_stime) - (
@@ -580,6 +582,10 @@ def main() -> None:
     )
     print(f"  CPU              server {server_cpu / elapsed:.2f} cores, "
           f"load generator {own_cpu / elapsed:.2f} cores (of {os.cpu_count()})")  # fmt: skip
+    print(
+        f"  machine load     {load_before:.1f} before, {load_after:.1f} after (1-min average; "
+        "above the core count, other work skews these figures)"
+    )
     if results.unfinished:
         print(f"  unfinished       {results.unfinished} submissions still waiting "
               f"{DRAIN_SECONDS} s after the last was due (counted as failed)")  # fmt: skip

@@ -18,11 +18,10 @@ from typing import Any
 import httpx
 import pytest
 from argon2 import PasswordHasher
-
-import audit.auth
 from tortoise import Tortoise, connections
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
+import audit.auth
 from audit.app import create_app
 from audit.db import apply_migrations, tortoise_config
 from audit.settings import Settings

@@ -15,9 +15,11 @@ leave the database exactly as it was; the allowed ones follow.
 from __future__ import annotations
 
 import io
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -474,3 +476,18 @@ async def test_owners_answers_name_no_auditor_on_any_route(world):
         assert_no_auditor_identity("owner", r, route_id((method, path)))
         reached += 1
     assert reached >= 6
+
+
+def test_every_test_named_in_docs_reliability_exists():
+    """docs/reliability.md backs each case with `file::name`; renaming a test must update it."""
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "docs" / "reliability.md").read_text()
+    named = set(re.findall(r"(tests/[\w/]+\.py)::(\w+)", text))
+    assert len(named) >= 40
+    missing = [
+        f"{path}::{name}"
+        for path, name in sorted(named)
+        if not (root / path).is_file()
+        or not re.search(rf"\bdef {name}\b", (root / path).read_text())
+    ]
+    assert not missing, f"docs/reliability.md names tests that do not exist: {missing}"

@@ -13,6 +13,7 @@ import io
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,7 @@ from audit.models import (
 from audit.store.checklists import import_checklists, read_checklist_dir
 from audit.store.locations import add_location
 from tests.conftest import make_client
-from tests.helpers import PASSWORD, ROOT, new_uuid, sign_in
+from tests.helpers import PASSWORD, ROOT, Session, new_uuid, sign_in
 
 SHOP = ROOT / "tests" / "fixtures" / "api" / "shop.yaml"
 USERS = [
@@ -84,7 +85,7 @@ async def make_audit(
     query = query.filter(version=version) if version is not None else query.filter(is_current=True)
     cv = await query.first()
     assert cv is not None
-    definition = cv.definition
+    definition: dict[str, Any] = cv.definition
     layout = {s["id"]: (s["touchpoint"], float(s["weight"])) for s in definition["sections"]}
     day = date.fromisoformat(visit)
     visited = datetime(day.year, day.month, day.day, 11, 0, tzinfo=UTC)
@@ -156,10 +157,11 @@ async def hq(app, db):
         yield await sign_in(client, "hq@x.test")
 
 
-async def compare(hq, **params) -> list[dict]:
+async def compare(hq: Session, **params: str) -> list[dict[str, Any]]:
     r = await hq.get("/api/compare", params={"checklist": "shop", **params})
     assert r.status_code == 200, r.text
-    return r.json()
+    rows: list[dict[str, Any]] = r.json()
+    return rows
 
 
 # ---- Means, NPS and which audits count
@@ -200,9 +202,15 @@ async def test_compare_means_and_nps_of_approved_audits_only(hq):
 
 
 async def test_touchpoints_are_means_of_each_audits_touchpoint_score(hq):
-    await make_audit("S1", overall=70.0, sections={"phone": 80.0, "facilities": 60.0, "checkout": None})
-    await make_audit("S1", overall=60.0, sections={"phone": 40.0, "facilities": None, "checkout": None})
-    await make_audit("S2", overall=90.0, sections={"phone": 100.0, "facilities": 90.0, "checkout": 70.0})
+    await make_audit(
+        "S1", overall=70.0, sections={"phone": 80.0, "facilities": 60.0, "checkout": None}
+    )
+    await make_audit(
+        "S1", overall=60.0, sections={"phone": 40.0, "facilities": None, "checkout": None}
+    )
+    await make_audit(
+        "S2", overall=90.0, sections={"phone": 100.0, "facilities": 90.0, "checkout": 70.0}
+    )
 
     s2, s1 = await compare(hq)
 
@@ -217,7 +225,10 @@ async def test_two_sections_on_one_touchpoint_count_each_audit_once(hq, tmp_path
     await make_audit("S1", checklist="twin", overall=40.0, sections={"desk": 100.0, "fitting": 0.0})
     # Audit B: desk not scored, fitting 80 -> service 80.
     await make_audit(
-        "S1", checklist="twin", overall=80.0, sections={"desk": None, "fitting": 80.0, "phone": 50.0}
+        "S1",
+        checklist="twin",
+        overall=80.0,
+        sections={"desk": None, "fitting": 80.0, "phone": 50.0},
     )
 
     (row,) = await compare(hq, checklist="twin")
@@ -363,10 +374,11 @@ async def test_trends_by_month_per_location_region_brand_and_chain(hq):
     await make_audit("S1", visit="2026-03-30", overall=80.0, nps=9)
     await make_audit("S2", visit="2026-03-10", overall=40.0)
 
-    async def months(**params) -> list[dict]:
+    async def months(**params: str) -> list[dict[str, Any]]:
         r = await hq.get("/api/trends", params={"checklist": "shop", **params})
         assert r.status_code == 200, r.text
-        return r.json()["months"]
+        found: list[dict[str, Any]] = r.json()["months"]
+        return found
 
     s1 = await months(location="S1")
     assert [(m["month"], m["audits"], m["overall"]) for m in s1] == [
@@ -381,7 +393,9 @@ async def test_trends_by_month_per_location_region_brand_and_chain(hq):
     assert [m["audits"] for m in await months(brand="Audit")] == [1, 0, 3]
     window = await months(**{"from": "2025-12-01", "to": "2026-02-28"})
     assert [m["month"] for m in window] == ["2025-12", "2026-01", "2026-02"]
-    assert (await hq.get("/api/trends", params={"checklist": "shop", "location": "ZZ"})).status_code == 404
+    assert (
+        await hq.get("/api/trends", params={"checklist": "shop", "location": "ZZ"})
+    ).status_code == 404
 
 
 async def test_weakest_items_fail_most_often_by_region(hq):
@@ -403,7 +417,9 @@ async def test_weakest_items_fail_most_often_by_region(hq):
     assert restroom["fail_rate"] == pytest.approx(2 / 3)
     assert restroom["regions"]["North"] == {"answered": 2, "failed": 1, "fail_rate": 0.5}
     assert restroom["regions"]["South"]["fail_rate"] == 1.0
-    north = (await hq.get("/api/weakest-items", params={"checklist": "shop", "region": "North"})).json()
+    north = (
+        await hq.get("/api/weakest-items", params={"checklist": "shop", "region": "North"})
+    ).json()
     assert [i["item"] for i in north] == ["restroom", "clean", "answered"]
 
 
@@ -411,9 +427,11 @@ async def test_weakest_items_fail_most_often_by_region(hq):
 
 
 async def test_compare_csv_parses_back_to_the_json(hq):
-    await make_audit("S1", overall=81.25, service=75.0, experience=90.0, nps=9, sections={"phone": 62.5})
+    await make_audit(
+        "S1", overall=81.25, service=75.0, experience=90.0, nps=9, sections={"phone": 62.5}
+    )
     await make_audit("S2", overall=None, service=None, experience=None, nps=None)
-    await add_location("S4", "=HYPERLINK(\"x\")", "North")
+    await add_location("S4", '=HYPERLINK("x")', "North")
     await make_audit("S4", overall=1 / 3)
 
     rows = await compare(hq)
@@ -432,13 +450,15 @@ async def test_compare_csv_parses_back_to_the_json(hq):
             cell = line[f"touchpoints.{tp}"]
             assert (float(cell) if cell else None) == value
     # A name that looks like a formula stays text in a spreadsheet.
-    assert lines[1]["name"] == "'=HYPERLINK(\"x\")"
+    assert lines[1]["name"] == '\'=HYPERLINK("x")'
 
 
 async def test_compare_xlsx_parses_back_to_the_json(hq):
     from openpyxl import load_workbook
 
-    await make_audit("S1", overall=81.25, service=75.0, experience=90.0, nps=9, sections={"phone": 62.5})
+    await make_audit(
+        "S1", overall=81.25, service=75.0, experience=90.0, nps=9, sections={"phone": 62.5}
+    )
     await make_audit("S2", overall=55.5, nps=2)
     await add_location("S4", "=1+1", "North")
     await make_audit("S4", overall=10.0)
@@ -451,7 +471,16 @@ async def test_compare_xlsx_parses_back_to_the_json(hq):
     sheet = load_workbook(io.BytesIO(r.content), read_only=True).active
     table = [list(values) for values in sheet.iter_rows(values_only=True)]
     head, body = table[0], table[1:]
-    assert head[:8] == ["code", "name", "region", "audits", "overall", "service", "experience", "nps"]
+    assert head[:8] == [
+        "code",
+        "name",
+        "region",
+        "audits",
+        "overall",
+        "service",
+        "experience",
+        "nps",
+    ]
     # Read-only sheets drop trailing empty cells.
     got = [dict(zip(head, [*values, *[None] * len(head)], strict=False)) for values in body]
     assert [g["code"] for g in got] == [row["code"] for row in rows]
@@ -465,7 +494,10 @@ async def test_audits_export_has_every_audit_with_its_touchpoint_scores(hq, tmp_
     await import_yaml(tmp_path, "twin", TWIN)
     a = await make_audit("S1", overall=75.0, nps=8, sections={"phone": 50.0, "facilities": None})
     b = await make_audit(
-        "S2", checklist="twin", overall=40.0, sections={"desk": 100.0, "fitting": 0.0, "phone": 70.0}
+        "S2",
+        checklist="twin",
+        overall=40.0,
+        sections={"desk": 100.0, "fitting": 0.0, "phone": 70.0},
     )
     c = await make_audit("S3", status="submitted", overall=20.0)
     d = await make_audit("S1", status="draft")
@@ -491,15 +523,20 @@ async def test_audits_export_has_every_audit_with_its_touchpoint_scores(hq, tmp_
     # desk 100 (weight 1) and fitting 0 (weight 3) share the service touchpoint.
     assert float(second["touchpoints.service"]) == 25.0
     assert float(second["touchpoints.phone"]) == 70.0
+    r = await hq.get("/api/audits.csv", params={"location": "S1", "status": "all"})
+    assert [x["uuid"] for x in csv.DictReader(io.StringIO(r.text))] == [a.uuid, d.uuid]
     r = await hq.get("/api/audits.csv", params={"status": "lost"})
     assert r.status_code == 422 and "status" in r.json()["fields"]
+    assert (await hq.get("/api/audits.csv", params={"location": "ZZ"})).status_code == 404
 
 
 async def test_audits_export_streams_in_chunks(hq, monkeypatch):
     from audit.routes import hq as hq_routes
 
     monkeypatch.setattr(hq_routes, "EXPORT_CHUNK", 3)
-    made = [await make_audit("S1", overall=float(n), sections={"phone": float(n)}) for n in range(8)]
+    made = [
+        await make_audit("S1", overall=float(n), sections={"phone": float(n)}) for n in range(8)
+    ]
 
     r = await hq.get("/api/audits.csv", params={"checklist": "shop", "from": "2026-01-01"})
 
@@ -516,7 +553,9 @@ async def test_audits_export_as_xlsx(hq):
     r = await hq.get("/api/audits.xlsx", params={"checklist": "shop"})
 
     assert r.status_code == 200
-    rows = list(load_workbook(io.BytesIO(r.content), read_only=True).active.iter_rows(values_only=True))
+    rows = list(
+        load_workbook(io.BytesIO(r.content), read_only=True).active.iter_rows(values_only=True)
+    )
     head = rows[0]
     got = dict(zip(head, [*rows[1], *[None] * len(head)], strict=False))
     assert got["uuid"] == a.uuid and got["overall"] == 75.0 and got["touchpoints.phone"] == 50.0
@@ -538,13 +577,17 @@ async def test_review_queue_is_oldest_first_and_review_is_recorded(hq, app):
     assert data["audits"][0]["auditor"] == "Ann Auditor"
     assert data["audits"][0]["region"] == "North"
 
-    r = await hq.post(f"/api/audits/{old.uuid}/review", json={"decision": "return", "note": "Add the photo"})
+    r = await hq.post(
+        f"/api/audits/{old.uuid}/review", json={"decision": "return", "note": "Add the photo"}
+    )
     assert r.status_code == 200, r.text
     r = await hq.post(f"/api/audits/{new.uuid}/review", json={"decision": "approve", "note": ""})
     assert r.status_code == 200, r.text
     assert (await hq.get("/api/review-queue")).json() == {"total": 0, "audits": []}
     history = (await hq.get(f"/api/audits/{old.uuid}")).json()["review_history"]
-    assert [(e["action"], e["note"], e["by"]) for e in history] == [("return", "Add the photo", "Hal HQ")]
+    assert [(e["action"], e["note"], e["by"]) for e in history] == [
+        ("return", "Add the photo", "Hal HQ")
+    ]
     assert history[0]["at"]
     async with make_client(app) as other:
         owner = await sign_in(other, "owner2@x.test")

@@ -76,9 +76,11 @@ async def test_league_page_ranks_sorts_and_links_down(hq):
 
     html = r.text
     assert html.index("Riverside Mall") < html.index("Lakeview Station") < html.index("Hillcrest")
-    assert '/hq/locations/S1?checklist=shop' in html
+    assert "/hq/locations/S1?checklist=shop" in html
     assert "/api/compare.csv?checklist=shop" in html and "/api/compare.xlsx?" in html
-    r = await hq.get("/hq", params={"checklist": "shop", "from": "", "sort": "overall", "dir": "asc"})
+    r = await hq.get(
+        "/hq", params={"checklist": "shop", "from": "", "sort": "overall", "dir": "asc"}
+    )
     assert r.text.index("Hillcrest") < r.text.index("Lakeview Station") < r.text.index("Riverside")
     assert 'aria-sort="ascending"' in r.text
 
@@ -144,7 +146,9 @@ async def test_audit_page_shows_answers_photos_scorecard_and_review_controls(hq,
     assert "Floor &lt;b&gt;sticky&lt;/b&gt; by the till" in html  # escaped
     assert f"/api/audits/{uid}/photos/{photo}?size=thumb" in html
     assert "Ann Auditor" in html and "auditor@x.test" in html
-    assert f'data-uuid="{uid}"' in html and '<script type="module" src="/static/hq/review.js">' in html
+    assert (
+        f'data-uuid="{uid}"' in html and '<script type="module" src="/static/hq/review.js">' in html
+    )
     assert "No decisions yet." in html
 
     r = await hq.post(f"/api/audits/{uid}/review", json={"decision": "approve", "note": ""})
@@ -282,7 +286,8 @@ def test_hq_works_the_queue_finds_the_weakest_touchpoint_and_drills_down(demo_se
 
         # The review queue: open the oldest audit, approve it, land on the next one.
         page.goto("/hq/review")
-        first = page.get_by_role("row").nth(1).get_by_role("link").get_attribute("href")
+        first = page.get_by_role("row").nth(1).get_by_role("link").first.get_attribute("href")
+        assert first is not None
         page.get_by_role("link", name="Review the oldest").click()
         assert page.url.endswith(first)
         page.get_by_role("button", name="Return to auditor").click()

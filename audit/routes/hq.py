@@ -293,6 +293,7 @@ def _replace_scope(scope: store.Scope, **changes: Any) -> store.Scope:
 async def trend(f: Filters, scope: store.Scope, touchpoints: bool = True) -> list[tuple[str, Row]]:
     """Month by month, every month from the first to the last (empty months stay)."""
     tallies = await store.tallies(scope, "month", f.shared, touchpoints)
+    tallies.pop(None, None)  # an audit without a visit date has no month
     if not tallies:
         return []
     first = f.date_from or date.fromisoformat(f"{min(tallies)}-01")
@@ -628,7 +629,7 @@ async def compare_xlsx(request: Request) -> Response:
 
 
 async def _export_scope(request: Request) -> tuple[store.Scope, Filters | None]:
-    """An audit export's scope: the usual filters, checklist optional, any status."""
+    """An audit export's scope: the usual filters (checklist optional), a location, a status."""
     status = request.query_params.get("status", "approved")
     if status not in ("all", *STATUSES):
         raise Invalid("unknown status", {"status": f"must be all or one of {', '.join(STATUSES)}"})
@@ -650,6 +651,12 @@ async def _export_scope(request: Request) -> tuple[store.Scope, Filters | None]:
                 raise Invalid("unknown region", {"region": f"no region named {region!r}"})
             region_id = found.id
         scope = store.Scope(checklist=None, region_id=region_id, date_from=start, date_to=end)
+    code = request.query_params.get("location", "").strip()
+    if code:
+        found_place = await store.location_place(code)
+        if found_place is None:
+            raise NotFound(f"no location {code!r}")
+        scope = _replace_scope(scope, location_id=found_place[0])
     return _replace_scope(scope, status=None if status == "all" else status), f
 
 
