@@ -615,6 +615,9 @@ def main() -> None:
         results.compare_failed == 0,
     )
     figure(f"server peak RSS ({label})", round(max(peak)), "MB")
+    figure(
+        f"machine load before/after ({label})", f"{load_before:.1f}/{load_after:.1f}", "", "< cores"
+    )
     if args.profile and args.profile.suffix == ".txt" and args.profile.exists():
         profile_summary(args.profile)
 
