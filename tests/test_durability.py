@@ -607,6 +607,9 @@ def _upload_until_answered(
     received = b""
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
         sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
+        if not chunked:
+            # A declared length is judged on the headers: the answer comes before any body.
+            select.select([sock], [], [], 5)
         while sent < total and b"\r\n" not in received:
             readable, _, _ = select.select([sock], [], [], 0)
             if readable:
@@ -656,14 +659,13 @@ def test_a_50_mb_upload_to_the_live_server_is_refused_early_and_leaves_nothing(i
             False,
         )
         assert status == 413
-        # What the socket buffers took before the answer: far below the 50 MB sent.
-        assert sent < 20 * 1024 * 1024
+        assert sent == 0
         # Streamed without a length: cut off once past the 15 MB limit.
         status, sent = _upload_until_answered(
             server, f"/api/audits/{uid}/photos/{uuid.uuid4()}?item=clean", cookie, csrf, fifty, True
         )
         assert status == 413
-        assert sent <= 20 * 1024 * 1024  # the 15 MB limit plus what was in flight
+        assert sent < 32 * 1024 * 1024  # the 15 MB limit plus what socket buffers took
         # The server is up, and nothing was kept.
         view = httpx.get(f"{server.url}/api/audits/{uid}", cookies=cookies, timeout=20).json()
         assert view["photos"] == []
