@@ -77,8 +77,6 @@ async def health(request: Request) -> Response:
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
-    if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": "not found", "fields": {}}, status_code=404)
     return JSONResponse({"error": "not found", "fields": {}}, status_code=404)
 
 
