@@ -310,3 +310,22 @@ class Delivery(Model):
     class Meta:
         table = "delivery"
         unique_together = (("audit", "recipient"),)
+
+
+class ReportBenchmarks(Model):
+    """An approved audit's benchmarks as first reported, kept so its report never changes.
+
+    One row per audit; the unique audit decides which of two racing first
+    freezes (on any worker or machine) is kept.
+    """
+
+    id = fields.IntField(primary_key=True)
+    audit: fields.OneToOneRelation[Audit] = fields.OneToOneField(
+        "models.Audit", related_name="report_benchmarks", on_delete=fields.CASCADE, db_index=True
+    )
+    snapshot: fields.Field[dict[str, object]] = fields.JSONField()
+    as_of = fields.DateField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "report_benchmarks"

@@ -96,6 +96,7 @@ def postgres_database() -> Iterator[str]:
 
 
 TABLES = (
+    "report_benchmarks",
     "delivery",
     "review_event",
     "photo",

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import email
 import email.policy
 import functools
+import json
+import re
 import socket
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
@@ -17,9 +21,11 @@ import pikepdf
 import pytest
 from aiosmtpd.controller import Controller
 
+from audit import backup as backups
 from audit.auth import Principal
 from audit.errors import NotFound
-from audit.models import Audit, Delivery, LocationOwner, User
+from audit.models import Audit, Delivery, LocationOwner, ReportBenchmarks, User
+from audit.report.data import Benchmarks
 from audit.report.delivery import MAX_ATTEMPTS, ReportMailer, parse_smtp_url
 from audit.report.pool import RenderPool
 from audit.report.render import render_report_pdf, report_cache_key
@@ -27,12 +33,18 @@ from audit.report.sample import SAMPLE_ANSWERS, draw_photo
 from audit.settings import Settings
 from audit.store import audits as audit_store
 from audit.store import photos as photo_store
+from audit.store import reports as report_store
 from audit.store.checklists import import_checklists, read_checklist_dir
 from audit.store.locations import add_location
-from audit.store.reports import approved_audit_uuids, report_data_for
+from audit.store.reports import (
+    approved_audit_uuids,
+    benchmarks_for,
+    freeze_benchmarks,
+    report_data_for,
+)
 from audit.submission import parse_payload
 from tests.helpers import ROOT, new_uuid
-from tests.test_report import decompressed, images_in, jpeg_with_gps, pdf_text
+from tests.test_report import decompressed, flat, images_in, jpeg_with_gps, pdf_text
 
 AUDITOR_NAME, AUDITOR_EMAIL = "Ann Auditor", "auditor@x.test"
 
@@ -154,6 +166,142 @@ async def test_benchmarks_are_frozen_once_an_approved_audit_is_reported(audits) 
     assert report_cache_key(after) == report_cache_key(before)  # the cached PDF stays valid
     now_approved = await report_data_for(audits["pending"], settings)
     assert now_approved.benchmarks.brand_count == before.benchmarks.brand_count + 1
+
+
+def compared_with(text: str) -> tuple[str, ...]:
+    """The benchmark figures a report prints: its region's and its brand's mean and count."""
+    text = flat(text)
+    region = re.search(r"region average \((\d+), (\d+) approved audits? in ([^)]+)\)", text)
+    brand = re.search(r"brand average \((\d+), (\d+) approved audits?\)", text)
+    assert region is not None and brand is not None, text
+    return (*region.groups(), *brand.groups())
+
+
+async def test_frozen_benchmarks_are_a_row_and_the_report_keeps_them_after_more_approvals(
+    audits: dict[str, Any],
+) -> None:
+    settings = audits["settings"]
+    assert await ReportBenchmarks.all().count() == 0  # approved without the hook: not frozen yet
+    await freeze_benchmarks(audits["latest"], settings)  # what the approval hook does
+    latest = await Audit.get(uuid=audits["latest"]).select_related("location")
+    [row] = await ReportBenchmarks.all()
+    assert row.audit_id == latest.id  # type: ignore[attr-defined]
+    assert row.snapshot["brand_count"] == 4 and row.snapshot["region_count"] == 3
+    assert row.as_of == datetime.now(UTC).date()
+    assert not (settings.var_dir / "reports" / "benchmarks").exists()  # no files any more
+    before = await report_data_for(audits["latest"], settings)
+    first_pdf = pdf_text(render_report_pdf(before))
+    assert compared_with(first_pdf)[1] == "3" and compared_with(first_pdf)[4] == "4"
+
+    # More approvals move the live averages, not this report's.
+    await audit_store.review(audits["hq"], audits["pending"], "approve", "")
+    await approved_audit(
+        settings, audits["auditor"], audits["hq"], "S2", "2025-03-30", restroom_access="offered"
+    )
+    live, _ = await benchmarks_for(
+        "electronics-store",
+        brand_id=latest.location.brand_id,  # type: ignore[attr-defined]
+        region_id=latest.location.region_id,  # type: ignore[attr-defined]
+    )
+    assert (live.brand_count, live.region_count) == (6, 4)
+    after = await report_data_for(audits["latest"], settings)
+    assert after.benchmarks == before.benchmarks and after.generated_at == before.generated_at
+    assert compared_with(pdf_text(render_report_pdf(after))) == compared_with(first_pdf)
+    assert await ReportBenchmarks.filter(audit_id=latest.id).count() == 1
+    assert await ReportBenchmarks.all().count() == 1  # the newly approved ones are not reported yet
+
+
+async def test_concurrent_first_freezes_store_one_row_and_all_return_its_figures(
+    audits: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = audits["settings"]
+    racers = 4
+    barrier = asyncio.Barrier(racers)
+    taken: list[int] = []
+    real = report_store.benchmarks_for
+
+    async def each_racer_sees_other_figures(*args: Any, **kwargs: Any) -> Any:
+        # Every racer computes before any of them stores, each with figures
+        # of its own: only a first-writer-wins store makes them agree.
+        benchmarks, day = await real(*args, **kwargs)
+        taken.append(len(taken))
+        mine = dataclasses.replace(benchmarks, brand_count=1000 + taken[-1])
+        await barrier.wait()
+        return mine, day
+
+    monkeypatch.setattr(report_store, "benchmarks_for", each_racer_sees_other_figures)
+    uid = audits["second"]
+    hooks = [freeze_benchmarks(uid, settings) for _ in range(racers // 2)]
+    renders = [report_data_for(uid, settings) for _ in range(racers // 2)]
+    results = await asyncio.gather(*renders, *hooks)
+
+    assert len(taken) == racers  # all of them raced past the "no snapshot yet" read
+    [row] = await ReportBenchmarks.all()
+    assert 1000 <= row.snapshot["brand_count"] < 1000 + racers
+    reports = results[: racers // 2]
+    assert all(r.benchmarks.brand_count == row.snapshot["brand_count"] for r in reports)
+    # Afterwards everyone reads the stored row and computes nothing.
+    again = await report_data_for(uid, settings)
+    assert again.benchmarks == reports[0].benchmarks and len(taken) == racers
+
+
+async def test_a_legacy_snapshot_file_is_adopted_as_a_row_and_never_written_again(
+    audits: dict[str, Any],
+) -> None:
+    settings, uid = audits["settings"], audits["latest"]
+    # The file an earlier version wrote (and whose figures the owner has seen).
+    legacy = settings.var_dir / "reports" / "benchmarks" / uid[:2] / f"{uid}.json"
+    legacy.parent.mkdir(parents=True)
+    doc = {
+        "format": 1,
+        "as_of": "2025-03-15",
+        "benchmarks": {
+            "brand_avg": 61.25,
+            "brand_count": 9,
+            "region_avg": 58.5,
+            "region_count": 7,
+            "brand_touchpoints": {"website": 70.0, "phone": None},
+            "region_touchpoints": {"website": 65.5},
+        },
+    }
+    legacy.write_text(json.dumps(doc))
+    # A broken file of another audit is ignored: its benchmarks are taken afresh.
+    broken = settings.var_dir / "reports" / "benchmarks" / audits["first"][:2]
+    broken.mkdir(parents=True, exist_ok=True)
+    (broken / f"{audits['first']}.json").write_text('{"format": 1, "benchmarks": [')
+
+    data = await report_data_for(uid, settings)
+    expected = Benchmarks(61.25, 9, 58.5, 7, {"website": 70.0, "phone": None}, {"website": 65.5})
+    assert data.benchmarks == expected and data.generated_at == date(2025, 3, 15)
+    [row] = await ReportBenchmarks.filter(audit__uuid=uid)
+    assert row.as_of == date(2025, 3, 15) and row.snapshot["brand_avg"] == 61.25
+
+    legacy.unlink()  # read once: the row is what counts now
+    again = await report_data_for(uid, settings)
+    assert again.benchmarks == expected and again.generated_at == date(2025, 3, 15)
+    fresh = await report_data_for(audits["first"], settings)
+    assert fresh.benchmarks.brand_count == 4
+    written = sorted(p.name for p in (settings.var_dir / "reports").rglob("*") if p.is_file())
+    assert written == [f"{audits['first']}.json"]  # nothing new on disk
+
+
+async def test_backup_carries_the_frozen_benchmarks(audits: dict[str, Any], backend: str) -> None:
+    if backend != "sqlite":
+        pytest.skip("the SQLite copy is read back here; PostgreSQL backups are pg_dump's")
+    settings = audits["settings"]
+    await freeze_benchmarks(audits["latest"], settings)
+    stored = (await ReportBenchmarks.get(audit__uuid=audits["latest"])).snapshot
+    done = await asyncio.to_thread(backups.backup, settings, settings.var_dir / "backup")
+    copy = sqlite3.connect(done.path / done.database_file)
+    try:
+        [(snapshot, as_of)] = copy.execute(
+            "SELECT snapshot, as_of FROM report_benchmarks"
+            " JOIN audit ON audit.id = report_benchmarks.audit_id WHERE audit.uuid = ?",
+            (audits["latest"],),
+        ).fetchall()
+    finally:
+        copy.close()
+    assert json.loads(snapshot) == stored and as_of == datetime.now(UTC).date().isoformat()
 
 
 async def test_report_from_database_names_no_auditor(audits) -> None:

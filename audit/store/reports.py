@@ -8,21 +8,29 @@ scoring again. Nothing read here about the auditor reaches the report.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q, Subquery
 from tortoise.functions import Avg, Count, Max
+from tortoise.transactions import in_transaction
 
 from audit.errors import NotFound
-from audit.models import Audit, Brand, Delivery, Location, Photo, Region, SectionScore
+from audit.models import (
+    Audit,
+    Brand,
+    Delivery,
+    Location,
+    Photo,
+    Region,
+    ReportBenchmarks,
+    SectionScore,
+)
 from audit.report.data import Benchmarks, ReportData, TrendPoint
 from audit.scoring import score_answers
 from audit.settings import Settings
@@ -74,22 +82,27 @@ async def report_data_for_audit(audit: Audit, settings: Settings) -> ReportData:
 # approved (or first reported on), and kept: the PDF stays the same document,
 # its cache stays valid, and a second download needs no aggregate query.
 # Until approval they are computed afresh for each preview.
+#
+# They are kept as a ``report_benchmarks`` row, one per audit, so every worker
+# and machine reads the same figures and ``audit backup`` carries them. Two
+# first freezes may race (the approval's hook and a download, or two
+# workers): the unique audit lets the first insert win, and every caller
+# returns what is stored.
 
 SNAPSHOT_FORMAT = 1
 
 
-def _snapshot_path(settings: Settings, audit_uuid: str) -> Path:
-    name = re.sub(r"[^0-9a-f-]", "", audit_uuid.lower())
-    return settings.var_dir / "reports" / "benchmarks" / name[:2] / f"{name}.json"
-
-
 async def frozen_benchmarks(audit: Audit, settings: Settings) -> tuple[Benchmarks, date | None]:
     """The audit's benchmarks and their date: stored ones once approved, else fresh."""
-    path = _snapshot_path(settings, audit.uuid)
     if audit.status == "approved":
-        found = await asyncio.to_thread(_read_snapshot, path)
+        found = await _stored_snapshot(audit.id)
         if found is not None:
             return found
+        # Snapshots taken before they were rows: figures an owner may already
+        # have received. Read once, then the row is what counts.
+        legacy = await asyncio.to_thread(_read_legacy_snapshot, _legacy_path(settings, audit.uuid))
+        if legacy is not None:
+            return await _store_snapshot(audit.id, *legacy)
     location = audit.location
     benchmarks, day = await benchmarks_for(
         audit.checklist_slug,
@@ -97,7 +110,7 @@ async def frozen_benchmarks(audit: Audit, settings: Settings) -> tuple[Benchmark
         region_id=location.region_id,  # type: ignore[attr-defined]
     )
     if audit.status == "approved":
-        await asyncio.to_thread(_write_snapshot, path, benchmarks, day)
+        return await _store_snapshot(audit.id, benchmarks, day)
     return benchmarks, day
 
 
@@ -108,50 +121,74 @@ async def freeze_benchmarks(audit_uuid: str, settings: Settings) -> None:
         await frozen_benchmarks(audit, settings)
 
 
-def _read_snapshot(path: Path) -> tuple[Benchmarks, date | None] | None:
+async def _stored_snapshot(audit_id: int) -> tuple[Benchmarks, date | None] | None:
+    row = await ReportBenchmarks.get_or_none(audit_id=audit_id)
+    if row is None:
+        return None
+    return _from_document(row.snapshot), row.as_of
+
+
+async def _store_snapshot(
+    audit_id: int, benchmarks: Benchmarks, day: date | None
+) -> tuple[Benchmarks, date | None]:
+    """Keep the first snapshot of the audit; return the one stored (ours or the winner's)."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return None
-    if not isinstance(doc, dict) or doc.get("format") != SNAPSHOT_FORMAT:
-        return None
-    b = doc["benchmarks"]
-    benchmarks = Benchmarks(
-        brand_avg=b["brand_avg"],
-        brand_count=b["brand_count"],
-        region_avg=b["region_avg"],
-        region_count=b["region_count"],
-        brand_touchpoints=b["brand_touchpoints"],
-        region_touchpoints=b["region_touchpoints"],
-    )
-    day = date.fromisoformat(doc["as_of"]) if doc.get("as_of") else None
+        # Its own transaction (a savepoint inside the caller's): on PostgreSQL
+        # a failed insert would otherwise spoil an enclosing transaction.
+        async with in_transaction():
+            await ReportBenchmarks.create(
+                audit_id=audit_id, snapshot=_to_document(benchmarks), as_of=day
+            )
+    except IntegrityError:
+        # Another worker froze it first: its figures are the report's.
+        stored = await _stored_snapshot(audit_id)
+        if stored is None:
+            raise  # not a duplicate: the audit itself is gone
+        return stored
     return benchmarks, day
 
 
-def _write_snapshot(path: Path, benchmarks: Benchmarks, day: date | None) -> None:
-    doc = {
+def _to_document(benchmarks: Benchmarks) -> dict[str, object]:
+    return {
         "format": SNAPSHOT_FORMAT,
-        "as_of": day.isoformat() if day else None,
-        "benchmarks": {
-            "brand_avg": benchmarks.brand_avg,
-            "brand_count": benchmarks.brand_count,
-            "region_avg": benchmarks.region_avg,
-            "region_count": benchmarks.region_count,
-            "brand_touchpoints": dict(benchmarks.brand_touchpoints),
-            "region_touchpoints": dict(benchmarks.region_touchpoints),
-        },
+        "brand_avg": benchmarks.brand_avg,
+        "brand_count": benchmarks.brand_count,
+        "region_avg": benchmarks.region_avg,
+        "region_count": benchmarks.region_count,
+        "brand_touchpoints": dict(benchmarks.brand_touchpoints),
+        "region_touchpoints": dict(benchmarks.region_touchpoints),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Two first downloads may race: each writes a whole file and renames it.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+
+
+def _from_document(doc: dict[str, Any]) -> Benchmarks:
+    def mean(value: Any) -> float | None:
+        return float(value) if value is not None else None
+
+    return Benchmarks(
+        brand_avg=mean(doc["brand_avg"]),
+        brand_count=int(doc["brand_count"]),
+        region_avg=mean(doc["region_avg"]),
+        region_count=int(doc["region_count"]),
+        brand_touchpoints={str(k): mean(v) for k, v in doc["brand_touchpoints"].items()},
+        region_touchpoints={str(k): mean(v) for k, v in doc["region_touchpoints"].items()},
+    )
+
+
+def _legacy_path(settings: Settings, audit_uuid: str) -> Path:
+    """Where snapshots were written as JSON files before the ``report_benchmarks`` table."""
+    name = re.sub(r"[^0-9a-f-]", "", audit_uuid.lower())
+    return settings.var_dir / "reports" / "benchmarks" / name[:2] / f"{name}.json"
+
+
+def _read_legacy_snapshot(path: Path) -> tuple[Benchmarks, date | None] | None:
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(doc, dict) or doc.get("format") != SNAPSHOT_FORMAT:
+            return None
+        day = date.fromisoformat(doc["as_of"]) if doc.get("as_of") else None
+        return _from_document(doc["benchmarks"]), day
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # unreadable: take the benchmarks afresh, as for a missing file
 
 
 def _visit_date(audit: Audit) -> date:
