@@ -1,0 +1,124 @@
+"""The HQ JSON API: comparisons, heat map, trends, weakest items and the review queue.
+
+Each handler is the JSON twin of an HQ page and shares its computation
+(:mod:`audit.routes.hq_figures`); only HQ may call them, anyone else gets 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from audit.auth import require_role
+from audit.compare import Row
+from audit.errors import Invalid
+from audit.routes.common import json_response, query_int
+from audit.routes.hq_figures import (
+    heatmap,
+    league,
+    touchpoint_label,
+    trend,
+    trend_scope,
+    weakest_items,
+)
+from audit.routes.hq_filters import read_filters
+from audit.store import compare as store
+
+MAX_QUEUE_LIMIT = 500
+
+
+async def compare_json(request: Request) -> Response:
+    require_role(request, "hq")
+    found = await league(await read_filters(request))
+    return json_response([r.to_json() for r in found.rows])
+
+
+async def heatmap_json(request: Request) -> Response:
+    require_role(request, "hq")
+    f = await read_filters(request)
+    group = request.query_params.get("group", "location")
+    if group not in ("location", "region"):
+        raise Invalid("unknown grouping", {"group": "must be location or region"})
+    rows, chain = await heatmap(f, group)
+
+    def cells(r: Row) -> dict[str, Any]:
+        return {
+            "key": r.place.key,
+            "name": r.place.name,
+            "region": r.place.region,
+            "audits": r.audits,
+            "overall": r.overall,
+            "touchpoints": r.touchpoints,
+            "weakest": r.weakest,
+        }
+
+    return json_response(
+        {
+            "checklist": f.slug,
+            "group": group,
+            "touchpoints": [{"id": tp, "label": touchpoint_label(tp)} for tp in f.touchpoints],
+            "chain": cells(chain),
+            "rows": [cells(r) for r in rows],
+        }
+    )
+
+
+async def trends_json(request: Request) -> Response:
+    require_role(request, "hq")
+    f = await read_filters(request)
+    who, scope = await trend_scope(request, f)
+    months = await trend(f, scope)
+    return json_response(
+        {
+            "checklist": f.slug,
+            "scope": {"kind": who.kind, "key": who.key, "name": who.name},
+            "touchpoints": f.touchpoints,
+            "months": [
+                {
+                    "month": month,
+                    "audits": r.audits,
+                    "overall": r.overall,
+                    "service": r.service,
+                    "experience": r.experience,
+                    "nps": r.nps,
+                    "touchpoints": r.touchpoints,
+                }
+                for month, r in months
+            ],
+        }
+    )
+
+
+async def weakest_json(request: Request) -> Response:
+    require_role(request, "hq")
+    f = await read_filters(request)
+    limit = query_int(request, "limit", 20, 1, 1000)
+    items, _ = await weakest_items(f, limit)
+    return json_response(
+        [
+            {
+                "item": w.item,
+                "text": w.text,
+                "touchpoint": w.touchpoint,
+                "answered": w.tally.answered,
+                "failed": w.tally.failed,
+                "fail_rate": w.tally.fail_rate,
+                "mean_points": w.tally.mean_points,
+                "regions": {
+                    name: {"answered": t.answered, "failed": t.failed, "fail_rate": t.fail_rate}
+                    for name, t in sorted(w.regions.items())
+                },
+            }
+            for w in items
+        ]
+    )
+
+
+async def review_queue_json(request: Request) -> Response:
+    require_role(request, "hq")
+    limit = query_int(request, "limit", 100, 1, MAX_QUEUE_LIMIT)
+    offset = query_int(request, "offset", 0, 0, 10**9)
+    count, rows = await store.review_queue(limit, offset)
+    return json_response({"total": count, "audits": rows})

@@ -1,0 +1,155 @@
+"""HQ filters: checklist, version, region and period from the query string, checked once.
+
+Every HQ page, JSON twin and export reads its filters here, so a bad field
+is the same 422 everywhere and the names resolve to ids in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from starlette.requests import Request
+
+from audit.compare import Place, previous_period
+from audit.errors import Invalid, NotFound
+from audit.models import ChecklistVersion
+from audit.store import compare as store
+
+# The dashboard opens on the last 90 days: three monthly waves, compared with
+# the three before.
+DEFAULT_DAYS = 90
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+@dataclass(frozen=True)
+class Filters:
+    scope: store.Scope
+    versions: list[ChecklistVersion]  # in scope, the current (or newest) first
+    all_versions: list[ChecklistVersion]  # of the checklist, for the version picker
+    touchpoints: list[str]
+    shared: bool  # two sections of one version share a touchpoint
+    region: str | None = None
+    version: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @property
+    def checklist(self) -> ChecklistVersion:
+        return self.versions[0]
+
+    @property
+    def slug(self) -> str:
+        return self.checklist.slug
+
+    def params(self) -> dict[str, str]:
+        """The filters as query parameters (for links, exports and the JSON twins)."""
+        out = {"checklist": self.slug}
+        if self.version is not None:
+            out["version"] = str(self.version)
+        if self.region:
+            out["region"] = self.region
+        out["from"] = self.date_from.isoformat() if self.date_from else ""
+        out["to"] = self.date_to.isoformat() if self.date_to else ""
+        return out
+
+    def previous(self) -> tuple[date, date] | None:
+        """The period just before this one (an open end is today); None without a start."""
+        if self.date_from is None:
+            return None
+        return previous_period(self.date_from, self.date_to or today())
+
+
+def date_param(request: Request, name: str, problems: dict[str, str]) -> date | None:
+    raw = request.query_params.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        if len(raw) != 10:
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        problems[name] = "must be a date written YYYY-MM-DD"
+        return None
+
+
+async def region_id(name: str | None) -> int | None:
+    """The id of the region named ``name``; 422 when there is none of that name."""
+    if name is None:
+        return None
+    found = await store.region_by_name(name)
+    if found is None:
+        raise Invalid("unknown region", {"region": f"no region named {name!r}"})
+    return found.id
+
+
+async def find_location(code: str) -> tuple[int, Place, int | None, int | None]:
+    """(id, place, region id, brand id) of the location ``code``; 404 when there is none."""
+    found = await store.location_place(code)
+    if found is None:
+        raise NotFound(f"no location {code!r}")
+    return found
+
+
+async def read_filters(request: Request, *, page: bool = False) -> Filters:
+    """Checklist (required), version, region and from/to; 422 names every bad field.
+
+    A page fills in what is missing: the first checklist, and the last
+    ``DEFAULT_DAYS`` days unless the form sent an empty ``from`` (all time).
+    """
+    q = request.query_params
+    problems: dict[str, str] = {}
+    slug = q.get("checklist", "").strip()
+    if not slug and page:
+        current = await store.current_checklists()
+        if not current:
+            raise NotFound("no checklists have been imported yet")
+        slug = current[0].slug
+    if not slug:
+        problems["checklist"] = "is required: the id of the checklist to compare"
+    version: int | None = None
+    raw_version = q.get("version", "").strip()
+    if raw_version:
+        try:
+            version = int(raw_version)
+        except ValueError:
+            problems["version"] = "must be a whole number"
+    date_from = date_param(request, "from", problems)
+    date_to = date_param(request, "to", problems)
+    if page and "from" not in q and "to" not in q:
+        date_to = today()
+        date_from = date_to - timedelta(days=DEFAULT_DAYS - 1)
+    if date_from and date_to and date_to < date_from:
+        problems["to"] = "must not be before from"
+    region = q.get("region", "").strip() or None
+    if problems:
+        raise Invalid("some filters are invalid", problems)
+    all_versions = await store.checklist_versions(slug)
+    if not all_versions:
+        raise NotFound(f"no checklist {slug!r}")
+    versions = all_versions
+    if version is not None:
+        versions = [v for v in all_versions if v.version == version]
+        if not versions:
+            raise NotFound(f"checklist {slug!r} has no version {version}")
+    scope = store.Scope(
+        checklist=slug,
+        version_ids=tuple(v.id for v in versions) if version is not None else (),
+        region_id=await region_id(region),
+        date_from=date_from,
+        date_to=date_to,
+    )
+    return Filters(
+        scope=scope,
+        versions=versions,
+        all_versions=all_versions,
+        touchpoints=store.journey(versions),
+        shared=store.shares_touchpoints(versions),
+        region=region,
+        version=version,
+        date_from=date_from,
+        date_to=date_to,
+    )
