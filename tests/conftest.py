@@ -11,13 +11,13 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from tortoise import Tortoise, connections
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
@@ -25,6 +25,7 @@ import audit.auth
 from audit.app import create_app
 from audit.db import apply_migrations, tortoise_config
 from audit.settings import Settings
+from tests.helpers import Session, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -173,3 +174,29 @@ def make_client(app: Any) -> httpx.AsyncClient:
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     async with make_client(app) as c:
         yield c
+
+
+@pytest.fixture
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 at its cheapest, for modules whose every test seeds five users and signs in.
+
+    Use with ``pytestmark = pytest.mark.usefixtures("cheap_password_hashing")``.
+    """
+    cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    monkeypatch.setattr(audit.auth, "_hasher", cheap)
+    monkeypatch.setattr(audit.auth, "_DUMMY_HASH", cheap.hash("dummy"))
+
+
+@pytest.fixture
+async def login(app: Any) -> AsyncIterator[Callable[[str], Awaitable[Session]]]:
+    """Sign in as someone on a client of their own (each has its own cookie jar)."""
+    clients: list[httpx.AsyncClient] = []
+
+    async def signed_in(email: str) -> Session:
+        client = make_client(app)
+        clients.append(client)
+        return await sign_in(client, email)
+
+    yield signed_in
+    for client in clients:
+        await client.aclose()

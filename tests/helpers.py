@@ -1,12 +1,15 @@
-"""Small helpers for API tests: seed users and locations, sign in, write with CSRF."""
+"""Small helpers for API tests: seed users and locations, sign in, write with CSRF,
+make audit bodies and images."""
 
 from __future__ import annotations
 
+import io
 import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
+from PIL import Image
 
 from audit.store.accounts import add_user
 from audit.store.checklists import import_checklists, read_checklist_dir
@@ -14,6 +17,7 @@ from audit.store.locations import add_location
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
+VISITED_AT = "2026-11-20T14:30:00Z"
 
 
 async def seed(checklist_dir: Path | None = None) -> None:
@@ -62,3 +66,22 @@ async def sign_in(client: httpx.AsyncClient, email: str) -> Session:
 
 def new_uuid() -> str:
     return str(uuid.uuid4())
+
+
+def audit_body(answers: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """A draft (or submission) of the fixtures' ``shop`` checklist at S1; ``changes`` override."""
+    return {
+        "checklist": "shop",
+        "location": "S1",
+        "visited_at": VISITED_AT,
+        "answers": answers,
+        **changes,
+    }
+
+
+def image_bytes(fmt: str, size: tuple[int, int] = (60, 40), colour=(255, 0, 0), **save) -> bytes:
+    mode = "RGBA" if fmt == "PNG" else "RGB"
+    img = Image.new(mode, size, colour)
+    out = io.BytesIO()
+    img.save(out, fmt, **save)
+    return out.getvalue()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import new_uuid, seed, sign_in
+from tests.helpers import audit_body, new_uuid, seed, sign_in
 
 ANSWERS = {
     "answered": {"value": True},
@@ -16,12 +16,7 @@ ANSWERS = {
 
 
 def payload(answers: dict | None = None, location: str = "S1") -> dict:
-    return {
-        "checklist": "shop",
-        "location": location,
-        "visited_at": "2026-11-20T14:30:00Z",
-        "answers": ANSWERS if answers is None else answers,
-    }
+    return audit_body(ANSWERS if answers is None else answers, location=location)
 
 
 async def test_draft_submit_review_and_owner_sees_only_after_approval(client, db):

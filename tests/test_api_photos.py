@@ -12,13 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
-from argon2 import PasswordHasher, profiles
 from PIL import ExifTags, Image
 
-from audit import auth
 from audit.models import Photo
 from audit.photos import MAX_PHOTO_BYTES
-from tests.helpers import Session, new_uuid, seed, sign_in
+from tests.helpers import Session, audit_body, image_bytes, new_uuid, seed, sign_in
 
 ANSWERS: dict[str, Any] = {
     "answered": {"value": True},
@@ -29,20 +27,8 @@ ANSWERS: dict[str, Any] = {
 MB = 1024 * 1024
 
 
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
-    # argon2 at its cheapest: every test seeds five users and signs in.
-    cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
-    monkeypatch.setattr(auth, "_hasher", cheap)
-    monkeypatch.setattr(auth, "_DUMMY_HASH", cheap.hash("dummy"))
-
-
-def image_bytes(fmt: str, size: tuple[int, int] = (60, 40), colour=(255, 0, 0), **save) -> bytes:
-    mode = "RGBA" if fmt == "PNG" else "RGB"
-    img = Image.new(mode, size, colour)
-    out = io.BytesIO()
-    img.save(out, fmt, **save)
-    return out.getvalue()
+# argon2 at its cheapest: every test seeds five users and signs in.
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 
 def phone_jpeg() -> bytes:
@@ -89,13 +75,7 @@ def media_files(media_dir: Path) -> list[Path]:
 
 async def new_draft(auditor: Session, location: str = "S1") -> str:
     uid = new_uuid()
-    body = {
-        "checklist": "shop",
-        "location": location,
-        "visited_at": "2026-11-20T14:30:00Z",
-        "answers": ANSWERS,
-    }
-    r = await auditor.put(f"/api/audits/{uid}", json=body)
+    r = await auditor.put(f"/api/audits/{uid}", json=audit_body(ANSWERS, location=location))
     assert r.status_code == 201, r.text
     return uid
 
@@ -110,22 +90,6 @@ async def put_photo(
 async def auditor(client, db) -> Session:
     await seed()
     return await sign_in(client, "auditor@x.test")
-
-
-@pytest.fixture
-async def login(app, db):
-    clients: list[httpx.AsyncClient] = []
-
-    async def signed_in(email: str) -> Session:
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-        )
-        clients.append(client)
-        return await sign_in(client, email)
-
-    yield signed_in
-    for client in clients:
-        await client.aclose()
 
 
 async def test_upload_applies_orientation_strips_metadata_and_makes_a_thumbnail(auditor, db):

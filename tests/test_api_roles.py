@@ -3,21 +3,16 @@ locations (and nothing that identifies the auditor), HQ everything; hidden means
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
-from argon2 import PasswordHasher, profiles
-from PIL import Image
 from starlette.routing import Route
 
-from audit import auth
 from audit.models import Audit, Photo, User
 from audit.routes.hq import hq_routes
-from tests.helpers import Session, new_uuid, seed, sign_in
+from tests.helpers import audit_body, image_bytes, new_uuid, seed
 
 ANSWERS: dict[str, Any] = {
     "answered": {"value": True},
@@ -27,7 +22,6 @@ ANSWERS: dict[str, Any] = {
     "recommend": {"value": 9},
     "notes": {"value": "Tidy shelves."},
 }
-VISITED = "2026-11-20T14:30:00Z"
 # What an owner may see of one audit, and of a list row: no auditor, no clock times.
 OWNER_VIEW_KEYS = {
     "uuid",
@@ -56,39 +50,16 @@ OWNER_ROW_KEYS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
-    # argon2 at its cheapest: every test seeds five users and signs in.
-    cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
-    monkeypatch.setattr(auth, "_hasher", cheap)
-    monkeypatch.setattr(auth, "_DUMMY_HASH", cheap.hash("dummy"))
+# argon2 at its cheapest: every test seeds five users and signs in.
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 
 def jpeg() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (40, 30), (200, 30, 30)).save(out, "JPEG")
-    return out.getvalue()
+    return image_bytes("JPEG", (40, 30), (200, 30, 30))
 
 
 def payload(location: str = "S1") -> dict[str, Any]:
-    return {"checklist": "shop", "location": location, "visited_at": VISITED, "answers": ANSWERS}
-
-
-@pytest.fixture
-async def login(app, db):
-    """Sign in as someone on a client of their own (each has its own cookie jar)."""
-    clients: list[httpx.AsyncClient] = []
-
-    async def signed_in(email: str) -> Session:
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-        )
-        clients.append(client)
-        return await sign_in(client, email)
-
-    yield signed_in
-    for client in clients:
-        await client.aclose()
+    return audit_body(ANSWERS, location=location)
 
 
 @dataclass

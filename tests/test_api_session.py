@@ -10,7 +10,7 @@ from http.cookies import SimpleCookie
 
 import httpx
 import pytest
-from argon2 import PasswordHasher, profiles
+from argon2 import PasswordHasher
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from audit import auth
@@ -23,12 +23,8 @@ from tests.helpers import PASSWORD, new_uuid, seed, sign_in
 BODY = {"checklist": "shop", "location": "S1", "answers": {"answered": {"value": True}}}
 
 
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
-    # argon2 at its cheapest: every test seeds five users and signs in.
-    cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
-    monkeypatch.setattr(auth, "_hasher", cheap)
-    monkeypatch.setattr(auth, "_DUMMY_HASH", cheap.hash("dummy"))
+# argon2 at its cheapest: every test seeds five users and signs in.
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 
 def session_cookie(response: httpx.Response) -> SimpleCookie:

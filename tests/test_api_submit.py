@@ -6,11 +6,9 @@ import asyncio
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher, profiles
 
-from audit import auth
 from audit.models import Audit, ItemScore, SectionScore
-from tests.helpers import new_uuid, seed, sign_in
+from tests.helpers import audit_body, new_uuid, seed, sign_in
 
 ANSWERS: dict[str, Any] = {
     "answered": {"value": True},
@@ -25,23 +23,12 @@ ANSWERS: dict[str, Any] = {
 OVERALL = (2 * 87.5 + 75.0) / 3
 
 
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
-    # argon2 at its cheapest: every test seeds five users and signs in.
-    cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
-    monkeypatch.setattr(auth, "_hasher", cheap)
-    monkeypatch.setattr(auth, "_DUMMY_HASH", cheap.hash("dummy"))
+# argon2 at its cheapest: every test seeds five users and signs in.
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 
 def payload(answers: dict[str, Any] | None = None, **changes: Any) -> dict[str, Any]:
-    body = {
-        "checklist": "shop",
-        "location": "S1",
-        "visited_at": "2026-11-20T14:30:00Z",
-        "answers": ANSWERS if answers is None else answers,
-    }
-    body.update(changes)
-    return body
+    return audit_body(ANSWERS if answers is None else answers, **changes)
 
 
 async def stored(uuid: str) -> dict[str, Any]:
