@@ -130,23 +130,39 @@ _COMPARE_ROW = {
 }
 
 
+_BINARY = {"type": "string", "format": "binary"}
+
+
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
     return {"application/json": {"schema": schema}}
 
 
+def _error() -> dict[str, Any]:
+    return {"description": "error", "content": _json(_ERROR)}
+
+
+def _errors(codes: tuple[int, ...]) -> dict[str, Any]:
+    return {str(code): _error() for code in codes}
+
+
 def _responses(ok: int, schema: dict[str, Any] | None, *errors: int) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    out[str(ok)] = (
-        {"description": "OK"}
-        if schema is None
-        else {
-            "description": "OK",
-            "content": _json(schema),
-        }
-    )
-    for code in errors:
-        out[str(code)] = {"description": "error", "content": _json(_ERROR)}
-    return out
+    body: dict[str, Any] = {"description": "OK"}
+    if schema is not None:
+        body["content"] = _json(schema)
+    return {str(ok): body, **_errors(errors)}
+
+
+def _file(
+    media_type: str,
+    *errors: int,
+    description: str = "a file download",
+    schema: dict[str, Any] = _BINARY,
+) -> dict[str, Any]:
+    """A 200 whose body is a file of ``media_type`` (not JSON), and JSON errors."""
+    return {
+        "200": {"description": description, "content": {media_type: {"schema": schema}}},
+        **_errors(errors),
+    }
 
 
 def _path_param(name: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -161,31 +177,20 @@ _CSV = "text/csv"
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _download(media_type: str, *errors: int) -> dict[str, Any]:
-    return {
-        "200": {
-            "description": "a file download",
-            "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
-        },
-        **{str(c): {"description": "error", "content": _json(_ERROR)} for c in errors},
-    }
-
-
 _CSRF = {"name": "X-CSRF-Token", "in": "header", "required": False, "schema": {"type": "string"}}
 
 
 def _document_common_errors(paths: dict[str, Any]) -> None:
     """Errors any API call can get: a malformed URL (400, e.g. a NUL byte), and for
     cookie writes a missing CSRF token or a foreign Origin (403)."""
-    error = {"description": "error", "content": _json(_ERROR)}
     for path, item in paths.items():
         if not path.startswith("/api/"):
             continue
         for method, operation in item.items():
             responses = operation["responses"]
-            responses.setdefault("400", error)
+            responses.setdefault("400", _error())
             if method in ("post", "put", "patch", "delete"):
-                responses.setdefault("403", error)
+                responses.setdefault("403", _error())
 
 
 @cache
@@ -375,9 +380,8 @@ def openapi_schema() -> dict[str, Any]:
                 "requestBody": {
                     "required": True,
                     "content": {
-                        "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
-                        "image/png": {"schema": {"type": "string", "format": "binary"}},
-                        "image/webp": {"schema": {"type": "string", "format": "binary"}},
+                        media_type: {"schema": _BINARY}
+                        for media_type in ("image/jpeg", "image/png", "image/webp")
                     },
                 },
                 "responses": {
@@ -392,18 +396,7 @@ def openapi_schema() -> dict[str, Any]:
                     _path_param("photo_uuid"),
                     _query("size", {"type": "string", "enum": ["thumb", "full"]}),
                 ],
-                "responses": {
-                    "200": {
-                        "description": "the photo",
-                        "content": {
-                            "image/jpeg": {"schema": {"type": "string", "format": "binary"}}
-                        },
-                    },
-                    **{
-                        str(c): {"description": "error", "content": _json(_ERROR)}
-                        for c in (401, 404, 422)
-                    },
-                },
+                "responses": _file("image/jpeg", 401, 404, 422, description="the photo"),
             },
             "delete": {
                 "summary": "Remove a photo from a draft",
@@ -415,18 +408,7 @@ def openapi_schema() -> dict[str, Any]:
             "get": {
                 "summary": "The experience report (PDF)",
                 "parameters": [_path_param("uuid")],
-                "responses": {
-                    "200": {
-                        "description": "PDF",
-                        "content": {
-                            "application/pdf": {"schema": {"type": "string", "format": "binary"}}
-                        },
-                    },
-                    **{
-                        str(c): {"description": "error", "content": _json(_ERROR)}
-                        for c in (401, 404, 422)
-                    },
-                },
+                "responses": _file("application/pdf", 401, 404, 422, description="PDF"),
             }
         },
         "/api/compare": {
@@ -442,23 +424,16 @@ def openapi_schema() -> dict[str, Any]:
             "get": {
                 "summary": "The comparison as CSV (HQ)",
                 "parameters": compare_params,
-                "responses": {
-                    "200": {
-                        "description": "CSV",
-                        "content": {"text/csv": {"schema": {"type": "string"}}},
-                    },
-                    **{
-                        str(c): {"description": "error", "content": _json(_ERROR)}
-                        for c in (401, 404, 422)
-                    },
-                },
+                "responses": _file(
+                    _CSV, 401, 404, 422, description="CSV", schema={"type": "string"}
+                ),
             }
         },
         "/api/compare.xlsx": {
             "get": {
                 "summary": "The comparison as an Excel workbook (HQ)",
                 "parameters": compare_params,
-                "responses": _download(_XLSX, 401, 404, 422),
+                "responses": _file(_XLSX, 401, 404, 422),
             }
         },
         "/api/heatmap": {
@@ -506,14 +481,14 @@ def openapi_schema() -> dict[str, Any]:
             "get": {
                 "summary": "Audits with their scores as CSV (HQ)",
                 "parameters": export_params,
-                "responses": _download(_CSV, 401, 404, 422),
+                "responses": _file(_CSV, 401, 404, 422),
             }
         },
         "/api/audits.xlsx": {
             "get": {
                 "summary": "Audits with their scores as an Excel workbook (HQ)",
                 "parameters": export_params,
-                "responses": _download(_XLSX, 401, 404, 422),
+                "responses": _file(_XLSX, 401, 404, 422),
             }
         },
     }
