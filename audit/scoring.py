@@ -100,6 +100,44 @@ class Scorecard:
         }
 
 
+CARD_KEYS = (
+    "overall",
+    "service",
+    "experience",
+    "sections",
+    "touchpoints",
+    "critical_failures",
+    "nps",
+    "missing",
+)
+SECTION_KEYS = ("score", "earned", "possible")
+
+
+def scorecard_in_order(card: Mapping[str, Any], checklist: Checklist) -> dict[str, Any]:
+    """A stored Scorecard JSON in :meth:`Scorecard.to_dict`'s order.
+
+    PostgreSQL's jsonb keeps keys in its own order; answers to a replayed
+    request must not depend on whether the card came from memory or the row.
+    """
+    out = {key: card[key] for key in CARD_KEYS if key in card}
+    out.update((key, value) for key, value in card.items() if key not in out)
+    sections = card.get("sections")
+    if isinstance(sections, Mapping):
+        ids = [s.id for s in checklist.sections if s.id in sections]
+        ids += [key for key in sections if key not in ids]
+        out["sections"] = {
+            key: {k: sections[key][k] for k in SECTION_KEYS if k in sections[key]}
+            | dict(sections[key])
+            for key in ids
+        }
+    touchpoints = card.get("touchpoints")
+    if isinstance(touchpoints, Mapping):
+        order = [tp for tp in checklist.touchpoints() if tp in touchpoints]
+        order += [tp for tp in touchpoints if tp not in order]
+        out["touchpoints"] = {tp: touchpoints[tp] for tp in order}
+    return out
+
+
 def _pct(earned: float, possible: float) -> float:
     # Σ(w·p) ≤ Σw holds exactly in reals; clamp the last-bit float noise.
     return min(100.0, max(0.0, 100.0 * earned / possible))

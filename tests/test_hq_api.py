@@ -531,9 +531,9 @@ async def test_audits_export_has_every_audit_with_its_touchpoint_scores(hq, tmp_
 
 
 async def test_audits_export_streams_in_chunks(hq, monkeypatch):
-    from audit.routes import hq as hq_routes
+    from audit.routes import exports
 
-    monkeypatch.setattr(hq_routes, "EXPORT_CHUNK", 3)
+    monkeypatch.setattr(exports, "EXPORT_CHUNK", 3)
     made = [
         await make_audit("S1", overall=float(n), sections={"phone": float(n)}) for n in range(8)
     ]

@@ -42,7 +42,9 @@ async def put_audit(request: Request) -> Response:
     uuid = _uuid(request)
     payload = parse_payload(await read_json(request))
     audit, created = await store.save_draft(who, uuid, payload)
-    return json_response(await store.audit_view(who, audit), status=201 if created else 200)
+    # A new audit has no photos yet (they are uploaded to an existing one).
+    view = await store.audit_view(who, audit, [] if created else None)
+    return json_response(view, status=201 if created else 200)
 
 
 async def submit_audit(request: Request) -> Response:
@@ -50,8 +52,8 @@ async def submit_audit(request: Request) -> Response:
     uuid = _uuid(request)
     body = await read_json(request, optional=True)
     payload = parse_payload(body) if body is not None else None
-    audit = await store.submit(who, uuid, payload)
-    return json_response(await store.audit_view(who, audit))
+    audit, photos = await store.submit(who, uuid, payload)
+    return json_response(await store.audit_view(who, audit, photos))
 
 
 async def review_audit(request: Request) -> Response:

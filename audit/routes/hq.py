@@ -11,7 +11,6 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from audit.routes.common import api
-from audit.routes.exports import EXPORT_CHUNK as EXPORT_CHUNK  # see below
 from audit.routes.exports import audits_csv, audits_xlsx, compare_csv, compare_xlsx
 from audit.routes.hq_api import (
     compare_json,
@@ -29,10 +28,6 @@ from audit.routes.hq_pages import (
 )
 from audit.routes.hq_templates import page
 from audit.routes.review_pages import audit_page, review_page
-
-# EXPORT_CHUNK is re-exported only because tests/test_hq_api.py (kept unchanged
-# through the split) monkeypatches it here; that patch no longer reaches the
-# export, which reads audit.routes.exports.EXPORT_CHUNK.  Patch that one instead.
 
 
 def hq_routes() -> list[BaseRoute]:

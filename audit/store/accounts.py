@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 
 from audit.auth import Principal, hash_password, new_token, token_hash
 from audit.models import ROLES, Location, LocationOwner, LoginThrottle, Session, User
+from audit.store import sql
 
 # Ten wrong passwords for one account within the window lock it for the window;
 # a client address gets more, as offices and proxies share one.
@@ -75,16 +76,27 @@ async def open_session(user: User) -> tuple[str, str]:
     return token, csrf
 
 
+# Every request of a signed-in user runs this: hand-written (see audit.store.sql).
+_SESSION_SQL = (
+    "SELECT s.id, s.csrf_token, s.expires_at, u.id AS user_id, u.email, u.name, u.role, u.active"
+    ' FROM "session" s JOIN "user" u ON u.id = s.user_id WHERE s.token_hash = ?'
+)
+_EXPIRES_AT = Session._meta.fields_map["expires_at"]
+_ACTIVE = User._meta.fields_map["active"]
+
+
 async def session_principal(token: str) -> Principal | None:
-    row = (
-        await Session.filter(token_hash=token_hash(token), expires_at__gt=now())
-        .select_related("user")
-        .first()
-    )
-    if row is None or not row.user.active:
+    rows = await sql.fetch(Session, _SESSION_SQL, [token_hash(token)])
+    if not rows:
         return None
-    user = row.user
-    return Principal(user.id, user.email, user.name, user.role, row.csrf_token, row.id)
+    row = rows[0]
+    # Compared here, not in SQL: SQLite keeps times as text.
+    expires_at = _EXPIRES_AT.to_python_value(row["expires_at"])
+    if expires_at <= now() or not _ACTIVE.to_python_value(row["active"]):
+        return None
+    return Principal(
+        row["user_id"], row["email"], row["name"], row["role"], row["csrf_token"], row["id"]
+    )
 
 
 async def close_session(session_id: int) -> None:

@@ -23,7 +23,8 @@ from audit.models import (
     ReviewEvent,
     SectionScore,
 )
-from audit.scoring import Scorecard, score_answers
+from audit.scoring import Scorecard, score_answers, scorecard_in_order
+from audit.store import sql
 from audit.store.accounts import owned_location_ids
 from audit.store.checklists import current_version, parsed, version_by_hash
 from audit.submission import AuditPayload, answers_json, content_hash
@@ -118,11 +119,15 @@ async def _resolve(payload: AuditPayload, existing: Audit | None) -> _Resolved:
         version = await current_version(payload.checklist)
         if version is None:
             problems["checklist"] = f"no checklist {payload.checklist!r}"
-    location = await Location.get_or_none(code=payload.location)
-    if location is None:
-        problems["location"] = f"no location {payload.location!r}"
-    elif existing is not None and existing.location_id != location.id:  # type: ignore[attr-defined]
-        problems["location"] = "an audit's location cannot change"
+    location: Location | None
+    if existing is not None:
+        location = existing.location
+        if payload.location != location.code:
+            problems["location"] = "an audit's location cannot change"
+    else:
+        location = await Location.get_or_none(code=payload.location)
+        if location is None:
+            problems["location"] = f"no location {payload.location!r}"
     answers: dict[str, Answer] = {}
     answer_problems: dict[str, str] = {}
     if version is not None:
@@ -136,16 +141,23 @@ async def _resolve(payload: AuditPayload, existing: Audit | None) -> _Resolved:
     return _Resolved(payload, version, parsed(version), location, answers)
 
 
-def _apply(audit: Audit, r: _Resolved) -> None:
-    audit.answers = answers_json(r.answers)
-    audit.draft_hash = r.hash
+def _draft_changes(audit: Audit, r: _Resolved) -> dict[str, Any]:
+    """The columns a draft write sets (what the payload leaves out stays as it is)."""
+    changes: dict[str, Any] = {"answers": answers_json(r.answers), "draft_hash": r.hash}
     if r.payload.visited_at is not None:
-        audit.visited_at = r.payload.visited_at
-        audit.visit_date = r.payload.visited_at.date()
+        changes["visited_at"] = r.payload.visited_at
+        changes["visit_date"] = r.payload.visited_at.date()
     if r.payload.started_at is not None:
-        audit.started_at = r.payload.started_at
+        changes["started_at"] = r.payload.started_at
     if r.payload.finished_at is not None:
-        audit.finished_at = r.payload.finished_at
+        changes["finished_at"] = r.payload.finished_at
+    return changes
+
+
+def _set(audit: Audit, changes: Mapping[str, Any]) -> None:
+    # The in-memory audit mirrors the row just written: no reload.
+    for name, value in changes.items():
+        setattr(audit, name, value)
 
 
 async def save_draft(who: Principal, uuid: str, payload: AuditPayload) -> tuple[Audit, bool]:
@@ -153,30 +165,7 @@ async def save_draft(who: Principal, uuid: str, payload: AuditPayload) -> tuple[
     existing = await _own_audit(who, uuid)
     resolved = await _resolve(payload, existing)
     if existing is not None:
-        if existing.status in LOCKED:
-            if resolved.hash in (existing.submit_hash, existing.draft_hash):
-                return existing, False
-            raise Conflict(f"this audit is {existing.status} and can no longer change")
-        if existing.draft_hash == resolved.hash and not _times_changed(existing, payload):
-            return existing, False
-        _apply(existing, resolved)
-        # Conditional, not save(): a submit that won the race meanwhile must
-        # not be written back to a draft.
-        saved = await Audit.filter(id=existing.id, status__in=EDITABLE).update(
-            answers=existing.answers,
-            draft_hash=existing.draft_hash,
-            visited_at=existing.visited_at,
-            visit_date=existing.visit_date,
-            started_at=existing.started_at,
-            finished_at=existing.finished_at,
-            updated_at=_now(),
-        )
-        if not saved:
-            fresh = await Audit.get(id=existing.id).select_related("location", "checklist")
-            if resolved.hash in (fresh.submit_hash, fresh.draft_hash):
-                return fresh, False
-            raise Conflict(f"this audit is {fresh.status} and can no longer change")
-        return existing, False
+        return await _update_draft(existing, resolved), False
     audit = Audit(
         uuid=uuid,
         auditor_id=who.user_id,
@@ -185,7 +174,7 @@ async def save_draft(who: Principal, uuid: str, payload: AuditPayload) -> tuple[
         checklist_slug=resolved.checklist.id,
         status="draft",
     )
-    _apply(audit, resolved)
+    _set(audit, _draft_changes(audit, resolved))
     try:
         await audit.save()
     except IntegrityError:
@@ -193,8 +182,27 @@ async def save_draft(who: Principal, uuid: str, payload: AuditPayload) -> tuple[
         again = await _own_audit(who, uuid)
         if again is None:
             raise
-        return again, False
-    return await Audit.get(id=audit.id).select_related("location", "checklist"), True
+        return await _update_draft(again, resolved), False
+    return audit, True
+
+
+async def _update_draft(existing: Audit, resolved: _Resolved) -> Audit:
+    if existing.status in LOCKED:
+        if resolved.hash in (existing.submit_hash, existing.draft_hash):
+            return existing
+        raise Conflict(f"this audit is {existing.status} and can no longer change")
+    if existing.draft_hash == resolved.hash and not _times_changed(existing, resolved.payload):
+        return existing
+    changes = {**_draft_changes(existing, resolved), "updated_at": _now()}
+    # Conditional, not save(): a submit that won the race meanwhile must not
+    # be written back to a draft.
+    if await Audit.filter(id=existing.id, status__in=EDITABLE).update(**changes):
+        _set(existing, changes)
+        return existing
+    fresh = await Audit.get(id=existing.id).select_related("location", "checklist")
+    if resolved.hash in (fresh.submit_hash, fresh.draft_hash):
+        return fresh
+    raise Conflict(f"this audit is {fresh.status} and can no longer change")
 
 
 def _times_changed(audit: Audit, payload: AuditPayload) -> bool:
@@ -203,30 +211,52 @@ def _times_changed(audit: Audit, payload: AuditPayload) -> bool:
     )
 
 
-async def photo_counts(audit_id: int) -> dict[str, int]:
+PhotoRow = dict[str, Any]  # {"uuid": ..., "item_id": ...}
+
+
+async def photo_rows(audit_id: int) -> list[PhotoRow]:
+    rows: list[PhotoRow] = (
+        await Photo.filter(audit_id=audit_id).order_by("created_at", "id").values("uuid", "item_id")
+    )
+    return rows
+
+
+def count_photos(rows: list[PhotoRow]) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for item_id in await Photo.filter(audit_id=audit_id).values_list("item_id", flat=True):
-        counts[str(item_id)] = counts.get(str(item_id), 0) + 1
+    for row in rows:
+        counts[str(row["item_id"])] = counts.get(str(row["item_id"]), 0) + 1
     return counts
 
 
-async def submit(who: Principal, uuid: str, payload: AuditPayload | None) -> Audit:
-    """Submit once: replays return the same audit, a different payload is 409."""
+async def photo_counts(audit_id: int) -> dict[str, int]:
+    return count_photos(await photo_rows(audit_id))
+
+
+async def submit(
+    who: Principal, uuid: str, payload: AuditPayload | None
+) -> tuple[Audit, list[PhotoRow]]:
+    """Submit once: replays return the same audit, a different payload is 409.
+
+    Returns the audit and its photos (the caller's view needs both).
+    """
     audit = await _own_audit(who, uuid)
     resolved = await _resolve(payload, audit) if payload is not None else None
+    photos: list[PhotoRow] | None = None
     if audit is None:
         if payload is None:
             raise NotFound("no such audit; send the audit with the submit or PUT it first")
         audit, _ = await save_draft(who, uuid, payload)
+        photos = []  # photos need an existing audit: a new one has none
     if audit.status in LOCKED:
         wanted = resolved.hash if resolved is not None else audit.submit_hash
         if wanted == audit.submit_hash:
-            return audit
+            return audit, await photo_rows(audit.id)
         raise Conflict(f"this audit is already {audit.status}; it cannot be submitted again")
-    version = audit.checklist
-    checklist = resolved.checklist if resolved is not None else parsed(version)
+    if photos is None:
+        photos = await photo_rows(audit.id)
+    checklist = resolved.checklist if resolved is not None else parsed(audit.checklist)
     answers = resolved.answers if resolved is not None else stored_answers(audit)
-    card = score_answers(checklist, answers, await photo_counts(audit.id))
+    card = score_answers(checklist, answers, count_photos(photos))
     if card.missing:
         raise Invalid(
             f"{len(card.missing)} required item(s) are not answered yet",
@@ -234,65 +264,73 @@ async def submit(who: Principal, uuid: str, payload: AuditPayload | None) -> Aud
             extra={"missing": list(card.missing)},
         )
     if resolved is not None:
-        _apply(audit, resolved)
+        _set(audit, _draft_changes(audit, resolved))
     stamp = _now()
     visited = audit.visited_at or audit.finished_at or stamp
+    changes: dict[str, Any] = {
+        "status": "submitted",
+        "answers": audit.answers,
+        "draft_hash": audit.draft_hash,
+        "submit_hash": audit.draft_hash,
+        "visited_at": visited,
+        "visit_date": visited.date(),
+        "started_at": audit.started_at,
+        "finished_at": audit.finished_at or stamp,
+        "submitted_at": stamp,
+        "updated_at": stamp,
+        "review_note": "",
+        "overall": card.overall,
+        "service": card.service,
+        "experience": card.experience,
+        "nps": card.nps,
+        "critical_failed": bool(card.critical_failures),
+        "scorecard": card.to_dict(),
+    }
+    # Only an audit submitted before (and returned) has scores to replace.
+    resubmitted = audit.submitted_at is not None
     async with in_transaction():
         # The conditional update is the lock: of twenty identical submits,
         # exactly one moves the audit out of draft; the others see 0 rows.
-        moved = await Audit.filter(id=audit.id, status__in=EDITABLE).update(
-            status="submitted",
-            answers=audit.answers,
-            draft_hash=audit.draft_hash,
-            submit_hash=audit.draft_hash,
-            visited_at=visited,
-            visit_date=visited.date(),
-            started_at=audit.started_at,
-            finished_at=audit.finished_at or stamp,
-            submitted_at=stamp,
-            review_note="",
-            overall=card.overall,
-            service=card.service,
-            experience=card.experience,
-            nps=card.nps,
-            critical_failed=bool(card.critical_failures),
-            scorecard=card.to_dict(),
-        )
+        moved = await Audit.filter(id=audit.id, status__in=EDITABLE).update(**changes)
         if moved:
-            await _store_scores(audit.id, card)
+            await _store_scores(audit.id, card, replace=resubmitted)
+    if moved:
+        _set(audit, changes)
+        return audit, photos
     fresh = await Audit.get(id=audit.id).select_related("location", "checklist")
-    if not moved and fresh.submit_hash != audit.draft_hash:
+    if fresh.submit_hash != audit.draft_hash:
         raise Conflict("this audit was submitted with different answers")
-    return fresh
+    return fresh, photos
 
 
-async def _store_scores(audit_id: int, card: Scorecard) -> None:
-    await SectionScore.filter(audit_id=audit_id).delete()
-    await ItemScore.filter(audit_id=audit_id).delete()
-    touchpoint_of = {s.id: s.touchpoint for s in card.sections}
-    await SectionScore.bulk_create(
-        [
-            SectionScore(
-                audit_id=audit_id,
-                section_id=s.id,
-                touchpoint=s.touchpoint,
-                weight=s.weight,
-                score=s.score,
-            )
-            for s in card.sections
-        ]
+_INSERT_SECTION_SCORES = (
+    'INSERT INTO "section_score" (audit_id, section_id, touchpoint, weight, score)'
+    " VALUES (?, ?, ?, ?, ?)"
+)
+_INSERT_ITEM_SCORES = (
+    'INSERT INTO "item_score" (audit_id, item_id, touchpoint, points) VALUES (?, ?, ?, ?)'
+)
+
+
+async def _store_scores(audit_id: int, card: Scorecard, *, replace: bool) -> None:
+    if replace:
+        await SectionScore.filter(audit_id=audit_id).delete()
+        await ItemScore.filter(audit_id=audit_id).delete()
+    # Sixty rows an audit: written without building sixty models (audit.store.sql).
+    await sql.execute_many(
+        SectionScore,
+        _INSERT_SECTION_SCORES,
+        [(audit_id, s.id, s.touchpoint, s.weight, s.score) for s in card.sections],
     )
-    await ItemScore.bulk_create(
+    touchpoint_of = {s.id: s.touchpoint for s in card.sections}
+    await sql.execute_many(
+        ItemScore,
+        _INSERT_ITEM_SCORES,
         [
-            ItemScore(
-                audit_id=audit_id,
-                item_id=r.item.id,
-                touchpoint=touchpoint_of[r.section_id],
-                points=r.points,
-            )
+            (audit_id, r.item.id, touchpoint_of[r.section_id], r.points)
             for r in card.items
             if r.points is not None
-        ]
+        ],
     )
 
 
@@ -400,21 +438,23 @@ def valid_status(status: str | None) -> str | None:
     return status
 
 
-async def audit_view(who: Principal, audit: Audit) -> dict[str, Any]:
-    """One audit as the caller may see it; owners get nothing that identifies the auditor."""
+async def audit_view(
+    who: Principal, audit: Audit, photos: list[PhotoRow] | None = None
+) -> dict[str, Any]:
+    """One audit as the caller may see it; owners get nothing that identifies the auditor.
+
+    ``photos`` are the audit's photo rows when the caller has them already.
+    """
     version = audit.checklist
     checklist = parsed(version)
-    photos = (
-        await Photo.filter(audit_id=audit.id).order_by("created_at", "id").values("uuid", "item_id")
-    )
+    if photos is None:
+        photos = await photo_rows(audit.id)
     answers = stored_answers(audit)
-    scorecard: dict[str, Any] | None = audit.scorecard
-    if scorecard is None:
+    if audit.scorecard is not None:
+        scorecard = scorecard_in_order(audit.scorecard, checklist)
+    else:
         # A draft's running score, for the auditor's comfort; never stored.
-        counts: dict[str, int] = {}
-        for p in photos:
-            counts[p["item_id"]] = counts.get(p["item_id"], 0) + 1
-        scorecard = score_answers(checklist, answers, counts).to_dict()
+        scorecard = score_answers(checklist, answers, count_photos(photos)).to_dict()
     view: dict[str, Any] = {
         "uuid": audit.uuid,
         "status": audit.status,

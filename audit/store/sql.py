@@ -1,0 +1,50 @@
+"""Hand-written SQL for the statements every phone runs on every request or submission.
+
+Tortoise builds each query through pypika and each row into a model; on the
+submission path that was most of the server's CPU (``bench/submit.py``).  The
+few statements here are written out once, in SQL that SQLite and PostgreSQL
+both accept, and run on the connection Tortoise gives the current context, so
+inside ``in_transaction()`` they join the transaction.  Parameters are plain
+``str``/``int``/``float``/``None``: both drivers take those as they are.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.models import Model
+
+Row = dict[str, Any]
+
+
+def connection(model: type[Model]) -> BaseDBAsyncClient:
+    db: BaseDBAsyncClient = model._meta.db
+    return db
+
+
+@functools.lru_cache(maxsize=64)
+def dialect_sql(sql: str, dialect: str) -> str:
+    """``?`` placeholders as the dialect wants them (``$1, $2, …`` for asyncpg)."""
+    if dialect != "postgres":
+        return sql
+    count = iter(range(1, sql.count("?") + 1))
+    return re.sub(r"\?", lambda _: f"${next(count)}", sql)
+
+
+async def fetch(model: type[Model], sql: str, values: Sequence[Any]) -> list[Row]:
+    db = connection(model)
+    rows: list[Row] = await db.execute_query_dict(
+        dialect_sql(sql, db.capabilities.dialect), list(values)
+    )
+    return rows
+
+
+async def execute_many(model: type[Model], sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    if not rows:
+        return
+    db = connection(model)
+    await db.execute_many(dialect_sql(sql, db.capabilities.dialect), [list(r) for r in rows])
