@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -26,7 +27,7 @@ from audit.models import (
 from audit.scoring import Scorecard, score_answers, scorecard_in_order
 from audit.store import sql
 from audit.store.accounts import owned_location_ids
-from audit.store.checklists import current_version, parsed, version_by_hash
+from audit.store.checklists import current_version, parsed, version_by_hash, version_with_hash
 from audit.submission import AuditPayload, answers_json, content_hash
 
 EDITABLE = ("draft", "returned")
@@ -52,9 +53,45 @@ def stored_answers(audit: Audit) -> dict[str, Answer]:
     return out
 
 
+@functools.cache
+def _find_sql() -> str:
+    # Built on first use: Tortoise knows the foreign-key columns once initialised.
+    return (
+        f"SELECT {sql.columns(Audit, 'a')}, {sql.columns(Location, 'l')},"
+        " cv.content_hash AS checklist_hash"
+        " FROM audit a JOIN location l ON l.id = a.location_id"
+        " JOIN checklist_version cv ON cv.id = a.checklist_id WHERE a.uuid = ?"
+    )
+
+
+async def _find_audit(uuid: str) -> Audit | None:
+    """The audit with its location and checklist version, as select_related would load it.
+
+    Every request about one audit starts here, so it is one hand-written
+    query (audit.store.sql) and the checklist's definition comes from the
+    version cache rather than from each row.
+    """
+    rows = await sql.fetch(Audit, _find_sql(), [uuid])
+    if not rows:
+        return None
+    audit = sql.model_from_row(Audit, rows[0], "a")
+    audit.location = sql.model_from_row(Location, rows[0], "l")
+    audit.checklist = await version_with_hash(
+        audit.checklist_id,  # type: ignore[attr-defined]
+        rows[0]["checklist_hash"],
+    )
+    return audit
+
+
+async def _reload(audit: Audit) -> Audit:
+    fresh = await _find_audit(audit.uuid)
+    assert fresh is not None  # audits are never deleted
+    return fresh
+
+
 async def _visible_audit(who: Principal, uuid: str) -> Audit:
     """The audit if the caller may see it, else 404 (never 403)."""
-    audit = await Audit.get_or_none(uuid=uuid).select_related("location", "checklist")
+    audit = await _find_audit(uuid)
     if audit is None:
         raise NotFound("no such audit")
     if who.is_hq:
@@ -72,7 +109,7 @@ async def _visible_audit(who: Principal, uuid: str) -> Audit:
 
 async def _own_audit(who: Principal, uuid: str) -> Audit | None:
     """The caller's own audit, None if it does not exist, 404 if it is someone else's."""
-    audit = await Audit.get_or_none(uuid=uuid).select_related("location", "checklist")
+    audit = await _find_audit(uuid)
     if audit is None:
         return None
     if audit.auditor_id != who.user_id:  # type: ignore[attr-defined]
@@ -199,7 +236,7 @@ async def _update_draft(existing: Audit, resolved: _Resolved) -> Audit:
     if await Audit.filter(id=existing.id, status__in=EDITABLE).update(**changes):
         _set(existing, changes)
         return existing
-    fresh = await Audit.get(id=existing.id).select_related("location", "checklist")
+    fresh = await _reload(existing)
     if resolved.hash in (fresh.submit_hash, fresh.draft_hash):
         return fresh
     raise Conflict(f"this audit is {fresh.status} and can no longer change")
@@ -297,7 +334,7 @@ async def submit(
     if moved:
         _set(audit, changes)
         return audit, photos
-    fresh = await Audit.get(id=audit.id).select_related("location", "checklist")
+    fresh = await _reload(audit)
     if fresh.submit_hash != audit.draft_hash:
         raise Conflict("this audit was submitted with different answers")
     return fresh, photos
@@ -358,7 +395,7 @@ async def review(who: Principal, uuid: str, decision: str, note: str) -> Audit:
         await ReviewEvent.create(
             audit_id=audit.id, actor_id=who.user_id, action=decision, note=note
         )
-    return await Audit.get(id=audit.id).select_related("location", "checklist")
+    return await _reload(audit)
 
 
 async def review_events(audit_id: int) -> list[dict[str, Any]]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from audit.checklist import Checklist, ChecklistError, checklist_from_dict, load_checklist
 from audit.models import ChecklistVersion
+from audit.store import sql
 
 # Parsed checklists by content hash.  A hash names immutable content, so this
 # cache is correct in every worker without invalidation.
@@ -55,6 +57,15 @@ def read_checklist_dir(directory: Path) -> tuple[list[tuple[str, Checklist]], li
 
 async def import_checklists(checklists: list[tuple[str, Checklist]]) -> list[ImportResult]:
     """Store each checklist as a new current version where its content changed."""
+    try:
+        return await _import(checklists)
+    except IntegrityError:
+        # On PostgreSQL another import committed the same version meanwhile
+        # (on SQLite imports queue behind each other); again, it is there.
+        return await _import(checklists)
+
+
+async def _import(checklists: list[tuple[str, Checklist]]) -> list[ImportResult]:
     results: list[ImportResult] = []
     async with in_transaction():
         for path, checklist in checklists:
@@ -87,8 +98,31 @@ async def current_versions() -> list[ChecklistVersion]:
     return await ChecklistVersion.filter(is_current=True).order_by("title", "slug")
 
 
+# Version rows by (id, content hash).  A version's content never changes, so
+# each worker keeps the rows it has loaded (a few, each a checklist's JSON);
+# the hash in the key keeps another database's rows (tests, a restore in the
+# same process) apart.  ``is_current`` of a kept row may be stale: read it
+# from a fresh query, never from here.
+_versions: dict[tuple[int, str], ChecklistVersion] = {}
+
+
+async def version_with_hash(version_id: int, digest: str) -> ChecklistVersion:
+    found = _versions.get((version_id, digest))
+    if found is None:
+        found = await ChecklistVersion.get(id=version_id)
+        _versions[(found.id, found.content_hash)] = found
+    return found
+
+
+_CURRENT_SQL = "SELECT id, content_hash FROM checklist_version WHERE slug = ? AND is_current"
+
+
 async def current_version(slug: str) -> ChecklistVersion | None:
-    return await ChecklistVersion.filter(slug=slug, is_current=True).first()
+    # Every new audit asks: the id and hash only, the definition from the cache.
+    rows = await sql.fetch(ChecklistVersion, _CURRENT_SQL, [slug])
+    if not rows:
+        return None
+    return await version_with_hash(rows[0]["id"], rows[0]["content_hash"])
 
 
 async def version_by_hash(slug: str, digest: str) -> ChecklistVersion | None:

@@ -13,12 +13,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
 Row = dict[str, Any]
+MODEL = TypeVar("MODEL", bound=Model)
 
 
 def connection(model: type[Model]) -> BaseDBAsyncClient:
@@ -48,3 +49,23 @@ async def execute_many(model: type[Model], sql: str, rows: Sequence[Sequence[Any
         return
     db = connection(model)
     await db.execute_many(dialect_sql(sql, db.capabilities.dialect), [list(r) for r in rows])
+
+
+def columns(model: type[Model], alias: str) -> str:
+    """The select list of all of a model's columns, named ``alias__column``."""
+    return ", ".join(
+        f'{alias}."{column}" AS "{alias}__{column}"'
+        for column in model._meta.fields_db_projection.values()
+    )
+
+
+def model_from_row(model: type[MODEL], row: Row, alias: str) -> MODEL:
+    """The model instance the ORM would make of the ``alias__``-named columns of ``row``.
+
+    Tortoise's own loader, as its select_related uses it: each field converts
+    its value (JSON text, SQLite's text timestamps) exactly as in an ORM query.
+    tests/test_store_sql.py compares the two.
+    """
+    prefix = alias + "__"
+    values = {key[len(prefix) :]: value for key, value in row.items() if key.startswith(prefix)}
+    return model._init_from_db(**values)
