@@ -251,11 +251,11 @@ def _times_changed(audit: Audit, payload: AuditPayload) -> bool:
 PhotoRow = dict[str, Any]  # {"uuid": ..., "item_id": ...}
 
 
+_PHOTOS_SQL = "SELECT uuid, item_id FROM photo WHERE audit_id = ? ORDER BY created_at, id"
+
+
 async def photo_rows(audit_id: int) -> list[PhotoRow]:
-    rows: list[PhotoRow] = (
-        await Photo.filter(audit_id=audit_id).order_by("created_at", "id").values("uuid", "item_id")
-    )
-    return rows
+    return await sql.fetch(Photo, _PHOTOS_SQL, [audit_id])
 
 
 def count_photos(rows: list[PhotoRow]) -> dict[str, int]:
