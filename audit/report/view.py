@@ -34,6 +34,12 @@ HIGHLIGHTS = 3  # strongest and weakest items on the summary page
 MAX_COMMENT_CHARS = MAX_COMMENT
 MAX_TEXT_CHARS = MAX_TEXT_ANSWER
 MAX_HIGHLIGHT_COMMENT = 180  # one or two lines on the summary page
+# Names print on the cover and in every page's running header. The database
+# keeps at most 200 characters (64 for a code), but a report may be made from
+# other data, and names of 100,000 characters without a space kept WeasyPrint
+# wrapping for over ten minutes (measured; the pool allows a render one minute).
+MAX_NAME_CHARS = 200
+MAX_CODE_CHARS = 64
 PROMOTER, PASSIVE = 9, 7  # Net Promoter: 9-10 promoters, 7-8 passives, 0-6 detractors
 
 
@@ -356,10 +362,10 @@ def report_context(data: ReportData) -> dict[str, Any]:
     photo_count = sum(len(row.photos) for s in sections for row in s.rows)
     return {
         "data": data,
-        "brand": data.brand,
-        "location_name": data.location_name,
-        "location_code": data.location_code,
-        "region": data.region,
+        "brand": shorten(data.brand, MAX_NAME_CHARS) or "",
+        "location_name": shorten(data.location_name, MAX_NAME_CHARS) or "",
+        "location_code": shorten(data.location_code, MAX_CODE_CHARS) or "",
+        "region": shorten(data.region, MAX_NAME_CHARS),
         "visit_date": date_text(data.visit_date),
         "generated_at": date_text(data.generated_at) if data.generated_at else None,
         "reference": data.reference[:8].upper() if data.reference else "",
