@@ -15,22 +15,50 @@ from audit.cli import EXTRA_COMMANDS, CommandError
 from audit.settings import Settings
 
 
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 def run_with_database(work: Callable[[Settings], Awaitable[int]]) -> int:
     """Apply pending migrations, open the database, run ``work``, close."""
-    from asyncpg import PostgresError  # type: ignore[import-untyped]
-    from tortoise.exceptions import ConfigurationError
+    import sqlite3
+
+    from asyncpg import InterfaceError, PostgresError  # type: ignore[import-untyped]
+    from tortoise.exceptions import (
+        ConfigurationError,
+        OperationalError,
+        TransactionManagementError,
+    )
 
     from audit.db import database
 
     settings = Settings.from_env()
+    opened = False
+    # "database is locked" once the busy timeout ran out, a lost connection, a
+    # constraint another process won: one line and exit 1, never a traceback.
+    database_errors = (
+        ConfigurationError,
+        OperationalError,
+        TransactionManagementError,
+        PostgresError,
+        InterfaceError,
+        sqlite3.Error,
+        ConnectionError,
+    )
 
     async def main() -> int:
+        nonlocal opened
         try:
             async with database(settings):
+                opened = True
                 return await work(settings)
-        except (OSError, ConfigurationError, PostgresError) as exc:
-            # A bad AUDIT_DATABASE_URL, an unreachable server, a refused login.
-            raise CommandError(f"cannot open the database: {exc}") from None
+        except (*database_errors, OSError) as exc:
+            if not opened:
+                # A bad AUDIT_DATABASE_URL, an unreachable server, a refused login.
+                raise CommandError(f"cannot open the database: {_one_line(exc)}") from None
+            if isinstance(exc, database_errors):
+                raise CommandError(f"database error: {_one_line(exc)}") from None
+            raise CommandError(_one_line(exc)) from None
 
     return asyncio.run(main())
 
@@ -151,6 +179,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    import sqlite3
+
     from audit.backup import BackupError, backup
 
     settings = Settings.from_env()
@@ -158,6 +188,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
         result = backup(settings, Path(args.path))
     except BackupError as exc:
         raise CommandError(str(exc)) from None
+    except sqlite3.Error as exc:
+        raise CommandError(f"database error: {_one_line(exc)}") from None
     print(
         f"backup written to {result.path} "
         f"({result.database_file}, {result.media_files} media files)"
@@ -166,6 +198,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    import sqlite3
+
     from audit.backup import BackupError, restore
 
     settings = Settings.from_env()
@@ -173,6 +207,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
         result = restore(settings, Path(args.path))
     except BackupError as exc:
         raise CommandError(str(exc)) from None
+    except sqlite3.Error as exc:
+        raise CommandError(f"database error: {_one_line(exc)}") from None
     print(f"restored {result.path} and {result.media_files} media files")
     return 0
 

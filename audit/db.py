@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate
 
 from audit.settings import Settings
@@ -28,6 +32,11 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
+# How long a SQLite write waits for another process's write to finish before
+# "database is locked": longer than any write transaction of ours takes.
+BUSY_TIMEOUT_MS = 10_000
+
+
 def _connection(url: str) -> Any:
     if not url.startswith("sqlite://"):
         return url
@@ -35,26 +44,99 @@ def _connection(url: str) -> Any:
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     return {
-        "engine": "tortoise.backends.sqlite",
+        # Tortoise's SQLite backend with transactions that begin IMMEDIATE
+        # (why: audit/sqlite_backend.py).
+        "engine": "audit.sqlite_backend",
         "credentials": {
             "file_path": path,
+            # First: the pragmas below are applied in order, and switching a
+            # new file to WAL needs a lock that another process may hold.
+            "busy_timeout": BUSY_TIMEOUT_MS,
             # WAL lets readers run beside the one writer.  synchronous=FULL:
             # an acknowledged submission must survive a power cut, and at
             # our write rate (a few rows per audit) FULL costs little.
             "journal_mode": "WAL",
             "synchronous": "FULL",
             "foreign_keys": "ON",
-            "busy_timeout": 10000,
             # 64 MB page cache: comparisons over 100,000 audits stay in memory.
             "cache_size": -65536,
         },
     }
 
 
+# The key of the PostgreSQL advisory lock held while migrating (advisory
+# locks are per database; any constant no other program on it uses will do).
+MIGRATION_LOCK_KEY = 0x6175_6469_745F_6D67  # "audit_mg"
+
+
 async def apply_migrations(database_url: str) -> None:
-    """Bring the schema up to date (a fresh, empty database just works)."""
-    await migrate(config=tortoise_config(database_url))
-    await Tortoise.close_connections()
+    """Bring the schema up to date (a fresh, empty database just works).
+
+    Every worker and command migrates when it starts, so several may do it at
+    the same moment; each migrates under a lock held across processes, and
+    the ones that wait find nothing left to do.
+    """
+    async with _migration_lock(database_url):
+        try:
+            await migrate(config=tortoise_config(database_url))
+        finally:
+            # Also on failure: an open SQLite connection's thread would keep
+            # the process from exiting.
+            await Tortoise.close_connections()
+
+
+@asynccontextmanager
+async def _migration_lock(database_url: str) -> AsyncIterator[None]:
+    if database_url.startswith("sqlite://"):
+        path = database_url.removeprefix("sqlite://")
+        if path == ":memory:":
+            yield
+            return
+        async with _file_lock(Path(f"{path}-migrations.lock")):
+            yield
+        return
+    info = expand_db_url(database_url)
+    if info["engine"] not in ("tortoise.backends.asyncpg", "tortoise.backends.psycopg"):
+        yield
+        return
+    import asyncpg  # type: ignore[import-untyped]
+
+    credentials = info["credentials"]
+    params = {
+        key: credentials[key]
+        for key in ("host", "port", "user", "password", "database", "ssl")
+        if credentials.get(key) is not None
+    }
+    # A connection of its own: the lock is the session's, and Tortoise's pool
+    # is opened and closed inside the migration.
+    conn = await asyncpg.connect(**params)
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
+        try:
+            yield
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
+    finally:
+        # Closing the session would release the lock too (and a killed
+        # process's session ends with it).
+        await conn.close()
+
+
+@asynccontextmanager
+async def _file_lock(path: Path) -> AsyncIterator[None]:
+    """An exclusive lock on ``path`` (created if missing) between processes.
+
+    SQLite has no lock to hold across Tortoise's migration (it reads what was
+    applied, then migrates in transactions of its own), hence a lock file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        await anyio.to_thread.run_sync(fcntl.flock, fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        # Closing the file releases the lock.
+        os.close(fd)
 
 
 @asynccontextmanager
