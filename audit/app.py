@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from audit.auth import CookieSigner
 from audit.db import database
+from audit.housekeeping import housekeeping
 from audit.openapi import openapi_schema
 from audit.pwa import pwa_routes
 from audit.report.delivery import ReportMailer
@@ -129,6 +130,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         async with AsyncExitStack() as stack:
             if manage_database:
                 await stack.enter_async_context(database(settings))
+            # In the background: what a crash left behind (audit/housekeeping.py).
+            await stack.enter_async_context(housekeeping(settings))
             configure_pool(settings.report_workers, settings.report_timeout)
             stack.callback(shutdown_pool)
             mailer.start()
