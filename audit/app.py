@@ -130,7 +130,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         async with AsyncExitStack() as stack:
             if manage_database:
                 await stack.enter_async_context(database(settings))
-            # In the background: what a crash left behind (audit/housekeeping.py).
+            # In the background: left-over upload files, expired sessions.
             await stack.enter_async_context(housekeeping(settings))
             configure_pool(settings.report_workers, settings.report_timeout)
             stack.callback(shutdown_pool)

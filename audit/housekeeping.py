@@ -1,10 +1,13 @@
-"""What a crash leaves behind, cleared by the service itself.
+"""What a crash or the passing of time leaves behind, cleared by the service itself.
 
-Every worker does it when it starts, in the background (a large media
-directory on a network volume takes a while to walk, and requests need not
-wait for it).  Several workers doing the same work at once is harmless: each
-step deletes only what no live request can be using, and a file another
-worker removed first is skipped.
+Every worker does it in the background (requests need not wait): when it
+starts, it removes the temporary upload files a killed process left in the
+media directory (walking a large directory on a network volume takes a
+while); at start and then every hour, it deletes expired sessions and spent
+sign-in throttle rows.  Several workers doing the same at once is harmless and
+needs no coordination: each step deletes only what no live request can be
+using, in one statement, and a file or row another worker removed first is
+simply not there any more.
 """
 
 from __future__ import annotations
@@ -12,15 +15,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
 
 from audit.settings import Settings
+from audit.store.accounts import delete_expired_sessions, delete_spent_throttles
 from audit.store.photos import remove_stale_uploads
 
 log = logging.getLogger("audit.housekeeping")
+
+# Expired sessions are refused anyway, so the delay only bounds how many pile
+# up: with an hourly sweep the session table holds about the last two weeks of
+# sign-ins, small enough that the delete scans it cheaply (expires_at has no
+# index, and needs none at that size).
+DATABASE_SWEEP_SECONDS = 3600.0
 
 
 async def sweep_media(settings: Settings) -> None:
@@ -30,11 +40,29 @@ async def sweep_media(settings: Settings) -> None:
         log.info("removed %d temporary upload files left by an interrupted upload", removed)
 
 
-async def _run(settings: Settings) -> None:
+async def sweep_database() -> None:
+    """Delete expired sessions and the throttle rows that count for nothing."""
+    sessions = await delete_expired_sessions()
+    throttles = await delete_spent_throttles()
+    if sessions or throttles:
+        log.info("deleted %d expired sessions and %d spent throttle rows", sessions, throttles)
+
+
+async def _logged(step: Callable[[], Awaitable[None]], what: str) -> None:
+    # A failed sweep (a database busy for a moment) waits for the next round;
+    # it never stops the service.
     try:
-        await sweep_media(settings)
+        await step()
     except Exception:
-        log.exception("sweeping the media directory failed")
+        log.exception("%s failed", what)
+
+
+async def _run(settings: Settings) -> None:
+    await _logged(sweep_database, "deleting expired sessions")
+    await _logged(lambda: sweep_media(settings), "sweeping the media directory")
+    while True:
+        await asyncio.sleep(DATABASE_SWEEP_SECONDS)
+        await _logged(sweep_database, "deleting expired sessions")
 
 
 @asynccontextmanager

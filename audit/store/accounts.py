@@ -6,7 +6,7 @@ import contextlib
 from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from audit.auth import Principal, hash_password, new_token, token_hash
@@ -128,6 +128,24 @@ async def record_failure(key: str, limit: int) -> None:
 
 async def clear_failures(key: str) -> None:
     await LoginThrottle.filter(key=key).delete()
+
+
+async def delete_expired_sessions() -> int:
+    """Delete the sessions past their expiry (they sign nobody in any more)."""
+    return await Session.filter(expires_at__lte=now()).delete()
+
+
+async def delete_spent_throttles() -> int:
+    """Delete the throttle rows whose window has passed and that lock nothing.
+
+    Such a row counts for nothing: the next failure would start it afresh.
+    """
+    stamp = now()
+    return (
+        await LoginThrottle.filter(window_start__lt=stamp - THROTTLE_WINDOW)
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lte=stamp))
+        .delete()
+    )
 
 
 async def owned_location_ids(user_id: int) -> list[int]:
