@@ -68,16 +68,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from audit.app import create_app
 
+    if args.workers < 1:
+        raise CommandError("--workers must be at least 1")
+    # Before any worker starts: this process creates the secret key file and
+    # applies the migrations once (and a bad database URL is one line here).
     settings = Settings.from_env()
-    print(f"audit: serving on http://{args.host}:{args.port}", flush=True)
-    uvicorn.run(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        log_level=os.environ.get("AUDIT_LOG_LEVEL", "warning"),
-        proxy_headers=True,
-        forwarded_allow_ips=os.environ.get("AUDIT_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+
+    async def ready(settings: Settings) -> int:
+        return 0
+
+    run_with_database(ready)
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": os.environ.get("AUDIT_LOG_LEVEL", "warning"),
+        "proxy_headers": True,
+        "forwarded_allow_ips": os.environ.get("AUDIT_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    }
+    print(
+        f"audit: serving on http://{args.host}:{args.port}"
+        + (f" with {args.workers} worker processes" if args.workers > 1 else ""),
+        flush=True,
     )
+    if args.workers == 1:
+        uvicorn.run(create_app(settings), **options)
+    else:
+        # Each worker builds its app from the same environment; nothing a
+        # request needs lives in one process (docs/deploy.md).
+        uvicorn.run("audit.app:create_app", factory=True, workers=args.workers, **options)
     return 0
 
 
@@ -306,6 +324,12 @@ def register(sub: Any) -> None:
     serve = sub.add_parser("serve", help="run the service")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes behind the one address (about one per core)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     checklist = sub.choices["checklist"]

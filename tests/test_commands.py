@@ -176,6 +176,7 @@ def fresh_sqlite(env, tmp_path) -> pytest.MonkeyPatch:
         (("checklist", "import", "/nonexistent/dir"), "not a directory"),
         (("demo", "--locations", "0"), "--locations"),
         (("demo", "--audits", "-1"), "--audits"),
+        (("serve", "--workers", "0"), "--workers"),
     ],
 )
 def test_user_errors_are_one_line_and_exit_1(fresh_sqlite, capsys, argv, needle):
@@ -253,10 +254,11 @@ def test_an_empty_checklist_directory_is_a_one_line_error(fresh_sqlite, capsys, 
         "sqlite:///dev/null/audit.sqlite3",
     ],
 )
-def test_a_database_that_cannot_be_opened_is_a_one_line_error(env, capsys, url):
+@pytest.mark.parametrize("command", [("location", "add", "S1", "--name", "R"), ("serve",)])
+def test_a_database_that_cannot_be_opened_is_a_one_line_error(env, capsys, url, command):
     env.setenv("AUDIT_DATABASE_URL", url)
 
-    code, out, err = run(capsys, "location", "add", "S1", "--name", "Riverside")
+    code, out, err = run(capsys, *command)
 
     assert "database" in one_line_error(code, err)
     assert out == ""

@@ -229,26 +229,15 @@ async def test_wrong_passwords_are_counted_across_workers(cluster):
             assert r.status_code == 429, r.text
 
 
-def test_uvicorn_with_two_workers_behind_one_address_submits_once(cluster, tmp_path):
-    server = LiveServer(
-        cluster.env,
-        tmp_path / "uvicorn.log",
-        command=[
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "audit.app:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "{port}",
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-    )
+@pytest.mark.parametrize("runner", ["audit serve --workers 2", "uvicorn --workers 2"])
+def test_two_worker_processes_behind_one_address_submit_once(cluster, tmp_path, runner):
+    if runner.startswith("audit"):
+        command = [str(Path(sys.executable).with_name("audit")), "serve", "--workers", "2"]
+        command += ["--port", "{port}"]
+    else:
+        command = [sys.executable, "-m", "uvicorn", "--factory", "audit.app:create_app"]
+        command += ["--port", "{port}", "--workers", "2", "--log-level", "warning"]
+    server = LiveServer(cluster.env, tmp_path / "server.log", command=command)
 
     async def race() -> None:
         phone = await signed_in(Cluster(cluster.env, [server]), "auditor@x.test")
