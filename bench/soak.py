@@ -1,10 +1,10 @@
 """Soak test: auditors submitting at a fixed rate while HQ compares.  python bench/soak.py
 
     .venv/bin/python bench/soak.py [--database sqlite|postgres] [--rate 200]
-        [--duration 60] [--workers 1] [--compare-rate 2] [--profile FILE]
+        [--duration 60] [--workers 2] [--compare-rate 2] [--profile FILE]
 
 Like ODK Central's soak test (50 submissions/s for 30 s, every one must
-succeed), but harder.  It starts ``audit serve`` (or ``uvicorn --workers N``)
+succeed), but harder.  It starts ``audit serve --workers N``
 on a free port of 127.0.0.1 with a throw-away database (a temporary SQLite
 file, or a fresh PostgreSQL database ``audit_soak_<random>`` dropped
 afterwards), seeds a chain with ``audit demo`` data for HQ to compare, and
@@ -199,15 +199,9 @@ class Server:
     def __init__(self, env: dict[str, str], workers: int, log: Path) -> None:
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
-        if workers > 1:
-            command = [
-                sys.executable, "-m", "uvicorn", "--factory", "audit.app:create_app",
-                "--host", HOST, "--port", str(self.port), "--workers", str(workers),
-                "--log-level", "warning", "--no-access-log",
-            ]  # fmt: skip
-        else:
-            audit = str(Path(sys.executable).with_name("audit"))
-            command = [audit, "serve", "--host", HOST, "--port", str(self.port)]
+        audit = str(Path(sys.executable).with_name("audit"))
+        command = [audit, "serve", "--host", HOST, "--port", str(self.port)]
+        command += ["--workers", str(workers)]
         self.log = log
         with open(log, "ab") as out:
             self.process = subprocess.Popen(
@@ -543,7 +537,7 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("AUDIT_BENCH_POSTGRES", DEFAULT_PG))
     parser.add_argument("--rate", type=float, default=200, help="submissions per second")
     parser.add_argument("--duration", type=float, default=60, help="seconds of load")
-    parser.add_argument("--workers", type=int, default=1, help="server processes (uvicorn)")
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
     parser.add_argument("--compare-rate", type=float, default=2, help="HQ compares per second")
     parser.add_argument("--demo-audits", type=int, default=3000, help="approved audits for HQ")
     parser.add_argument("--profile", type=Path, help="py-spy output (.svg or .txt)")
