@@ -1,9 +1,9 @@
 """What a crash or the passing of time leaves behind, cleared by the service itself.
 
 Every worker does it in the background (requests need not wait): when it
-starts, it removes the temporary upload files a killed process left in the
-media directory (walking a large directory on a network volume takes a
-while); at start and then every hour, it deletes expired sessions and spent
+starts, it removes the temporary files a killed process left in the media
+directory and the report cache (walking a large directory on a network volume
+takes a while); at start and then every hour, it deletes expired sessions and spent
 sign-in throttle rows.  Several workers doing the same at once is harmless and
 needs no coordination: each step deletes only what no live request can be
 using, in one statement, and a file or row another worker removed first is
@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
 
+from audit.report.delivery import report_cache
+from audit.report.pool import TEMP_PREFIX
 from audit.settings import Settings
 from audit.store.accounts import delete_expired_sessions, delete_spent_throttles
 from audit.store.photos import remove_stale_uploads
@@ -34,10 +37,15 @@ DATABASE_SWEEP_SECONDS = 3600.0
 
 
 async def sweep_media(settings: Settings) -> None:
-    """Remove the temporary upload files a killed process left in the media directory."""
+    """Remove the temporary files a killed process left: uploads, and PDFs of the report cache."""
     removed = await anyio.to_thread.run_sync(remove_stale_uploads, settings.media_dir)
+    removed += await anyio.to_thread.run_sync(
+        functools.partial(
+            remove_stale_uploads, report_cache(settings).directory, prefix=TEMP_PREFIX
+        )
+    )
     if removed:
-        log.info("removed %d temporary upload files left by an interrupted upload", removed)
+        log.info("removed %d temporary files left by an interrupted write", removed)
 
 
 async def sweep_database() -> None:

@@ -87,11 +87,7 @@ def audit_command(env: dict[str, str], *args: str, password: str | None = None) 
 
 
 def set_up_instance(env: dict[str, str], auditors: Sequence[str] = ("auditor@x.test",)) -> None:
-    """What an operator does on a new machine: checklists, locations, users.
-
-    One command at a time: on SQLite two of them at once can fail with
-    "database is locked" (see docs/reliability.md, known issues).
-    """
+    """What an operator does on a new machine: checklists, locations, users."""
     audit_command(env, "checklist", "import", str(FIXTURES))
     audit_command(env, "location", "add", "S1", "--name", "Riverside Mall", "--region", "North")
     audit_command(env, "location", "add", "S2", "--name", "Hillcrest Plaza", "--region", "South")

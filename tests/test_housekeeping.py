@@ -14,6 +14,7 @@ import audit.housekeeping
 from audit.app import create_app
 from audit.auth import new_token, token_hash
 from audit.models import LoginThrottle, Session, User
+from audit.report.delivery import report_cache
 from audit.settings import Settings
 from audit.store.accounts import (
     THROTTLE_WINDOW,
@@ -69,16 +70,21 @@ async def test_the_service_start_removes_uploads_a_killed_process_left(
     settings: Settings,
 ) -> None:
     files = _left_over_uploads(settings.media_dir)
+    cache = report_cache(settings).directory
+    files["old cached PDF being written"] = _file(cache / "ab" / ".tmp-x1.pdf", 2 * 86400)
+    files["cached PDF being written now"] = _file(cache / "ab" / ".tmp-x2.pdf", 5)
+    files["old cached PDF"] = _file(cache / "ab" / "ab12.pdf", 30 * 86400)
+    stale = {*STALE, "old cached PDF being written"}
     app = create_app(settings)
 
     async with app.router.lifespan_context(app):
         # The sweep runs in the background: the service answers meanwhile.
         for _ in range(200):
-            if not any(files[name].exists() for name in STALE):
+            if not any(files[name].exists() for name in stale):
                 break
             await asyncio.sleep(0.025)
 
-    assert {name for name, path in files.items() if not path.exists()} == STALE
+    assert {name for name, path in files.items() if not path.exists()} == stale
 
 
 async def _user(email: str = "ann@x.test") -> User:

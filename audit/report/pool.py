@@ -289,11 +289,16 @@ async def _aiter(jobs: Iterable[Job] | AsyncIterable[Job]) -> AsyncIterator[Job]
             yield job
 
 
+# A PDF is written under this prefix, then renamed into place (the service
+# sweeps what a killed process left in its cache: audit.housekeeping).
+TEMP_PREFIX = ".tmp-"
+
+
 def _write_atomic(target: Path, data: bytes) -> None:
     # Write beside the target and rename: a reader sees the old file or the
     # whole new one, never half a PDF, even with two writers.
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=TEMP_PREFIX, suffix=target.suffix)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

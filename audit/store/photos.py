@@ -53,13 +53,15 @@ def _store_files(media_dir: Path, names: tuple[str, str], photo: ProcessedPhoto)
     _write_atomically(media_dir / names[1], photo.thumbnail)
 
 
-def remove_stale_uploads(media_dir: Path, older_than: float = STALE_UPLOAD_SECONDS) -> int:
-    """Delete the temporary upload files a killed process left; return how many."""
+def remove_stale_uploads(
+    media_dir: Path, older_than: float = STALE_UPLOAD_SECONDS, prefix: str = UPLOAD_PREFIX
+) -> int:
+    """Delete the temporary files (``prefix``…) a killed process left; return how many."""
     cutoff = time.time() - older_than
     removed = 0
     for root, _, files in os.walk(media_dir):
         for name in files:
-            if not name.startswith(UPLOAD_PREFIX):
+            if not name.startswith(prefix):
                 continue
             path = Path(root) / name
             # Gone meanwhile: renamed into place, or swept by another worker.
