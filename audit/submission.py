@@ -57,6 +57,24 @@ def check_uuid(value: str, field: str = "uuid") -> str:
     return str(parsed)
 
 
+# Versions 1, 2 and 6 are made of a timestamp and the generating device's
+# network address.  Owners see audit and photo ids, so such an id would tell
+# them which phone made the audit, and when: a new id must not be one.
+DEVICE_UUID_VERSIONS = frozenset({1, 2, 6})
+
+
+def check_new_uuid(value: str, field: str = "uuid") -> str:
+    """A client-made id for something new: a canonical UUID that names no device."""
+    found = check_uuid(value, field)
+    parsed = uuidlib.UUID(found)
+    if parsed.variant == uuidlib.RFC_4122 and parsed.version in DEVICE_UUID_VERSIONS:
+        raise Invalid(
+            f"{field} must be a random UUID",
+            {field: "must be a random (version 4) UUID: time-based ones name the device"},
+        )
+    return found
+
+
 def parse_timestamp(value: Any, field: str, problems: dict[str, str]) -> datetime | None:
     """ISO 8601 date or date-time; naive times are taken as UTC."""
     if value is None:

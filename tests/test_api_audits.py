@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import pytest
@@ -180,6 +181,28 @@ async def test_put_with_a_malformed_uuid_is_422(client, db):
         assert r.status_code == 422
         assert "uuid" in r.json()["fields"]
     assert await Audit.all().count() == 0
+
+
+async def test_time_based_uuids_that_would_name_the_phone_are_refused(client, db):
+    """A version-1 id holds the phone's network address and the moment it was made."""
+    await seed()
+    auditor = await sign_in(client, "auditor@x.test")
+    made = str(uuid.uuid1())
+    # The version is the digit after the second hyphen: 1, and 2 and 6 alike.
+    device_ids = [made[:14] + version + made[15:] for version in "126"]
+
+    for bad in device_ids:
+        for method, url in (("put", f"/api/audits/{bad}"), ("post", f"/api/audits/{bad}/submit")):
+            r = await getattr(auditor, method)(url, json=payload())
+            assert r.status_code == 422, (bad, r.text)
+            assert "random" in r.json()["fields"]["uuid"]
+    assert await Audit.all().count() == 0
+
+    uid = new_uuid()
+    assert (await auditor.put(f"/api/audits/{uid}", json=payload())).status_code == 201
+    # Ids of other versions that hold no device address are taken as they are.
+    for fine in (str(uuid.uuid5(uuid.NAMESPACE_URL, "x")), "00000000-0000-0000-0000-000000000001"):
+        assert (await auditor.put(f"/api/audits/{fine}", json=payload())).status_code == 201
 
 
 async def test_put_of_an_oversized_json_body_is_413(client, db):

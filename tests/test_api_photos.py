@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import struct
+import uuid
 import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -322,10 +323,15 @@ async def test_a_malformed_photo_id_is_422(auditor, db):
 
     r = await auditor.put(f"/api/audits/{uid}/photos/../../etc?item=clean", content=phone_jpeg())
     bad = await auditor.put(f"/api/audits/{uid}/photos/x{new_uuid()}?item=clean", content=b"")
+    device = await auditor.put(
+        f"/api/audits/{uid}/photos/{uuid.uuid1()}?item=clean", content=phone_jpeg()
+    )
 
     assert r.status_code in (404, 422)
     assert bad.status_code == 422
     assert "photo_uuid" in bad.json()["fields"]
+    assert device.status_code == 422
+    assert "random" in device.json()["fields"]["photo_uuid"]
     assert media_files(db.media_dir) == []
 
 

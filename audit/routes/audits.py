@@ -14,13 +14,18 @@ from audit.photos import MAX_PHOTO_BYTES
 from audit.routes.common import json_response, query_int, read_body, read_json, settings_of
 from audit.store import audits as store
 from audit.store import photos as photo_store
-from audit.submission import check_uuid, parse_payload
+from audit.submission import check_new_uuid, check_uuid, parse_payload
 
 MAX_NOTE = 4_000
 
 
 def _uuid(request: Request, name: str = "uuid") -> str:
     return check_uuid(str(request.path_params[name]), name)
+
+
+def _new_uuid(request: Request, name: str = "uuid") -> str:
+    """An id the client makes for something it may be creating (see check_new_uuid)."""
+    return check_new_uuid(str(request.path_params[name]), name)
 
 
 async def list_audits(request: Request) -> Response:
@@ -39,7 +44,7 @@ async def get_audit(request: Request) -> Response:
 
 async def put_audit(request: Request) -> Response:
     who = require_role(request, "auditor")
-    uuid = _uuid(request)
+    uuid = _new_uuid(request)
     payload = parse_payload(await read_json(request))
     audit, created = await store.save_draft(who, uuid, payload)
     # A new audit has no photos yet (they are uploaded to an existing one).
@@ -49,7 +54,7 @@ async def put_audit(request: Request) -> Response:
 
 async def submit_audit(request: Request) -> Response:
     who = require_role(request, "auditor")
-    uuid = _uuid(request)
+    uuid = _new_uuid(request)
     body = await read_json(request, optional=True)
     payload = parse_payload(body) if body is not None else None
     audit, photos = await store.submit(who, uuid, payload)
@@ -87,7 +92,7 @@ async def review_audit(request: Request) -> Response:
 async def put_photo(request: Request) -> Response:
     who = require_role(request, "auditor")
     uuid = _uuid(request)
-    photo_uuid = _uuid(request, "photo_uuid")
+    photo_uuid = _new_uuid(request, "photo_uuid")
     item = request.query_params.get("item")
     if not item:
         raise Invalid("which item is this photo for?", {"item": "is required"})
