@@ -49,6 +49,7 @@ import tempfile
 import time
 import uuid
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,41 @@ async def pg_admin(base: str, sql: str) -> None:
         await conn.execute(sql)
     finally:
         await conn.close()
+
+
+@contextlib.contextmanager
+def scratch_instance(database: str, postgres: str, name: str) -> Iterator[tuple[Any, Path]]:
+    """Settings for a throw-away instance, and its temporary directory.
+
+    SQLite: a file in that directory.  PostgreSQL: a fresh database
+    ``audit_<name>_<random>`` on the server ``postgres`` names, dropped afterwards.
+    """
+    from audit.settings import Settings
+
+    tmp = Path(tempfile.mkdtemp(prefix=f"audit-{name}-"))
+    pg_name = None
+    try:
+        if database == "postgres":
+            pg_name = f"audit_{name}_{uuid.uuid4().hex[:10]}"
+            asyncio.run(pg_admin(postgres, f'CREATE DATABASE "{pg_name}"'))
+            database_url = postgres.rsplit("/", 1)[0] + "/" + pg_name
+        else:
+            database_url = f"sqlite://{tmp / 'audit.sqlite3'}"
+        yield (
+            Settings(
+                database_url=database_url,
+                media_dir=tmp / "media",
+                var_dir=tmp,
+                secret_key=f"{name}-secret",
+                checklists_dir=ROOT / "checklists",
+                report_workers=0,
+            ),
+            tmp,
+        )
+    finally:
+        if pg_name is not None:
+            asyncio.run(pg_admin(postgres, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 async def seed(settings: Any, demo_audits: int) -> str:
@@ -543,24 +579,8 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="py-spy output (.svg or .txt)")
     args = parser.parse_args()
 
-    from audit.settings import Settings
-
-    tmp = Path(tempfile.mkdtemp(prefix="audit-soak-"))
-    pg_name = None
-    try:
-        if args.database == "postgres":
-            pg_name = f"audit_soak_{uuid.uuid4().hex[:10]}"
-            asyncio.run(pg_admin(args.postgres, f'CREATE DATABASE "{pg_name}"'))
-            database_url = args.postgres.rsplit("/", 1)[0] + "/" + pg_name
-        else:
-            database_url = f"sqlite://{tmp / 'audit.sqlite3'}"
-        settings = Settings(
-            database_url=database_url,
-            media_dir=tmp / "media",
-            var_dir=tmp,
-            secret_key="soak-secret",
-            checklists_dir=ROOT / "checklists",
-        )
+    with scratch_instance(args.database, args.postgres, "soak") as (settings, tmp):
+        database_url = settings.database_url
         t = time.perf_counter()
         compared = asyncio.run(seed(settings, args.demo_audits))
         print(f"seeded in {time.perf_counter() - t:.1f} s; HQ compares {compared!r}")
@@ -620,12 +640,6 @@ def main() -> None:
                 profiler.wait(timeout=args.duration + 60)
             server.stop()
         stored = asyncio.run(count_submitted(settings))
-    finally:
-        if pg_name is not None:
-            asyncio.run(
-                pg_admin(args.postgres, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
-            )
-        shutil.rmtree(tmp, ignore_errors=True)
 
     attempted = results.ok + results.failed + results.unfinished
     rate = results.ok / elapsed

@@ -24,10 +24,8 @@ import cProfile
 import json
 import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -42,7 +40,7 @@ from bench.soak import (  # noqa: E402
     LOCATIONS,
     PASSWORD,
     answers_for,
-    pg_admin,
+    scratch_instance,
     soak_checklist,
 )
 
@@ -193,32 +191,8 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="write cProfile stats here")
     args = parser.parse_args()
 
-    from audit.settings import Settings
-
-    tmp = Path(tempfile.mkdtemp(prefix="audit-submit-"))
-    pg_name = None
-    try:
-        if args.database == "postgres":
-            pg_name = f"audit_bench_{uuid.uuid4().hex[:10]}"
-            asyncio.run(pg_admin(args.postgres, f'CREATE DATABASE "{pg_name}"'))
-            database_url = args.postgres.rsplit("/", 1)[0] + "/" + pg_name
-        else:
-            database_url = f"sqlite://{tmp / 'audit.sqlite3'}"
-        settings = Settings(
-            database_url=database_url,
-            media_dir=tmp / "media",
-            var_dir=tmp,
-            secret_key="bench-secret",
-            checklists_dir=ROOT / "checklists",
-            report_workers=0,
-        )
+    with scratch_instance(args.database, args.postgres, "submit") as (settings, _):
         figures = asyncio.run(run(settings, args.count, args.profile))
-    finally:
-        if pg_name is not None:
-            asyncio.run(
-                pg_admin(args.postgres, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
-            )
-        shutil.rmtree(tmp, ignore_errors=True)
     print(
         f"submit: {args.database}, {args.count} submissions of 60 answers (draft PUT, then submit)"
     )
