@@ -19,6 +19,7 @@ from pathlib import Path
 
 from audit import __version__
 from audit.settings import Settings
+from audit.store.rollups import rebuild_statements
 
 MANIFEST = "backup.json"
 SQLITE_FILE = "audit.sqlite3"
@@ -96,6 +97,22 @@ def backup(settings: Settings, target: Path) -> BackupResult:
     return BackupResult(target, database_file, count)
 
 
+def _rebuild_rollups(db: sqlite3.Connection) -> None:
+    """Recounts the restored audits into the monthly rollups (audit.store.rollups).
+
+    A backup from before the rollups existed has no such table: the migration
+    that creates it counts the audits when the database is next opened.
+    """
+    found = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'month_rollup'"
+    ).fetchone()
+    if found is None:
+        return
+    with db:  # one transaction
+        for statement in rebuild_statements("sqlite"):
+            db.execute(statement)
+
+
 def restore(settings: Settings, source: Path) -> BackupResult:
     """Restore a SQLite backup into the configured (empty) locations."""
     manifest_path = source / MANIFEST
@@ -115,6 +132,7 @@ def restore(settings: Settings, source: Path) -> BackupResult:
     dest = sqlite3.connect(db_path)
     try:
         src.backup(dest)
+        _rebuild_rollups(dest)
     finally:
         dest.close()
         src.close()

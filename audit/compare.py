@@ -302,6 +302,35 @@ def previous_period(start: date, end: date) -> tuple[date, date]:
     return start - timedelta(days=days), start - timedelta(days=1)
 
 
+def whole_months(start: date | None, end: date | None) -> tuple[date | None, date | None] | None:
+    """The first days of the first and last months wholly inside [start, end].
+
+    A missing bound is no bound (every month on that side counts, and stays
+    None); None when no whole month fits.
+    """
+    first = start if start is None or start.day == 1 else add_months(start, 1)
+    last = end
+    if end is not None:
+        last = end.replace(day=1) if end == month_end(end) else add_months(end, -1)
+    if first is not None and last is not None and first > last:
+        return None
+    return first, last
+
+
+def edge_days(start: date | None, end: date | None) -> list[tuple[date | None, date | None]]:
+    """The stretches of [start, end] outside its whole months (all of it when none fits)."""
+    months = whole_months(start, end)
+    if months is None:
+        return [(start, end)]
+    first, last = months
+    out: list[tuple[date | None, date | None]] = []
+    if start is not None and first is not None and start < first:
+        out.append((start, first - timedelta(days=1)))
+    if end is not None and last is not None and end > month_end(last):
+        out.append((month_end(last) + timedelta(days=1), end))
+    return out
+
+
 def months_between(start: date, end: date) -> list[str]:
     """Every month "YYYY-MM" from start's to end's, inclusive (gaps in data stay visible)."""
     out: list[str] = []

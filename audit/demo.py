@@ -35,6 +35,7 @@ from audit.scoring import Scorecard, score_answers
 from audit.settings import Settings
 from audit.store.checklists import import_checklists, parsed, read_checklist_dir
 from audit.store.locations import default_brand
+from audit.store.rollups import rebuild_rollups
 from audit.submission import answers_json, content_hash
 
 DEMO_PASSWORD = "demo-password"
@@ -329,6 +330,8 @@ async def fill_demo(
             await _flush(audits, sections, items)
     await _flush(audits, sections, items)
     await _store_demo_photos(settings, photo_jobs, rng)
+    # Bulk inserts bypass the approval that counts an audit in the rollups.
+    await rebuild_rollups()
     await _fix_sequences(["location", "audit", "section_score", "item_score"])
     await _demo_assignments(locations, checklists, users["auditor"])
     made = audit_id - first_id

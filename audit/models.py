@@ -188,6 +188,9 @@ class Audit(Model):
     nps = fields.IntField(null=True)
     critical_failed = fields.BooleanField(default=False)
     scorecard: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
+    # Counted in the monthly rollups (audit.store.rollups); an approved audit
+    # that is not (written by other means) is read from its own rows instead.
+    rolled_up = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "audit"
@@ -329,3 +332,97 @@ class ReportBenchmarks(Model):
 
     class Meta:
         table = "report_benchmarks"
+
+
+class MonthRollup(Model):
+    """Sums and counts of one location's approved audits of one checklist version in a month.
+
+    Means cannot be added, sums and counts can: a comparison over whole months
+    adds these rows instead of reading every audit (audit.store.rollups).
+    """
+
+    id = fields.IntField(primary_key=True)
+    location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
+        "models.Location", related_name="month_rollups", on_delete=fields.CASCADE
+    )
+    checklist: fields.ForeignKeyRelation[ChecklistVersion] = fields.ForeignKeyField(
+        "models.ChecklistVersion", related_name="month_rollups", on_delete=fields.CASCADE
+    )
+    checklist_slug = fields.CharField(max_length=80)
+    month = fields.DateField()  # the first day of the month of the visits
+    audits = fields.IntField(default=0)
+    overall_sum = fields.FloatField(default=0.0)
+    overall_count = fields.IntField(default=0)
+    service_sum = fields.FloatField(default=0.0)
+    service_count = fields.IntField(default=0)
+    experience_sum = fields.FloatField(default=0.0)
+    experience_count = fields.IntField(default=0)
+    nps_promoters = fields.IntField(default=0)
+    nps_detractors = fields.IntField(default=0)
+    nps_answers = fields.IntField(default=0)
+
+    class Meta:
+        table = "month_rollup"
+        unique_together = (("location", "checklist", "checklist_slug", "month"),)
+        # Covering, in the order of the comparison's GROUP BY location: the
+        # sums are read from the index alone, already grouped.
+        indexes = (
+            Index(
+                fields=(
+                    "checklist_slug",
+                    "location_id",
+                    "month",
+                    "checklist_id",
+                    "audits",
+                    "overall_sum",
+                    "overall_count",
+                    "service_sum",
+                    "service_count",
+                    "experience_sum",
+                    "experience_count",
+                    "nps_promoters",
+                    "nps_detractors",
+                    "nps_answers",
+                )
+            ),
+        )
+
+
+class TouchpointRollup(Model):
+    """Sum and count of the audits' touchpoint scores behind one MonthRollup, per touchpoint.
+
+    Each audit adds its own touchpoint score once (the weighted mean of its
+    sections on that touchpoint), so a touchpoint two sections share still
+    counts the audit once.  A row exists when some audit had the touchpoint,
+    even if none scored it (the mean is then null, as over raw rows).
+    """
+
+    id = fields.IntField(primary_key=True)
+    location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
+        "models.Location", related_name="touchpoint_rollups", on_delete=fields.CASCADE
+    )
+    checklist: fields.ForeignKeyRelation[ChecklistVersion] = fields.ForeignKeyField(
+        "models.ChecklistVersion", related_name="touchpoint_rollups", on_delete=fields.CASCADE
+    )
+    checklist_slug = fields.CharField(max_length=80)
+    month = fields.DateField()
+    touchpoint = fields.CharField(max_length=40)
+    score_sum = fields.FloatField(default=0.0)
+    score_count = fields.IntField(default=0)
+
+    class Meta:
+        table = "touchpoint_rollup"
+        unique_together = (("location", "checklist", "checklist_slug", "month", "touchpoint"),)
+        indexes = (
+            Index(
+                fields=(
+                    "checklist_slug",
+                    "location_id",
+                    "touchpoint",
+                    "month",
+                    "checklist_id",
+                    "score_sum",
+                    "score_count",
+                )
+            ),
+        )

@@ -25,7 +25,7 @@ from audit.models import (
     SectionScore,
 )
 from audit.scoring import Scorecard, score_answers, scorecard_in_order
-from audit.store import sql
+from audit.store import rollups, sql
 from audit.store.accounts import owned_location_ids
 from audit.store.checklists import current_version, parsed, version_by_hash, version_with_hash
 from audit.submission import AuditPayload, answers_json, content_hash
@@ -392,6 +392,8 @@ async def review(who: Principal, uuid: str, decision: str, note: str) -> Audit:
         moved = await Audit.filter(id=audit.id, status="submitted").update(**changes)
         if not moved:
             raise Conflict("this audit was reviewed by someone else just now")
+        if target == "approved":
+            await rollups.add_approved(audit.id)
         await ReviewEvent.create(
             audit_id=audit.id, actor_id=who.user_id, action=decision, note=note
         )

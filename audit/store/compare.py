@@ -9,6 +9,14 @@ checklist versions has its own touchpoint, an audit's touchpoint score *is*
 its section score and one join with ``GROUP BY`` suffices; when two sections
 share a touchpoint, an inner query first takes each audit's section-weighted
 mean, so that audit still counts once.
+
+Approved audits are also counted in monthly rollups (:mod:`audit.store.rollups`).
+:func:`tallies` reads the whole months of a period from them, and only the
+days at its edges (and any approved audit the rollups do not count yet) from
+the audits' own rows; the sums and counts of the parts add up::
+
+    2025-01-17 ...... 2025-02-01 ........... 2025-06-30 ...... 2025-07-09
+    |-- audit rows --|---------- rollups ---------------|-- audit rows --|
 """
 
 from __future__ import annotations
@@ -29,12 +37,18 @@ from audit.compare import (
     Nps,
     Place,
     Tally,
+    edge_days,
+    month_end,
+    whole_months,
 )
 from audit.models import Audit, Brand, ChecklistVersion, Location, Region
 from audit.store.checklists import parsed
+from audit.store.rollups import APPROVED, TOUCHPOINT_SCORE
 
-APPROVED = "approved"
 Group = Literal["location", "month", "all"]
+# False: every figure from the audits' own rows (the benchmark's "before",
+# and the reference the rollup tests compare with).
+USE_ROLLUPS = True
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,7 @@ class Scope:
     date_from: date | None = None
     date_to: date | None = None
     status: str | None = APPROVED  # None: any status
+    unrolled_only: bool = False  # only approved audits the rollups do not count
 
     def between(self, start: date | None, end: date | None) -> Scope:
         return replace(self, date_from=start, date_to=end)
@@ -88,32 +103,57 @@ def _where(scope: Scope, q: _Query) -> str:
     parts: list[str] = []
     if scope.status is not None:
         parts.append(f"a.status = {q(scope.status)}")
+    if scope.unrolled_only:
+        # Literal, as the partial index audit_not_rolled_up says it (0004_rollups).
+        parts.append(f"a.status = '{APPROVED}' AND a.rolled_up = FALSE")
     if scope.checklist is not None:
         parts.append(f"a.checklist_slug = {q(scope.checklist)}")
     if scope.date_from is not None:
         parts.append(f"a.visit_date >= {q(scope.date_from)}")
     if scope.date_to is not None:
         parts.append(f"a.visit_date <= {q(scope.date_to)}")
-    if scope.version_ids:
-        parts.append(f"a.checklist_id IN ({', '.join(q(v) for v in scope.version_ids)})")
-    if scope.location_id is not None:
-        parts.append(f"a.location_id = {q(scope.location_id)}")
-    if scope.region_id is not None:
-        parts.append(
-            f"a.location_id IN (SELECT id FROM location WHERE region_id = {q(scope.region_id)})"
-        )
-    if scope.brand_id is not None:
-        parts.append(
-            f"a.location_id IN (SELECT id FROM location WHERE brand_id = {q(scope.brand_id)})"
-        )
+    parts.extend(_place_filters(scope, q, "a"))
     return " AND ".join(parts) or "1 = 1"
 
 
-def _group_expr(group: Group, q: _Query) -> str | None:
+def _rollup_where(scope: Scope, months: tuple[date | None, date | None], q: _Query) -> str:
+    """The rollup rows (alias ``r``) of the scope's whole months ``(first, last)``."""
+    parts: list[str] = []
+    if scope.checklist is not None:
+        parts.append(f"r.checklist_slug = {q(scope.checklist)}")
+    first, last = months
+    if first is not None:
+        parts.append(f"r.month >= {q(first)}")
+    if last is not None:
+        parts.append(f"r.month <= {q(last)}")
+    parts.extend(_place_filters(scope, q, "r"))
+    return " AND ".join(parts) or "1 = 1"
+
+
+def _place_filters(scope: Scope, q: _Query, alias: str) -> list[str]:
+    """Version, location, region and brand conditions on the table ``alias``."""
+    parts: list[str] = []
+    if scope.version_ids:
+        parts.append(f"{alias}.checklist_id IN ({', '.join(q(v) for v in scope.version_ids)})")
+    if scope.location_id is not None:
+        parts.append(f"{alias}.location_id = {q(scope.location_id)}")
+    if scope.region_id is not None:
+        parts.append(
+            f"{alias}.location_id IN "
+            f"(SELECT id FROM location WHERE region_id = {q(scope.region_id)})"
+        )
+    if scope.brand_id is not None:
+        parts.append(
+            f"{alias}.location_id IN (SELECT id FROM location WHERE brand_id = {q(scope.brand_id)})"
+        )
+    return parts
+
+
+def _group_expr(group: Group, q: _Query, alias: str = "a") -> str | None:
     if group == "location":
-        return "a.location_id"
+        return f"{alias}.location_id"
     if group == "month":
-        return q.month("a.visit_date")
+        return q.month("a.visit_date" if alias == "a" else f"{alias}.month")
     return None
 
 
@@ -192,29 +232,115 @@ def shares_touchpoints(versions: Sequence[ChecklistVersion]) -> bool:
 # ---- Aggregates
 
 
+class _Sums:
+    """Sums and counts per group key, added up from any number of row sets."""
+
+    def __init__(self) -> None:
+        # key -> [audits, overall, n, service, n, experience, n, promoters, detractors, answers]
+        self.audits: dict[Any, list[Any]] = {}
+        self.points: dict[Any, dict[str, list[Any]]] = {}
+
+    def add_audits(self, rows: Iterable[Sequence[Any]]) -> None:
+        for key, *values in rows:
+            found = self.audits.get(key)
+            if found is None:
+                self.audits[key] = [v or 0 for v in values]
+            else:
+                for n, v in enumerate(values):
+                    found[n] += v or 0
+
+    def add_points(self, rows: Iterable[Sequence[Any]]) -> None:
+        for key, touchpoint, total_, count in rows:
+            per = self.points.get(key)
+            if per is None:
+                per = self.points[key] = {}
+            found = per.get(touchpoint)
+            if found is None:
+                per[touchpoint] = [total_ or 0.0, count]
+            else:
+                found[0] += total_ or 0.0
+                found[1] += count
+
+    def tallies(self) -> dict[Any, Tally]:
+        out: dict[Any, Tally] = {}
+        for key, (audits, o, on, s, sn, e, en, p, d, n) in self.audits.items():
+            if audits:
+                points = self.points.get(key, {})
+                out[key] = Tally(
+                    int(audits),
+                    Mean(float(o), int(on)),
+                    Mean(float(s), int(sn)),
+                    Mean(float(e), int(en)),
+                    Nps(int(p), int(d), int(n)),
+                    {tp: Mean(float(t), int(c)) for tp, (t, c) in points.items()},
+                )
+        return out
+
+
 async def tallies(
-    scope: Scope, group: Group, shared_touchpoints: bool, touchpoints: bool = True
+    scope: Scope,
+    group: Group,
+    shared_touchpoints: bool,
+    touchpoints: bool = True,
+    *,
+    rollups: bool | None = None,
 ) -> dict[Any, Tally]:
     """Group key (location id, "YYYY-MM" or None) -> Tally of the scope's audits.
 
     ``touchpoints=False`` skips the section join when only the audit-level
-    figures are wanted (a comparison line on a chart).
+    figures are wanted (a comparison line on a chart).  Whole months come
+    from the rollups unless ``rollups`` (default :data:`USE_ROLLUPS`) is False.
     """
-    points = await _touchpoint_sums(scope, group, shared_touchpoints) if touchpoints else {}
-    out: dict[Any, Tally] = {}
-    for key, audits, o, on, s, sn, e, en, promoters, detractors, answers in await _audit_sums(
-        scope, group
-    ):
-        if audits:
-            out[key] = Tally(
-                audits,
-                Mean(o or 0.0, on),
-                Mean(s or 0.0, sn),
-                Mean(e or 0.0, en),
-                Nps(promoters, detractors, answers),
-                points.get(key, {}),
-            )
-    return out
+    sums = _Sums()
+    parts = [scope]
+    if (USE_ROLLUPS if rollups is None else rollups) and scope.status == APPROVED:
+        parts = [scope.between(*days) for days in edge_days(scope.date_from, scope.date_to)]
+        months = whole_months(scope.date_from, scope.date_to)
+        if months is not None:
+            first, last = months
+            end = None if last is None else month_end(last)
+            parts.append(replace(scope.between(first, end), unrolled_only=True))
+            sums.add_audits(await _rollup_audit_sums(scope, months, group))
+            if touchpoints:
+                sums.add_points(await _rollup_touchpoint_sums(scope, months, group))
+    for part in parts:
+        found = await _audit_sums(part, group)
+        sums.add_audits(found)
+        if found and touchpoints:
+            sums.add_points(await _touchpoint_sums(part, group, shared_touchpoints))
+    return sums.tallies()
+
+
+async def _rollup_audit_sums(
+    scope: Scope, months: tuple[date | None, date | None], group: Group
+) -> Sequence[Any]:
+    q = _Query()
+    expr = _group_expr(group, q, "r")
+    where = _rollup_where(scope, months, q)
+    sql = (
+        f"SELECT {expr or 'NULL'} AS grp, SUM(r.audits), "
+        "SUM(r.overall_sum), SUM(r.overall_count), SUM(r.service_sum), SUM(r.service_count), "
+        "SUM(r.experience_sum), SUM(r.experience_count), "
+        "SUM(r.nps_promoters), SUM(r.nps_detractors), SUM(r.nps_answers) "
+        f"FROM month_rollup r WHERE {where}"
+    )
+    if expr:
+        sql += f" GROUP BY {expr}"
+    return await q.tuples(sql)
+
+
+async def _rollup_touchpoint_sums(
+    scope: Scope, months: tuple[date | None, date | None], group: Group
+) -> Sequence[Any]:
+    q = _Query()
+    expr = _group_expr(group, q, "r")
+    by = f"{expr}, " if expr else ""
+    where = _rollup_where(scope, months, q)
+    sql = (
+        f"SELECT {expr or 'NULL'} AS grp, r.touchpoint, SUM(r.score_sum), SUM(r.score_count) "
+        f"FROM touchpoint_rollup r WHERE {where} GROUP BY {by}r.touchpoint"
+    )
+    return await q.tuples(sql)
 
 
 async def _audit_sums(scope: Scope, group: Group) -> Sequence[Any]:
@@ -234,9 +360,7 @@ async def _audit_sums(scope: Scope, group: Group) -> Sequence[Any]:
     return await q.tuples(sql)
 
 
-async def _touchpoint_sums(
-    scope: Scope, group: Group, shared_touchpoints: bool
-) -> dict[Any, dict[str, Mean]]:
+async def _touchpoint_sums(scope: Scope, group: Group, shared_touchpoints: bool) -> Sequence[Any]:
     q = _Query()
     expr = _group_expr(group, q)
     by = f"{expr}, " if expr else ""
@@ -249,32 +373,22 @@ async def _touchpoint_sums(
         )
     else:
         outer_by = "t.grp, " if expr else ""
+        # Without a group, NULL: PostgreSQL refuses t.grp outside the GROUP BY.
+        outer = "t.grp" if expr else "NULL"
         sql = (
-            "SELECT t.grp, t.tp, SUM(t.score), COUNT(t.score) FROM ("
+            f"SELECT {outer}, t.tp, SUM(t.score), COUNT(t.score) FROM ("
             f"SELECT {expr or 'NULL'} AS grp, a.id AS audit_id, s.touchpoint AS tp, "
-            "SUM(s.weight * s.score) / SUM(CASE WHEN s.score IS NOT NULL THEN s.weight END) "
-            "AS score "
+            f"{TOUCHPOINT_SCORE} AS score "
             f"FROM audit a JOIN section_score s ON s.audit_id = a.id WHERE {where} "
             f"GROUP BY {by}a.id, s.touchpoint) t GROUP BY {outer_by}t.tp"
         )
-    out: dict[Any, dict[str, Mean]] = {}
-    for key, touchpoint, total_, n in await q.tuples(sql):
-        found = out.get(key)
-        if found is None:
-            found = out[key] = {}
-        found[touchpoint] = Mean(total_ or 0.0, n)
-    return out
+    return await q.tuples(sql)
 
 
-async def overall_by_location(scope: Scope) -> dict[int, Mean]:
+async def overall_by_location(scope: Scope, *, rollups: bool | None = None) -> dict[int, Mean]:
     """Location id → overall Mean (the previous period of a league table)."""
-    q = _Query()
-    where = _where(scope, q)
-    sql = (
-        "SELECT a.location_id AS grp, SUM(a.overall) AS total, COUNT(a.overall) AS n "
-        f"FROM audit a WHERE {where} GROUP BY a.location_id"
-    )
-    return {r["grp"]: Mean(float(r["total"] or 0.0), int(r["n"])) for r in await q.rows(sql)}
+    found = await tallies(scope, "location", False, touchpoints=False, rollups=rollups)
+    return {key: tally.overall for key, tally in found.items()}
 
 
 async def item_tallies(scope: Scope) -> dict[tuple[str, str, str | None], ItemTally]:
