@@ -178,7 +178,9 @@ def scratch_instance(database: str, postgres: str, name: str) -> Iterator[tuple[
         if database == "postgres":
             pg_name = f"audit_{name}_{uuid.uuid4().hex[:10]}"
             asyncio.run(pg_admin(postgres, f'CREATE DATABASE "{pg_name}"'))
-            database_url = postgres.rsplit("/", 1)[0] + "/" + pg_name
+            server, _, options = postgres.partition("?")  # keep ?maxsize=… and the like
+            database_url = server.rsplit("/", 1)[0] + "/" + pg_name
+            database_url += f"?{options}" if options else ""
         else:
             database_url = f"sqlite://{tmp / 'audit.sqlite3'}"
         yield (
