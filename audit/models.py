@@ -413,6 +413,8 @@ class TouchpointRollup(Model):
     class Meta:
         table = "touchpoint_rollup"
         unique_together = (("location", "checklist", "checklist_slug", "month", "touchpoint"),)
+        # Covering, each in the order of a GROUP BY: by location (league
+        # tables, heat maps) and by month (trends), so neither sorts.
         indexes = (
             Index(
                 fields=(
@@ -420,6 +422,102 @@ class TouchpointRollup(Model):
                     "location_id",
                     "touchpoint",
                     "month",
+                    "checklist_id",
+                    "score_sum",
+                    "score_count",
+                )
+            ),
+            Index(
+                fields=(
+                    "checklist_slug",
+                    "month",
+                    "touchpoint",
+                    "location_id",
+                    "checklist_id",
+                    "score_sum",
+                    "score_count",
+                )
+            ),
+        )
+
+
+class TotalRollup(Model):
+    """MonthRollup over every month: a comparison without dates reads these rows alone.
+
+    A location has about one audit of a checklist a month, so adding up its
+    months costs nearly as much as its audits; one row per location and
+    version does not (audit.store.rollups keeps both).
+    """
+
+    id = fields.IntField(primary_key=True)
+    location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
+        "models.Location", related_name="total_rollups", on_delete=fields.CASCADE
+    )
+    checklist: fields.ForeignKeyRelation[ChecklistVersion] = fields.ForeignKeyField(
+        "models.ChecklistVersion", related_name="total_rollups", on_delete=fields.CASCADE
+    )
+    checklist_slug = fields.CharField(max_length=80)
+    audits = fields.IntField(default=0)
+    overall_sum = fields.FloatField(default=0.0)
+    overall_count = fields.IntField(default=0)
+    service_sum = fields.FloatField(default=0.0)
+    service_count = fields.IntField(default=0)
+    experience_sum = fields.FloatField(default=0.0)
+    experience_count = fields.IntField(default=0)
+    nps_promoters = fields.IntField(default=0)
+    nps_detractors = fields.IntField(default=0)
+    nps_answers = fields.IntField(default=0)
+
+    class Meta:
+        table = "total_rollup"
+        unique_together = (("location", "checklist", "checklist_slug"),)
+        indexes = (
+            Index(
+                fields=(
+                    "checklist_slug",
+                    "location_id",
+                    "checklist_id",
+                    "audits",
+                    "overall_sum",
+                    "overall_count",
+                    "service_sum",
+                    "service_count",
+                    "experience_sum",
+                    "experience_count",
+                    "nps_promoters",
+                    "nps_detractors",
+                    "nps_answers",
+                )
+            ),
+        )
+
+
+class TouchpointTotalRollup(Model):
+    """TouchpointRollup over every month."""
+
+    id = fields.IntField(primary_key=True)
+    location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
+        "models.Location", related_name="touchpoint_total_rollups", on_delete=fields.CASCADE
+    )
+    checklist: fields.ForeignKeyRelation[ChecklistVersion] = fields.ForeignKeyField(
+        "models.ChecklistVersion",
+        related_name="touchpoint_total_rollups",
+        on_delete=fields.CASCADE,
+    )
+    checklist_slug = fields.CharField(max_length=80)
+    touchpoint = fields.CharField(max_length=40)
+    score_sum = fields.FloatField(default=0.0)
+    score_count = fields.IntField(default=0)
+
+    class Meta:
+        table = "touchpoint_total_rollup"
+        unique_together = (("location", "checklist", "checklist_slug", "touchpoint"),)
+        indexes = (
+            Index(
+                fields=(
+                    "checklist_slug",
+                    "location_id",
+                    "touchpoint",
                     "checklist_id",
                     "score_sum",
                     "score_count",

@@ -9,6 +9,9 @@ For each backend (a temporary SQLite file, and a fresh PostgreSQL database
   days, beside the bare SQL aggregate computing the same figures on the same
   data (the two GROUP BY statements, sent straight through sqlite3/asyncpg);
 - ``GET /api/heatmap`` (regions x touchpoints) against the same bare SQL;
+- each of those twice: whole months from the monthly rollups (as served),
+  and every figure from the audits' rows (``USE_ROLLUPS = False``, as before
+  the rollups), interleaved so that both see the same load;
 - ``GET /api/audits.csv?status=all`` of every audit, driven through the ASGI
   app directly so nothing buffers the body, with the peak growth of the
   process's RSS while it streams.
@@ -49,6 +52,7 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE  # noqa: E402
 from audit.app import create_app  # noqa: E402
 from audit.db import tortoise_config  # noqa: E402
 from audit.settings import Settings  # noqa: E402
+from audit.store import compare as store  # noqa: E402
 
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/postgres"
 # The indexes proposed for audit/models.py: the two audit indexes extended so
@@ -250,6 +254,19 @@ async def stream_csv(app: Any, path: str, cookie: str) -> tuple[int, int]:
     return seen["bytes"], seen["lines"]
 
 
+def raw_rows(fn: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[object]]:
+    """The same request with every figure from the audits' rows (no rollups)."""
+
+    async def run() -> object:
+        store.USE_ROLLUPS = False
+        try:
+            return await fn()
+        finally:
+            store.USE_ROLLUPS = True
+
+    return run
+
+
 async def timed(fn: Callable[[], Awaitable[object]]) -> float:
     start = time.perf_counter()
     await fn()
@@ -280,7 +297,11 @@ async def measure(
                 "/api/heatmap",
                 params={"checklist": slug, "group": "region", "from": since.isoformat()},
             ),
+            "trends, 18 months": lambda: client.get("/api/trends", params={"checklist": slug}),
         }
+        for name in list(cases):
+            if not name.startswith("bare"):
+                cases[f"{name}, raw rows"] = raw_rows(cases[name])
         check = await client.get("/api/compare", params={"checklist": slug})
         check.raise_for_status()
         locations = len(check.json())
@@ -305,19 +326,17 @@ async def measure(
 def report(backend: str, label: str, result: dict[str, Any], runs: int) -> None:
     med = result["median"]
     print(f"\n  {backend}, {label} ({result['locations']:,} locations compared, median of {runs})")
-    for scope in ("18 months", "90 days"):
-        endpoint, bare = med[f"compare, {scope}"], med[f"bare SQL, {scope}"]
-        print(
-            f"    compare, {scope:<10} {ms(endpoint)}   bare SQL {ms(bare)}   "
-            f"ratio {endpoint / bare:4.2f}x"
-        )
-    plain = med["compare, 18 months, no gzip"]
-    print(f"    (compare, 18 months, without gzip {ms(plain).strip()}: the JSON is ~0.9 MB)")
-    for scope in ("18 months", "90 days"):
-        heat, bare = med[f"heat map by region, {scope}"], med[f"bare SQL, {scope}"]
-        print(
-            f"    heat map, {scope:<9} {ms(heat)}   bare SQL {ms(bare)}   ratio {heat / bare:4.2f}x"
-        )
+    print("                                rollups        raw rows    bare SQL (raw rows)")
+    for name, bare in (
+        ("compare, 18 months", "bare SQL, 18 months"),
+        ("compare, 90 days", "bare SQL, 90 days"),
+        ("compare, 18 months, no gzip", None),
+        ("heat map by region, 18 months", "bare SQL, 18 months"),
+        ("heat map by region, 90 days", "bare SQL, 90 days"),
+        ("trends, 18 months", None),
+    ):
+        line = f"    {name:<28}{ms(med[name])}  {ms(med[f'{name}, raw rows'])}"
+        print(line + (f"  {ms(med[bare])}" if bare else ""))
     export, size, rows, base, peak = result["export"]
     print(
         f"    audits.csv, all      {export:8.2f} s    {rows:,} audits, {size / 1e6:.1f} MB, "

@@ -10,10 +10,11 @@ its section score and one join with ``GROUP BY`` suffices; when two sections
 share a touchpoint, an inner query first takes each audit's section-weighted
 mean, so that audit still counts once.
 
-Approved audits are also counted in monthly rollups (:mod:`audit.store.rollups`).
-:func:`tallies` reads the whole months of a period from them, and only the
-days at its edges (and any approved audit the rollups do not count yet) from
-the audits' own rows; the sums and counts of the parts add up::
+Approved audits are also counted ahead, per month and in total
+(:mod:`audit.store.rollups`).  :func:`tallies` reads the whole months of a
+period from those rollups (a period without dates from the totals), and only
+the days at its edges (and any approved audit the rollups do not count yet)
+from the audits' own rows; the sums and counts of the parts add up::
 
     2025-01-17 ...... 2025-02-01 ........... 2025-06-30 ...... 2025-07-09
     |-- audit rows --|---------- rollups ---------------|-- audit rows --|
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from tortoise import connections
@@ -43,7 +44,7 @@ from audit.compare import (
 )
 from audit.models import Audit, Brand, ChecklistVersion, Location, Region
 from audit.store.checklists import parsed
-from audit.store.rollups import APPROVED, TOUCHPOINT_SCORE
+from audit.store.rollups import APPROVED, MONTHS, TOTALS, TOUCHPOINT_SCORE, Level
 
 Group = Literal["location", "month", "all"]
 # False: every figure from the audits' own rows (the benchmark's "before",
@@ -233,7 +234,11 @@ def shares_touchpoints(versions: Sequence[ChecklistVersion]) -> bool:
 
 
 class _Sums:
-    """Sums and counts per group key, added up from any number of row sets."""
+    """Sums and counts per group key, added up from any number of row sets.
+
+    The drivers hand back ints and floats as they are (every summed column
+    is INT or REAL); a SUM over nothing but nulls is None, taken as 0.
+    """
 
     def __init__(self) -> None:
         # key -> [audits, overall, n, service, n, experience, n, promoters, detractors, answers]
@@ -244,10 +249,11 @@ class _Sums:
         for key, *values in rows:
             found = self.audits.get(key)
             if found is None:
-                self.audits[key] = [v or 0 for v in values]
+                self.audits[key] = [0.0 if v is None else v for v in values]
             else:
                 for n, v in enumerate(values):
-                    found[n] += v or 0
+                    if v is not None:
+                        found[n] += v
 
     def add_points(self, rows: Iterable[Sequence[Any]]) -> None:
         for key, touchpoint, total_, count in rows:
@@ -263,16 +269,17 @@ class _Sums:
 
     def tallies(self) -> dict[Any, Tally]:
         out: dict[Any, Tally] = {}
+        no_points: dict[str, list[Any]] = {}
         for key, (audits, o, on, s, sn, e, en, p, d, n) in self.audits.items():
             if audits:
-                points = self.points.get(key, {})
+                points = self.points.get(key, no_points)
                 out[key] = Tally(
-                    int(audits),
-                    Mean(float(o), int(on)),
-                    Mean(float(s), int(sn)),
-                    Mean(float(e), int(en)),
-                    Nps(int(p), int(d), int(n)),
-                    {tp: Mean(float(t), int(c)) for tp, (t, c) in points.items()},
+                    audits,
+                    Mean(o, on),
+                    Mean(s, sn),
+                    Mean(e, en),
+                    Nps(p, d, n),
+                    {tp: Mean(t, c) for tp, (t, c) in points.items()},
                 )
         return out
 
@@ -288,21 +295,23 @@ async def tallies(
     """Group key (location id, "YYYY-MM" or None) -> Tally of the scope's audits.
 
     ``touchpoints=False`` skips the section join when only the audit-level
-    figures are wanted (a comparison line on a chart).  Whole months come
-    from the rollups unless ``rollups`` (default :data:`USE_ROLLUPS`) is False.
+    figures are wanted (a comparison line on a chart).  ``rollups``: True
+    reads whole months from the rollups, False every audit's rows, None
+    (the default) whichever is faster for the period.
     """
     sums = _Sums()
     parts = [scope]
-    if (USE_ROLLUPS if rollups is None else rollups) and scope.status == APPROVED:
+    months = whole_months(scope.date_from, scope.date_to)
+    if months is not None and scope.status == APPROVED and _rollups_pay(months, rollups):
         parts = [scope.between(*days) for days in edge_days(scope.date_from, scope.date_to)]
-        months = whole_months(scope.date_from, scope.date_to)
-        if months is not None:
-            first, last = months
-            end = None if last is None else month_end(last)
-            parts.append(replace(scope.between(first, end), unrolled_only=True))
-            sums.add_audits(await _rollup_audit_sums(scope, months, group))
-            if touchpoints:
-                sums.add_points(await _rollup_touchpoint_sums(scope, months, group))
+        first, last = months
+        end = None if last is None else month_end(last)
+        parts.append(replace(scope.between(first, end), unrolled_only=True))
+        # Without dates, and unless by month, the totals hold the same sums.
+        level = TOTALS if months == (None, None) and group != "month" else MONTHS
+        sums.add_audits(await _rollup_audit_sums(scope, months, group, level))
+        if touchpoints:
+            sums.add_points(await _rollup_touchpoint_sums(scope, months, group, level))
     for part in parts:
         found = await _audit_sums(part, group)
         sums.add_audits(found)
@@ -311,8 +320,27 @@ async def tallies(
     return sums.tallies()
 
 
+# Fewer whole months than this are read from the audits' rows: the rollups'
+# index is ordered by location, so reading them costs about as much for two
+# months as for all of them, while two months of audits are cheap (the
+# 90-day dashboard, bench/compare.py).
+MIN_ROLLUP_MONTHS = 3
+
+
+def _rollups_pay(months: tuple[date | None, date | None], rollups: bool | None) -> bool:
+    if rollups is not None:
+        return rollups
+    first, last = months
+    if not USE_ROLLUPS:
+        return False
+    if first is None:
+        return True
+    last = last or datetime.now(UTC).date().replace(day=1)  # an open end: until now
+    return (last.year - first.year) * 12 + last.month - first.month + 1 >= MIN_ROLLUP_MONTHS
+
+
 async def _rollup_audit_sums(
-    scope: Scope, months: tuple[date | None, date | None], group: Group
+    scope: Scope, months: tuple[date | None, date | None], group: Group, level: Level
 ) -> Sequence[Any]:
     q = _Query()
     expr = _group_expr(group, q, "r")
@@ -322,23 +350,29 @@ async def _rollup_audit_sums(
         "SUM(r.overall_sum), SUM(r.overall_count), SUM(r.service_sum), SUM(r.service_count), "
         "SUM(r.experience_sum), SUM(r.experience_count), "
         "SUM(r.nps_promoters), SUM(r.nps_detractors), SUM(r.nps_answers) "
-        f"FROM month_rollup r WHERE {where}"
+        f"FROM {level.audits} r WHERE {where}"
     )
     if expr:
-        sql += f" GROUP BY {expr}"
+        sql += f" GROUP BY {_rollup_group(group, expr)}"
     return await q.tuples(sql)
 
 
+def _rollup_group(group: Group, expr: str) -> str:
+    # A rollup's month is the month's first day: grouped by the column itself,
+    # rows come in the order of the month index and need no sorting.
+    return "r.month" if group == "month" else expr
+
+
 async def _rollup_touchpoint_sums(
-    scope: Scope, months: tuple[date | None, date | None], group: Group
+    scope: Scope, months: tuple[date | None, date | None], group: Group, level: Level
 ) -> Sequence[Any]:
     q = _Query()
     expr = _group_expr(group, q, "r")
-    by = f"{expr}, " if expr else ""
+    by = f"{_rollup_group(group, expr)}, " if expr else ""
     where = _rollup_where(scope, months, q)
     sql = (
         f"SELECT {expr or 'NULL'} AS grp, r.touchpoint, SUM(r.score_sum), SUM(r.score_count) "
-        f"FROM touchpoint_rollup r WHERE {where} GROUP BY {by}r.touchpoint"
+        f"FROM {level.touchpoints} r WHERE {where} GROUP BY {by}r.touchpoint"
     )
     return await q.tuples(sql)
 

@@ -1,10 +1,15 @@
-"""Monthly rollups: the sums and counts of approved audits per location, version and month.
+"""Rollups: the sums and counts of approved audits per location and checklist version.
 
 A comparison over 18 months of 100,000 audits spends its time joining every
-audit to its section scores.  Sums and counts add up, so whole months are
-read from ``month_rollup`` and ``touchpoint_rollup`` instead, and only the
-days at either edge of a period from the audits themselves
-(:func:`audit.store.compare.tallies` puts the two together)::
+audit to its section scores.  Sums and counts add up, so they are kept
+ahead, at two levels, each an audit-level table and a touchpoint table::
+
+    month_rollup, touchpoint_rollup              per location, version and month
+    total_rollup, touchpoint_total_rollup        per location and version, all months
+
+:func:`audit.store.compare.tallies` reads a period's whole months from them
+(the totals when it has no dates) and only the days at its edges from the
+audits themselves.  They are kept by::
 
     approve (review)  ──> add_approved(): one audit, in the approving transaction
     demo, restore     ──> rebuild_rollups(): every approved audit, from scratch
@@ -16,12 +21,14 @@ never depend on which way an audit came in.  Nothing may change an audit once
 it is rolled up; the only path that changes scores (submit) refuses approved
 audits.
 
-Both statements are upserts that add (``x = x + excluded.x``): two workers
+Every statement is an upsert that adds (``x = x + excluded.x``): two workers
 approving audits of one location and month at the same moment each add their
 own, on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -42,8 +49,7 @@ TOUCHPOINT_SCORE = (
     "ELSE SUM(s.weight * s.score) "
     "/ NULLIF(SUM(CASE WHEN s.score IS NOT NULL THEN s.weight END), 0) END"
 )
-
-MONTH_COLUMNS = (
+AUDIT_SUMS = (
     "audits",
     "overall_sum",
     "overall_count",
@@ -55,7 +61,21 @@ MONTH_COLUMNS = (
     "nps_detractors",
     "nps_answers",
 )
-KEY = "location_id, checklist_id, checklist_slug, month"
+TOUCHPOINT_SUMS = ("score_sum", "score_count")
+
+
+@dataclass(frozen=True)
+class Level:
+    """One level of rollups: its two tables and whether the month is in the key."""
+
+    audits: str
+    touchpoints: str
+    monthly: bool
+
+
+MONTHS = Level("month_rollup", "touchpoint_rollup", monthly=True)
+TOTALS = Level("total_rollup", "touchpoint_total_rollup", monthly=False)
+LEVELS = (MONTHS, TOTALS)
 
 
 def month_of(column: str, dialect: str) -> str:
@@ -65,45 +85,56 @@ def month_of(column: str, dialect: str) -> str:
     return f"substr({column}, 1, 7) || '-01'"  # SQLite keeps dates as ISO text
 
 
+def _key(level: Level, dialect: str) -> dict[str, str]:
+    """The key columns of ``level`` and the expressions over audit ``a`` that fill them."""
+    key = {
+        "location_id": "a.location_id",
+        "checklist_id": "a.checklist_id",
+        "checklist_slug": "a.checklist_slug",
+    }
+    if level.monthly:
+        key["month"] = month_of("a.visit_date", dialect)
+    return key
+
+
 def _adding(table: str, columns: tuple[str, ...]) -> str:
     return ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns)
 
 
-def add_month_sql(where: str, dialect: str) -> str:
-    """Adds the audits ``a`` matching ``where`` to their month rows."""
-    month = month_of("a.visit_date", dialect)
+def add_audits_sql(level: Level, where: str, dialect: str) -> str:
+    """Adds the audits ``a`` matching ``where`` to their rows of ``level``."""
+    key = _key(level, dialect)
+    values = ", ".join(key.values())
     return (
-        f"INSERT INTO month_rollup ({KEY}, {', '.join(MONTH_COLUMNS)}) "
-        f"SELECT a.location_id, a.checklist_id, a.checklist_slug, {month}, COUNT(*), "
+        f"INSERT INTO {level.audits} ({', '.join(key)}, {', '.join(AUDIT_SUMS)}) "
+        f"SELECT {values}, COUNT(*), "
         "COALESCE(SUM(a.overall), 0), COUNT(a.overall), "
         "COALESCE(SUM(a.service), 0), COUNT(a.service), "
         "COALESCE(SUM(a.experience), 0), COUNT(a.experience), "
         f"COUNT(CASE WHEN a.nps >= {PROMOTER_MIN:d} THEN 1 END), "
         f"COUNT(CASE WHEN a.nps <= {DETRACTOR_MAX:d} THEN 1 END), COUNT(a.nps) "
-        f"FROM audit a WHERE {where} "
-        f"GROUP BY a.location_id, a.checklist_id, a.checklist_slug, {month} "
-        f"ON CONFLICT ({KEY}) DO UPDATE SET {_adding('month_rollup', MONTH_COLUMNS)}"
+        f"FROM audit a WHERE {where} GROUP BY {values} "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {_adding(level.audits, AUDIT_SUMS)}"
     )
 
 
-def add_touchpoints_sql(where: str, dialect: str) -> str:
+def add_touchpoints_sql(level: Level, where: str, dialect: str) -> str:
     """Adds each audit's touchpoint scores (once per audit and touchpoint) to their rows."""
-    month = month_of("a.visit_date", dialect)
-    columns = ("score_sum", "score_count")
+    key = _key(level, dialect)
+    inner = ", ".join(f"{value} AS {column}" for column, value in key.items())
+    outer = ", ".join(f"t.{column}" for column in key)
     return (
-        f"INSERT INTO touchpoint_rollup ({KEY}, touchpoint, {', '.join(columns)}) "
-        "SELECT t.location_id, t.checklist_id, t.checklist_slug, t.month, t.touchpoint, "
-        "COALESCE(SUM(t.score), 0), COUNT(t.score) FROM ("
-        f"SELECT a.location_id, a.checklist_id, a.checklist_slug, {month} AS month, "
-        f"s.touchpoint, {TOUCHPOINT_SCORE} AS score "
+        f"INSERT INTO {level.touchpoints} ({', '.join(key)}, touchpoint, "
+        f"{', '.join(TOUCHPOINT_SUMS)}) "
+        f"SELECT {outer}, t.touchpoint, COALESCE(SUM(t.score), 0), COUNT(t.score) FROM ("
+        f"SELECT {inner}, s.touchpoint, {TOUCHPOINT_SCORE} AS score "
         f"FROM audit a JOIN section_score s ON s.audit_id = a.id WHERE {where} "
         "GROUP BY a.id, a.location_id, a.checklist_id, a.checklist_slug, a.visit_date, "
         "s.touchpoint) t "
         # SQLite reads ``ON`` after a bare FROM as a join's: the WHERE settles it.
-        "WHERE TRUE "
-        "GROUP BY t.location_id, t.checklist_id, t.checklist_slug, t.month, t.touchpoint "
-        f"ON CONFLICT ({KEY}, touchpoint) DO UPDATE SET "
-        f"{_adding('touchpoint_rollup', columns)}"
+        f"WHERE TRUE GROUP BY {outer}, t.touchpoint "
+        f"ON CONFLICT ({', '.join(key)}, touchpoint) DO UPDATE SET "
+        f"{_adding(level.touchpoints, TOUCHPOINT_SUMS)}"
     )
 
 
@@ -114,20 +145,21 @@ COUNTABLE = f"status = '{APPROVED}' AND visit_date IS NOT NULL"
 
 def rebuild_statements(dialect: str) -> list[str]:
     """Every statement of a rebuild, in order (one transaction; also run by restore)."""
+    tables = [table for level in LEVELS for table in (level.touchpoints, level.audits)]
     statements = []
     if dialect == "postgres":
         # Approvals wait (their upserts conflict with this lock) rather than
         # add to rows that are about to be replaced.
-        statements.append("LOCK TABLE month_rollup, touchpoint_rollup IN SHARE ROW EXCLUSIVE MODE")
-    return [
-        *statements,
-        "DELETE FROM touchpoint_rollup",
-        "DELETE FROM month_rollup",
+        statements.append(f"LOCK TABLE {', '.join(tables)} IN SHARE ROW EXCLUSIVE MODE")
+    statements += [f"DELETE FROM {table}" for table in tables]
+    statements += [
         f"UPDATE audit SET rolled_up = FALSE WHERE rolled_up AND NOT ({COUNTABLE})",
         f"UPDATE audit SET rolled_up = TRUE WHERE NOT rolled_up AND {COUNTABLE}",
-        add_month_sql("a.rolled_up", dialect),
-        add_touchpoints_sql("a.rolled_up", dialect),
     ]
+    for level in LEVELS:
+        statements.append(add_audits_sql(level, "a.rolled_up", dialect))
+        statements.append(add_touchpoints_sql(level, "a.rolled_up", dialect))
+    return statements
 
 
 def _dialect(conn: BaseDBAsyncClient) -> str:
@@ -148,8 +180,9 @@ async def add_approved(audit_id: int) -> bool:
     conn = connections.get("default")
     dialect = _dialect(conn)
     where = "a.id = $1" if dialect == "postgres" else "a.id = ?"
-    await conn.execute_query(add_month_sql(where, dialect), [audit_id])
-    await conn.execute_query(add_touchpoints_sql(where, dialect), [audit_id])
+    for level in LEVELS:
+        await conn.execute_query(add_audits_sql(level, where, dialect), [audit_id])
+        await conn.execute_query(add_touchpoints_sql(level, where, dialect), [audit_id])
     return True
 
 
