@@ -1,4 +1,4 @@
-"""Monthly rollups (audit.store.rollups): kept by approval and rebuilds, equal to the raw rows.
+"""Rollups (audit.store.rollups): kept by approval and rebuilds, equal to the raw rows.
 
 The reference is the same comparison over the audits' own rows
 (``tallies(..., rollups=False)``, ``USE_ROLLUPS = False``).  Sums of floats

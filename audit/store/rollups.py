@@ -131,8 +131,10 @@ def add_touchpoints_sql(level: Level, where: str, dialect: str) -> str:
         f"FROM audit a JOIN section_score s ON s.audit_id = a.id WHERE {where} "
         "GROUP BY a.id, a.location_id, a.checklist_id, a.checklist_slug, a.visit_date, "
         "s.touchpoint) t "
-        # SQLite reads ``ON`` after a bare FROM as a join's: the WHERE settles it.
-        f"WHERE TRUE GROUP BY {outer}, t.touchpoint "
+        # SQLite reads ``ON`` after a bare FROM as a join's: the WHERE settles
+        # it.  In touchpoint order, so that two approvals of one location and
+        # month lock its rows in the same order (no deadlock on PostgreSQL).
+        f"WHERE TRUE GROUP BY {outer}, t.touchpoint ORDER BY {outer}, t.touchpoint "
         f"ON CONFLICT ({', '.join(key)}, touchpoint) DO UPDATE SET "
         f"{_adding(level.touchpoints, TOUCHPOINT_SUMS)}"
     )
