@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from audit import __version__
+from audit import __version__, migrations
 from audit.settings import Settings
 from audit.store.rollups import rebuild_statements
 
@@ -98,15 +98,22 @@ def backup(settings: Settings, target: Path) -> BackupResult:
 
 
 def _rebuild_rollups(db: sqlite3.Connection) -> None:
-    """Recounts the restored audits into the monthly rollups (audit.store.rollups).
+    """Recounts the restored audits into the rollups (audit.store.rollups).
 
-    A backup from before the rollups existed has no such table: the migration
-    that creates it counts the audits when the database is next opened.
+    Only a copy of this version's schema: an older one is migrated when the
+    database is next opened, and the migrations that add rollups count its
+    audits.  (The copy's own rollups agree with its audits either way: the
+    backup is one consistent snapshot.)
     """
-    found = db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'month_rollup'"
-    ).fetchone()
-    if found is None:
+    known = {path.stem for path in Path(migrations.__file__).parent.glob("[0-9]*.py")}
+    try:
+        applied = {
+            name
+            for (name,) in db.execute("SELECT name FROM tortoise_migrations WHERE app = 'models'")
+        }
+    except sqlite3.OperationalError:  # not migrated at all
+        return
+    if not known <= applied:
         return
     with db:  # one transaction
         for statement in rebuild_statements("sqlite"):

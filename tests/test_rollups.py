@@ -668,6 +668,33 @@ async def test_restore_recounts_the_rollups(world: World, db: Settings, tmp_path
         restored.close()
 
 
+async def test_restore_leaves_an_older_schema_to_its_migrations(
+    world: World, db: Settings, tmp_path: Path
+):
+    if not db.database_url.startswith("sqlite://"):
+        pytest.skip("restore is for SQLite backups")
+    await write(world, spec(by_review=False))
+    await connections.close_all()
+    result = backup(db, tmp_path / "backup")
+    copy = sqlite3.connect(result.path / "audit.sqlite3")
+    with copy:  # as if taken before the latest migration
+        copy.execute("DELETE FROM tortoise_migrations WHERE name = '0005_rollup_totals'")
+        copy.execute("DROP TABLE touchpoint_total_rollup")
+    copy.close()
+    target = Settings(
+        database_url=f"sqlite://{tmp_path / 'restored.sqlite3'}",
+        media_dir=tmp_path / "restored-media",
+        var_dir=tmp_path,
+        secret_key="x",
+    )
+    restore(target, result.path)  # no rebuild against a schema it does not know
+    restored = sqlite3.connect(tmp_path / "restored.sqlite3")
+    try:
+        assert restored.execute("SELECT rolled_up FROM audit").fetchall() == [(0,)]
+    finally:
+        restored.close()
+
+
 # ---- The HQ API, rollups against raw rows
 
 
