@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 
 import anyio.to_thread
@@ -50,19 +51,38 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Cookies whose signature this process has checked (a phone sends the same
+# one with every request; checking costs an HMAC and a key derivation).
+# Only good signatures are kept, with their signing time, so expiry is still
+# checked each time; the bound keeps forged cookies from growing it.
+VERIFIED_COOKIES_KEPT = 4096
+
+
 class CookieSigner:
     def __init__(self, secret_key: str) -> None:
         self._serializer = URLSafeTimedSerializer(secret_key, salt="audit-session")
+        self._verified: dict[str, tuple[str, float]] = {}
 
     def dumps(self, token: str) -> str:
         return self._serializer.dumps(token)
 
     def loads(self, value: str) -> str | None:
+        known = self._verified.get(value)
+        if known is not None:
+            token, signed_at = known
+            return token if time.time() - signed_at <= SESSION_SECONDS else None
         try:
-            token = self._serializer.loads(value, max_age=SESSION_SECONDS)
+            token, signed = self._serializer.loads(
+                value, max_age=SESSION_SECONDS, return_timestamp=True
+            )
         except BadSignature:  # also expired (SignatureExpired is a subclass)
             return None
-        return token if isinstance(token, str) else None
+        if not isinstance(token, str):
+            return None
+        if len(self._verified) >= VERIFIED_COOKIES_KEPT:
+            self._verified.clear()
+        self._verified[value] = (token, signed.timestamp())
+        return token
 
 
 @dataclass(frozen=True)

@@ -357,3 +357,19 @@ async def test_api_responses_are_not_cached_and_carry_security_headers(client, d
     assert r.headers["cache-control"] == "no-store"
     assert r.headers["x-content-type-options"] == "nosniff"
     assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+
+
+def test_a_cookie_checked_once_is_still_refused_once_it_expires(monkeypatch):
+    signer = auth.CookieSigner("secret")
+    cookie = signer.dumps("token-1")
+    forged = cookie[:-2] + ("AA" if not cookie.endswith("AA") else "BB")
+
+    assert signer.loads(cookie) == "token-1"
+    assert signer.loads(cookie) == "token-1"  # the second time from what was checked
+    assert signer.loads(forged) is None
+    assert forged not in signer._verified
+
+    later = time.time() + SESSION_SECONDS + 60
+    monkeypatch.setattr(auth.time, "time", lambda: later)
+    assert signer.loads(cookie) is None
+    assert auth.CookieSigner("secret").loads(cookie) is None  # itsdangerous agrees

@@ -28,6 +28,7 @@ from audit.scoring import Scorecard, score_answers, scorecard_in_order
 from audit.store import rollups, sql
 from audit.store.accounts import owned_location_ids
 from audit.store.checklists import current_version, parsed, version_by_hash, version_with_hash
+from audit.store.locations import location_by_code
 from audit.submission import AuditPayload, answers_json, content_hash
 
 EDITABLE = ("draft", "returned")
@@ -162,7 +163,7 @@ async def _resolve(payload: AuditPayload, existing: Audit | None) -> _Resolved:
         if payload.location != location.code:
             problems["location"] = "an audit's location cannot change"
     else:
-        location = await Location.get_or_none(code=payload.location)
+        location = await location_by_code(payload.location)
         if location is None:
             problems["location"] = f"no location {payload.location!r}"
     answers: dict[str, Answer] = {}
@@ -233,13 +234,24 @@ async def _update_draft(existing: Audit, resolved: _Resolved) -> Audit:
     changes = {**_draft_changes(existing, resolved), "updated_at": _now()}
     # Conditional, not save(): a submit that won the race meanwhile must not
     # be written back to a draft.
-    if await Audit.filter(id=existing.id, status__in=EDITABLE).update(**changes):
+    if await _update_if_editable(existing.id, changes):
         _set(existing, changes)
         return existing
     fresh = await _reload(existing)
     if resolved.hash in (fresh.submit_hash, fresh.draft_hash):
         return fresh
     raise Conflict(f"this audit is {fresh.status} and can no longer change")
+
+
+async def _update_if_editable(audit_id: int, changes: Mapping[str, Any]) -> bool:
+    """Write ``changes`` if the audit is still a draft (or returned); False if not.
+
+    Every save and submit runs it: hand-written (audit.store.sql).
+    """
+    assignments = ", ".join(f'"{Audit._meta.fields_db_projection[name]}" = ?' for name in changes)
+    query = f"UPDATE audit SET {assignments} WHERE id = ? AND status IN (?, ?)"
+    values = [*sql.db_values(Audit, changes), audit_id, *EDITABLE]
+    return await sql.execute(Audit, query, values) > 0
 
 
 def _times_changed(audit: Audit, payload: AuditPayload) -> bool:
@@ -328,7 +340,7 @@ async def submit(
     async with in_transaction():
         # The conditional update is the lock: of twenty identical submits,
         # exactly one moves the audit out of draft; the others see 0 rows.
-        moved = await Audit.filter(id=audit.id, status__in=EDITABLE).update(**changes)
+        moved = await _update_if_editable(audit.id, changes)
         if moved:
             await _store_scores(audit.id, card, replace=resubmitted)
     if moved:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from audit.auth import Principal
 from audit.models import Brand, Location, Region
+from audit.store import sql
 from audit.store.accounts import owned_location_ids
 
 DEFAULT_BRAND = "Audit"
@@ -47,8 +49,15 @@ async def add_location(
         return location, False
 
 
+@functools.cache
+def _by_code_sql() -> str:
+    return f"SELECT {sql.columns(Location, 'l')} FROM location l WHERE l.code = ?"
+
+
 async def location_by_code(code: str) -> Location | None:
-    return await Location.get_or_none(code=code)
+    # Every new audit looks its location up: hand-written (audit.store.sql).
+    rows = await sql.fetch(Location, _by_code_sql(), [code])
+    return sql.model_from_row(Location, rows[0], "l") if rows else None
 
 
 async def visible_locations(who: Principal) -> list[dict[str, Any]]:

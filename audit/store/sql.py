@@ -4,15 +4,15 @@ Tortoise builds each query through pypika and each row into a model; on the
 submission path that was most of the server's CPU (``bench/submit.py``).  The
 few statements here are written out once, in SQL that SQLite and PostgreSQL
 both accept, and run on the connection Tortoise gives the current context, so
-inside ``in_transaction()`` they join the transaction.  Parameters are plain
-``str``/``int``/``float``/``None``: both drivers take those as they are.
+inside ``in_transaction()`` they join the transaction.  Parameters are what
+the ORM would send (:func:`db_values`).
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -69,3 +69,17 @@ def model_from_row(model: type[MODEL], row: Row, alias: str) -> MODEL:
     prefix = alias + "__"
     values = {key[len(prefix) :]: value for key, value in row.items() if key.startswith(prefix)}
     return model._init_from_db(**values)
+
+
+async def execute(model: type[Model], sql: str, values: Sequence[Any]) -> int:
+    """Run a write; the number of rows it changed."""
+    db = connection(model)
+    changed, _ = await db.execute_query(dialect_sql(sql, db.capabilities.dialect), list(values))
+    return int(changed)
+
+
+def db_values(model: type[Model], values: Mapping[str, Any]) -> list[Any]:
+    """Field values as the ORM would write them (JSON as text; dates and times
+    the drivers take as they are: Tortoise registers SQLite's adapters)."""
+    fields = model._meta.fields_map
+    return [fields[name].to_db_value(value, model) for name, value in values.items()]
