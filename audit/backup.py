@@ -19,6 +19,7 @@ from pathlib import Path
 
 from audit import __version__, migrations
 from audit.settings import Settings
+from audit.store.photos import UPLOAD_PREFIX
 from audit.store.rollups import rebuild_statements
 
 MANIFEST = "backup.json"
@@ -80,7 +81,7 @@ def backup(settings: Settings, target: Path) -> BackupResult:
     if settings.media_dir.is_dir():
         for root, _, files in os.walk(settings.media_dir):
             for name in files:
-                if name.startswith(".upload-"):
+                if name.startswith(UPLOAD_PREFIX):
                     continue  # an upload in flight; its row does not exist yet
                 src = Path(root) / name
                 dst = target / "media" / src.relative_to(settings.media_dir)
