@@ -200,3 +200,32 @@ async def login(app: Any) -> AsyncIterator[Callable[[str], Awaitable[Session]]]:
     yield signed_in
     for client in clients:
         await client.aclose()
+
+
+async def _admin(sql: str) -> None:
+    import asyncpg
+
+    base = _postgres_url()
+    assert base is not None
+    admin = base.rsplit("/", 1)[0].replace("postgres://", "postgresql://", 1) + "/postgres"
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def fresh_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A database that does not exist yet (SQLite) or exists but is empty (PostgreSQL)."""
+    if backend == "sqlite":
+        yield f"sqlite://{tmp_path}/new/audit.sqlite3"
+        return
+    base = _postgres_url()
+    assert base is not None
+    name = f"audit_cmd_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.rsplit("/", 1)[0] + "/" + name
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

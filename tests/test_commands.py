@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import os
 import sqlite3
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,42 +16,6 @@ from audit.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKLISTS = ROOT / "checklists"
-
-
-def _postgres_base() -> str | None:
-    url = os.environ.get("AUDIT_TEST_POSTGRES")
-    if url:
-        return url
-    return "postgres://postgres@127.0.0.1:5432/test" if os.environ.get("CI") else None
-
-
-async def _admin(sql: str) -> None:
-    import asyncpg
-
-    base = _postgres_base()
-    assert base is not None
-    admin = base.rsplit("/", 1)[0].replace("postgres://", "postgresql://", 1) + "/postgres"
-    conn = await asyncpg.connect(admin)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-@pytest.fixture
-def fresh_url(backend: str, tmp_path: Path) -> Iterator[str]:
-    """A database that does not exist yet (SQLite) or exists but is empty (PostgreSQL)."""
-    if backend == "sqlite":
-        yield f"sqlite://{tmp_path}/new/audit.sqlite3"
-        return
-    base = _postgres_base()
-    assert base is not None
-    name = f"audit_cmd_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.rsplit("/", 1)[0] + "/" + name
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture

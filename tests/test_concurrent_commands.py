@@ -16,14 +16,13 @@ import sqlite3
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from audit.cli import main
-from tests.conftest import _postgres_url
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKLISTS = ROOT / "checklists"
@@ -105,33 +104,6 @@ def run_together(
             proc.communicate()  # reaps it and closes its pipes
 
 
-@pytest.fixture
-def fresh_database(backend: str, tmp_path: Path) -> Iterator[str]:
-    """A SQLite file that does not exist yet, or a new, empty PostgreSQL database."""
-    if backend == "sqlite":
-        yield f"sqlite://{tmp_path}/db/audit.sqlite3"
-        return
-    base = _postgres_url()
-    assert base is not None
-    name = f"audit_conc_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(base, f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.rsplit("/", 1)[0] + "/" + name
-    finally:
-        asyncio.run(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def _admin(base: str, sql: str) -> None:
-    import asyncpg
-
-    admin = base.rsplit("/", 1)[0].replace("postgres://", "postgresql://", 1) + "/postgres"
-    conn = await asyncpg.connect(admin)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 async def _rows(database_url: str, sql: str) -> list[tuple[Any, ...]]:
     if database_url.startswith("sqlite://"):
         conn = sqlite3.connect(database_url.removeprefix("sqlite://"))
@@ -153,24 +125,24 @@ def rows(database_url: str, sql: str) -> list[tuple[Any, ...]]:
 
 
 def test_migrations_started_together_on_a_fresh_database_all_succeed(
-    fresh_database: str, tmp_path: Path
+    fresh_url: str, tmp_path: Path
 ) -> None:
-    results = run_together(tmp_path, fresh_database, [["migrate"]] * 4)
+    results = run_together(tmp_path, fresh_url, [["migrate"]] * 4)
 
     assert [(code, out, err) for code, out, err in results] == [(0, "migrated\n", "")] * 4
-    applied = rows(fresh_database, "SELECT name FROM tortoise_migrations WHERE app = 'models'")
+    applied = rows(fresh_url, "SELECT name FROM tortoise_migrations WHERE app = 'models'")
     assert sorted(name for (name,) in applied) == sorted(MIGRATIONS)  # each exactly once
-    assert rows(fresh_database, "SELECT count(*) FROM checklist_version") == [(0,)]
+    assert rows(fresh_url, "SELECT count(*) FROM checklist_version") == [(0,)]
 
 
 @pytest.mark.parametrize("state", ["fresh", "migrated"])
 def test_administrative_commands_started_together_all_succeed(
-    fresh_database: str, tmp_path: Path, state: str
+    fresh_url: str, tmp_path: Path, state: str
 ) -> None:
     if state == "migrated":
         from audit.db import apply_migrations
 
-        asyncio.run(apply_migrations(fresh_database))
+        asyncio.run(apply_migrations(fresh_url))
     commands = [
         *(["user", "add", f"a{i}@x.test", "--role", "auditor"] for i in range(3)),
         *(
@@ -180,7 +152,7 @@ def test_administrative_commands_started_together_all_succeed(
         *(["checklist", "import", str(CHECKLISTS)] for _ in range(2)),
     ]
 
-    results = run_together(tmp_path, fresh_database, commands)
+    results = run_together(tmp_path, fresh_url, commands)
 
     assert [(code, err) for code, _, err in results] == [(0, "")] * len(commands)
     outs = [out for _, out, _ in results]
@@ -191,17 +163,17 @@ def test_administrative_commands_started_together_all_succeed(
     # One import stored each checklist, the other found it unchanged.
     actions = sorted(line.rsplit(" ", 1)[1] for out in outs[6:] for line in out.splitlines())
     assert actions == sorted(["new"] * len(SLUGS) + ["unchanged"] * len(SLUGS))
-    assert sorted(rows(fresh_database, 'SELECT email FROM "user"')) == [
+    assert sorted(rows(fresh_url, 'SELECT email FROM "user"')) == [
         (f"a{i}@x.test",) for i in range(3)
     ]
     assert sorted(
         rows(
-            fresh_database,
+            fresh_url,
             "SELECT l.code, r.name FROM location l JOIN region r ON r.id = l.region_id",
         )
     ) == [(f"S{i}", "North") for i in range(3)]
-    assert rows(fresh_database, "SELECT count(*) FROM region") == [(1,)]
-    assert sorted(rows(fresh_database, "SELECT slug FROM checklist_version")) == [
+    assert rows(fresh_url, "SELECT count(*) FROM region") == [(1,)]
+    assert sorted(rows(fresh_url, "SELECT slug FROM checklist_version")) == [
         (slug,) for slug in sorted(SLUGS)
     ]
 
