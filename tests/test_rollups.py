@@ -46,11 +46,11 @@ from audit.settings import Settings
 from audit.store import compare as store
 from audit.store.accounts import add_user
 from audit.store.audits import review
-from audit.store.checklists import import_checklists, read_checklist_dir
 from audit.store.locations import add_location
 from audit.store.rollups import add_approved, rebuild_rollups
 from tests.conftest import make_client
 from tests.helpers import PASSWORD, sign_in
+from tests.test_hq_api import import_yaml
 
 SHOP_V1 = """\
 id: shop
@@ -113,18 +113,9 @@ class World:
     hq: Principal
 
 
-async def _import(tmp_path: Path, name: str, text: str) -> None:
-    folder = tmp_path / f"checklists-{uuid.uuid4().hex[:6]}"
-    folder.mkdir()
-    (folder / f"{name}.yaml").write_text(text)
-    found, problems = read_checklist_dir(folder)
-    assert not problems, problems
-    await import_checklists(found)
-
-
 async def seed_world(tmp_path: Path) -> None:
     for name, text in (("shop", SHOP_V1), ("shop", SHOP_V2), ("other", OTHER)):
-        await _import(tmp_path, name, text)
+        await import_yaml(tmp_path, name, text)
     for code, region, brand in LOCATIONS:
         location, _ = await add_location(code, f"Shop {code}", region)
         row, _ = await Brand.get_or_create(name=brand)
