@@ -334,6 +334,22 @@ class ReportBenchmarks(Model):
         table = "report_benchmarks"
 
 
+# The columns a rollup adds up (audit.store.rollups writes them by these names).
+AUDIT_SUMS = (
+    "audits",
+    "overall_sum",
+    "overall_count",
+    "service_sum",
+    "service_count",
+    "experience_sum",
+    "experience_count",
+    "nps_promoters",
+    "nps_detractors",
+    "nps_answers",
+)
+TOUCHPOINT_SUMS = ("score_sum", "score_count")
+
+
 class MonthRollup(Model):
     """Sums and counts of one location's approved audits of one checklist version in a month.
 
@@ -373,16 +389,7 @@ class MonthRollup(Model):
                     "location_id",
                     "month",
                     "checklist_id",
-                    "audits",
-                    "overall_sum",
-                    "overall_count",
-                    "service_sum",
-                    "service_count",
-                    "experience_sum",
-                    "experience_count",
-                    "nps_promoters",
-                    "nps_detractors",
-                    "nps_answers",
+                    *AUDIT_SUMS,
                 )
             ),
         )
@@ -423,8 +430,7 @@ class TouchpointRollup(Model):
                     "touchpoint",
                     "month",
                     "checklist_id",
-                    "score_sum",
-                    "score_count",
+                    *TOUCHPOINT_SUMS,
                 )
             ),
             Index(
@@ -434,8 +440,7 @@ class TouchpointRollup(Model):
                     "touchpoint",
                     "location_id",
                     "checklist_id",
-                    "score_sum",
-                    "score_count",
+                    *TOUCHPOINT_SUMS,
                 )
             ),
         )
@@ -477,16 +482,7 @@ class TotalRollup(Model):
                     "checklist_slug",
                     "location_id",
                     "checklist_id",
-                    "audits",
-                    "overall_sum",
-                    "overall_count",
-                    "service_sum",
-                    "service_count",
-                    "experience_sum",
-                    "experience_count",
-                    "nps_promoters",
-                    "nps_detractors",
-                    "nps_answers",
+                    *AUDIT_SUMS,
                 )
             ),
         )
@@ -519,8 +515,7 @@ class TouchpointTotalRollup(Model):
                     "location_id",
                     "touchpoint",
                     "checklist_id",
-                    "score_sum",
-                    "score_count",
+                    *TOUCHPOINT_SUMS,
                 )
             ),
         )

@@ -35,7 +35,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from audit.compare import DETRACTOR_MAX, PROMOTER_MIN
-from audit.models import Audit
+from audit.models import AUDIT_SUMS, TOUCHPOINT_SUMS, Audit
 
 APPROVED = "approved"
 
@@ -49,19 +49,6 @@ TOUCHPOINT_SCORE = (
     "ELSE SUM(s.weight * s.score) "
     "/ NULLIF(SUM(CASE WHEN s.score IS NOT NULL THEN s.weight END), 0) END"
 )
-AUDIT_SUMS = (
-    "audits",
-    "overall_sum",
-    "overall_count",
-    "service_sum",
-    "service_count",
-    "experience_sum",
-    "experience_count",
-    "nps_promoters",
-    "nps_detractors",
-    "nps_answers",
-)
-TOUCHPOINT_SUMS = ("score_sum", "score_count")
 
 
 @dataclass(frozen=True)
