@@ -19,7 +19,7 @@ from pathlib import Path
 
 from audit import __version__, migrations
 from audit.settings import Settings
-from audit.store.photos import UPLOAD_PREFIX
+from audit.media import UPLOAD_PREFIX
 from audit.store.rollups import rebuild_statements
 
 MANIFEST = "backup.json"

@@ -6,6 +6,7 @@ HTTPError
 ├── Forbidden         403  CSRF or cross-origin write
 ├── NotFound          404  missing, or not the caller's to see
 ├── Conflict          409  a different payload for a submitted audit
+├── PreconditionFailed 412 If-Match names a revision the audit is no longer at
 ├── PayloadTooLarge   413
 ├── UnsupportedMedia  415
 ├── Invalid           422  payload validation: names every bad field
@@ -56,6 +57,10 @@ class NotFound(HTTPError):
 
 class Conflict(HTTPError):
     status = 409
+
+
+class PreconditionFailed(HTTPError):
+    status = 412
 
 
 class PayloadTooLarge(HTTPError):

@@ -177,6 +177,12 @@ class Audit(Model):
     draft_hash = fields.CharField(max_length=64, default="")
     submit_hash = fields.CharField(max_length=64, null=True)
     review_note = fields.TextField(default="")
+    # Optimistic concurrency (docs/api.md, "Revisions"): +1 on every stored
+    # change of the audit itself; sent as the ETag, checked against If-Match.
+    revision = fields.IntField(default=1, db_default=1)
+    # The revision a submit was made from: a replayed submit that names it in
+    # If-Match is the same request again, not a stale one.
+    submitted_revision = fields.IntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     submitted_at = fields.DatetimeField(null=True)

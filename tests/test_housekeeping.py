@@ -14,7 +14,7 @@ import audit.housekeeping
 from audit.app import create_app
 from audit.auth import new_token, token_hash
 from audit.models import LoginThrottle, Session, User
-from audit.report.delivery import report_cache
+from audit.report.pool import report_cache
 from audit.settings import Settings
 from audit.store.accounts import (
     THROTTLE_WINDOW,
@@ -24,7 +24,7 @@ from audit.store.accounts import (
     open_session,
     session_principal,
 )
-from audit.store.photos import STALE_UPLOAD_SECONDS, remove_stale_uploads
+from audit.media import STALE_UPLOAD_SECONDS, remove_stale_uploads
 
 
 def _file(path: Path, age_seconds: float) -> Path:

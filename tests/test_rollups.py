@@ -45,7 +45,7 @@ from audit.models import (
 from audit.settings import Settings
 from audit.store import compare as store
 from audit.store.accounts import add_user
-from audit.store.audits import review
+from audit.workflow.audits import review
 from audit.store.locations import add_location
 from audit.store.rollups import add_approved, rebuild_rollups
 from tests.conftest import make_client

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from audit.models import Audit, ChecklistVersion, ItemScore, SectionScore, Session
 from audit.store import audits as audit_store
+from audit.workflow import audits as workflow
 from audit.store import sql
 from audit.store.accounts import add_user, open_session, session_principal
 from audit.store.checklists import current_version
@@ -36,15 +37,15 @@ async def submitted_audit() -> tuple[str, object]:
         "visited_at": "2026-11-20T14:30:00Z",
         "answers": ANSWERS,
     }
-    await audit_store.save_draft(auditor, uid, parse_payload(body))
-    await audit_store.submit(auditor, uid, None)
+    await workflow.save_draft(auditor, uid, parse_payload(body))
+    await workflow.submit(auditor, uid, None)
     return uid, auditor
 
 
 async def test_the_audit_finder_loads_what_select_related_loads(db) -> None:
     uid, _ = await submitted_audit()
 
-    found = await audit_store._find_audit(uid)
+    found = await audit_store.find_audit(uid)
     orm = await Audit.get(uuid=uid).select_related("location", "checklist")
 
     assert found is not None
@@ -59,7 +60,7 @@ async def test_the_audit_finder_loads_what_select_related_loads(db) -> None:
     # Types survive the hand-written path: JSON as dicts, times as aware datetimes.
     assert isinstance(found.answers, dict) and isinstance(found.scorecard, dict)
     assert found.submitted_at is not None and found.submitted_at.tzinfo is not None
-    assert await audit_store._find_audit(new_uuid()) is None
+    assert await audit_store.find_audit(new_uuid()) is None
 
 
 async def test_the_finder_follows_a_new_checklist_version_and_keeps_the_audits_own(db) -> None:
@@ -76,7 +77,7 @@ async def test_the_finder_follows_a_new_checklist_version_and_keeps_the_audits_o
         is_current=True,
     )
 
-    found = await audit_store._find_audit(uid)
+    found = await audit_store.find_audit(uid)
     now_current = await current_version("shop")
 
     assert found is not None and found.checklist.id == old.id

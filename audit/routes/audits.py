@@ -1,22 +1,36 @@
-"""Audits: drafts, submit, photos, review, the owner-safe view."""
+"""Audits: drafts, submit, photos, review, the owner-safe view.
+
+Each handler parses, authorises and calls one function of
+:mod:`audit.workflow`; revisions travel as ``ETag`` / ``If-Match``.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from typing import Any
 
 import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
-from audit.auth import principal, require_role
-from audit.errors import Invalid, NotFound, ServiceUnavailable
+from audit.auth import Principal, principal, require_role
+from audit.errors import BadRequest, Invalid, NotFound
+from audit.models import Audit
 from audit.photos import MAX_PHOTO_BYTES
 from audit.routes.common import json_response, query_int, read_body, read_json, settings_of
-from audit.store import audits as store
-from audit.store import photos as photo_store
+from audit.store.audits import PhotoRow
 from audit.submission import check_new_uuid, check_uuid, parse_payload
+from audit.workflow import audits as workflow
+from audit.workflow import photos as photo_workflow
+from audit.workflow.audits import Precondition
+from audit.workflow.views import audit_etag, audit_view
 
 MAX_NOTE = 4_000
+
+# One entity tag of an If-Match list: strong or weak, any visible characters.
+_ENTITY_TAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e]*)"\s*')
+_REVISION_TAG = re.compile(r"r([0-9]{1,9})")
 
 
 def _uuid(request: Request, name: str = "uuid") -> str:
@@ -28,37 +42,79 @@ def _new_uuid(request: Request, name: str = "uuid") -> str:
     return check_new_uuid(str(request.path_params[name]), name)
 
 
+def if_match(request: Request) -> Precondition | None:
+    """The request's If-Match (RFC 9110 13.1.1) as the revisions it names."""
+    raw = request.headers.get("if-match")
+    if raw is None:
+        return None
+    if raw.strip() == "*":
+        return Precondition(None)
+    revisions: set[int] = set()
+    for part in raw.split(","):
+        tag = _ENTITY_TAG.fullmatch(part)
+        if tag is None:
+            raise BadRequest(
+                "If-Match must list entity tags as the ETag header gives them",
+                {"If-Match": 'must be entity tags like "r7" (with the quotes), or *'},
+            )
+        revision = _REVISION_TAG.fullmatch(tag.group(2))
+        # Weak tags never match (If-Match compares strongly); a tag that is
+        # not one of ours matches no revision: both make the write stale.
+        if tag.group(1) is None and revision is not None:
+            revisions.add(int(revision.group(1)))
+    return Precondition(frozenset(revisions))
+
+
+def _audit_response(
+    who: Principal, view: dict[str, Any], audit: Audit, status: int = 200
+) -> Response:
+    # Owners never write, and how many times the auditor saved is not theirs.
+    headers = {} if who.is_owner else {"ETag": audit_etag(audit)}
+    return json_response(view, status=status, headers=headers)
+
+
 async def list_audits(request: Request) -> Response:
     who = principal(request)
-    status = store.valid_status(request.query_params.get("status"))
-    limit = query_int(request, "limit", 100, 1, store.MAX_LIST_LIMIT)
+    status = workflow.valid_status(request.query_params.get("status"))
+    limit = query_int(request, "limit", 100, 1, workflow.MAX_LIST_LIMIT)
     offset = query_int(request, "offset", 0, 0, 10**9)
-    return json_response(await store.list_audits(who, status, limit, offset))
+    return json_response(await workflow.list_audits(who, status, limit, offset))
 
 
 async def get_audit(request: Request) -> Response:
     who = principal(request)
-    audit = await store.get_audit(who, _uuid(request))
-    return json_response(await store.audit_view(who, audit))
+    audit = await workflow.get_audit(who, _uuid(request))
+    if not who.is_owner and audit_etag(audit) in _none_match(request):
+        return Response(status_code=304, headers={"ETag": audit_etag(audit)})
+    return _audit_response(who, await audit_view(who, audit), audit)
+
+
+def _none_match(request: Request) -> list[str]:
+    raw = request.headers.get("if-none-match", "")
+    return [part.strip().removeprefix("W/") for part in raw.split(",") if part.strip()]
 
 
 async def put_audit(request: Request) -> Response:
     who = require_role(request, "auditor")
     uuid = _new_uuid(request)
+    expected = if_match(request)
     payload = parse_payload(await read_json(request))
-    audit, created = await store.save_draft(who, uuid, payload)
+    audit, created = await workflow.save_draft(who, uuid, payload, expected)
     # A new audit has no photos yet (they are uploaded to an existing one).
-    view = await store.audit_view(who, audit, [] if created else None)
-    return json_response(view, status=201 if created else 200)
+    photos: list[PhotoRow] | None = [] if created else None
+    return _audit_response(
+        who, await audit_view(who, audit, photos), audit, status=201 if created else 200
+    )
 
 
 async def submit_audit(request: Request) -> Response:
     who = require_role(request, "auditor")
     uuid = _new_uuid(request)
+    expected = if_match(request)
     body = await read_json(request, optional=True)
     payload = parse_payload(body) if body is not None else None
-    audit, photos = await store.submit(who, uuid, payload)
-    return json_response(await store.audit_view(who, audit, photos))
+    audit, photos = await workflow.submit(who, uuid, payload, expected)
+    return _audit_response(who, await audit_view(who, audit, photos), audit)
 
 
 async def review_audit(request: Request) -> Response:
@@ -82,11 +138,11 @@ async def review_audit(request: Request) -> Response:
     if problems:
         raise Invalid("the review has invalid fields", problems)
     assert isinstance(decision, str) and isinstance(note, str)
-    audit = await store.review(who, uuid, decision, note.strip())
+    audit = await workflow.review(who, uuid, decision, note.strip())
     hooks = getattr(request.app.state, "on_approved", None)
     if decision == "approve" and hooks is not None:
         await hooks(audit)
-    return json_response(await store.audit_view(who, audit))
+    return _audit_response(who, await audit_view(who, audit), audit)
 
 
 async def put_photo(request: Request) -> Response:
@@ -97,7 +153,7 @@ async def put_photo(request: Request) -> Response:
     if not item:
         raise Invalid("which item is this photo for?", {"item": "is required"})
     data = await read_body(request, MAX_PHOTO_BYTES)
-    photo, created = await photo_store.add_photo(
+    photo, created = await photo_workflow.attach_photo(
         who, uuid, photo_uuid, item, data, settings_of(request).media_dir
     )
     return json_response(
@@ -108,8 +164,8 @@ async def put_photo(request: Request) -> Response:
 
 async def get_photo(request: Request) -> Response:
     who = principal(request)
-    audit = await store.get_audit(who, _uuid(request))
-    photo = await photo_store.photo_for(audit, _uuid(request, "photo_uuid"))
+    audit = await workflow.get_audit(who, _uuid(request))
+    photo = await photo_workflow.photo_of(audit, _uuid(request, "photo_uuid"))
     name = photo.thumb_path if request.query_params.get("size") == "thumb" else photo.path
     path = settings_of(request).media_dir / name
     try:
@@ -127,40 +183,12 @@ async def get_photo(request: Request) -> Response:
 
 async def delete_photo(request: Request) -> Response:
     who = require_role(request, "auditor")
-    await photo_store.delete_photo(
-        who, _uuid(request), _uuid(request, "photo_uuid"), settings_of(request).media_dir
+    expected = if_match(request)
+    await photo_workflow.delete_photo(
+        who,
+        _uuid(request),
+        _uuid(request, "photo_uuid"),
+        settings_of(request).media_dir,
+        expected,
     )
     return Response(status_code=204)
-
-
-async def report_pdf(request: Request) -> Response:
-    """The experience report: HQ once submitted, the location's owner once approved."""
-    from audit.report.delivery import report_cache, report_filename
-    from audit.report.pool import RenderError, RenderTimeout, cached_report_pdf
-    from audit.store.reports import report_data_for_audit
-
-    who = require_role(request, "hq", "owner")
-    audit = await store.get_audit(who, _uuid(request))
-    if audit.status not in ("submitted", "approved"):
-        raise NotFound("there is no report before the audit is submitted")
-    settings = settings_of(request)
-    data = await report_data_for_audit(audit, settings)
-    etag = None
-    try:
-        pdf, key = await cached_report_pdf(data, report_cache(settings))
-        etag = f'"{key}"'
-    except RenderTimeout:
-        raise ServiceUnavailable("the report took too long to render; try again") from None
-    except RenderError:
-        raise ServiceUnavailable("the report could not be rendered; try again") from None
-    if etag is not None and request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers={"ETag": etag})
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{report_filename(data)}"',
-            "ETag": etag or "",
-            "Cache-Control": "private, no-cache",
-        },
-    )
