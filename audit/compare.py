@@ -20,8 +20,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-PROMOTER_MIN = 9  # 9-10 promote
-DETRACTOR_MAX = 6  # 0-6 detract; 7-8 are passive
+# The NPS categories are presentation's one table; re-exported for the SQL
+# that counts promoters and detractors (audit.store).
+from audit.presentation import DETRACTOR_MAX as DETRACTOR_MAX
+from audit.presentation import PROMOTER_MIN as PROMOTER_MIN
+from audit.scoring import weighted_mean
+
 # An item "fails" when it earned less than half its points: a "no", a refused
 # restroom, a 2 on a 1-5 scale.  "Only after asking twice" (0.5) is not a fail.
 FAIL_BELOW = 0.5
@@ -119,13 +123,10 @@ def touchpoint_scores(
     scorecard's ``touchpoints`` does; a touchpoint whose sections all have no
     score is null.
     """
-    sums: dict[str, list[float]] = {}
+    pairs: dict[str, list[tuple[float, float | None]]] = {}
     for touchpoint, weight, score in sections:
-        acc = sums.setdefault(touchpoint, [0.0, 0.0])
-        if score is not None:
-            acc[0] += weight * score
-            acc[1] += weight
-    return {tp: (s / w if w else None) for tp, (s, w) in sums.items()}
+        pairs.setdefault(touchpoint, []).append((weight, score))
+    return {tp: weighted_mean(found) for tp, found in pairs.items()}
 
 
 def total(tallies: Iterable[Tally]) -> Tally:
@@ -339,38 +340,6 @@ def months_between(start: date, end: date) -> list[str]:
         out.append(f"{current.year:04d}-{current.month:02d}")
         current = add_months(current, 1)
     return out
-
-
-# ---- Heat-map colour bands
-
-
-@dataclass(frozen=True)
-class HeatBand:
-    key: str  # CSS class suffix: heat-<key>
-    label: str
-    floor: float
-
-
-# Ten-point steps from 60: mystery-shopping programmes read 85+ as praised and
-# below 70 as complained about; finer steps show where a region slips.
-HEAT_BANDS = (
-    HeatBand("5", "90 and above", 90.0),
-    HeatBand("4", "80 to 89", 80.0),
-    HeatBand("3", "70 to 79", 70.0),
-    HeatBand("2", "60 to 69", 60.0),
-    HeatBand("1", "below 60", float("-inf")),
-)
-NO_DATA = HeatBand("none", "no audits", float("nan"))
-
-
-def heat_band(score: float | None) -> HeatBand:
-    if score is None:
-        return NO_DATA
-    shown = round(score)  # the colour agrees with the whole number printed in the cell
-    for band in HEAT_BANDS:
-        if shown >= band.floor:
-            return band
-    return HEAT_BANDS[-1]
 
 
 # ---- Weakest items

@@ -143,7 +143,8 @@ def _pct(earned: float, possible: float) -> float:
     return min(100.0, max(0.0, 100.0 * earned / possible))
 
 
-def _weighted_mean(pairs: Iterable[tuple[float, float | None]]) -> float | None:
+def weighted_mean(pairs: Iterable[tuple[float, float | None]]) -> float | None:
+    """Rule 4's mean: Σ(weight * score) / Σ(weight) over the non-null scores; None when none."""
     total = weights = 0.0
     for weight, score in pairs:
         if score is not None:
@@ -195,11 +196,11 @@ def score_answers(
         sections.append(
             SectionResult(section.id, section.touchpoint, section.weight, earned, possible)
         )
-    overall = _weighted_mean((s.weight, s.score) for s in sections)
+    overall = weighted_mean((s.weight, s.score) for s in sections)
     if critical and overall is not None:
         overall = min(overall, float(checklist.critical_fail_score))
     touchpoints = {
-        tp: _weighted_mean((s.weight, s.score) for s in sections if s.touchpoint == tp)
+        tp: weighted_mean((s.weight, s.score) for s in sections if s.touchpoint == tp)
         for tp in checklist.touchpoints()
     }
     service_earned, service_possible = kind_totals["service"]

@@ -14,7 +14,6 @@ from audit.compare import (
     Row,
     Tally,
     change,
-    heat_band,
     months_between,
     previous_period,
     ranked,
@@ -25,6 +24,7 @@ from audit.compare import (
     weakest_order,
     weakest_touchpoint,
 )
+from audit.presentation import heat_band
 
 
 def test_nps_is_promoters_minus_detractors_over_all_answers():

@@ -141,7 +141,7 @@ async def test_audit_page_shows_answers_photos_scorecard_and_review_controls(hq,
     assert_csp_clean(html)
     assert "A person answered within three rings" in html
     assert "Not applicable" in html
-    assert "4 on a scale of 1\u20135" in html
+    assert "4 on a scale of 1 to 5" in html
     assert "Not shown (skipped by an earlier answer)" in html  # the hidden restroom item
     assert "Floor &lt;b&gt;sticky&lt;/b&gt; by the till" in html  # escaped
     assert f"/api/audits/{uid}/photos/{photo}?size=thumb" in html

@@ -1,12 +1,14 @@
 """The owner's experience report: data → HTML → PDF, rendered off the event loop.
 
 data.py      ReportData: everything a report shows, nothing about the auditor
-view.py      ReportData → words, rounded scores, bands, charts for the templates
+view.py      ReportData → the templates' words and figures (audit.presentation rounds)
 charts.py    hand-made SVG charts
 fetcher.py   the allow-list URL fetcher WeasyPrint must go through
 render.py    templates → HTML → PDF/A-3b (tagged); the cache key
 pool.py      a bounded process pool with a time limit per render; the PDF cache
-bands.py     score bands (Strong / Fair / Weak) and how numbers are written
+
+Building a ReportData from the database is audit.workflow.reports; e-mailing
+it to owners, audit.workflow.delivery. Nothing here reads the database.
 delivery.py  e-mailing the report to owners on approval, with retries
 sample.py    a realistic ReportData without a database (tests, bench, previews)
 """

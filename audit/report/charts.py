@@ -15,7 +15,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from audit.report.bands import BANDS, FAIR, STRONG, band_for, score_text
+from audit.presentation import BANDS, FAIR, STRONG, band_for, format_score, round_score
 
 INK = "#1d2733"
 MUTED = "#5b6673"
@@ -78,8 +78,9 @@ def score_track(score: float | None, width: float = 440) -> Markup:
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{track_y}" y2="{track_y + track_h}" '
             f'stroke="#ffffff" stroke-width="1.5"/>'
         )
-    if score is not None:
-        x = left + span * max(0.0, min(100.0, score)) / 100
+    shown = round_score(score)  # the marker sits on the printed figure, in its band
+    if shown is not None:
+        x = left + span * max(0, min(100, shown)) / 100
         body.append(
             f'<path d="M{x - 6:.1f},{track_y - 9} L{x + 6:.1f},{track_y - 9} '
             f'L{x:.1f},{track_y - 1} Z" fill="{INK}"/>'
@@ -87,7 +88,7 @@ def score_track(score: float | None, width: float = 440) -> Markup:
         body.append(
             f'<rect x="{x - 1.5:.1f}" y="{track_y}" width="3" height="{track_h}" fill="{INK}"/>'
         )
-    label = f"Score {score_text(score)} out of 100, band {band_for(score).label}"
+    label = f"Score {format_score(score)} out of 100, band {band_for(score).label}"
     return _svg(width, 52, label, body)
 
 
@@ -146,7 +147,7 @@ def benchmark_chart(
                     _text(
                         x0 + w + 4,
                         by + h - (1.5 if main else 0),
-                        score_text(value),
+                        format_score(value),
                         font_size=11 if main else 8.5,
                         font_weight=600 if main else 400,
                         fill=INK if main else MUTED,
@@ -184,7 +185,7 @@ def trend_chart(
             f'stroke-width="1" stroke-dasharray="4 3"/>'
         )
         body.append(
-            _text(right + 6, y + 3, f"Brand {score_text(brand_avg)}", fill=MUTED, font_size=9)
+            _text(right + 6, y + 3, f"Brand {format_score(brand_avg)}", fill=MUTED, font_size=9)
         )
     n = len(points)
     step = (right - left - 40) / max(1, n - 1)
@@ -208,7 +209,7 @@ def trend_chart(
                 _text(
                     x,
                     y - 9,
-                    score_text(score),
+                    format_score(score),
                     text_anchor="middle",
                     font_size=11 if last else 9.5,
                     font_weight=600 if last else 400,

@@ -12,22 +12,25 @@ from datetime import date
 from typing import Any
 
 from audit.answers import MAX_COMMENT, MAX_TEXT_ANSWER
-from audit.checklist import Item, humanize
-from audit.report.bands import DASH, Band, band_for, number_text, round_half_up, score_text
+from audit.checklist import Item
+from audit.presentation import (
+    DASH,
+    NPS_MEANINGS,
+    Band,
+    band_for,
+    describe_answer,
+    format_number,
+    format_percent,
+    format_score,
+    nps_group,
+    round_half_up,
+    score_change,
+    touchpoint_label,
+)
 from audit.report.charts import BenchmarkRow, benchmark_chart, score_track, trend_chart
 from audit.report.data import ReportData
-from audit.scoring import ItemResult
+from audit.scoring import ItemResult, weighted_mean
 
-TOUCHPOINT_LABELS = {
-    "website": "Website",
-    "phone": "Phone",
-    "arrival": "Arrival",
-    "facilities": "Facilities",
-    "service": "Consultation",
-    "checkout": "Checkout",
-    "follow_up": "Follow-up",
-    "site_visit": "Site visit",
-}
 HIGHLIGHTS = 3  # strongest and weakest items on the summary page
 # The answers validator caps comments and text answers; older or imported data
 # may not have been, and a megabyte of text must not become 300 pages.
@@ -40,7 +43,6 @@ MAX_HIGHLIGHT_COMMENT = 180  # one or two lines on the summary page
 # wrapping for over ten minutes (measured; the pool allows a render one minute).
 MAX_NAME_CHARS = 200
 MAX_CODE_CHARS = 64
-PROMOTER, PASSIVE = 9, 7  # Net Promoter: 9-10 promoters, 7-8 passives, 0-6 detractors
 
 
 @dataclass(frozen=True)
@@ -111,11 +113,8 @@ class Nps:
     value: int
     group: str
     explanation: str
-    scale: tuple[int, ...] = field(default=tuple(range(11)))
-
-
-def touchpoint_label(slug: str) -> str:
-    return TOUCHPOINT_LABELS.get(slug) or humanize(slug)
+    # the 0-10 scale printed under the answer, each step with its NPS group
+    scale: tuple[tuple[int, str], ...] = field(default=tuple((n, nps_group(n)) for n in range(11)))
 
 
 def date_text(day: date) -> str:
@@ -127,33 +126,14 @@ def short_date(day: date) -> str:
 
 
 def answer_text(item: Item, result: ItemResult, photos: int = 0) -> tuple[str, str]:
-    """The answer as the owner reads it, and its status (``photos``: those in the report)."""
-    answer = result.answer
-    if answer is not None and answer.na:
-        return "Not applicable", "na"
-    if item.type == "photo":
-        count = max(photos, len(answer.photos) if answer is not None else 0)
-        return (f"{count} photo{'s' if count != 1 else ''}" if count else "No photo"), "photo"
-    if answer is None or answer.value is None:
-        return "Not answered", "unanswered"
-    value = answer.value
-    if item.type == "yes_no":
-        return ("Yes" if value is True else "No"), "answered"
-    if item.type == "scale":
-        return (
-            f"{number_text(value)} on a scale of"
-            f" {number_text(item.min or 0)} to {number_text(item.max or 0)}",
-            "answered",
-        )
-    if item.type == "choice":
-        option = item.option(value)
-        return (option.label if option is not None else str(value)), "answered"
-    if item.type == "number":
-        unit = f" {item.unit}" if item.unit else ""
-        return f"{number_text(value)}{unit}", "answered"
-    if item.type == "nps":
-        return f"{value} out of 10", "answered"
-    return "See below", "text"
+    """The answer as the owner reads it, and its status (``photos``: those in the report).
+
+    A text answer prints in full below its row, so its cell says so.
+    """
+    words = describe_answer(item, result.answer, photos)
+    if words.state == "text":
+        return "See below", "text"
+    return words.text, words.state
 
 
 def shorten(text: str | None, limit: int) -> str | None:
@@ -186,8 +166,8 @@ def _item_row(data: ReportData, result: ItemResult) -> ItemRow:
     points = ""
     if item.scored:
         if result.points is not None:
-            earned = round_half_up(item.weight * result.points, 2)
-            points = f"{number_text(earned)} of {number_text(item.weight)}"
+            earned = float(round_half_up(item.weight * result.points, 2))
+            points = f"{format_number(earned)} of {format_number(item.weight)}"
         else:
             points = "N/A" if status == "na" else DASH
     pct = None if result.points is None else 100 * result.points
@@ -206,7 +186,7 @@ def _item_row(data: ReportData, result: ItemResult) -> ItemRow:
         kind=item.kind.capitalize() if item.scored else "",
         answer=answer,
         status=status,
-        weight=number_text(item.weight) if item.scored else "",
+        weight=format_number(item.weight) if item.scored else "",
         points=points,
         band=band_for(pct),
         critical=item.critical,
@@ -228,7 +208,7 @@ def _highlights(data: ReportData) -> tuple[list[Highlight], list[Highlight]]:
             text=r.item.text,
             touchpoint=touchpoint_label(tp[r.section_id]),
             answer=answer_text(r.item, r)[0],
-            score=score_text(100 * r.points),
+            score=format_percent(r.points),
             band=band_for(100 * r.points),
             critical=r.item.critical,
             comment=shorten(r.answer.comment if r.answer else None, MAX_HIGHLIGHT_COMMENT),
@@ -246,14 +226,17 @@ def _highlights(data: ReportData) -> tuple[list[Highlight], list[Highlight]]:
     return [highlight(r) for r in strong], [highlight(r) for r in weakest[:HIGHLIGHTS]]
 
 
+def _points(diff: int) -> str:
+    return f"{abs(diff)} point{'s' if abs(diff) != 1 else ''}"
+
+
 def _difference(this: float | None, other: float | None, whom: str) -> str | None:
-    if this is None or other is None:
+    diff = score_change(this, other)
+    if diff is None:
         return None
-    diff = round_half_up(this) - round_half_up(other)
     if diff == 0:
         return f"level with the {whom} average"
-    points = f"{abs(diff):.0f} point{'s' if abs(diff) != 1 else ''}"
-    return f"{points} {'above' if diff > 0 else 'below'} the {whom} average"
+    return f"{_points(diff)} {'above' if diff > 0 else 'below'} the {whom} average"
 
 
 def _trend_sentence(points: list[tuple[date, float | None]]) -> str | None:
@@ -261,22 +244,19 @@ def _trend_sentence(points: list[tuple[date, float | None]]) -> str | None:
     if len(scored) < 2:
         return None
     (prev_day, prev), (_, last) = scored[-2], scored[-1]
-    diff = round_half_up(last) - round_half_up(prev)
-    if diff == 0:
+    diff = score_change(last, prev)
+    if not diff:
         return f"Unchanged since the previous audit on {date_text(prev_day)}."
     direction = "Up" if diff > 0 else "Down"
-    return f"{direction} {abs(diff):.0f} points since the previous audit on {date_text(prev_day)}."
+    return f"{direction} {_points(diff)} since the previous audit on {date_text(prev_day)}."
 
 
 def _nps(value: int) -> Nps:
-    if value >= PROMOTER:
-        group, meaning = "promoter", "likely to recommend you unprompted"
-    elif value >= PASSIVE:
-        group, meaning = "passive", "satisfied, but not enough to recommend you"
-    else:
-        group, meaning = "detractor", "more likely to warn friends off than to recommend you"
+    group = nps_group(value)
     return Nps(
-        value, group, f"The shopper's answer as a customer: {value} makes a {group}, {meaning}."
+        value,
+        group,
+        f"The shopper's answer as a customer: {value} makes a {group}, {NPS_MEANINGS[group]}.",
     )
 
 
@@ -284,21 +264,19 @@ def _kind_scores(results: list[ItemResult]) -> tuple[tuple[str, str], ...]:
     """Rule 6 within one section: service and experience, where it has counted items."""
     out = []
     for kind in ("service", "experience"):
-        counted = [r for r in results if r.item.kind == kind and r.points is not None]
-        possible = sum(r.item.weight for r in counted)
-        if possible:
-            earned = sum(r.item.weight * (r.points or 0) for r in counted)
-            out.append((kind, score_text(100 * earned / possible)))
+        score = weighted_mean(
+            (r.item.weight, 100 * r.points)
+            for r in results
+            if r.item.kind == kind and r.points is not None
+        )
+        if score is not None:
+            out.append((kind, format_score(score)))
     return tuple(out)
 
 
 def _uncapped_overall(data: ReportData) -> float | None:
-    total = weights = 0.0
-    for section in data.scorecard.sections:
-        if section.score is not None:
-            total += section.weight * section.score
-            weights += section.weight
-    return total / weights if weights else None
+    """Rule 4 without rule 5's cap: what the visit would have scored."""
+    return weighted_mean((s.weight, s.score) for s in data.scorecard.sections)
 
 
 def report_context(data: ReportData) -> dict[str, Any]:
@@ -317,9 +295,9 @@ def report_context(data: ReportData) -> dict[str, Any]:
                 id=section.id,
                 title=section.title,
                 touchpoint=touchpoint_label(section.touchpoint),
-                score=score_text(score),
+                score=format_score(score),
                 band=band_for(score),
-                weight=number_text(section.weight),
+                weight=format_number(section.weight),
                 rows=rows,
                 na_count=sum(1 for row in rows if row.status == "na"),
                 kind_scores=_kind_scores(shown),
@@ -329,7 +307,7 @@ def report_context(data: ReportData) -> dict[str, Any]:
         StripStep(
             i,
             touchpoint_label(tp),
-            score_text(card.touchpoints.get(tp)),
+            format_score(card.touchpoints.get(tp)),
             band_for(card.touchpoints.get(tp)),
         )
         for i, tp in enumerate(checklist.touchpoints(), start=1)
@@ -370,19 +348,17 @@ def report_context(data: ReportData) -> dict[str, Any]:
         "generated_at": date_text(data.generated_at) if data.generated_at else None,
         "reference": data.reference[:8].upper() if data.reference else "",
         "checklist": checklist,
-        "overall": score_text(card.overall),
+        "overall": format_score(card.overall),
         "overall_band": band_for(card.overall),
         "overall_track": score_track(card.overall),
-        "service": score_text(card.service),
+        "service": format_score(card.service),
         "service_band": band_for(card.service),
-        "experience": score_text(card.experience),
+        "experience": format_score(card.experience),
         "experience_band": band_for(card.experience),
         "criticals": criticals,
-        "critical_cap": number_text(checklist.critical_fail_score),
-        "uncapped": score_text(uncapped)
-        if uncapped is not None
-        and card.overall is not None
-        and round_half_up(uncapped) > round_half_up(card.overall)
+        "critical_cap": format_number(checklist.critical_fail_score),
+        "uncapped": format_score(uncapped)
+        if (score_change(uncapped, card.overall) or 0) > 0
         else None,
         "strip": strip,
         "nps": nps,
@@ -391,8 +367,8 @@ def report_context(data: ReportData) -> dict[str, Any]:
         "sections": sections,
         "photo_count": photo_count,
         "bench": bench,
-        "bench_brand": score_text(bench.brand_avg),
-        "bench_region": score_text(bench.region_avg),
+        "bench_brand": format_score(bench.brand_avg),
+        "bench_region": format_score(bench.region_avg),
         "vs_brand": _difference(card.overall, bench.brand_avg, "brand"),
         "vs_region": _difference(card.overall, bench.region_avg, "region"),
         "benchmark_chart": benchmark_chart(

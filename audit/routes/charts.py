@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from audit.presentation import format_score
+
 
 @dataclass(frozen=True)
 class Chart:
@@ -62,7 +64,7 @@ def line_chart(
     grid = []
     level = lo
     while level <= hi + 1e-9:
-        grid.append((round(y(level), 1), f"{level:.0f}"))
+        grid.append((round(y(level), 1), format_score(level)))
         level += step
     every = max(1, -(-n // 12))
     ticks = [(round(x(i), 1), _month_label(m)) for i, m in enumerate(labels) if i % every == 0]
@@ -79,7 +81,7 @@ def line_chart(
                 continue
             px, py = round(x(i), 1), round(y(v), 1)
             current.append(f"{px},{py}")
-            dots.append((px, py, f"{label}, {_month_label(labels[i])}: {v:.1f}"))
+            dots.append((px, py, f"{label}, {_month_label(labels[i])}: {format_score(v)}"))
         if current:
             paths.append(" ".join(current))
         lines.append({"key": key, "label": label, "paths": paths, "dots": dots})

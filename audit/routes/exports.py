@@ -2,6 +2,11 @@
 
 The league export is the rows of ``/api/compare``; the per-audit export
 streams any number of audits in keyset pages, so memory stays flat.
+
+Files are data (see :mod:`audit.presentation`): the JSON's keys as column
+names and exact numbers, so a spreadsheet's own sums and means are exact.  The
+XLSX shows score cells as whole numbers (number format ``0``, halves away from
+zero, as every page prints them); the cell still holds the exact value.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from audit.auth import require_role
 from audit.compare import Row, touchpoint_scores
 from audit.errors import Invalid
 from audit.models import STATUSES
+from audit.presentation import SPREADSHEET_SCORE_FORMAT
 from audit.routes.hq_figures import league
 from audit.routes.hq_filters import Filters, date_param, find_location, read_filters, region_id
 from audit.routes.spreadsheets import CSV, XLSX, Chunks, Format, Text, one_chunk
@@ -42,6 +48,17 @@ AUDIT_HEAD = [
     "nps",
     "critical_failed",
 ]
+
+
+# Columns holding a score or an NPS (``change`` is a difference, kept as is).
+SCORE_COLUMNS = ("overall", "service", "experience", "nps", "previous_overall")
+
+
+def score_format(column: str) -> str | None:
+    """The XLSX number format of an export's column: scores print as whole numbers."""
+    if column in SCORE_COLUMNS or column.startswith("touchpoints."):
+        return SPREADSHEET_SCORE_FORMAT
+    return None
 
 
 def league_header(touchpoints: Sequence[str]) -> list[str]:
@@ -186,13 +203,14 @@ async def league_export(request: Request, fmt: Format) -> Response:
     require_role(request, "hq")
     f = await read_filters(request)
     lines = await league_lines(f, fmt.text)
-    return fmt.download(one_chunk(lines), "League", file_stem("league", f))
+    return fmt.download(one_chunk(lines), "League", file_stem("league", f), score_format)
 
 
 async def audits_export(request: Request, fmt: Format) -> Response:
     require_role(request, "hq")
     scope, f = await export_scope(request)
-    return fmt.download(audit_lines(scope, fmt.text), "Audits", file_stem("audits", f))
+    lines = audit_lines(scope, fmt.text)
+    return fmt.download(lines, "Audits", file_stem("audits", f), score_format)
 
 
 async def compare_csv(request: Request) -> Response:

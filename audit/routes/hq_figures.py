@@ -27,16 +27,14 @@ from audit.compare import (
     weakest_order,
 )
 from audit.errors import Invalid
+
+# The API names touchpoints beside these figures, by presentation's one table.
+from audit.presentation import touchpoint_label as touchpoint_label
 from audit.routes.hq_filters import Filters, find_location
 from audit.store import compare as store
 from audit.store.checklists import parsed
 
-TOUCHPOINT_LABELS = {"follow_up": "Follow-up", "site_visit": "Site visit"}
 CHAIN = Place("all", "All locations")
-
-
-def touchpoint_label(slug: str) -> str:
-    return TOUCHPOINT_LABELS.get(slug) or humanize(slug)
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,17 @@ from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from audit.auth import Principal
-from audit.compare import HEAT_BANDS, heat_band
 from audit.errors import HTTPError
+from audit.presentation import (
+    HEAT_BANDS,
+    format_change,
+    format_percent,
+    format_score,
+    heat_band,
+    score_change,
+    touchpoint_label,
+)
 from audit.routes.common import api
-from audit.routes.hq_figures import touchpoint_label
 from audit.store import compare as store
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -74,11 +81,13 @@ async def render(
         "who": who,
         "queue_count": count,
         "qs": lambda **changes: _qs(request, changes),
-        "score": score_text,
-        "signed": signed_text,
+        # Every figure a page prints goes through audit.presentation.
+        "score": format_score,
+        "change_of": score_change,
+        "signed": format_change,
         "band": lambda v: heat_band(v).key,
         "tp_label": touchpoint_label,
-        "pct": pct_text,
+        "pct": format_percent,
         "bands": HEAT_BANDS,
     }
     response = templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
@@ -112,21 +121,3 @@ def _qs(request: Request, changes: Mapping[str, Any]) -> str:
     if "page" not in changes:
         params.pop("page", None)  # a new filter or sort starts again at page 1
     return "?" + urlencode(params) if params else "?"
-
-
-def score_text(value: float | None, places: int = 0) -> str:
-    if value is None:
-        return "\u2013"
-    return f"{value:.{places}f}"
-
-
-def signed_text(value: float | None) -> str:
-    if value is None:
-        return "\u2013"
-    if round(value, 1) == 0:
-        return "\u00b10.0"
-    return f"+{value:.1f}" if value > 0 else f"\u2212{abs(value):.1f}"
-
-
-def pct_text(value: float | None) -> str:
-    return "\u2013" if value is None else f"{100 * value:.0f}%"

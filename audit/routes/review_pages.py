@@ -1,27 +1,29 @@
 """The HQ review pages: the queue of submitted audits, and one audit answer by answer.
 
-The audit page shows each answer as a reviewer reads it ("4 on a scale of
-1-5", "Not shown (skipped by an earlier answer)") beside its points, and
-links on to the next audit in the queue.
+The audit page shows each answer in the report's words (``describe_answer``:
+"4 on a scale of 1 to 5", "Not shown (skipped by an earlier answer)") beside
+its points, and links on to the next audit in the queue.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from audit.auth import Principal
 from audit.checklist import Item, Section
+from audit.presentation import describe_answer
 from audit.routes.common import query_int
 from audit.routes.hq_templates import PAGE_SIZE, render
-from audit.scoring import score_answers
-from audit.store import audits as audit_store
+from audit.scoring import ItemResult, score_answers
 from audit.store import compare as store
+from audit.store.audits import stored_answers
 from audit.store.checklists import parsed
+from audit.workflow.audits import get_audit
+from audit.workflow.views import audit_view
 
 
 async def review_page(request: Request, who: Principal) -> Response:
@@ -73,15 +75,13 @@ class SectionView:
 
 async def audit_page(request: Request, who: Principal) -> Response:
     uuid = str(request.path_params["uuid"])
-    audit = await audit_store.get_audit(who, uuid)
-    view = await audit_store.audit_view(who, audit)
+    audit = await get_audit(who, uuid)
+    view = await audit_view(who, audit)
     checklist = parsed(audit.checklist)
     photos: dict[str, list[str]] = {}
     for p in view["photos"]:
         photos.setdefault(p["item"], []).append(p["uuid"])
-    card = score_answers(
-        checklist, audit_store.stored_answers(audit), {k: len(v) for k, v in photos.items()}
-    )
+    card = score_answers(checklist, stored_answers(audit), {k: len(v) for k, v in photos.items()})
     results = {r.item.id: r for r in card.items}
     stored = view["scorecard"] or {}
     sections = [
@@ -116,46 +116,9 @@ async def _region_of(code: str) -> str | None:
     return found[1].region if found else None
 
 
-def _answer_line(item: Item, result: Any, photos: list[str]) -> AnswerLine:
-    answer = result.answer
-    comment = answer.comment if answer is not None else None
-    if not result.visible:
-        return AnswerLine(
-            item, "Not shown (skipped by an earlier answer)", "hidden", None, None, []
-        )
-    if answer is not None and answer.na:
-        return AnswerLine(item, "Not applicable", "na", None, comment, photos)
-    if item.type == "photo":
-        text = f"{len(photos)} photo{'s' if len(photos) != 1 else ''}" if photos else "No photo"
-        return AnswerLine(item, text, "answered" if photos else "unanswered", None, comment, photos)
-    if answer is None or answer.value is None:
-        return AnswerLine(item, "Not answered", "unanswered", None, comment, photos)
-    return AnswerLine(
-        item,
-        _value_text(item, answer.value),
-        "text" if item.type == "text" else "answered",
-        result.points,
-        comment,
-        photos,
-    )
-
-
-def _number(value: Any) -> str:
-    return f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
-
-
-def _value_text(item: Item, value: Any) -> str:
-    if item.type == "yes_no":
-        return "Yes" if value is True else "No"
-    if item.type == "scale":
-        return (
-            f"{_number(value)} on a scale of {_number(item.min or 0)}\u2013{_number(item.max or 0)}"
-        )
-    if item.type == "choice":
-        option = item.option(value)
-        return option.label if option is not None else str(value)
-    if item.type == "number":
-        return f"{_number(value)} {item.unit or ''}".strip()
-    if item.type == "nps":
-        return f"{value} out of 10"
-    return str(value)
+def _answer_line(item: Item, result: ItemResult, photos: list[str]) -> AnswerLine:
+    words = describe_answer(item, result.answer, len(photos), result.visible)
+    if words.state == "hidden":
+        return AnswerLine(item, words.text, "hidden", None, None, [])
+    comment = result.answer.comment if result.answer is not None else None
+    return AnswerLine(item, words.text, words.state, result.points, comment, photos)

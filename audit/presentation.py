@@ -1,0 +1,330 @@
+"""How figures are shown: one rounding, one set of labels, one wording of answers.
+
+Every output a person reads (the PDF, the HQ pages, the PWA scorecard) prints
+a score through this module, so a 72.5 is "73" everywhere:
+
+* **Rounding.** :func:`round_score` rounds to a whole number, halves away from
+  zero (72.5 → 73, 72.49 → 72, -16.5 → -17; Python's ``round`` would give 72
+  for 72.5).  The value is first cleaned to nine decimal places, so binary
+  floating error cannot move a half: 100 * 2.9 / 4 is 72.49999999999999 in
+  floating point and shows as 73, while a real 72.49999999 shows as 72.
+  Percentages (:func:`format_percent`), NPS values and changes use the same
+  rule; a change is the difference of the two shown whole numbers, so "73,
+  up 3" never sits beside a previous "71".
+* **Machines get the exact value.** JSON (the scorecard, ``/api/compare``) and
+  the CSV and XLSX files keep unrounded numbers and the JSON's column keys
+  (``overall``, ``touchpoints.service``), so sums and means made from them are
+  exact.  The XLSX shows its score cells with the number format ``0``, which
+  Excel and LibreOffice display by this same rule (halves away from zero).
+  The audit JSON's ``display`` block (:func:`scorecard_display`) carries the
+  figures already formatted, so the PWA does not round on its own.
+* **Words.** :data:`TOUCHPOINT_LABELS` names the touchpoints, :data:`BANDS`
+  turns a score into Strong / Fair / Weak, :data:`HEAT_BANDS` colours the HQ
+  heat map in ten-point steps, :func:`nps_group` sorts a 0-10 answer into
+  promoter / passive / detractor, and :func:`describe_answer` writes an
+  answer as a reader says it.  A band is taken from the printed whole number,
+  so the colour never disagrees with the figure beside it.
+
+Pure: plain values in, text out; no database, no clock.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from audit.answers import Answer
+from audit.checklist import Checklist, Item, humanize
+from audit.scoring import weighted_mean
+
+DASH = "\u2013"  # an en dash stands for "no score"
+MINUS = "\u2212"  # a real minus sign: as wide as the plus, never a hyphen break
+# Nine places absorb the last-bit error of sums and divisions of scores (about
+# 1e-14 on a 0..100 scale) and keep every difference a person could mean.
+CLEAN_PLACES = 9
+
+# ---- Rounding
+
+
+def round_half_up(value: float, places: int = 0) -> Decimal:
+    """``value`` to ``places`` decimals, halves away from zero, after cleaning float error."""
+    cleaned = Decimal(repr(round(value, CLEAN_PLACES)))
+    return cleaned.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def round_score(value: float | None) -> int | None:
+    """A score (or NPS, or change) as the whole number people see; None stays None.
+
+    A value that is not a finite number is no score either.
+    """
+    if value is None or not math.isfinite(value):
+        return None
+    return int(round_half_up(value))
+
+
+def format_score(value: float | None, empty: str = DASH) -> str:
+    """A score as printed: ``"73"``, ``"-17"`` for an NPS, ``empty`` when there is none."""
+    shown = round_score(value)
+    if shown is None:
+        return empty
+    return f"{MINUS}{-shown}" if shown < 0 else str(shown)
+
+
+def format_percent(fraction: float | None, empty: str = DASH) -> str:
+    """A share of 1 as a whole percentage: 0.725 → ``"73%"``."""
+    if fraction is None:
+        return empty
+    return f"{format_score(100 * fraction)}%"
+
+
+def score_change(current: float | None, previous: float | None) -> int | None:
+    """The change as shown: the difference of the two printed whole numbers."""
+    now, before = round_score(current), round_score(previous)
+    if now is None or before is None:
+        return None
+    return now - before
+
+
+def format_change(change: int | None, empty: str = DASH) -> str:
+    """A change from :func:`score_change`, signed: ``"+3"``, ``"\u22122"``, ``"±0"``."""
+    if change is None:
+        return empty
+    if change == 0:
+        return "\u00b10"
+    return f"+{change}" if change > 0 else f"{MINUS}{-change}"
+
+
+# An XLSX score cell keeps the exact value and shows it as a whole number:
+# Excel and LibreOffice round a displayed "0" halves away from zero, as
+# round_score does, so the sheet shows what the pages print.
+SPREADSHEET_SCORE_FORMAT = "0"
+
+
+def format_number(value: float) -> str:
+    """A measured number as a person writes it: 4, 2.5, 1,200 (two decimals at most)."""
+    shown = round_half_up(value, 2)
+    if shown == shown.to_integral_value():
+        return f"{int(shown):,}"
+    return f"{shown:,.2f}".rstrip("0").rstrip(".")
+
+
+# ---- Touchpoints
+
+# The touchpoints of CONTRACT.md.  The staff touchpoint ``service`` reads
+# "Consultation" so it is never confused with the Service score (the mean of
+# every item of kind ``service``, wherever it sits in the journey), which is
+# printed beside it on every page.
+TOUCHPOINT_LABELS: Mapping[str, str] = {
+    "website": "Website",
+    "phone": "Phone",
+    "arrival": "Arrival",
+    "facilities": "Facilities",
+    "service": "Consultation",
+    "checkout": "Checkout",
+    "follow_up": "Follow-up",
+    "site_visit": "Site visit",
+}
+
+
+def touchpoint_label(slug: str) -> str:
+    """A touchpoint's name; a checklist's own slugs are humanised (``click_collect``)."""
+    return TOUCHPOINT_LABELS.get(slug) or humanize(slug)
+
+
+# ---- Bands
+
+
+@dataclass(frozen=True)
+class Band:
+    key: str  # CSS class suffix
+    label: str
+    colour: str  # the band's colour, for SVG (the report's CSS has the same values)
+    floor: float  # lowest score in the band
+
+
+# 85 and 70 are the usual cut-offs of mystery-shopping programmes: 85+ is a
+# visit most customers would praise, below 70 one they would complain about.
+# The colour only repeats the word, so greyscale print loses nothing.
+STRONG = Band("strong", "Strong", "#2f7a52", 85.0)
+FAIR = Band("fair", "Fair", "#c98f1c", 70.0)
+WEAK = Band("weak", "Weak", "#b23d3a", 0.0)
+UNRATED = Band("none", "Not rated", "#9aa3ad", -math.inf)
+BANDS = (STRONG, FAIR, WEAK)
+
+
+def band_for(score: float | None) -> Band:
+    """Strong, Fair or Weak, by the printed whole number (84.5 prints 85: Strong)."""
+    shown = round_score(score)
+    if shown is None:
+        return UNRATED
+    for band in BANDS:
+        if shown >= band.floor:
+            return band
+    return WEAK
+
+
+@dataclass(frozen=True)
+class HeatBand:
+    key: str  # CSS class suffix: heat-<key>
+    label: str
+    floor: float
+
+
+# Ten-point steps from 60 on the HQ heat map: finer than the report's three
+# words, so HQ sees where a region slips inside "Fair".
+HEAT_BANDS = (
+    HeatBand("5", "90 and above", 90.0),
+    HeatBand("4", "80 to 89", 80.0),
+    HeatBand("3", "70 to 79", 70.0),
+    HeatBand("2", "60 to 69", 60.0),
+    HeatBand("1", "below 60", -math.inf),
+)
+NO_DATA = HeatBand("none", "no audits", math.nan)
+
+
+def heat_band(score: float | None) -> HeatBand:
+    """The heat-map colour step of the printed whole number (89.5 prints 90: the top step)."""
+    shown = round_score(score)
+    if shown is None:
+        return NO_DATA
+    for band in HEAT_BANDS:
+        if shown >= band.floor:
+            return band
+    return HEAT_BANDS[-1]
+
+
+# ---- Net Promoter
+
+PROMOTER_MIN = 9  # 9-10 promote
+PASSIVE_MIN = 7  # 7-8 are passive
+DETRACTOR_MAX = 6  # 0-6 detract
+NPS_MEANINGS: Mapping[str, str] = {
+    "promoter": "likely to recommend you unprompted",
+    "passive": "satisfied, but not enough to recommend you",
+    "detractor": "more likely to warn friends off than to recommend you",
+}
+
+
+def nps_group(value: float) -> str:
+    """``promoter`` (9-10), ``passive`` (7-8) or ``detractor`` (0-6) for one 0-10 answer."""
+    if value >= PROMOTER_MIN:
+        return "promoter"
+    if value >= PASSIVE_MIN:
+        return "passive"
+    return "detractor"
+
+
+# ---- Answers
+
+
+@dataclass(frozen=True)
+class AnswerWords:
+    text: str
+    state: str  # answered | na | unanswered | hidden | text | photo
+
+
+HIDDEN_TEXT = "Not shown (skipped by an earlier answer)"
+
+
+def describe_answer(
+    item: Item, answer: Answer | None, photos: int = 0, visible: bool = True
+) -> AnswerWords:
+    """An answer as a reader says it, and its state.
+
+    ``photos`` counts the evidence photos stored for the item (the answer's own
+    list is counted too); ``visible`` is False for an item ``show_if`` skipped.
+    """
+    if not visible:
+        return AnswerWords(HIDDEN_TEXT, "hidden")
+    if answer is not None and answer.na:
+        return AnswerWords("Not applicable", "na")
+    if item.type == "photo":
+        count = max(photos, len(answer.photos) if answer is not None else 0)
+        if not count:
+            return AnswerWords("No photo", "unanswered")
+        return AnswerWords(f"{count} photo{'s' if count != 1 else ''}", "photo")
+    value = answer.value if answer is not None else None
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return AnswerWords("Not answered", "unanswered")
+    if item.type == "yes_no":
+        return AnswerWords("Yes" if value is True else "No", "answered")
+    if item.type == "scale":
+        low, high = format_number(item.min or 0), format_number(item.max or 0)
+        return AnswerWords(f"{format_number(value)} on a scale of {low} to {high}", "answered")
+    if item.type == "choice":
+        option = item.option(value)
+        return AnswerWords(option.label if option is not None else str(value), "answered")
+    if item.type == "number":
+        unit = f" {item.unit}" if item.unit else ""
+        return AnswerWords(f"{format_number(value)}{unit}", "answered")
+    if item.type == "nps":
+        return AnswerWords(f"{format_number(value)} out of 10", "answered")
+    return AnswerWords(str(value), "text")
+
+
+def answer_words(item: Item, answer: Answer | None, photos: int = 0, visible: bool = True) -> str:
+    """The words of :func:`describe_answer`: "Yes", "4 on a scale of 1 to 5", "3 rings"."""
+    return describe_answer(item, answer, photos, visible).text
+
+
+# ---- The scorecard as shown
+
+
+def _shown(score: float | None) -> dict[str, str]:
+    band = band_for(score)
+    return {"score": format_score(score), "band": band.label, "band_key": band.key}
+
+
+def scorecard_display(card: Mapping[str, Any] | None, checklist: Checklist) -> dict[str, Any]:
+    """A Scorecard JSON (as stored) with every figure and label as printed.
+
+    The audit JSON carries it as ``display`` so the PWA shows what the report
+    and the HQ pages show, without rounding on its own.  Touchpoints come from
+    the card's ``touchpoints`` or, on cards stored without them, from its
+    section scores by scoring's own rule.
+    """
+    card = card or {}
+    sections: Mapping[str, Any] = card.get("sections") or {}
+    stored_tps: Mapping[str, Any] | None = card.get("touchpoints")
+
+    def section_score(section_id: str) -> float | None:
+        found = sections.get(section_id)
+        return found.get("score") if isinstance(found, Mapping) else None
+
+    touchpoints = []
+    for tp in checklist.touchpoints():
+        if stored_tps is not None:
+            score = stored_tps.get(tp)
+        else:
+            score = weighted_mean(
+                (s.weight, section_score(s.id)) for s in checklist.sections if s.touchpoint == tp
+            )
+        touchpoints.append({"id": tp, "label": touchpoint_label(tp), **_shown(score)})
+    texts = {item.id: item.text for item in checklist.items()}
+    nps = card.get("nps")
+    overall = _shown(card.get("overall"))
+    return {
+        "overall": overall["score"],
+        "band": overall["band"],
+        "band_key": overall["band_key"],
+        "service": format_score(card.get("service")),
+        "experience": format_score(card.get("experience")),
+        "nps": DASH if nps is None else format_number(nps),
+        "nps_group": None if nps is None else nps_group(nps),
+        "sections": {
+            s.id: {
+                "label": s.title,
+                "touchpoint": touchpoint_label(s.touchpoint),
+                **_shown(section_score(s.id)),
+            }
+            for s in checklist.sections
+        },
+        "touchpoints": touchpoints,
+        "critical_failures": [
+            {"id": item_id, "text": texts.get(item_id, humanize(item_id))}
+            for item_id in card.get("critical_failures") or ()
+        ],
+    }
