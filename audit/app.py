@@ -21,12 +21,12 @@ from audit.db import database
 from audit.housekeeping import housekeeping
 from audit.openapi import openapi_schema
 from audit.pwa import pwa_routes
-from audit.report.delivery import ReportMailer
 from audit.report.pool import configure_pool, shutdown_pool
-from audit.routes import audits, reference, session
+from audit.routes import audits, reference, reports, session
 from audit.routes.common import api
 from audit.routes.hq import hq_routes
 from audit.settings import Settings
+from audit.workflow.delivery import ReportMailer
 
 log = logging.getLogger("audit")
 
@@ -113,7 +113,8 @@ def api_routes() -> list[BaseRoute]:
             methods=["DELETE"],
         ),
         *hq_routes(),
-        Route("/api/audits/{uuid}/report.pdf", api(audits.report_pdf), methods=["GET"]),
+        Route("/api/audits/{uuid}/report.pdf", api(reports.report_pdf), methods=["GET"]),
+        Route("/api/audits/{uuid}/report.json", api(reports.report_json), methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/healthz", health, methods=["GET"]),
     ]

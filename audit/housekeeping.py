@@ -21,8 +21,7 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 
-from audit.report.delivery import report_cache
-from audit.report.pool import TEMP_PREFIX
+from audit.report.pool import TEMP_PREFIX, report_cache
 from audit.settings import Settings
 from audit.store.accounts import delete_expired_sessions, delete_spent_throttles
 from audit.store.photos import remove_stale_uploads

@@ -155,7 +155,7 @@ async def database_download(url: str, tmp: Path) -> str:
     from audit.db import tortoise_config
     from audit.models import Audit
     from audit.settings import Settings
-    from audit.store.reports import report_data_for
+    from audit.workflow.reports import report_data_for
 
     await Tortoise.init(config=tortoise_config(url))
     try:

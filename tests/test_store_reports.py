@@ -25,24 +25,20 @@ from audit import backup as backups
 from audit.auth import Principal
 from audit.errors import NotFound
 from audit.models import Audit, Delivery, LocationOwner, ReportBenchmarks, User
-from audit.report.data import Benchmarks
-from audit.report.delivery import MAX_ATTEMPTS, ReportMailer, parse_smtp_url
 from audit.report.pool import RenderPool
 from audit.report.render import render_report_pdf, report_cache_key
 from audit.report.sample import SAMPLE_ANSWERS, draw_photo
 from audit.settings import Settings
-from audit.store import audits as audit_store
-from audit.store import photos as photo_store
 from audit.store import reports as report_store
 from audit.store.checklists import import_checklists, read_checklist_dir
 from audit.store.locations import add_location
-from audit.store.reports import (
-    approved_audit_uuids,
-    benchmarks_for,
-    freeze_benchmarks,
-    report_data_for,
-)
+from audit.store.reports import Peers, approved_audit_uuids
 from audit.submission import parse_payload
+from audit.workflow import audits as workflow
+from audit.workflow import photos as photo_workflow
+from audit.workflow import reports as report_workflow
+from audit.workflow.delivery import MAX_ATTEMPTS, ReportMailer, parse_smtp_url
+from audit.workflow.reports import freeze_benchmarks, report_data_for
 from tests.helpers import ROOT, new_uuid
 from tests.test_report import decompressed, flat, images_in, jpeg_with_gps, pdf_text
 
@@ -87,25 +83,27 @@ async def approved_audit(
             "answers": answers(**changes),
         }
     )
-    await audit_store.save_draft(auditor, uid, payload)
+    await workflow.save_draft(auditor, uid, payload)
     for item_id in ("storefront_photo", "checkout_charged_correctly"):
-        await photo_store.add_photo(
+        await photo_workflow.attach_photo(
             auditor, uid, new_uuid(), item_id, evidence_photo(item_id), settings.media_dir
         )
-    await audit_store.submit(auditor, uid, None)
+    await workflow.submit(auditor, uid, None)
     if hq is not None:
-        await audit_store.review(hq, uid, "approve", "")
+        await workflow.review(hq, uid, "approve", "")
     return uid
 
 
 @pytest.fixture
 async def audits(db: Settings) -> dict[str, Any]:
-    """S1 (North): three approved audits and a submitted one; S2 (South): one approved."""
+    """S1 (North): three approved audits and a submitted one; S2 (South) and S3 (North): one
+    approved each, visited before S1's latest."""
     found, problems = read_checklist_dir(ROOT / "checklists")
     assert not problems
     await import_checklists(found)
     s1, _ = await add_location("S1", "Riverside Mall", "North")
     await add_location("S2", "Hillcrest Plaza", "South")
+    await add_location("S3", "Northgate", "North")
     auditor = await person(AUDITOR_EMAIL, AUDITOR_NAME, "auditor")
     hq = await person("hq@x.test", "Hal HQ", "hq")
     owner = await person("owner@x.test", "Olga Owner", "owner")
@@ -115,6 +113,7 @@ async def audits(db: Settings) -> dict[str, Any]:
         ("first", "S1", "2025-01-10", {"restroom_access": "offered"}),
         ("second", "S1", "2025-02-10", {}),
         ("other", "S2", "2025-02-12", {"restroom_access": "offered"}),
+        ("north", "S3", "2025-02-20", {}),
         ("latest", "S1", "2025-03-14", {"restroom_access": "offered"}),
     ):
         made[key] = await approved_audit(db, auditor, hq, location, day, **changes)
@@ -128,18 +127,20 @@ async def stored_overall(uid: str) -> float:
     return audit.overall
 
 
-async def test_report_data_has_benchmarks_and_trend_from_approved_audits_only(audits) -> None:
+async def test_report_data_has_other_locations_benchmarks_and_its_own_trend(audits) -> None:
     data = await report_data_for(audits["latest"], audits["settings"])
     s1 = [await stored_overall(audits[k]) for k in ("first", "second", "latest")]
     s2 = await stored_overall(audits["other"])
+    s3 = await stored_overall(audits["north"])
 
     assert data.location_code == "S1" and data.location_name == "Riverside Mall"
     assert data.region == "North"
     assert data.visit_date == date(2025, 3, 14)
-    assert data.benchmarks.brand_count == 4  # the submitted audit is not counted
-    assert data.benchmarks.brand_avg == pytest.approx((sum(s1) + s2) / 4)
-    assert data.benchmarks.region_count == 3
-    assert data.benchmarks.region_avg == pytest.approx(sum(s1) / 3)
+    # Other locations only: S1's own audits are its trend, not its benchmark.
+    assert data.benchmarks.brand_count == 2
+    assert data.benchmarks.brand_avg == pytest.approx((s2 + s3) / 2)
+    assert data.benchmarks.region_count == 1
+    assert data.benchmarks.region_avg == pytest.approx(s3)
     assert data.benchmarks.region_touchpoints["website"] is not None
     assert set(data.benchmarks.brand_touchpoints) == set(data.checklist.touchpoints())
     assert [(p.visit_date, p.overall) for p in data.trend] == [
@@ -148,24 +149,32 @@ async def test_report_data_has_benchmarks_and_trend_from_approved_audits_only(au
         (date(2025, 3, 14), pytest.approx(s1[2])),
     ]
     assert data.scorecard.overall == pytest.approx(s1[2])
-    assert data.generated_at == datetime.now(UTC).date()  # the day of the last approval
+    assert data.generated_at == datetime.now(UTC).date()  # the day it was approved
     assert len(data.photos["storefront_photo"]) == 1
     assert data.photos["storefront_photo"][0].is_file()
-    assert await approved_audit_uuids(date(2025, 2, 11)) == [audits["other"], audits["latest"]]
+    assert await approved_audit_uuids(date(2025, 2, 11)) == [
+        audits["other"],
+        audits["north"],
+        audits["latest"],
+    ]
 
 
 async def test_benchmarks_are_frozen_once_an_approved_audit_is_reported(audits) -> None:
     settings = audits["settings"]
     before = await report_data_for(audits["latest"], settings)
     preview = await report_data_for(audits["pending"], settings)  # submitted, not approved
-    assert preview.benchmarks == before.benchmarks
+    assert preview.benchmarks == before.benchmarks  # the same peers: S2's and S3's visits
 
-    await audit_store.review(audits["hq"], audits["pending"], "approve", "")
+    # Approved after "latest" was, visited before it: not in its frozen figures.
+    await approved_audit(settings, audits["auditor"], audits["hq"], "S2", "2025-03-01")
     after = await report_data_for(audits["latest"], settings)
     assert after.benchmarks == before.benchmarks
     assert report_cache_key(after) == report_cache_key(before)  # the cached PDF stays valid
+    fresh_preview = await report_data_for(audits["pending"], settings)
+    assert fresh_preview.benchmarks.brand_count == before.benchmarks.brand_count + 1
+    await workflow.review(audits["hq"], audits["pending"], "approve", "")
     now_approved = await report_data_for(audits["pending"], settings)
-    assert now_approved.benchmarks.brand_count == before.benchmarks.brand_count + 1
+    assert now_approved.benchmarks == fresh_preview.benchmarks
 
 
 def compared_with(text: str) -> tuple[str, ...]:
@@ -182,28 +191,32 @@ async def test_frozen_benchmarks_are_a_row_and_the_report_keeps_them_after_more_
 ) -> None:
     settings = audits["settings"]
     assert await ReportBenchmarks.all().count() == 0  # approved without the hook: not frozen yet
-    await freeze_benchmarks(audits["latest"], settings)  # what the approval hook does
+    await freeze_benchmarks(audits["latest"])  # what the approval hook does
     latest = await Audit.get(uuid=audits["latest"]).select_related("location")
     [row] = await ReportBenchmarks.all()
     assert row.audit_id == latest.id  # type: ignore[attr-defined]
-    assert row.snapshot["brand_count"] == 4 and row.snapshot["region_count"] == 3
+    assert row.snapshot["brand_count"] == 2 and row.snapshot["region_count"] == 1
     assert row.as_of == datetime.now(UTC).date()
-    assert not (settings.var_dir / "reports" / "benchmarks").exists()  # no files any more
     before = await report_data_for(audits["latest"], settings)
     first_pdf = pdf_text(render_report_pdf(before))
-    assert compared_with(first_pdf)[1] == "3" and compared_with(first_pdf)[4] == "4"
+    assert compared_with(first_pdf)[1] == "1" and compared_with(first_pdf)[4] == "2"
 
     # More approvals move the live averages, not this report's.
-    await audit_store.review(audits["hq"], audits["pending"], "approve", "")
-    await approved_audit(
-        settings, audits["auditor"], audits["hq"], "S2", "2025-03-30", restroom_access="offered"
+    await workflow.review(audits["hq"], audits["pending"], "approve", "")
+    await approved_audit(settings, audits["auditor"], audits["hq"], "S3", "2025-03-10")
+    live = await report_store.peer_mean(
+        Peers(
+            checklist_slug="electronics-store",
+            location_id=latest.location.id,
+            audit_id=latest.id,
+            brand_id=latest.location.brand_id,  # type: ignore[attr-defined]
+            visited_from=date(2024, 3, 15),
+            visited_to=date(2025, 3, 14),
+            approved_until=None,
+        ),
+        latest.location.region_id,  # type: ignore[attr-defined]
     )
-    live, _ = await benchmarks_for(
-        "electronics-store",
-        brand_id=latest.location.brand_id,  # type: ignore[attr-defined]
-        region_id=latest.location.region_id,  # type: ignore[attr-defined]
-    )
-    assert (live.brand_count, live.region_count) == (6, 4)
+    assert live.audits == 2  # S3's second audit in the region
     after = await report_data_for(audits["latest"], settings)
     assert after.benchmarks == before.benchmarks and after.generated_at == before.generated_at
     assert compared_with(pdf_text(render_report_pdf(after))) == compared_with(first_pdf)
@@ -218,20 +231,20 @@ async def test_concurrent_first_freezes_store_one_row_and_all_return_its_figures
     racers = 4
     barrier = asyncio.Barrier(racers)
     taken: list[int] = []
-    real = report_store.benchmarks_for
+    real = report_workflow.peer_benchmarks
 
     async def each_racer_sees_other_figures(*args: Any, **kwargs: Any) -> Any:
         # Every racer computes before any of them stores, each with figures
         # of its own: only a first-writer-wins store makes them agree.
-        benchmarks, day = await real(*args, **kwargs)
+        benchmarks = await real(*args, **kwargs)
         taken.append(len(taken))
         mine = dataclasses.replace(benchmarks, brand_count=1000 + taken[-1])
         await barrier.wait()
-        return mine, day
+        return mine
 
-    monkeypatch.setattr(report_store, "benchmarks_for", each_racer_sees_other_figures)
+    monkeypatch.setattr(report_workflow, "peer_benchmarks", each_racer_sees_other_figures)
     uid = audits["second"]
-    hooks = [freeze_benchmarks(uid, settings) for _ in range(racers // 2)]
+    hooks = [freeze_benchmarks(uid) for _ in range(racers // 2)]
     renders = [report_data_for(uid, settings) for _ in range(racers // 2)]
     results = await asyncio.gather(*renders, *hooks)
 
@@ -245,51 +258,11 @@ async def test_concurrent_first_freezes_store_one_row_and_all_return_its_figures
     assert again.benchmarks == reports[0].benchmarks and len(taken) == racers
 
 
-async def test_a_legacy_snapshot_file_is_adopted_as_a_row_and_never_written_again(
-    audits: dict[str, Any],
-) -> None:
-    settings, uid = audits["settings"], audits["latest"]
-    # The file an earlier version wrote (and whose figures the owner has seen).
-    legacy = settings.var_dir / "reports" / "benchmarks" / uid[:2] / f"{uid}.json"
-    legacy.parent.mkdir(parents=True)
-    doc = {
-        "format": 1,
-        "as_of": "2025-03-15",
-        "benchmarks": {
-            "brand_avg": 61.25,
-            "brand_count": 9,
-            "region_avg": 58.5,
-            "region_count": 7,
-            "brand_touchpoints": {"website": 70.0, "phone": None},
-            "region_touchpoints": {"website": 65.5},
-        },
-    }
-    legacy.write_text(json.dumps(doc))
-    # A broken file of another audit is ignored: its benchmarks are taken afresh.
-    broken = settings.var_dir / "reports" / "benchmarks" / audits["first"][:2]
-    broken.mkdir(parents=True, exist_ok=True)
-    (broken / f"{audits['first']}.json").write_text('{"format": 1, "benchmarks": [')
-
-    data = await report_data_for(uid, settings)
-    expected = Benchmarks(61.25, 9, 58.5, 7, {"website": 70.0, "phone": None}, {"website": 65.5})
-    assert data.benchmarks == expected and data.generated_at == date(2025, 3, 15)
-    [row] = await ReportBenchmarks.filter(audit__uuid=uid)
-    assert row.as_of == date(2025, 3, 15) and row.snapshot["brand_avg"] == 61.25
-
-    legacy.unlink()  # read once: the row is what counts now
-    again = await report_data_for(uid, settings)
-    assert again.benchmarks == expected and again.generated_at == date(2025, 3, 15)
-    fresh = await report_data_for(audits["first"], settings)
-    assert fresh.benchmarks.brand_count == 4
-    written = sorted(p.name for p in (settings.var_dir / "reports").rglob("*") if p.is_file())
-    assert written == [f"{audits['first']}.json"]  # nothing new on disk
-
-
 async def test_backup_carries_the_frozen_benchmarks(audits: dict[str, Any], backend: str) -> None:
     if backend != "sqlite":
         pytest.skip("the SQLite copy is read back here; PostgreSQL backups are pg_dump's")
     settings = audits["settings"]
-    await freeze_benchmarks(audits["latest"], settings)
+    await freeze_benchmarks(audits["latest"])
     stored = (await ReportBenchmarks.get(audit__uuid=audits["latest"])).snapshot
     done = await asyncio.to_thread(backups.backup, settings, settings.var_dir / "backup")
     copy = sqlite3.connect(done.path / done.database_file)
@@ -321,8 +294,8 @@ async def test_uploaded_photo_reaches_the_report_without_metadata(audits: dict[s
     payload = parse_payload(
         {"checklist": "electronics-store", "location": "S1", "answers": answers()}
     )
-    await audit_store.save_draft(auditor, uid, payload)
-    await photo_store.add_photo(
+    await workflow.save_draft(auditor, uid, payload)
+    await photo_workflow.attach_photo(
         auditor, uid, new_uuid(), "storefront_photo", jpeg_with_gps((1200, 900)), settings.media_dir
     )
     data = await report_data_for(uid, settings)

@@ -1,14 +1,17 @@
 """What one experience report is made of: plain, frozen, and anonymous.
 
-``ReportData`` is everything the templates may show. It is built by the store
-from an approved audit (or by hand in tests and benchmarks) and is the only
-input of rendering, so it is also what the PDF cache key is made from.
+``ReportData`` is everything the templates may show. It is built by
+:mod:`audit.workflow.reports` from a submitted or approved audit (or by hand in
+tests and benchmarks) and is the only input of rendering, so it is also what
+the PDF cache key is made from, and the PDF and its JSON twin
+(:mod:`audit.report.twin`) are two formats of the same value.
 Nothing in it identifies the auditor: there is no field for a name, an e-mail
 or a visit time, and the renderer has no other source of data.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,10 +23,12 @@ from audit.scoring import Scorecard
 
 @dataclass(frozen=True)
 class Benchmarks:
-    """Approved audits of the same checklist, averaged over the brand and the region.
+    """Other locations' approved audits of the same checklist, over the brand and the region.
 
     Means of each audit's stored score (each audit counts once, nulls left
-    out); ``*_count`` is the number of audits behind a mean.
+    out) over the audits visited on or before this visit, within the window
+    of :mod:`audit.workflow.reports`; ``*_count`` is the number of audits
+    behind a mean, 0 when there is none (the mean is then None).
     """
 
     brand_avg: float | None = None
@@ -54,7 +59,8 @@ class ReportData:
     benchmarks: Benchmarks = field(default_factory=Benchmarks)
     # this location's previous approved audits of the checklist and this one, oldest first
     trend: tuple[TrendPoint, ...] = ()
-    # the day the benchmark snapshot was taken; printed as "benchmarks as of"
+    # the benchmarks' date: the approval date, or the day of an unapproved preview;
+    # printed as "benchmarks as of"
     generated_at: date | None = None
     # the audit's public id, printed as a short reference the owner can quote to HQ
     reference: str = ""
@@ -62,3 +68,9 @@ class ReportData:
     def photo_paths(self) -> list[Path]:
         """Every photo the report may load (the fetcher's allow-list)."""
         return [path for paths in self.photos.values() for path in paths]
+
+
+def report_filename(data: ReportData) -> str:
+    """The PDF's file name for downloads and e-mail: location code and visit date."""
+    code = re.sub(r"[^A-Za-z0-9._-]+", "-", data.location_code).strip("-") or "location"
+    return f"experience-report-{code}-{data.visit_date.isoformat()}.pdf"

@@ -32,7 +32,8 @@ from contextlib import suppress
 from pathlib import Path
 
 from audit.report.data import ReportData
-from audit.report.render import render_report_pdf, report_cache_key
+from audit.report.render import render_report_pdf, report_cache_key, warm_up
+from audit.settings import Settings
 
 # A worker is replaced after this many renders, so whatever WeasyPrint,
 # Pango or Fontconfig keep growing in a long-lived process is given back.
@@ -55,8 +56,6 @@ def _start_method() -> str:
 
 def _warm_worker() -> int:
     # Parse the stylesheet and load the fonts now rather than in the first render.
-    from audit.report.render import warm_up
-
     warm_up()
     return os.getpid()
 
@@ -162,11 +161,12 @@ _default_lock = threading.Lock()
 
 
 def default_pool() -> RenderPool:
+    """The pool :func:`configure_pool` set up (the app does, from its settings), else one
+    of as many workers as ``AUDIT_REPORT_WORKERS`` defaults to (audit.settings)."""
     global _default
     with _default_lock:
         if _default is None:
-            workers = int(os.environ.get("AUDIT_REPORT_WORKERS", "0") or 0)
-            _default = RenderPool(workers or max(1, min(4, os.cpu_count() or 1)))
+            _default = RenderPool(max(1, min(4, os.cpu_count() or 1)))
         return _default
 
 
@@ -186,10 +186,6 @@ def shutdown_pool() -> None:
         old, _default = _default, None
     if old is not None:
         old.close()
-
-
-async def render_in_pool(data: ReportData, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
-    return await default_pool().render(data, timeout)
 
 
 # -- the PDF cache
@@ -216,6 +212,11 @@ class ReportCache:
         target = self.path(key)
         _write_atomic(target, pdf)
         return target
+
+
+def report_cache(settings: Settings) -> ReportCache:
+    """The service's PDF cache (not in backups: a miss only costs a render)."""
+    return ReportCache(settings.var_dir / "reports")
 
 
 async def cached_report_pdf(

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -26,14 +25,15 @@ from email.utils import make_msgid
 from urllib.parse import unquote, urlsplit
 
 from audit.models import Audit, Delivery
-from audit.report.data import ReportData
-from audit.report.pool import RenderPool, ReportCache, cached_report_pdf
+from audit.report.data import ReportData, report_filename
+from audit.report.pool import RenderPool, cached_report_pdf, report_cache
 from audit.report.view import report_context
 from audit.settings import Settings
 from audit.store import reports as store
 from audit.store.accounts import owner_emails
+from audit.workflow.reports import freeze_benchmarks, report_data_for_audit
 
-log = logging.getLogger("audit.report.delivery")
+log = logging.getLogger("audit.workflow.delivery")
 
 MAX_ATTEMPTS = 10  # with the backoff below: about two days of trying
 FIRST_RETRY = timedelta(minutes=1)
@@ -94,11 +94,6 @@ def send_email(target: SmtpTarget, message: EmailMessage) -> None:
         raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
 
 
-def report_filename(data: ReportData) -> str:
-    code = re.sub(r"[^A-Za-z0-9._-]+", "-", data.location_code).strip("-") or "location"
-    return f"experience-report-{code}-{data.visit_date.isoformat()}.pdf"
-
-
 def compose_email(data: ReportData, pdf: bytes, recipient: str, sender: str) -> EmailMessage:
     """The owner's e-mail: the summary of page 2 as text, the report attached."""
     c = report_context(data)
@@ -143,10 +138,6 @@ def compose_email(data: ReportData, pdf: bytes, recipient: str, sender: str) -> 
     return message
 
 
-def report_cache(settings: Settings) -> ReportCache:
-    return ReportCache(settings.var_dir / "reports")
-
-
 def _next_attempt(attempts: int, now: datetime) -> datetime | None:
     """After the ``attempts``-th failure: 1, 2, 4 … minutes, at most 6 hours; None to give up."""
     if attempts >= MAX_ATTEMPTS:
@@ -179,18 +170,18 @@ class ReportMailer:
         """Record a delivery to each owner of the audit's location; call after approving."""
         if not self.enabled:
             return []
-        audit = await Audit.get_or_none(uuid=audit_uuid)
-        if audit is None or audit.status != "approved":
+        found = await store.approved_audit_location(audit_uuid)
+        if found is None:
             return []
-        recipients = await owner_emails(audit.location_id)  # type: ignore[attr-defined]
-        deliveries = await store.record_deliveries(audit.id, recipients)
+        audit_id, location_id = found
+        deliveries = await store.record_deliveries(audit_id, await owner_emails(location_id))
         if self._wake is not None:
             self._wake.set()
         return deliveries
 
     async def on_approved(self, audit: Audit) -> None:
         """The review route's ``app.state.on_approved`` hook: freeze benchmarks, queue mail."""
-        await store.freeze_benchmarks(audit.uuid, self.settings)
+        await freeze_benchmarks(audit.uuid)
         await self.queue(audit.uuid)
 
     async def send_due(self, now: datetime | None = None) -> int:
@@ -215,10 +206,10 @@ class ReportMailer:
 
     async def _send(self, delivery: Delivery) -> None:
         assert self.target is not None
-        audit = await Audit.get(id=delivery.audit_id).select_related(  # type: ignore[attr-defined]
-            "location", "checklist"
-        )
-        data = await store.report_data_for_audit(audit, self.settings)
+        audit = await store.audit_by_id(delivery.audit_id)  # type: ignore[attr-defined]
+        if audit is None:
+            raise DeliveryError("the audit of this delivery is gone")
+        data = await report_data_for_audit(audit, self.settings)
         pdf, _ = await cached_report_pdf(data, report_cache(self.settings), self.pool)
         message = compose_email(data, pdf, delivery.recipient, self.settings.smtp_from)
         await asyncio.to_thread(send_email, self.target, message)

@@ -1,0 +1,96 @@
+"""The JSON twin of the PDF: the figures one ReportData prints, as data.
+
+``GET /api/audits/{uuid}/report.json`` serves :func:`report_document` of the
+very ReportData the PDF is rendered from, so the two cannot disagree: the same
+scores (unrounded here, rounded in print), the same things to fix in the same
+order, the same benchmarks with their date. Like the PDF it holds nothing
+about the auditor: ReportData has no field for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from audit.presentation import touchpoint_label
+from audit.report.data import ReportData
+from audit.report.view import HIGHLIGHTS
+from audit.scoring import ItemResult
+
+
+def strongest_and_weakest(data: ReportData) -> tuple[list[ItemResult], list[ItemResult]]:
+    """The summary page's "What went well" and "What to fix first", in printed order.
+
+    Strongest: full marks on what weighs most. Weakest: fewest points, a
+    failed critical item first, then what weighs most; never one already
+    listed as strong. Only counted, shown items take part.
+    """
+    order = {r.item.id: i for i, r in enumerate(data.scorecard.items)}
+    counted = [r for r in data.scorecard.items if r.visible and r.points is not None]
+    strongest = sorted(counted, key=lambda r: (-(r.points or 0), -r.item.weight, order[r.item.id]))
+    strong = strongest[:HIGHLIGHTS]
+    taken = {r.item.id for r in strong}
+    weakest = sorted(
+        (r for r in counted if r.item.id not in taken and (r.points or 0) < 1),
+        key=lambda r: (r.points or 0, not r.item.critical, -r.item.weight, order[r.item.id]),
+    )
+    return strong, weakest[:HIGHLIGHTS]
+
+
+def report_document(data: ReportData) -> dict[str, Any]:
+    """The report as JSON (CONTRACT.md, "Report data"), numbers unrounded as in the scorecard."""
+    card = data.scorecard
+    touchpoint_of = {s.id: s.touchpoint for s in data.checklist.sections}
+    touchpoints = data.checklist.touchpoints()
+    _, weakest = strongest_and_weakest(data)
+    bench = data.benchmarks
+    as_of = data.generated_at.isoformat() if data.generated_at else None
+
+    def benchmark(
+        mean: float | None, audits: int, by_touchpoint: dict[str, float | None]
+    ) -> dict[str, Any] | None:
+        if not audits:
+            return None
+        return {
+            "overall": mean,
+            "audits": audits,
+            "as_of": as_of,
+            "touchpoints": {tp: by_touchpoint.get(tp) for tp in touchpoints},
+        }
+
+    return {
+        "uuid": data.reference,
+        "location": data.location_code,
+        "location_name": data.location_name,
+        "region": data.region,
+        "brand": data.brand,
+        "checklist": data.checklist.id,
+        "visited_at": data.visit_date.isoformat(),
+        "overall": card.overall,
+        "service": card.service,
+        "experience": card.experience,
+        "nps": card.nps,
+        "critical_failures": list(card.critical_failures),
+        "touchpoints": [
+            {"id": tp, "label": touchpoint_label(tp), "score": card.touchpoints.get(tp)}
+            for tp in touchpoints
+        ],
+        "fixes": [
+            {
+                "item": r.item.id,
+                "label": r.item.text,
+                "touchpoint": touchpoint_of[r.section_id],
+                "points": r.points,
+                "critical": r.item.critical,
+            }
+            for r in weakest
+        ],
+        "benchmarks": {
+            "region": benchmark(
+                bench.region_avg, bench.region_count, dict(bench.region_touchpoints)
+            ),
+            "brand": benchmark(bench.brand_avg, bench.brand_count, dict(bench.brand_touchpoints)),
+        },
+        "trend": [
+            {"visited_at": p.visit_date.isoformat(), "overall": p.overall} for p in data.trend
+        ],
+    }
