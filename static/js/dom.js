@@ -44,8 +44,15 @@ export function when(value) {
   return today ? timeFormat.format(date) : dateFormat.format(date);
 }
 
-/** A score as shown to people: one decimal at most, "–" when there is none. */
+/**
+ * A raw score as the server prints it: a whole number, halves away from zero
+ * (72.5 → "73"), "–" when there is none. The server's audit JSON carries its
+ * figures already formatted in `display` (audit/presentation.py); this mirror
+ * is for lists and for results kept on the device from before `display`.
+ */
 export function score(value) {
-  if (value == null) return '–';
-  return (Math.round(value * 10) / 10).toLocaleString();
+  if (value == null || !Number.isFinite(value)) return '–';
+  const cleaned = Number(value.toFixed(9)); // as the server: float error cannot move a half
+  const shown = Math.sign(cleaned) * Math.round(Math.abs(cleaned));
+  return shown < 0 ? `\u2212${-shown}` : String(Math.abs(shown));
 }

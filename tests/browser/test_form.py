@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect
 
+from audit.presentation import format_score
 from tests.browser.actions import (
     EXPECTED_EXPERIENCE,
     EXPECTED_OVERALL,
@@ -44,7 +45,7 @@ def test_a_whole_checklist_filled_through_labelled_controls_is_scored_by_the_ser
     page.get_by_role("button", name="Submit", exact=True).click()
     expect(page.get_by_role("heading", name="Thank you — your visit is sent")).to_be_visible()
     assert audit_uuid(page) == uuid
-    expect(page.locator(".overall-value")).to_have_text(f"{EXPECTED_OVERALL:.1f}")
+    expect(page.locator(".overall-value")).to_have_text(format_score(EXPECTED_OVERALL))
     page.screenshot(path=screenshots / "05-scorecard.png", full_page=True)
 
     audit = server.api("ben").get(f"/api/audits/{uuid}").json()

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
+from audit.presentation import format_score
 from tests.browser.actions import (
     EXPECTED_OVERALL,
     FULL_ANSWERS,
@@ -56,7 +57,7 @@ def test_work_done_offline_survives_a_reload_and_arrives_exactly_once(
         timeout=20_000
     )
     expect(page.locator("#status")).to_contain_text("nothing to send")
-    expect(page.locator(".overall-value")).to_have_text(f"{EXPECTED_OVERALL:.1f}")
+    expect(page.locator(".overall-value")).to_have_text(format_score(EXPECTED_OVERALL))
 
     audits = server.api("cat").get("/api/audits").json()
     assert [(a["uuid"], a["status"]) for a in audits] == [(uuid, "submitted")]

@@ -26,7 +26,9 @@ async function load(ctx, uuid) {
   }
 }
 
-function meterRow(label, value) {
+// `shown` is the server's text for the score; only results kept from before
+// the server sent `display` fall back to formatting the raw value here.
+function meterRow(label, value, shown) {
   if (value == null) {
     return h('li', { class: 'meter-row' }, h('span', { class: 'meter-label' }, label),
       h('span', { class: 'muted' }, 'Not scored'));
@@ -34,7 +36,7 @@ function meterRow(label, value) {
   return h('li', { class: 'meter-row' },
     h('span', { class: 'meter-label' }, label),
     h('meter', { min: '0', max: '100', low: '50', high: '80', optimum: '100', value: String(value ?? 0), 'aria-hidden': 'true' }),
-    h('span', { class: 'meter-value' }, score(value)));
+    h('span', { class: 'meter-value' }, shown ?? score(value)));
 }
 
 export async function renderScorecard(container, ctx, uuid, justSent) {
@@ -50,9 +52,15 @@ export async function renderScorecard(container, ctx, uuid, justSent) {
     return {};
   }
   const card = audit.scorecard ?? {};
+  const shown = audit.display; // the figures and labels as the report prints them
   const titles = new Map((audit.sections ?? []).map((s) => [s.id, s.title]));
   const itemText = (id) => audit.items?.[id] ?? id;
   const sections = Object.entries(card.sections ?? {});
+  const criticals = shown?.critical_failures?.map((c) => c.text)
+    ?? (card.critical_failures ?? []).map(itemText);
+  const touchpoints = (shown?.touchpoints ?? []).map((tp) => ({
+    ...tp, value: card.touchpoints?.[tp.id] ?? null,
+  }));
 
   container.replaceChildren(h('div', { class: 'scorecard' },
     h('p', { class: 'back' }, h('a', { href: '#/' }, '‹ Your visits')),
@@ -60,18 +68,22 @@ export async function renderScorecard(container, ctx, uuid, justSent) {
     h('p', { class: 'lead' }, audit.location_name ?? audit.location, ' · ', audit.checklist_title ?? audit.checklist,
       audit.visited_at ? ` · ${when(audit.visited_at)}` : ''),
     h('div', { class: 'overall' },
-      h('p', { class: 'overall-value' }, score(card.overall)),
-      h('p', { class: 'overall-label' }, 'Overall score')),
+      h('p', { class: 'overall-value' }, shown?.overall ?? score(card.overall)),
+      h('p', { class: 'overall-label' }, shown?.band && card.overall != null ? `Overall score · ${shown.band}` : 'Overall score')),
     h('dl', { class: 'figures' },
-      h('div', {}, h('dt', {}, 'Service'), h('dd', {}, score(card.service))),
-      h('div', {}, h('dt', {}, 'Experience'), h('dd', {}, score(card.experience))),
-      h('div', {}, h('dt', {}, 'Recommend (0–10)'), h('dd', {}, card.nps ?? '–'))),
-    card.critical_failures?.length ? h('section', { class: 'critical', 'aria-labelledby': 'h-critical' },
+      h('div', {}, h('dt', {}, 'Service'), h('dd', {}, shown?.service ?? score(card.service))),
+      h('div', {}, h('dt', {}, 'Experience'), h('dd', {}, shown?.experience ?? score(card.experience))),
+      h('div', {}, h('dt', {}, 'Recommend (0–10)'), h('dd', {}, shown?.nps ?? card.nps ?? '–'))),
+    criticals.length ? h('section', { class: 'critical', 'aria-labelledby': 'h-critical' },
       h('h2', { id: 'h-critical' }, 'Critical failures'),
-      h('ul', {}, card.critical_failures.map((id) => h('li', {}, itemText(id))))) : null,
+      h('ul', {}, criticals.map((text) => h('li', {}, text)))) : null,
+    touchpoints.length ? h('section', { 'aria-labelledby': 'h-touchpoints' },
+      h('h2', { id: 'h-touchpoints' }, 'Touchpoints'),
+      h('ul', { class: 'meters' }, touchpoints.map((tp) => meterRow(tp.label, tp.value, tp.score)))) : null,
     sections.length ? h('section', { 'aria-labelledby': 'h-sections' },
       h('h2', { id: 'h-sections' }, 'Sections'),
-      h('ul', { class: 'meters' }, sections.map(([id, s]) => meterRow(titles.get(id) ?? id, s.score)))) : null,
+      h('ul', { class: 'meters' }, sections.map(([id, s]) => meterRow(
+        shown?.sections?.[id]?.label ?? titles.get(id) ?? id, s.score, shown?.sections?.[id]?.score)))) : null,
     h('p', {}, h('a', { href: '#/', class: 'button secondary' }, 'Back to your visits'))));
   container.querySelector('h1').focus?.();
   return {};
