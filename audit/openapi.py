@@ -128,6 +128,90 @@ _COMPARE_ROW = {
         "touchpoints",
     ],
 }
+_BENCHMARK = {
+    "type": ["object", "null"],
+    "description": "means of other locations' approved audits of the checklist visited on"
+    " or before this visit, within a year; null when there are none",
+    "properties": {
+        "overall": _NULLABLE_NUMBER,
+        "audits": {"type": "integer", "minimum": 1},
+        "as_of": {"type": ["string", "null"], "format": "date"},
+        "touchpoints": {"type": "object", "additionalProperties": _NULLABLE_NUMBER},
+    },
+    "required": ["overall", "audits", "as_of"],
+}
+_REPORT_DATA = {
+    "type": "object",
+    "description": "the figures the experience report (PDF) prints, unrounded",
+    "properties": {
+        "uuid": _UUID,
+        "location": {"type": "string"},
+        "location_name": {"type": "string"},
+        "region": {"type": ["string", "null"]},
+        "brand": {"type": "string"},
+        "checklist": {"type": "string"},
+        "visited_at": {"type": "string", "format": "date"},
+        "overall": _NULLABLE_NUMBER,
+        "service": _NULLABLE_NUMBER,
+        "experience": _NULLABLE_NUMBER,
+        "nps": {"type": ["integer", "null"]},
+        "critical_failures": {"type": "array", "items": {"type": "string"}},
+        "touchpoints": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"},
+                    "label": {"type": "string"},
+                    "score": _NULLABLE_NUMBER,
+                },
+                "required": ["id", "label", "score"],
+            },
+        },
+        "fixes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "item": {"type": "string"},
+                    "label": {"type": "string"},
+                    "touchpoint": {"type": "string"},
+                    "points": {"type": "number", "minimum": 0, "maximum": 1},
+                    "critical": {"type": "boolean"},
+                },
+                "required": ["item", "touchpoint", "points"],
+            },
+        },
+        "benchmarks": {
+            "type": "object",
+            "properties": {"region": _BENCHMARK, "brand": _BENCHMARK},
+            "required": ["region", "brand"],
+        },
+        "trend": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "visited_at": {"type": "string", "format": "date"},
+                    "overall": _NULLABLE_NUMBER,
+                },
+            },
+        },
+    },
+    "required": [
+        "uuid",
+        "location",
+        "visited_at",
+        "overall",
+        "service",
+        "experience",
+        "nps",
+        "critical_failures",
+        "touchpoints",
+        "fixes",
+        "benchmarks",
+    ],
+}
 
 
 _BINARY = {"type": "string", "format": "binary"}
@@ -408,7 +492,14 @@ def openapi_schema() -> dict[str, Any]:
             "get": {
                 "summary": "The experience report (PDF)",
                 "parameters": [_path_param("uuid")],
-                "responses": _file("application/pdf", 401, 404, 422, description="PDF"),
+                "responses": _file("application/pdf", 401, 404, 422, 503, description="PDF"),
+            }
+        },
+        "/api/audits/{uuid}/report.json": {
+            "get": {
+                "summary": "The experience report's data (the JSON twin of the PDF)",
+                "parameters": [_path_param("uuid")],
+                "responses": _responses(200, _REPORT_DATA, 401, 404, 422),
             }
         },
         "/api/compare": {

@@ -147,6 +147,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     # An approved audit's photos are closed: its auditor gets 409, nobody else learns it exists.
     ("DELETE", "/api/audits/{uuid}/photos/{photo_uuid}"): Case(only(409, "auditor")),
     ("GET", "/api/audits/{uuid}/report.pdf"): Case(only(200, "owner", "hq")),
+    ("GET", "/api/audits/{uuid}/report.json"): Case(only(200, "owner", "hq")),
     # ---- HQ (JSON twins and exports)
     ("GET", "/api/compare"): Case(HQ_ONLY, query="?checklist=shop"),
     ("GET", "/api/compare.csv"): Case(HQ_ONLY, query="?checklist=shop"),
