@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from PIL import Image, ImageDraw
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
-from audit.answers import Answer
+from audit.answers import Answer, condition_holds
 from audit.auth import hash_password
 from audit.checklist import Checklist, Item
 from audit.models import (
@@ -28,14 +29,17 @@ from audit.models import (
     ChecklistVersion,
     Location,
     LocationOwner,
+    Photo,
     Region,
     User,
 )
+from audit.photos import photo_filenames, process_photo
 from audit.scoring import Scorecard, score_answers
 from audit.settings import Settings
 from audit.store.checklists import import_checklists, parsed, read_checklist_dir
 from audit.store.locations import default_brand
 from audit.store.rollups import rebuild_rollups
+from audit.store.sql import dialect_sql
 from audit.submission import answers_json, content_hash
 
 DEMO_PASSWORD = "demo-password"
@@ -69,6 +73,10 @@ CITIES = (
 )
 PLACES = ("Mall", "High Street", "Retail Park", "Station", "Plaza", "Centre", "Market")
 BATCH = 2_000
+
+
+class DemoError(Exception):
+    """Nothing to build the demo on: no checklist in the database or the checklists directory."""
 
 
 @dataclass(frozen=True)
@@ -131,8 +139,6 @@ _NOTES_BAD = (
 def _answers(
     checklist: Checklist, quality: float, weak: str, rng: random.Random
 ) -> dict[str, Answer]:
-    from audit.answers import condition_holds
-
     answers: dict[str, Answer] = {}
     values: dict[str, Any] = {}
     for section in checklist.sections:
@@ -152,8 +158,6 @@ def _answers(
 
 
 def _demo_photo(label: str, rng: random.Random) -> bytes:
-    from PIL import Image, ImageDraw
-
     img = Image.new("RGB", (960, 720), (rng.randrange(90, 200), rng.randrange(90, 200), 170))
     draw = ImageDraw.Draw(img)
     for _ in range(6):
@@ -174,7 +178,12 @@ async def _ensure_checklists(settings: Settings) -> list[ChecklistVersion]:
         return rows
     found, problems = read_checklist_dir(settings.checklists_dir)
     if problems:
-        raise ValueError("; ".join(problems))
+        raise DemoError("; ".join(problems))
+    if not found:
+        raise DemoError(
+            f"no checklists in the database or in {settings.checklists_dir}/: "
+            "run `audit checklist import DIR` first"
+        )
     await import_checklists(found)
     return await ChecklistVersion.filter(is_current=True).order_by("slug")
 
@@ -355,30 +364,30 @@ def _score_rows(
             items.append((audit_id, r.item.id, touchpoint_of[r.section_id], r.points))
 
 
+_SECTION_SCORE_SQL = (
+    "INSERT INTO section_score (audit_id, section_id, touchpoint, weight, score) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
+_ITEM_SCORE_SQL = (
+    "INSERT INTO item_score (audit_id, item_id, touchpoint, points) VALUES (?, ?, ?, ?)"
+)
+
+
 async def _flush(
     audits: list[Audit], sections: list[tuple[Any, ...]], items: list[tuple[Any, ...]]
 ) -> None:
     if not audits:
         return
-    conn = connections.get("default")
-    mark = "$" if conn.capabilities.dialect == "postgres" else "?"
-
-    def params(n: int) -> str:
-        return ", ".join(f"${i + 1}" if mark == "$" else "?" for i in range(n))
-
     async with in_transaction() as tx:
+        dialect = tx.capabilities.dialect
         await Audit.bulk_create(audits, using_db=tx)
         if sections:
             await tx.execute_many(
-                "INSERT INTO section_score (audit_id, section_id, touchpoint, weight, score) "
-                f"VALUES ({params(5)})",
-                [list(row) for row in sections],
+                dialect_sql(_SECTION_SCORE_SQL, dialect), [list(row) for row in sections]
             )
         if items:
             await tx.execute_many(
-                "INSERT INTO item_score (audit_id, item_id, touchpoint, points) "
-                f"VALUES ({params(4)})",
-                [list(row) for row in items],
+                dialect_sql(_ITEM_SCORE_SQL, dialect), [list(row) for row in items]
             )
     audits.clear()
     sections.clear()
@@ -396,9 +405,6 @@ def _photo_targets(
 async def _store_demo_photos(
     settings: Settings, jobs: list[tuple[str, str]], rng: random.Random
 ) -> None:
-    from audit.models import Photo
-    from audit.photos import photo_filenames, process_photo
-
     for audit_uuid, item_id in jobs:
         audit = await Audit.get(uuid=audit_uuid)
         photo_uuid = str(uuidlib.UUID(int=rng.getrandbits(128), version=4))

@@ -1,4 +1,7 @@
-"""Configuration from the environment (see README: Configuration)."""
+"""Configuration from the environment (see README: Configuration).
+
+The one module that reads ``os.environ`` (tests/test_layers.py checks it).
+"""
 
 from __future__ import annotations
 
@@ -52,6 +55,9 @@ class Settings:
     report_timeout: float = 60.0
     checklists_dir: Path = Path("checklists")
     static_dir: Path = _STATIC_DEFAULT
+    log_level: str = "warning"
+    # Proxies whose X-Forwarded-* headers uvicorn believes (docs/deploy.md).
+    forwarded_allow_ips: str = "127.0.0.1"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -71,4 +77,15 @@ class Settings:
             report_timeout=float(os.environ.get("AUDIT_REPORT_TIMEOUT", "60")),
             checklists_dir=Path(os.environ.get("AUDIT_CHECKLISTS_DIR", "checklists")),
             static_dir=Path(os.environ.get("AUDIT_STATIC_DIR", str(_STATIC_DEFAULT))),
+            log_level=os.environ.get("AUDIT_LOG_LEVEL", "warning"),
+            forwarded_allow_ips=os.environ.get("AUDIT_FORWARDED_ALLOW_IPS", "127.0.0.1"),
         )
+
+
+def password_from_env() -> str | None:
+    """``AUDIT_PASSWORD``: the password ``audit user add`` sets (it asks when unset).
+
+    Not a field of :class:`Settings`: it is one command's input, and a
+    settings object is passed around and logged far more widely.
+    """
+    return os.environ.get("AUDIT_PASSWORD") or None

@@ -52,7 +52,7 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE  # noqa: E402
 from audit.app import create_app  # noqa: E402
 from audit.db import tortoise_config  # noqa: E402
 from audit.settings import Settings  # noqa: E402
-from audit.store import compare as store  # noqa: E402
+from audit.store import aggregates  # noqa: E402
 
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/postgres"
 # The indexes proposed for audit/models.py: the two audit indexes extended so
@@ -258,11 +258,11 @@ def raw_rows(fn: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[obje
     """The same request with every figure from the audits' rows (no rollups)."""
 
     async def run() -> object:
-        store.USE_ROLLUPS = False
+        aggregates.USE_ROLLUPS = False
         try:
             return await fn()
         finally:
-            store.USE_ROLLUPS = True
+            aggregates.USE_ROLLUPS = True
 
     return run
 

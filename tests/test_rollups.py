@@ -43,11 +43,13 @@ from audit.models import (
     User,
 )
 from audit.settings import Settings
-from audit.store import compare as store
+from audit.store import aggregates
 from audit.store.accounts import add_user
-from audit.workflow.audits import review
+from audit.store.filters import shares_touchpoints
 from audit.store.locations import add_location
 from audit.store.rollups import add_approved, rebuild_rollups
+from audit.store.scope import Group, Scope
+from audit.workflow.audits import review
 from tests.conftest import make_client
 from tests.helpers import PASSWORD, sign_in
 from tests.test_hq_api import import_yaml
@@ -95,7 +97,7 @@ sections:
 # (code, region, brand)
 LOCATIONS = (("L1", "North", "First"), ("L2", "North", "Second"), ("L3", "South", "First"))
 VERSIONS = (("shop", 1), ("shop", 2), ("other", 1))
-GROUPS: tuple[store.Group, ...] = ("location", "month", "all")
+GROUPS: tuple[Group, ...] = ("location", "month", "all")
 
 
 # ---- Seeding
@@ -285,8 +287,8 @@ def scope_for(world: World, name: str, start: date | None, end: date | None) -> 
     elif name == "other":
         versions = [world.versions[2]]
         fields["checklist"] = "other"
-    scope = store.Scope(date_from=start, date_to=end, **fields)
-    return scope, store.shares_touchpoints(versions)
+    scope = Scope(date_from=start, date_to=end, **fields)
+    return scope, shares_touchpoints(versions)
 
 
 async def assert_rollups_equal_raw(
@@ -297,11 +299,11 @@ async def assert_rollups_equal_raw(
             scope, shared = scope_for(world, name, start, end)
             for group in GROUPS:
                 context = (name, start, end, group)
-                rolled = await store.tallies(scope, group, shared, rollups=True)
-                raw = await store.tallies(scope, group, shared, rollups=False)
+                rolled = await aggregates.tallies(scope, group, shared, rollups=True)
+                raw = await aggregates.tallies(scope, group, shared, rollups=False)
                 assert_same_tallies(rolled, raw, context)
-            rolled_overall = await store.overall_by_location(scope, rollups=True)
-            raw_overall = await store.overall_by_location(scope, rollups=False)
+            rolled_overall = await aggregates.overall_by_location(scope, rollups=True)
+            raw_overall = await aggregates.overall_by_location(scope, rollups=False)
             assert rolled_overall.keys() == raw_overall.keys()
             for key, mean in raw_overall.items():
                 assert rolled_overall[key].count == mean.count
@@ -578,10 +580,10 @@ async def test_whole_months_come_from_the_rollups_and_edge_days_from_the_audits(
     # Changed behind the rollups' back (nothing in the service does this):
     # the whole month still shows what was approved, an edge day the row.
     await Audit.all().update(overall=0.0)
-    scope = store.Scope(checklist="shop")
+    scope = Scope(checklist="shop")
 
     async def overall(start: date | None, end: date | None, rollups: bool | None) -> float | None:
-        found = await store.tallies(scope.between(start, end), "all", True, rollups=rollups)
+        found = await aggregates.tallies(scope.between(start, end), "all", True, rollups=rollups)
         return found[None].overall.value
 
     assert await overall(None, None, True) == 70.0
@@ -741,9 +743,9 @@ async def test_compare_heatmap_and_trends_match_raw_rows(
         for path, extra in API_QUERIES:
             for start, end in API_PERIODS:
                 params = {"checklist": "shop", "from": start, "to": end, **extra}
-                monkeypatch.setattr(store, "USE_ROLLUPS", True)
+                monkeypatch.setattr(aggregates, "USE_ROLLUPS", True)
                 rolled = await hq.get(path, params=params)
-                monkeypatch.setattr(store, "USE_ROLLUPS", False)
+                monkeypatch.setattr(aggregates, "USE_ROLLUPS", False)
                 raw = await hq.get(path, params=params)
                 assert rolled.status_code == raw.status_code == 200, rolled.text
                 _close(rolled.json(), raw.json(), f"{path} {params}")

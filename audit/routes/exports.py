@@ -26,7 +26,8 @@ from audit.presentation import SPREADSHEET_SCORE_FORMAT
 from audit.routes.hq_figures import league
 from audit.routes.hq_filters import Filters, date_param, find_location, read_filters, region_id
 from audit.routes.spreadsheets import CSV, XLSX, Chunks, Format, Text, one_chunk
-from audit.store import compare as store
+from audit.store import export, filters
+from audit.store.scope import Scope
 
 # Keyset pages of the per-audit export: big enough that round trips do not
 # dominate, small enough that memory stays flat at any size.
@@ -97,24 +98,24 @@ async def league_lines(f: Filters, text: Text) -> list[list[Any]]:
     ]
 
 
-async def audit_lines(scope: store.Scope, text: Text) -> Chunks:
+async def audit_lines(scope: Scope, text: Text) -> Chunks:
     """The per-audit export: its header, then its lines a chunk at a time.
 
     Hot loop: 100,000 audits, so the lookups are made (and their text made
     safe) once, and a touchpoint cell is filled by index.
     """
-    versions = await store.scoped_versions(scope)
-    touchpoints = store.journey(versions)
-    shared = store.shares_touchpoints(versions)
+    versions = await export.scoped_versions(scope)
+    touchpoints = filters.journey(versions)
+    shared = filters.shares_touchpoints(versions)
     column = {tp: n for n, tp in enumerate(touchpoints)}
     places = {
-        k: (text(p.key), text(p.name), text(p.region)) for k, p in (await store.places()).items()
+        k: (text(p.key), text(p.name), text(p.region)) for k, p in (await filters.places()).items()
     }
-    users = {k: text(name) for k, name in (await store.user_names()).items()}
-    numbers = await store.version_numbers()
+    users = {k: text(name) for k, name in (await export.user_names()).items()}
+    numbers = await export.version_numbers()
     unknown = (None, None, None)
     yield [[*AUDIT_HEAD, *(f"touchpoints.{tp}" for tp in touchpoints)]]
-    async for rows, sections in store.audit_chunks(scope, EXPORT_CHUNK):
+    async for rows, sections in export.audit_chunks(scope, EXPORT_CHUNK):
         lines = []
         for (
             audit_id,
@@ -159,7 +160,7 @@ async def audit_lines(scope: store.Scope, text: Text) -> Chunks:
         yield lines
 
 
-async def export_scope(request: Request) -> tuple[store.Scope, Filters | None]:
+async def export_scope(request: Request) -> tuple[Scope, Filters | None]:
     """An audit export's scope: the usual filters (checklist optional), a location, a status."""
     status = request.query_params.get("status", "approved")
     if status not in ("all", *STATUSES):
@@ -175,7 +176,7 @@ async def export_scope(request: Request) -> tuple[store.Scope, Filters | None]:
         if problems:
             raise Invalid("some filters are invalid", problems)
         region = request.query_params.get("region", "").strip() or None
-        scope = store.Scope(
+        scope = Scope(
             checklist=None, region_id=await region_id(region), date_from=start, date_to=end
         )
     code = request.query_params.get("location", "").strip()

@@ -2,7 +2,7 @@
 
 :func:`league` serves ``/api/compare``, its CSV and XLSX, and the league page;
 :func:`heatmap`, :func:`trend` and :func:`weakest_items` likewise.  Every
-figure comes from SQL aggregates (:mod:`audit.store.compare`) turned into
+figure comes from SQL aggregates (:mod:`audit.store.aggregates`) turned into
 means by the pure :mod:`audit.compare`.
 """
 
@@ -31,8 +31,9 @@ from audit.errors import Invalid
 # The API names touchpoints beside these figures, by presentation's one table.
 from audit.presentation import touchpoint_label as touchpoint_label
 from audit.routes.hq_filters import Filters, find_location
-from audit.store import compare as store
+from audit.store import aggregates, filters
 from audit.store.checklists import parsed
+from audit.store.scope import Scope
 
 CHAIN = Place("all", "All locations")
 
@@ -52,20 +53,20 @@ class League:
 
 async def league(f: Filters) -> League:
     """One row per location with approved audits in the filters, ranked by overall."""
-    tallies = await store.tallies(f.scope, "location", f.shared)
-    places = await store.places(tallies)
+    tallies = await aggregates.tallies(f.scope, "location", f.shared)
+    places = await filters.places(tallies)
     previous: dict[int, Mean] = {}
     period = f.previous()
     if period is not None:
-        previous = await store.overall_by_location(f.scope.between(*period))
+        previous = await aggregates.overall_by_location(f.scope.between(*period))
     rows = [row(places[k], t, f.touchpoints, previous.get(k)) for k, t in tallies.items()]
     return League(ranked(rows), tallies, previous, f.touchpoints)
 
 
 async def heatmap(f: Filters, group: str) -> tuple[list[Row], Row]:
     """Rows (locations or regions) by touchpoints, and the chain's row."""
-    tallies = await store.tallies(f.scope, "location", f.shared)
-    places = await store.places(tallies)
+    tallies = await aggregates.tallies(f.scope, "location", f.shared)
+    places = await filters.places(tallies)
     chain = row(CHAIN, total(tallies.values()), f.touchpoints)
     if group == "region":
         by_region: dict[str, list[Tally]] = {}
@@ -86,7 +87,7 @@ class TrendScope:
     name: str
 
 
-async def trend_scope(request: Request, f: Filters) -> tuple[TrendScope, store.Scope]:
+async def trend_scope(request: Request, f: Filters) -> tuple[TrendScope, Scope]:
     q = request.query_params
     location = q.get("location", "").strip()
     brand = q.get("brand", "").strip()
@@ -96,7 +97,7 @@ async def trend_scope(request: Request, f: Filters) -> tuple[TrendScope, store.S
             f.scope, location_id=location_id
         )
     if brand:
-        brand_row = await store.brand_by_name(brand)
+        brand_row = await filters.brand_by_name(brand)
         if brand_row is None:
             raise Invalid("unknown brand", {"brand": f"no brand named {brand!r}"})
         return TrendScope("brand", brand, brand), replace(f.scope, brand_id=brand_row.id)
@@ -105,9 +106,9 @@ async def trend_scope(request: Request, f: Filters) -> tuple[TrendScope, store.S
     return TrendScope("chain", None, "All locations"), f.scope
 
 
-async def trend(f: Filters, scope: store.Scope, touchpoints: bool = True) -> list[tuple[str, Row]]:
+async def trend(f: Filters, scope: Scope, touchpoints: bool = True) -> list[tuple[str, Row]]:
     """Month by month, every month from the first to the last (empty months stay)."""
-    tallies = await store.tallies(scope, "month", f.shared, touchpoints)
+    tallies = await aggregates.tallies(scope, "month", f.shared, touchpoints)
     tallies.pop(None, None)  # an audit without a visit date has no month
     if not tallies:
         return []
@@ -129,7 +130,7 @@ class WeakItem:
 
 
 async def weakest_items(f: Filters, limit: int) -> tuple[list[WeakItem], list[str]]:
-    by_key = await store.item_tallies(f.scope)
+    by_key = await aggregates.item_tallies(f.scope)
     items: dict[str, ItemTally] = {}
     touchpoint: dict[str, str] = {}
     regions: dict[str, dict[str, ItemTally]] = {}

@@ -14,7 +14,9 @@ from starlette.requests import Request
 from audit.compare import Place, previous_period
 from audit.errors import Invalid, NotFound
 from audit.models import ChecklistVersion
-from audit.store import compare as store
+from audit.store import filters
+from audit.store.checklists import current_versions
+from audit.store.scope import Scope
 
 # The dashboard opens on the last 90 days: three monthly waves, compared with
 # the three before.
@@ -27,7 +29,7 @@ def today() -> date:
 
 @dataclass(frozen=True)
 class Filters:
-    scope: store.Scope
+    scope: Scope
     versions: list[ChecklistVersion]  # in scope, the current (or newest) first
     all_versions: list[ChecklistVersion]  # of the checklist, for the version picker
     touchpoints: list[str]
@@ -80,7 +82,7 @@ async def region_id(name: str | None) -> int | None:
     """The id of the region named ``name``; 422 when there is none of that name."""
     if name is None:
         return None
-    found = await store.region_by_name(name)
+    found = await filters.region_by_name(name)
     if found is None:
         raise Invalid("unknown region", {"region": f"no region named {name!r}"})
     return found.id
@@ -88,7 +90,7 @@ async def region_id(name: str | None) -> int | None:
 
 async def find_location(code: str) -> tuple[int, Place, int | None, int | None]:
     """(id, place, region id, brand id) of the location ``code``; 404 when there is none."""
-    found = await store.location_place(code)
+    found = await filters.location_place(code)
     if found is None:
         raise NotFound(f"no location {code!r}")
     return found
@@ -104,7 +106,7 @@ async def read_filters(request: Request, *, page: bool = False) -> Filters:
     problems: dict[str, str] = {}
     slug = q.get("checklist", "").strip()
     if not slug and page:
-        current = await store.current_checklists()
+        current = await current_versions()
         if not current:
             raise NotFound("no checklists have been imported yet")
         slug = current[0].slug
@@ -127,7 +129,7 @@ async def read_filters(request: Request, *, page: bool = False) -> Filters:
     region = q.get("region", "").strip() or None
     if problems:
         raise Invalid("some filters are invalid", problems)
-    all_versions = await store.checklist_versions(slug)
+    all_versions = await filters.checklist_versions(slug)
     if not all_versions:
         raise NotFound(f"no checklist {slug!r}")
     versions = all_versions
@@ -135,7 +137,7 @@ async def read_filters(request: Request, *, page: bool = False) -> Filters:
         versions = [v for v in all_versions if v.version == version]
         if not versions:
             raise NotFound(f"checklist {slug!r} has no version {version}")
-    scope = store.Scope(
+    scope = Scope(
         checklist=slug,
         version_ids=tuple(v.id for v in versions) if version is not None else (),
         region_id=await region_id(region),
@@ -146,8 +148,8 @@ async def read_filters(request: Request, *, page: bool = False) -> Filters:
         scope=scope,
         versions=versions,
         all_versions=all_versions,
-        touchpoints=store.journey(versions),
-        shared=store.shares_touchpoints(versions),
+        touchpoints=filters.journey(versions),
+        shared=filters.shares_touchpoints(versions),
         region=region,
         version=version,
         date_from=date_from,

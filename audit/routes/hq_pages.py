@@ -22,7 +22,9 @@ from audit.routes.common import query_int
 from audit.routes.hq_figures import CHAIN, heatmap, league, trend, trend_scope, weakest_items
 from audit.routes.hq_filters import DEFAULT_DAYS, Filters, find_location, read_filters, today
 from audit.routes.hq_templates import PAGE_SIZE, render
-from audit.store import compare as store
+from audit.store import aggregates, audit_lists, filters
+from audit.store.checklists import current_versions
+from audit.store.scope import Scope
 
 
 async def league_page(request: Request, who: Principal) -> Response:
@@ -103,7 +105,7 @@ async def trends_page(request: Request, who: Principal) -> Response:
                 height=200,
                 width=WIDE_W,
             ),
-            "brands": await store.brand_names(),
+            "brands": await filters.brand_names(),
             "location_code": request.query_params.get("location", ""),
             **await _filter_context(f),
         },
@@ -144,7 +146,7 @@ async def location_page(request: Request, who: Principal) -> Response:
         )
     months_chain = dict(await trend(span, span.scope, touchpoints=False))
     series.append(("chain", "All locations", [_overall(months_chain.get(m)) for m in labels]))
-    audits = await store.recent_audits(location_id, f.slug, 50)
+    audits = await audit_lists.recent_audits(location_id, f.slug, 50)
     return await render(
         request,
         who,
@@ -178,9 +180,9 @@ async def weakest_page(request: Request, who: Principal) -> Response:
     )
 
 
-async def _tally(f: Filters, scope: store.Scope) -> Tally:
+async def _tally(f: Filters, scope: Scope) -> Tally:
     """Every audit of ``scope`` counted once."""
-    return total((await store.tallies(scope, "all", f.shared)).values())
+    return total((await aggregates.tallies(scope, "all", f.shared)).values())
 
 
 def _year_to(f: Filters, end: date) -> Filters:
@@ -198,8 +200,8 @@ async def _filter_context(f: Filters) -> dict[str, Any]:
     return {
         "f": f,
         "previous": f.previous(),
-        "checklists": await store.current_checklists(),
-        "regions": await store.region_names(),
+        "checklists": await current_versions(),
+        "regions": await filters.region_names(),
         "presets": _presets(),
     }
 

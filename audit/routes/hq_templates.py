@@ -30,7 +30,7 @@ from audit.presentation import (
     touchpoint_label,
 )
 from audit.routes.common import api
-from audit.store import compare as store
+from audit.store import audit_lists
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 templates = Jinja2Templates(
@@ -76,7 +76,7 @@ async def render(
     context: dict[str, Any],
     status: int = 200,
 ) -> Response:
-    count, _ = await store.review_queue(1, 0)
+    count, _ = await audit_lists.review_queue(1, 0)
     base = {
         "who": who,
         "queue_count": count,

@@ -19,7 +19,7 @@ from audit.presentation import describe_answer
 from audit.routes.common import query_int
 from audit.routes.hq_templates import PAGE_SIZE, render
 from audit.scoring import ItemResult, score_answers
-from audit.store import compare as store
+from audit.store import audit_lists, filters
 from audit.store.audits import stored_answers
 from audit.store.checklists import parsed
 from audit.workflow.audits import get_audit
@@ -28,7 +28,7 @@ from audit.workflow.views import audit_view
 
 async def review_page(request: Request, who: Principal) -> Response:
     page_number = query_int(request, "page", 1, 1, 10**6)
-    count, rows = await store.review_queue(PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
+    count, rows = await audit_lists.review_queue(PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
     now = datetime.now(UTC)
     for r in rows:
         submitted = datetime.fromisoformat(r["submitted_at"]) if r["submitted_at"] else None
@@ -94,7 +94,7 @@ async def audit_page(request: Request, who: Principal) -> Response:
     ]
     failed = set(stored.get("critical_failures", ()))
     critical = [line for s in sections for line in s.lines if line.item.id in failed]
-    next_uuid = await store.next_in_queue(uuid) if audit.status == "submitted" else None
+    next_uuid = await audit_lists.next_in_queue(uuid) if audit.status == "submitted" else None
     return await render(
         request,
         who,
@@ -112,7 +112,7 @@ async def audit_page(request: Request, who: Principal) -> Response:
 
 
 async def _region_of(code: str) -> str | None:
-    found = await store.location_place(code)
+    found = await filters.location_place(code)
     return found[1].region if found else None
 
 

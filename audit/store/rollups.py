@@ -7,7 +7,7 @@ ahead, at two levels, each an audit-level table and a touchpoint table::
     month_rollup, touchpoint_rollup              per location, version and month
     total_rollup, touchpoint_total_rollup        per location and version, all months
 
-:func:`audit.store.compare.tallies` reads a period's whole months from them
+:func:`audit.store.aggregates.tallies` reads a period's whole months from them
 (the totals when it has no dates) and only the days at its edges from the
 audits themselves.  They are kept by::
 
@@ -36,6 +36,7 @@ from tortoise.transactions import in_transaction
 
 from audit.compare import DETRACTOR_MAX, PROMOTER_MIN
 from audit.models import AUDIT_SUMS, TOUCHPOINT_SUMS, Audit
+from audit.store.sql import dialect_sql
 
 APPROVED = "approved"
 
@@ -168,10 +169,12 @@ async def add_approved(audit_id: int) -> bool:
         return False
     conn = connections.get("default")
     dialect = _dialect(conn)
-    where = "a.id = $1" if dialect == "postgres" else "a.id = ?"
     for level in LEVELS:
-        await conn.execute_query(add_audits_sql(level, where, dialect), [audit_id])
-        await conn.execute_query(add_touchpoints_sql(level, where, dialect), [audit_id])
+        for sql in (
+            add_audits_sql(level, "a.id = ?", dialect),
+            add_touchpoints_sql(level, "a.id = ?", dialect),
+        ):
+            await conn.execute_query(dialect_sql(sql, dialect), [audit_id])
     return True
 
 

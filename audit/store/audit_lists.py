@@ -1,0 +1,87 @@
+"""HQ's lists of single audits: the review queue, longest waiting first, and a
+location's latest audits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from audit.models import Audit
+
+
+async def review_queue(limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+    """Submitted audits, the longest waiting first, and how many there are."""
+    query = Audit.filter(status="submitted")
+    count = await query.count()
+    rows = (
+        await query.order_by("submitted_at", "id")
+        .offset(offset)
+        .limit(limit)
+        .values(
+            "uuid",
+            "visited_at",
+            "submitted_at",
+            "overall",
+            "critical_failed",
+            "checklist_slug",
+            location_code="location__code",
+            location_name="location__name",
+            region="location__region__name",
+            checklist_title="checklist__title",
+            checklist_version="checklist__version",
+            auditor_name="auditor__name",
+            auditor_email="auditor__email",
+        )
+    )
+    return count, [
+        {
+            "uuid": r["uuid"],
+            "location": r["location_code"],
+            "location_name": r["location_name"],
+            "region": r["region"],
+            "checklist": r["checklist_slug"],
+            "checklist_title": r["checklist_title"],
+            "checklist_version": r["checklist_version"],
+            "visited_at": r["visited_at"].isoformat() if r["visited_at"] else None,
+            "submitted_at": r["submitted_at"].isoformat() if r["submitted_at"] else None,
+            "auditor": r["auditor_name"] or r["auditor_email"],
+            "overall": r["overall"],
+            "critical_failed": bool(r["critical_failed"]),
+        }
+        for r in rows
+    ]
+
+
+async def next_in_queue(after_uuid: str) -> str | None:
+    """The submitted audit that waited longest, other than ``after_uuid``."""
+    row = (
+        await Audit.filter(status="submitted")
+        .exclude(uuid=after_uuid)
+        .order_by("submitted_at", "id")
+        .first()
+        .values("uuid")
+    )
+    return None if row is None else str(row["uuid"])
+
+
+async def recent_audits(
+    location_id: int, checklist: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """A location's latest audits past the draft stage, newest visit first."""
+    query = Audit.filter(location_id=location_id).exclude(status="draft")
+    if checklist is not None:
+        query = query.filter(checklist_slug=checklist)
+    return list(
+        await query.order_by("-visit_date", "-id")
+        .limit(limit)
+        .values(
+            "uuid",
+            "status",
+            "visit_date",
+            "overall",
+            "service",
+            "experience",
+            "nps",
+            "critical_failed",
+            checklist_title="checklist__title",
+        )
+    )
