@@ -1,6 +1,8 @@
 // The JSON API (docs/api.md). Every write carries the session's CSRF token.
 // Errors are split into what the outbox needs to know: NetworkError (no
 // answer at all: retry later) and ApiError (the server answered with a 4xx/5xx).
+// Writes to an audit may carry If-Match: "r<revision>" (the revision the
+// phone's copy is based on); a 412 then holds the server's current audit.
 
 const JSON_TIMEOUT_MS = 30_000;
 // A 1600 px JPEG is ~400 KB; on a weak 3G uplink that takes a minute.
@@ -28,6 +30,7 @@ export class ApiError extends Error {
     this.fields = body?.fields ?? {};
     this.missing = body?.missing ?? [];
     this.retryAfter = retryAfter;
+    this.body = body;
   }
 
   /** 408, 429 and 5xx may succeed later; other 4xx will not. */
@@ -43,8 +46,22 @@ function timeoutSignal(ms) {
   return controller.signal;
 }
 
-export async function request(method, path, { json, body, contentType, timeout } = {}) {
+const ETAG_REVISION = /^(?:W\/)?"r(\d+)"$/;
+
+/** The revision an ETag names ("r7" → 7), or null. */
+export function etagRevision(etag) {
+  const match = ETAG_REVISION.exec((etag ?? '').trim());
+  return match ? Number(match[1]) : null;
+}
+
+/** The If-Match value for a known revision; undefined (no header) when there is none. */
+function ifMatch(revision) {
+  return Number.isInteger(revision) ? `"r${revision}"` : undefined;
+}
+
+export async function request(method, path, { json, body, contentType, timeout, headers: extra } = {}) {
   const headers = new Headers({ Accept: 'application/json' });
+  for (const [name, value] of Object.entries(extra ?? {})) if (value !== undefined) headers.set(name, value);
   if (json !== undefined) {
     headers.set('Content-Type', 'application/json');
     body = JSON.stringify(json);
@@ -72,6 +89,9 @@ export async function request(method, path, { json, body, contentType, timeout }
       if (response.ok) throw new NetworkError(error); // cut off mid-body
     }
   }
+  // An audit answer without "revision" in its body still names it in its ETag.
+  const revision = etagRevision(response.headers.get('ETag'));
+  if (revision !== null && data && typeof data === 'object' && !Array.isArray(data)) data.revision ??= revision;
   if (!response.ok) {
     const retryAfter = Number(response.headers.get('Retry-After')) || undefined;
     throw new ApiError(response.status, data, retryAfter);
@@ -91,17 +111,18 @@ export const api = {
   assignments: () => request('GET', '/api/assignments'),
   audits: (query = '') => request('GET', `/api/audits${query}`),
   audit: (uuid) => request('GET', `/api/audits/${enc(uuid)}`),
-  saveAudit: (uuid, payload) => request('PUT', `/api/audits/${enc(uuid)}`, { json: payload }),
-  submitAudit: (uuid, payload) =>
-    request('POST', `/api/audits/${enc(uuid)}/submit`, { json: payload }),
+  saveAudit: (uuid, payload, revision) =>
+    request('PUT', `/api/audits/${enc(uuid)}`, { json: payload, headers: { 'If-Match': ifMatch(revision) } }),
+  submitAudit: (uuid, payload, revision) =>
+    request('POST', `/api/audits/${enc(uuid)}/submit`, { json: payload, headers: { 'If-Match': ifMatch(revision) } }),
   putPhoto: (uuid, photoUuid, item, blob) =>
     request('PUT', `/api/audits/${enc(uuid)}/photos/${enc(photoUuid)}?item=${enc(item)}`, {
       body: blob,
       contentType: blob.type || 'image/jpeg',
       timeout: UPLOAD_TIMEOUT_MS,
     }),
-  deletePhoto: (uuid, photoUuid) =>
-    request('DELETE', `/api/audits/${enc(uuid)}/photos/${enc(photoUuid)}`),
+  deletePhoto: (uuid, photoUuid, revision) =>
+    request('DELETE', `/api/audits/${enc(uuid)}/photos/${enc(photoUuid)}`, { headers: { 'If-Match': ifMatch(revision) } }),
   photoUrl: (uuid, photoUuid) =>
     `/api/audits/${enc(uuid)}/photos/${enc(photoUuid)}?size=thumb`,
 };

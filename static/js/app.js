@@ -1,16 +1,18 @@
 // The auditor's app: start-up, who is signed in, the status line, and the
-// router (#/ home, #/audit/UUID one visit, #/done/UUID its scorecard).
+// router (#/ home, #/audit/UUID one visit, #/done/UUID its scorecard,
+// #/conflict/UUID the phone's answers beside the server's after a 412).
 //
 // Modules, one concern each (no build step, no framework):
 //   api.js         fetch wrapper: CSRF header, NetworkError vs ApiError
 //   session.js     the last session (to open offline), per-user key, iOS check
 //   store.js       IndexedDB per auditor: audits, photos, outbox, meta
 //   outbox.js      replays queued audits in order, with backoff (backoff.js)
+//   merge.js       the phone's answers against the server's: differences, words, merge
 //   reference.js   locations and checklists, kept for offline use
 //   conditions.js  show_if and completeness (mirrors the server's rules)
 //   form.js        a checklist as an accessible form
 //   photos.js      resizing on the phone
-//   views/*.js     sign-in, home, one visit, scorecard
+//   views/*.js     sign-in, home, one visit, scorecard, conflict
 //   /sw.js         the service worker (served by audit/pwa.py)
 
 import { api, ApiError, NetworkError, setCsrfToken } from './api.js';
@@ -19,6 +21,7 @@ import { Outbox } from './outbox.js';
 import { forgetSession, savedSession, saveSession, userKey } from './session.js';
 import { openStore } from './store.js';
 import { renderAudit } from './views/audit.js';
+import { renderConflict } from './views/conflict.js';
 import { renderHome } from './views/home.js';
 import { renderOwner, renderStaffNotice } from './views/owner.js';
 import { renderScorecard } from './views/scorecard.js';
@@ -54,8 +57,9 @@ async function refreshStatus() {
   const { store, outbox } = app;
   const [entries, audits] = await Promise.all([store.outbox(), store.listAudits()]);
   if (store !== app.store) return; // signed out meanwhile
-  const waiting = entries.length;
-  const problems = audits.filter((r) => r.problem && r.state !== 'queued').length;
+  // An entry in conflict waits for the auditor, not for the network.
+  const waiting = entries.filter((e) => !e.conflict).length;
+  const problems = audits.filter((r) => r.conflict || (r.problem && r.state !== 'queued')).length;
   let text;
   let state;
   if (outbox.blocked && waiting) {
@@ -65,7 +69,8 @@ async function refreshStatus() {
   } else if (waiting) {
     [text, state] = [`${online ? '' : 'Offline · '}${plural(waiting)} to send`, 'waiting'];
   } else if (online) {
-    [text, state] = ['Online · nothing to send', 'ok'];
+    // Work in conflict is not "nothing to send": it waits for the auditor (counted below).
+    [text, state] = [entries.length ? 'Online' : 'Online · nothing to send', 'ok'];
   } else {
     [text, state] = ['Offline · your work is kept on this phone', 'offline'];
   }
@@ -115,9 +120,12 @@ async function route() {
   const hash = location.hash || '#/';
   const audit = hash.match(/^#\/audit\/([0-9a-fA-F-]{36})$/);
   const done = hash.match(/^#\/done\/([0-9a-fA-F-]{36})$/);
+  const conflict = hash.match(/^#\/conflict\/([0-9a-fA-F-]{36})$/);
   let view;
   if (audit) {
     view = await renderAudit(slot, ctx(), audit[1]);
+  } else if (conflict) {
+    view = await renderConflict(slot, ctx(), conflict[1]);
   } else if (done) {
     const justSent = app.justSent === done[1];
     app.justSent = null;
@@ -164,7 +172,7 @@ async function enter(session) {
   const key = await userKey(session.email);
   app.store = await openStore(key);
   app.outbox = new Outbox(app.store, { lockName: `audit-outbox-${key}`, refreshSession });
-  for (const type of ['change', 'sent', 'saved', 'rejected', 'retry']) {
+  for (const type of ['change', 'sent', 'saved', 'rejected', 'retry', 'conflict']) {
     app.outbox.addEventListener(type, refreshStatus);
   }
   app.outbox.addEventListener('auth', async () => {
@@ -213,7 +221,7 @@ async function signOut() {
   if (app.store) {
     const [entries, audits] = await Promise.all([app.store.outbox(), app.store.listAudits()]);
     const unsent = new Set(entries.map((e) => e.uuid));
-    for (const r of audits) if (r.rev > (r.syncedRev ?? 0) || r.problem) unsent.add(r.uuid);
+    for (const r of audits) if (r.rev > (r.syncedRev ?? 0) || r.problem || r.conflict) unsent.add(r.uuid);
     if (unsent.size && !(await confirmSignOut(unsent.size))) return;
   }
   app.outbox?.stop();

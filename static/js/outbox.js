@@ -6,14 +6,25 @@
 // device. A network failure, 408, 429 or 5xx puts the entry back at the front
 // of the queue with capped exponential backoff; other 4xx are permanent and
 // are handed to the auditor (answers to fix, a photo to replace).
+//
+// Every write names the server revision the phone's copy is based on
+// (If-Match). A 412 means the audit changed on the server meanwhile: it is
+// not retried; the entry stays queued, marked "conflict", with the server's
+// audit kept beside the phone's until the auditor chooses (views/conflict.js).
+// A 412 that is only the echo of this phone's own earlier write (its answer
+// was lost on the way back) is settled here, without asking.
 
 import { api, ApiError, NetworkError } from './api.js';
 import { backoffDelay } from './backoff.js';
+import { answersKey, EDITABLE, sameAnswers } from './merge.js';
 
 // When another tab holds the send lock, look again after this long.
 const LOCK_RETRY_MS = 5_000;
 // Results kept on the device so a scorecard can be shown again offline.
 const KEEP_RESULTS = 20;
+// Answers sent without an answer back, remembered to recognise our own write
+// in a 412; a handful covers a long run of lost responses.
+const KEEP_UNACKNOWLEDGED = 5;
 
 /** The body of PUT /api/audits/{uuid} (and of submit). */
 export function auditPayload(record) {
@@ -44,6 +55,12 @@ export function describeFailure(error) {
 
 function isAuthError(error) {
   return error instanceof ApiError && (error.status === 401 || error.status === 403);
+}
+
+/** The server's revision in a 412: its body, else its ETag (api.js copies that into the body). */
+function conflictRevision(error) {
+  const revision = error.body?.revision ?? error.body?.audit?.revision;
+  return Number.isInteger(revision) ? revision : null;
 }
 
 function isTransient(error) {
@@ -133,7 +150,7 @@ export class Outbox extends EventTarget {
 
   async schedule(lockHeld) {
     if (this.stopped || this.blocked) return;
-    const entries = await this.store.outbox();
+    const entries = (await this.store.outbox()).filter((e) => !e.conflict);
     if (!entries.length) return;
     const now = Date.now();
     const wait = lockHeld
@@ -146,6 +163,7 @@ export class Outbox extends EventTarget {
   async drain() {
     for (const entry of await this.store.outbox()) {
       if (this.stopped || this.blocked) return;
+      if (entry.conflict) continue; // waits for the auditor, not for the network
       if (entry.nextAt && entry.nextAt > Date.now()) return; // the head waits; keep the order
       if (!navigator.onLine) return;
       this.current = entry.uuid;
@@ -156,11 +174,21 @@ export class Outbox extends EventTarget {
   }
 
   async sendWithAuthRetry(entry) {
+    let settled = false;
     for (let attempt = 0; ; attempt += 1) {
       try {
         await this.send(entry);
         return 'sent';
       } catch (error) {
+        if (error instanceof ApiError && error.status === 412) {
+          // Once only: a server that keeps answering 412 goes to the auditor.
+          if (!settled && (await this.settleAlone(entry, error))) {
+            settled = true;
+            continue;
+          }
+          await this.conflict(entry, error);
+          return 'conflict';
+        }
         if (isAuthError(error)) {
           if (attempt === 0 && (await this.refreshSession())) continue;
           this.blocked = true;
@@ -180,6 +208,47 @@ export class Outbox extends EventTarget {
         return 'rejected';
       }
     }
+  }
+
+  /**
+   * A 412 that needs no choice: the server's answers are the phone's own (now
+   * or as sent earlier without an answer back), or the server no longer has
+   * the audit. Take the server's revision and send again; true if so.
+   */
+  async settleAlone(entry, error) {
+    const server = error.body?.audit ?? null;
+    const revision = conflictRevision(error);
+    const record = await this.store.getAudit(entry.uuid);
+    if (!record) return false;
+    let alone;
+    if (server === null) {
+      alone = Number.isInteger(record.serverRevision); // send it again as new
+    } else {
+      const ours = sameAnswers(server.answers, record.answers)
+        || (record.unacknowledged ?? []).includes(answersKey(server.answers));
+      alone = ours && revision !== record.serverRevision
+        && (EDITABLE.has(server.status) || entry.intent === 'submit');
+    }
+    if (!alone) return false;
+    await this.store.updateAudit(entry.uuid, (r) => { r.serverRevision = server ? revision : null; });
+    return true;
+  }
+
+  /** Keep everything, mark the entry, and let the auditor compare (nothing is dropped). */
+  async conflict(entry, error) {
+    const server = error.body?.audit ?? null;
+    if (server === null) {
+      await this.reject(entry, error);
+      return;
+    }
+    await this.store.markConflict(entry.uuid, {
+      server,
+      revision: conflictRevision(error),
+      intent: entry.intent,
+      at: new Date().toISOString(),
+      message: error.message,
+    });
+    this.emit('conflict', { uuid: entry.uuid });
   }
 
   async reject(entry, error) {
@@ -205,9 +274,11 @@ export class Outbox extends EventTarget {
       return;
     }
     const payload = auditPayload(record);
+    let revision = Number.isInteger(record.serverRevision) ? record.serverRevision : null;
     let alreadySubmitted = false;
+    await this.noteAttempt(record, payload.answers);
     try {
-      await api.saveAudit(uuid, payload);
+      revision = await this.noteRevision(uuid, await api.saveAudit(uuid, payload, revision), revision);
     } catch (error) {
       // A submit acknowledged just before the phone died: the replay below
       // returns the same result, and the photos were all sent before it.
@@ -217,9 +288,9 @@ export class Outbox extends EventTarget {
         throw error;
       }
     }
-    if (!alreadySubmitted) await this.sendPhotos(uuid, record);
+    if (!alreadySubmitted) await this.sendPhotos(uuid, record, revision);
     if (entry.intent === 'submit') {
-      const result = await api.submitAudit(uuid, payload);
+      const result = await api.submitAudit(uuid, payload, revision);
       await this.keepResult(record, result);
       await this.store.forgetAudit(uuid);
       this.emit('sent', { uuid, result });
@@ -233,10 +304,30 @@ export class Outbox extends EventTarget {
     }
   }
 
-  async sendPhotos(uuid, record) {
+  /** Remember answers about to be sent until the server acknowledges them. */
+  async noteAttempt(record, answers) {
+    const key = answersKey(answers);
+    if ((record.unacknowledged ?? []).includes(key)) return;
+    await this.store.updateAudit(record.uuid, (r) => {
+      r.unacknowledged = [...(r.unacknowledged ?? []), key].slice(-KEEP_UNACKNOWLEDGED);
+    });
+  }
+
+  /** A 2xx for the audit: the server holds what was sent, at this revision. */
+  async noteRevision(uuid, view, fallback) {
+    const revision = Number.isInteger(view?.revision) ? view.revision : fallback;
+    await this.store.updateAudit(uuid, (r) => {
+      r.serverRevision = revision;
+      r.unacknowledged = [];
+    });
+    return revision;
+  }
+
+  async sendPhotos(uuid, record, revision) {
+    // Photos do not change the audit's revision: one If-Match serves them all.
     for (const photoUuid of record.deletedPhotos ?? []) {
       try {
-        await api.deletePhoto(uuid, photoUuid);
+        await api.deletePhoto(uuid, photoUuid, revision);
       } catch (error) {
         if (!(error instanceof ApiError && error.status === 404)) throw error;
       }

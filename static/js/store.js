@@ -167,6 +167,53 @@ class Store {
     });
   }
 
+  /**
+   * The server's audit changed meanwhile (a 412): the record keeps the
+   * server's version beside the phone's, and the entry stays queued but is
+   * not sent until the auditor has chosen (resolveConflict).
+   */
+  markConflict(uuid, conflict) {
+    return this.transact(['audits', 'outbox'], 'readwrite', async (s) => {
+      const record = await done(s.audits.get(uuid));
+      const entry = await done(s.outbox.get(uuid));
+      if (!record || !entry) return;
+      record.conflict = conflict;
+      entry.conflict = true;
+      entry.attempts = 0;
+      entry.nextAt = 0;
+      entry.lastError = conflict.message ?? null;
+      await done(s.audits.put(record));
+      await done(s.outbox.put(entry));
+    });
+  }
+
+  /**
+   * The auditor's choice is made: change the record, take the server's photo
+   * list ({add: [{uuid, item}], drop: [uuid]}) and send it again, in one step.
+   */
+  resolveConflict(uuid, change, intent, photos = { add: [], drop: [] }) {
+    return this.transact(['audits', 'outbox', 'photos'], 'readwrite', async (s) => {
+      const record = await done(s.audits.get(uuid));
+      if (!record) return;
+      change(record);
+      record.conflict = null;
+      await done(s.audits.put(record));
+      let created = Date.now();
+      for (const photo of photos.add) {
+        created += 1;
+        s.photos.put({
+          uuid: photo.uuid, audit: uuid, item: photo.item, blob: null, thumb: null, sent: true, remote: true, created,
+        });
+      }
+      for (const photoUuid of photos.drop) s.photos.delete(photoUuid);
+      const existing = await done(s.outbox.get(uuid));
+      const entry = existing ?? { uuid, seq: Date.now() + Math.random() };
+      entry.intent = existing?.intent === 'submit' ? 'submit' : intent;
+      Object.assign(entry, { conflict: false, token: crypto.randomUUID(), attempts: 0, nextAt: 0, lastError: null });
+      await done(s.outbox.put(entry));
+    });
+  }
+
   /** The queue in order: oldest first. */
   outbox() {
     return this.transact(['outbox'], 'readonly', (s) => done(s.outbox.index('seq').getAll()));

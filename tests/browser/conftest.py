@@ -45,6 +45,8 @@ AUDITORS = {
     "gus": ("gus@example.com", "Gus Green"),
     "hal": ("hal@example.com", "Hal Hughes"),
     "ivy": ("ivy@example.com", "Ivy Irwin"),
+    "joy": ("joy@example.com", "Joy Jones"),
+    "kim": ("kim@example.com", "Kim Knight"),
 }
 OWNER = ("owner@example.com", "Olive Owner")
 HQ = ("hq@example.com", "Head Office")

@@ -33,6 +33,9 @@ async function importServerAudit(store, uuid) {
     deletedPhotos: [],
     serverStatus: audit.status,
     reviewNote: audit.review_note || null,
+    // What every later write names in If-Match (outbox.js).
+    serverRevision: Number.isInteger(audit.revision) ? audit.revision : null,
+    conflict: null,
   };
   await store.putAudit(record);
   let created = Date.now();
@@ -92,7 +95,9 @@ export async function renderAudit(container, ctx, uuid) {
 
   const urls = new Map(); // photo uuid → object URL of its thumbnail
   let photos = await store.photosOf(uuid);
-  const readOnly = record.state === 'queued';
+  // Changed on the server meanwhile: nothing more is typed until the auditor has compared.
+  const conflict = record.conflict ?? null;
+  const readOnly = record.state === 'queued' || conflict !== null;
   const answers = structuredClone(record.answers ?? {});
   let startedAt = record.startedAt;
   let writing = Promise.resolve();
@@ -241,7 +246,11 @@ export async function renderAudit(container, ctx, uuid) {
   // --- layout
 
   const problem = record.problem;
-  if (readOnly) {
+  if (conflict) {
+    setBanner('problem', h('strong', {}, 'Changed on another device — review the differences. '),
+      'Your answers are kept on this phone and are not sent until you have compared them with the server’s. ',
+      h('a', { href: `#/conflict/${uuid}`, class: 'button primary banner-action' }, 'Review the differences'));
+  } else if (readOnly) {
     setBanner('waiting', h('strong', {}, 'Waiting to send. '),
       navigator.onLine
         ? 'Sending your visit now…'
@@ -286,6 +295,8 @@ export async function renderAudit(container, ctx, uuid) {
     if (event.detail.uuid === uuid) ctx.navigate(`#/done/${uuid}`, { result: event.detail.result });
   };
   const onRejected = (event) => { if (event.detail.uuid === uuid) rerender(); };
+  // Just saved or submitted and refused because of another device: compare now.
+  const onConflict = (event) => { if (event.detail.uuid === uuid) ctx.navigate(`#/conflict/${uuid}`); };
   const onRetry = (event) => {
     if (event.detail.uuid !== uuid || !readOnly) return;
     setBanner('waiting', h('strong', {}, 'Waiting to send. '),
@@ -298,6 +309,7 @@ export async function renderAudit(container, ctx, uuid) {
   outbox.addEventListener('rejected', onRejected);
   outbox.addEventListener('retry', onRetry);
   outbox.addEventListener('saved', onSaved);
+  outbox.addEventListener('conflict', onConflict);
 
   function dispose() {
     disposed = true;
@@ -305,12 +317,13 @@ export async function renderAudit(container, ctx, uuid) {
     outbox.removeEventListener('rejected', onRejected);
     outbox.removeEventListener('retry', onRetry);
     outbox.removeEventListener('saved', onSaved);
+    outbox.removeEventListener('conflict', onConflict);
     for (const url of urls.values()) URL.revokeObjectURL(url);
     urls.clear();
   }
 
   const view = { dispose };
   // A queued visit that is already known to be stuck offline says so at once.
-  if (readOnly && navigator.onLine) outbox.run();
+  if (readOnly && !conflict && navigator.onLine) outbox.run();
   return view;
 }

@@ -32,10 +32,13 @@ export function newAuditRecord({ checklist, location, assignment }) {
     deletedPhotos: [],
     serverStatus: null,
     reviewNote: null,
+    serverRevision: null, // unknown until the server has it: the first PUT has no If-Match
+    conflict: null,
   };
 }
 
 function localBadge(record) {
+  if (record.conflict) return ['Changed on another device', 'problem'];
   if (record.state === 'queued') return ['Waiting to send', 'waiting'];
   if (record.problem) return ['Needs your attention', 'problem'];
   if (record.serverStatus === 'returned') return ['Returned: please check', 'problem'];
@@ -60,6 +63,7 @@ export function renderHome(container, ctx) {
 
   const offlineNote = h('p', { class: 'notice', hidden: true },
     'You are offline. This shows what is saved on this phone; new work is kept and sent later.');
+  const conflictNotes = h('div', { class: 'conflict-notes' });
   const inProgress = h('ul', { class: 'cards' });
   const assigned = h('ul', { class: 'cards' });
   const sent = h('ul', { class: 'cards' });
@@ -84,6 +88,7 @@ export function renderHome(container, ctx) {
       'On iPhone and iPad, add this app to your Home Screen (Share, then “Add to Home Screen”). ',
       'Otherwise iOS may delete visits that are not sent yet.') : null,
     offlineNote,
+    conflictNotes,
     progressSection,
     assignedSection,
     h('section', { 'aria-labelledby': 'h-new', class: 'panel' },
@@ -108,8 +113,12 @@ export function renderHome(container, ctx) {
 
     const cards = local
       .sort((a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''))
-      .map((r) => visitCard(`#/audit/${r.uuid}`, r.locationName, r.checklistTitle, localBadge(r),
-        `Changed ${when(r.updatedAt)}`));
+      .map((r) => visitCard(r.conflict ? `#/conflict/${r.uuid}` : `#/audit/${r.uuid}`,
+        r.locationName, r.checklistTitle, localBadge(r),
+        r.conflict ? 'Review the differences' : `Changed ${when(r.updatedAt)}`));
+    conflictNotes.replaceChildren(...local.filter((r) => r.conflict).map((r) => h('p', { class: 'notice warning' },
+      h('a', { href: `#/conflict/${r.uuid}` }, 'Changed on another device — review the differences'),
+      ` (${r.locationName}, ${r.checklistTitle}). Your answers are kept on this phone.`)));
     for (const a of server) {
       if (localIds.has(a.uuid) || (a.status !== 'draft' && a.status !== 'returned')) continue;
       const badge = a.status === 'returned' ? ['Returned by head office', 'problem'] : ['Draft on the server', 'ok'];
@@ -215,14 +224,14 @@ export function renderHome(container, ctx) {
   }
 
   const onOutbox = () => { if (!disposed) drawLists(); };
-  for (const type of ['sent', 'saved', 'rejected']) ctx.outbox.addEventListener(type, onOutbox);
+  for (const type of ['sent', 'saved', 'rejected', 'conflict']) ctx.outbox.addEventListener(type, onOutbox);
   const ready = refresh();
 
   return {
     ready,
     dispose() {
       disposed = true;
-      for (const type of ['sent', 'saved', 'rejected']) ctx.outbox.removeEventListener(type, onOutbox);
+      for (const type of ['sent', 'saved', 'rejected', 'conflict']) ctx.outbox.removeEventListener(type, onOutbox);
     },
   };
 }

@@ -1,0 +1,98 @@
+// Two versions of one audit's answers: the phone's and the server's (after a
+// 412, see outbox.js). Which items differ, each answer in words, and the
+// merge the auditor chose. Pure: no DOM, no storage.
+
+// Statuses in which the server still accepts changes to an audit.
+export const EDITABLE = new Set(['draft', 'returned']);
+
+/** An answer as compared: value, N/A and comment only (photos are resources of their own). */
+export function comparable(answer) {
+  if (!answer || typeof answer !== 'object') return undefined;
+  const out = {};
+  if (answer.na) out.na = true;
+  else if (answer.value !== undefined && answer.value !== null) out.value = answer.value;
+  const comment = typeof answer.comment === 'string' ? answer.comment.trim() : '';
+  if (comment) out.comment = comment;
+  return Object.keys(out).length ? out : undefined;
+}
+
+function same(a, b) {
+  const x = comparable(a);
+  const y = comparable(b);
+  if (x === undefined || y === undefined) return x === y;
+  return x.na === y.na && x.value === y.value && x.comment === y.comment;
+}
+
+/** A stable text form of a set of answers, for "is this what we sent?" checks. */
+export function answersKey(answers) {
+  const ids = Object.keys(answers ?? {}).sort();
+  return JSON.stringify(ids.map((id) => [id, comparable(answers[id]) ?? null]).filter(([, a]) => a));
+}
+
+export function sameAnswers(a, b) {
+  return answersKey(a) === answersKey(b);
+}
+
+/**
+ * The items whose answers differ, in the checklist's order (then any item the
+ * phone's checklist does not know): [{id, item, section, mine, theirs}].
+ */
+export function differences(checklist, mine, theirs) {
+  const rows = [];
+  const seen = new Set();
+  for (const section of checklist?.sections ?? []) {
+    for (const item of section.items) {
+      seen.add(item.id);
+      if (!same(mine?.[item.id], theirs?.[item.id])) {
+        rows.push({ id: item.id, item, section, mine: comparable(mine?.[item.id]), theirs: comparable(theirs?.[item.id]) });
+      }
+    }
+  }
+  const others = new Set([...Object.keys(mine ?? {}), ...Object.keys(theirs ?? {})]);
+  for (const id of [...others].sort()) {
+    if (seen.has(id) || same(mine?.[id], theirs?.[id])) continue;
+    rows.push({ id, item: { id, text: id, type: null }, section: null, mine: comparable(mine?.[id]), theirs: comparable(theirs?.[id]) });
+  }
+  return rows;
+}
+
+function number(value) {
+  return typeof value === 'number' ? value.toLocaleString() : String(value);
+}
+
+/** The value of an answer as the auditor saw it on the form. */
+export function valueInWords(item, answer) {
+  if (answer === undefined) return 'No answer';
+  if (answer.na) return 'Not applicable';
+  if (answer.value === undefined) return 'No answer';
+  const { value } = answer;
+  switch (item.type) {
+    case 'yes_no':
+      return value === true ? 'Yes' : value === false ? 'No' : String(value);
+    case 'choice':
+      return item.options?.find((o) => o.value === value)?.label ?? String(value);
+    case 'scale':
+      return `${number(value)} out of ${number(item.max ?? 5)}`;
+    case 'nps':
+      return `${number(value)} out of 10`;
+    case 'number':
+      return item.unit ? `${number(value)} ${item.unit}` : number(value);
+    case 'text':
+      return `“${value}”`;
+    default:
+      return typeof value === 'string' ? `“${value}”` : number(value);
+  }
+}
+
+/** The merged answers: for each differing item, 'mine' or 'theirs' (every row must be chosen). */
+export function mergeAnswers(mine, rows, choices) {
+  const merged = structuredClone(mine ?? {});
+  for (const row of rows) {
+    const choice = choices.get(row.id);
+    if (choice !== 'mine' && choice !== 'theirs') throw new Error(`no choice for ${row.id}`);
+    const answer = choice === 'mine' ? row.mine : row.theirs;
+    if (answer === undefined) delete merged[row.id];
+    else merged[row.id] = structuredClone(answer);
+  }
+  return merged;
+}

@@ -1,0 +1,214 @@
+// "Changed on another device": the phone's answers beside the server's, one
+// row per item that differs, after the server refused a write with 412
+// (outbox.js keeps both). The auditor keeps theirs or takes the server's,
+// item by item; saving sends the merge with If-Match of the server's
+// revision. A server audit that can no longer change (submitted, approved)
+// is shown with the phone's unsent answers read-only until dismissed, so
+// nothing typed on the phone disappears unseen.
+
+import { h, uid } from '../dom.js';
+import { differences, EDITABLE, mergeAnswers, valueInWords } from '../merge.js';
+
+const LOCKED_WORDS = {
+  submitted: 'was already sent to head office',
+  approved: 'was already approved by head office',
+};
+
+function answerLines(item, answer) {
+  return [
+    h('span', { class: 'answer-value' }, valueInWords(item, answer)),
+    answer?.comment ? h('span', { class: 'answer-comment' }, `Comment: “${answer.comment}”`) : null,
+  ];
+}
+
+function itemCaption(row) {
+  return row.section ? h('p', { class: 'conflict-section' }, row.section.title) : null;
+}
+
+function choiceRow(row, choices, onChoose) {
+  const key = uid('conflict');
+  const name = `${key}-choice`;
+  const error = h('p', { class: 'error', id: `${key}-error`, hidden: true }, 'Choose one of the two answers.');
+  const option = (value, label, caption, answer) => {
+    const id = `${key}-${value}`;
+    const described = `${id}-answer`;
+    const radio = h('input', {
+      type: 'radio', id, name, value, 'aria-describedby': `${described} ${key}-error`,
+      onchange: () => onChoose(row.id, value),
+    });
+    return h('div', { class: 'conflict-option' }, radio,
+      h('label', { for: id }, label),
+      h('p', { class: 'conflict-answer', id: described },
+        h('span', { class: 'conflict-caption' }, caption), answerLines(row.item, answer)));
+  };
+  const fieldset = h('fieldset', { class: 'item conflict-item', id: `conflict-${row.id}` },
+    h('legend', {}, row.item.text),
+    itemCaption(row),
+    h('div', { class: 'conflict-options' },
+      option('mine', 'Keep mine', 'On this phone', row.mine),
+      option('theirs', "Use the server's", 'On the server', row.theirs)),
+    error);
+  const radios = [...fieldset.querySelectorAll('input[type="radio"]')];
+  return {
+    id: row.id,
+    fieldset,
+    set(value) {
+      for (const radio of radios) radio.checked = radio.value === value;
+      choices.set(row.id, value);
+      this.showError(false);
+    },
+    showError(shown) {
+      error.hidden = !shown;
+      fieldset.classList.toggle('has-error', shown);
+      for (const radio of radios) {
+        if (shown) radio.setAttribute('aria-invalid', 'true');
+        else radio.removeAttribute('aria-invalid');
+      }
+    },
+    focus() {
+      fieldset.scrollIntoView({ block: 'center' });
+      radios[0].focus({ preventScroll: true });
+    },
+  };
+}
+
+/**
+ * Server photos this phone does not know are shown (unless removed here and
+ * waiting to be deleted there); sent ones the server no longer has are let go.
+ */
+function photoChanges(localPhotos, serverPhotos, deletedHere) {
+  const local = new Set([...localPhotos.map((p) => p.uuid), ...(deletedHere ?? [])]);
+  const server = new Set(serverPhotos.map((p) => p.uuid));
+  return {
+    add: serverPhotos.filter((p) => !local.has(p.uuid)),
+    drop: localPhotos.filter((p) => p.sent && !server.has(p.uuid)).map((p) => p.uuid),
+  };
+}
+
+function renderChoices(ctx, record, rows, localPhotos) {
+  const { store, outbox } = ctx;
+  const { uuid } = record;
+  const { server, revision, intent } = record.conflict;
+  const choices = new Map();
+  const entries = rows.map((row) => choiceRow(row, choices, (id, value) => entries.find((e) => e.id === id).set(value)));
+  const summary = h('div', { class: 'summary', tabindex: '-1', role: 'alert', hidden: true });
+  const saveButton = h('button', { type: 'submit', class: 'primary wide' }, 'Save and send');
+
+  const setAll = (value) => { for (const entry of entries) entry.set(value); summary.hidden = true; };
+
+  async function save() {
+    const unchosen = entries.filter((e) => !choices.has(e.id));
+    for (const entry of entries) entry.showError(unchosen.includes(entry));
+    if (unchosen.length) {
+      summary.hidden = false;
+      summary.replaceChildren(
+        h('h2', {}, unchosen.length === 1 ? 'Choose an answer for this item first' : `Choose an answer for these ${unchosen.length} items first`),
+        h('ul', {}, unchosen.map((entry) => h('li', {},
+          h('button', { type: 'button', class: 'link', onclick: () => entry.focus() },
+            rows.find((r) => r.id === entry.id).item.text)))));
+      summary.focus();
+      return;
+    }
+    saveButton.disabled = true;
+    const now = new Date().toISOString();
+    await store.resolveConflict(uuid, (r) => {
+      r.answers = mergeAnswers(r.answers, rows, choices);
+      r.serverRevision = revision;
+      r.serverStatus = server.status;
+      r.reviewNote = server.review_note || r.reviewNote;
+      r.unacknowledged = [];
+      r.problem = null;
+      r.state = intent === 'submit' ? 'queued' : 'draft';
+      r.rev += 1;
+      r.updatedAt = now;
+    }, intent, photoChanges(localPhotos, server.photos ?? [], record.deletedPhotos));
+    outbox.run();
+    ctx.refreshStatus();
+    ctx.navigate(`#/audit/${uuid}`);
+  }
+
+  const count = rows.length === 1 ? '1 answer differs' : `${rows.length} answers differ`;
+  return [
+    h('p', { class: 'notice warning' },
+      'This visit was changed on the server (on another phone or a computer) after this phone last sent it. ',
+      'Your answers are still on this phone; nothing is sent until you save.'),
+    rows.length
+      ? h('p', {}, `${count}. For each one, keep yours or use the server's, then save.`)
+      : h('p', {}, 'Your answers and the server’s are the same. Save to send this visit again.'),
+    rows.length ? h('div', { class: 'conflict-shortcuts' },
+      h('button', { type: 'button', class: 'secondary', onclick: () => setAll('mine') }, 'Keep all mine'),
+      h('button', { type: 'button', class: 'secondary', onclick: () => setAll('theirs') }, "Use all the server's")) : null,
+    h('form', { novalidate: true, class: 'conflict-form', onsubmit: (e) => { e.preventDefault(); save(); } },
+      rows.length ? h('h2', {}, 'Answers that differ') : null,
+      h('ol', { class: 'conflict-list' }, entries.map((entry) => h('li', {}, entry.fieldset))),
+      summary,
+      h('p', { class: 'muted' }, intent === 'submit'
+        ? 'Your visit is then submitted with these answers.'
+        : 'Your draft is then saved with these answers, on this phone and on the server.'),
+      saveButton),
+  ];
+}
+
+function renderLocked(ctx, record, differing, localPhotos) {
+  const { store } = ctx;
+  const { server } = record.conflict;
+  // Only what the phone holds can be lost; an item it never answered is not.
+  const rows = differing.filter((row) => row.mine !== undefined);
+  const unsent = localPhotos.filter((p) => !p.sent);
+  const texts = new Map(record.checklist.sections.flatMap((s) => s.items.map((i) => [i.id, i.text])));
+  const explainId = uid('dismiss');
+
+  async function dismiss() {
+    await store.forgetAudit(record.uuid);
+    ctx.refreshStatus();
+    ctx.navigate('#/');
+  }
+
+  return [
+    h('div', { class: 'banner problem', role: 'status' },
+      h('strong', {}, 'This visit can no longer be changed. '),
+      `It ${LOCKED_WORDS[server.status] ?? `is ${server.status} on the server`} from another device `,
+      'while this phone still had changes to send. They are shown below and stay on this phone until you dismiss them.'),
+    rows.length ? [
+      h('h2', {}, rows.length === 1 ? 'Your answer that is not on the server' : `Your ${rows.length} answers that are not on the server`),
+      h('table', { class: 'conflict-table' },
+        h('thead', {}, h('tr', {},
+          h('th', { scope: 'col' }, 'Item'),
+          h('th', { scope: 'col' }, 'On this phone'),
+          h('th', { scope: 'col' }, 'On the server'))),
+        h('tbody', {}, rows.map((row) => h('tr', {},
+          h('th', { scope: 'row' }, row.item.text),
+          h('td', {}, answerLines(row.item, row.mine)),
+          h('td', {}, answerLines(row.item, row.theirs)))))),
+    ] : h('p', {}, 'Your answers are the same as the server’s, so no answer is lost.'),
+    unsent.length ? [
+      h('h2', {}, unsent.length === 1 ? 'A photo that was not sent' : `${unsent.length} photos that were not sent`),
+      h('ul', {}, unsent.map((p) => h('li', {}, texts.get(p.item) ?? p.item))),
+    ] : null,
+    h('p', {}, 'If any of this matters, tell head office before you dismiss it.'),
+    h('p', { class: 'muted', id: explainId },
+      'Dismiss removes these unsent answers from this phone. The server’s visit stays as it is.'),
+    h('button', { type: 'button', class: 'secondary wide', 'aria-describedby': explainId, onclick: dismiss }, 'Dismiss'),
+  ];
+}
+
+export async function renderConflict(container, ctx, uuid) {
+  const record = await ctx.store.getAudit(uuid);
+  if (!record?.conflict) {
+    container.replaceChildren(h('div', { class: 'panel' },
+      h('h1', {}, 'Nothing to compare'),
+      h('p', {}, record ? 'This visit has no differences with the server waiting for you.' : 'This visit is not on this phone.'),
+      h('p', {}, h('a', { href: record ? `#/audit/${uuid}` : '#/' }, record ? 'Back to the visit' : 'Back to your visits'))));
+    return {};
+  }
+  const { server } = record.conflict;
+  const rows = differences(record.checklist, record.answers, server.answers);
+  const localPhotos = await ctx.store.photosOf(uuid);
+  const editable = EDITABLE.has(server.status);
+  container.replaceChildren(h('div', { class: 'conflict' },
+    h('p', { class: 'back' }, h('a', { href: editable ? `#/audit/${uuid}` : '#/' }, editable ? '‹ Back to the visit' : '‹ Your visits')),
+    h('h1', {}, 'Changed on another device'),
+    h('p', { class: 'lead' }, `${record.locationName} · ${record.checklistTitle}`),
+    editable ? renderChoices(ctx, record, rows, localPhotos) : renderLocked(ctx, record, rows, localPhotos)));
+  return {};
+}
