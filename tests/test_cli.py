@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import subprocess
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from audit.cli import main
+from audit.cli import build_parser, command, main
 
 FIXTURES = Path(__file__).parent / "fixtures"
 VALID = FIXTURES / "checklists" / "valid"
@@ -304,3 +305,64 @@ def test_the_installed_command_validates_and_scores(tmp_path: Path) -> None:
     )
     assert (done.returncode, done.stderr) == (0, "")
     assert json.loads(done.stdout)["sections"]["checkout"]["score"] == 100.0
+
+
+# --------------------------------------------------------------------------
+# the parser and the command modules
+
+
+def _leaf_parsers(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
+    """(command words, parser) of every runnable command."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        yield path, parser
+        return
+    for name, child in subs[0].choices.items():
+        yield from _leaf_parsers(child, (*path, name))
+
+
+def test_every_command_names_a_function_of_audit_commands() -> None:
+    leaves = dict(_leaf_parsers(build_parser()))
+    assert set(leaves) == {
+        ("checklist", "validate"),
+        ("checklist", "schema"),
+        ("checklist", "import"),
+        ("score",),
+        ("serve",),
+        ("location", "add"),
+        ("user", "add"),
+        ("backup",),
+        ("restore",),
+        ("report",),
+        ("demo",),
+    }
+    for words, parser in leaves.items():
+        name = parser.get_default("command_function")
+        assert name.startswith("audit.commands."), words
+        assert callable(command(name)), words
+
+
+def test_validate_and_score_start_without_the_database_or_the_web_stack() -> None:
+    probe = (
+        "import sys\n"
+        "from audit.cli import main\n"
+        f"main(['checklist', 'validate', {CAFE!r}])\n"
+        f"main(['score', {CAFE!r}, {str(ANSWERS / 'every-feature.json')!r}])\n"
+        "heavy = {'tortoise', 'starlette', 'uvicorn', 'weasyprint', 'audit.commands.database'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_a_usage_error_is_one_line_and_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["location", "add", "S1"])
+    _, err = capsys.readouterr()
+    assert exited.value.code == 1
+    assert err.splitlines() == [
+        "audit location add: the following arguments are required: --name (see audit location add"
+        " --help)"
+    ]

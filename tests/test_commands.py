@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import sqlite3
@@ -9,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import asyncpg
 import pytest
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
@@ -261,3 +263,94 @@ def test_the_console_script_prints_no_traceback(tmp_path):
     assert done.returncode == 1
     assert done.stdout == ""
     assert done.stderr.strip() == "unknown location 'NOPE'"
+
+
+# --------------------------------------------------------------------------
+# audit demo on a database without checklists
+
+
+def _count(url: str, table: str) -> int:
+    """Rows of ``table`` in the database at ``url``, read without the ORM."""
+    if url.startswith("sqlite://"):
+        with sqlite3.connect(url.removeprefix("sqlite://")) as conn:
+            return int(conn.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])
+
+    async def count() -> int:
+        conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+        try:
+            return int(await conn.fetchval(f'SELECT COUNT(*) FROM "{table}"'))
+        finally:
+            await conn.close()
+
+    return asyncio.run(count())
+
+
+def test_demo_on_a_database_without_checklists_imports_the_shipped_ones_first(
+    env, capsys, fresh_url
+):
+    env.setenv("AUDIT_DATABASE_URL", fresh_url)
+    shipped = sorted(CHECKLISTS.glob("*.yaml"))
+
+    code, out, err = run(capsys, "demo", "--locations", "3", "--audits", "7")
+
+    assert (code, err) == (0, "")
+    lines = out.strip().splitlines()
+    assert lines[0] == (
+        f"demo: the database had no checklists; imported {len(shipped)} from {CHECKLISTS}/"
+    )
+    assert lines[1].startswith("demo: 3 new locations (3 in all), 7 audits")
+    assert _count(fresh_url, "audit") == 7
+    assert _count(fresh_url, "checklist_version") == len(shipped)
+
+    # The second time the checklists are there: nothing is imported again.
+    code, out, _ = run(capsys, "demo", "--locations", "3", "--audits", "2")
+    assert code == 0
+    assert "imported" not in out
+    assert _count(fresh_url, "checklist_version") == len(shipped)
+
+
+def test_demo_without_checklists_anywhere_says_in_one_line_what_to_do(
+    env, capsys, fresh_url, tmp_path
+):
+    env.setenv("AUDIT_DATABASE_URL", fresh_url)
+    env.setenv("AUDIT_CHECKLISTS_DIR", str(tmp_path / "no-such-dir"))
+
+    code, out, err = run(capsys, "demo", "--locations", "2", "--audits", "3")
+
+    line = one_line_error(code, err)
+    assert line == (
+        f"demo: the database has no checklists and there is no {tmp_path / 'no-such-dir'}/ "
+        "to import: run `audit checklist import DIR` first (or set AUDIT_CHECKLISTS_DIR)"
+    )
+    assert out == ""
+    assert _count(fresh_url, "audit") == 0
+    assert _count(fresh_url, "location") == 0
+
+
+def test_demo_run_from_a_folder_without_checklists_exits_1_without_a_traceback(tmp_path):
+    # The default AUDIT_CHECKLISTS_DIR is checklists/ of the working directory:
+    # started elsewhere, the demo used to end in an IndexError.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUDIT_")}
+    env.update(
+        AUDIT_DATABASE_URL=f"sqlite://{tmp_path}/audit.sqlite3",
+        AUDIT_VAR_DIR=str(tmp_path / "var"),
+        PYTHONPATH=str(ROOT),
+    )
+
+    done = subprocess.run(
+        [sys.executable, "-m", "audit", "demo", "--locations", "2", "--audits", "3"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "demo: the database has no checklists and there is no checklists/ to import: "
+        "run `audit checklist import DIR` first (or set AUDIT_CHECKLISTS_DIR)"
+    ]
