@@ -283,7 +283,12 @@ async def _try_submit(
         if resolved is not None:
             replay = resolved.hash == audit.submit_hash
         else:
-            replay = expected is None or expected.matches(audit.submitted_revision)
+            # Made from the draft it submitted, or knowing it is submitted.
+            replay = (
+                expected is None
+                or expected.matches(audit.submitted_revision)
+                or expected.matches(audit.revision)
+            )
         if replay:
             return audit, await store.photo_rows(audit.id)
         if expected is not None and not expected.matches(audit.revision):
