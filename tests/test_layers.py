@@ -148,6 +148,15 @@ REPORT = ("audit.report",)
 WORKFLOW = ("audit.workflow",)
 ROUTES = ("audit.routes",)
 TOP = ("audit.routes", "audit.cli", "audit.commands", "audit.app")
+GROUND = (
+    "audit.models",
+    "audit.db",
+    "audit.sqlite_backend",
+    "audit.migrations",
+    "audit.settings",
+    "audit.errors",
+    "audit.auth",
+)
 PURE_CORE = (
     "audit.checklist",
     "audit.answers",
@@ -186,6 +195,17 @@ def test_the_pure_core_imports_no_database_formatting_or_http() -> None:
 
 def test_workflow_imports_nothing_from_the_top_layer() -> None:
     assert _violations(WORKFLOW, TOP) == []
+
+
+def test_the_ground_floor_imports_only_the_ground_floor() -> None:
+    found = [
+        f"{MODULES[module].relative_to(PACKAGE.parent)}:{i.line}: imports {i.target}"
+        for module in sorted(MODULES)
+        if _within(module, GROUND)
+        for i in IMPORTS[module]
+        if not _within(i.target, GROUND)
+    ]
+    assert found == []
 
 
 def test_nothing_imports_the_command_line_entry_point() -> None:
