@@ -61,6 +61,11 @@ _AUDIT_OUT = {
     "properties": {
         "uuid": {"type": "string"},
         "status": {"type": "string", "enum": list(STATUSES)},
+        "revision": {
+            "type": "integer",
+            "minimum": 1,
+            "description": 'also the ETag ("r<revision>"); not in owners\' views',
+        },
         "location": {"type": "string"},
         "location_name": {"type": "string"},
         "checklist": {"type": "string"},
@@ -262,6 +267,46 @@ _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 _CSRF = {"name": "X-CSRF-Token", "in": "header", "required": False, "schema": {"type": "string"}}
+_IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": 'the audit\'s ETag ("r<revision>") the write is based on, or *; '
+    "412 with the server's audit when it is stale",
+    "schema": {"type": "string"},
+}
+_IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "304 when the audit still has this ETag",
+    "schema": {"type": "string"},
+}
+_ETAG = {"ETag": {"description": '"r<revision>"', "schema": {"type": "string"}}}
+_STALE = {
+    "412": {
+        "description": "If-Match names an older revision: the body holds the server's audit",
+        "headers": _ETAG,
+        "content": _json(
+            {
+                "type": "object",
+                "properties": {
+                    "error": {"type": "string"},
+                    "fields": {"type": "object"},
+                    "revision": {"type": "integer"},
+                    "audit": _AUDIT_OUT,
+                },
+                "required": ["error", "fields"],
+            }
+        ),
+    }
+}
+
+
+def _with_etag(responses: dict[str, Any], *codes: str) -> dict[str, Any]:
+    for code in codes:
+        responses[code] = {**responses[code], "headers": _ETAG}
+    return responses
 
 
 def _document_common_errors(paths: dict[str, Any]) -> None:
@@ -410,25 +455,40 @@ def openapi_schema() -> dict[str, Any]:
         "/api/audits/{uuid}": {
             "get": {
                 "summary": "One audit with its scorecard",
-                "parameters": [_path_param("uuid")],
-                "responses": _responses(200, _AUDIT_OUT, 401, 404, 422),
+                "parameters": [_path_param("uuid"), _IF_NONE_MATCH],
+                "responses": {
+                    **_with_etag(_responses(200, _AUDIT_OUT, 401, 404, 422), "200"),
+                    "304": {"description": "not modified", "headers": _ETAG},
+                },
             },
             "put": {
                 "summary": "Save a draft (idempotent)",
-                "parameters": [_path_param("uuid"), _CSRF],
+                "parameters": [_path_param("uuid"), _CSRF, _IF_MATCH],
                 "requestBody": {"required": True, "content": _json(_AUDIT_IN)},
                 "responses": {
-                    **_responses(200, _AUDIT_OUT, 400, 401, 403, 404, 409, 413, 422),
-                    "201": {"description": "created", "content": _json(_AUDIT_OUT)},
+                    **_with_etag(
+                        _responses(200, _AUDIT_OUT, 400, 401, 403, 404, 409, 413, 422), "200"
+                    ),
+                    "201": {
+                        "description": "created",
+                        "content": _json(_AUDIT_OUT),
+                        "headers": _ETAG,
+                    },
+                    **_STALE,
                 },
             },
         },
         "/api/audits/{uuid}/submit": {
             "post": {
                 "summary": "Submit (idempotent; 409 for a different payload)",
-                "parameters": [_path_param("uuid"), _CSRF],
+                "parameters": [_path_param("uuid"), _CSRF, _IF_MATCH],
                 "requestBody": {"required": False, "content": _json(_AUDIT_IN)},
-                "responses": _responses(200, _AUDIT_OUT, 400, 401, 403, 404, 409, 413, 422),
+                "responses": {
+                    **_with_etag(
+                        _responses(200, _AUDIT_OUT, 400, 401, 403, 404, 409, 413, 422), "200"
+                    ),
+                    **_STALE,
+                },
             }
         },
         "/api/audits/{uuid}/review": {
@@ -449,7 +509,9 @@ def openapi_schema() -> dict[str, Any]:
                         }
                     ),
                 },
-                "responses": _responses(200, _AUDIT_OUT, 400, 401, 403, 404, 409, 422),
+                "responses": _with_etag(
+                    _responses(200, _AUDIT_OUT, 400, 401, 403, 404, 409, 422), "200"
+                ),
             }
         },
         "/api/audits/{uuid}/photos/{photo_uuid}": {
@@ -484,8 +546,8 @@ def openapi_schema() -> dict[str, Any]:
             },
             "delete": {
                 "summary": "Remove a photo from a draft",
-                "parameters": [_path_param("uuid"), _path_param("photo_uuid"), _CSRF],
-                "responses": _responses(204, None, 401, 403, 404, 409, 422),
+                "parameters": [_path_param("uuid"), _path_param("photo_uuid"), _CSRF, _IF_MATCH],
+                "responses": {**_responses(204, None, 400, 401, 403, 404, 409, 422), **_STALE},
             },
         },
         "/api/audits/{uuid}/report.pdf": {
