@@ -24,7 +24,7 @@ import anyio.to_thread
 from audit.report.pool import TEMP_PREFIX, report_cache
 from audit.settings import Settings
 from audit.store.accounts import delete_expired_sessions, delete_spent_throttles
-from audit.store.photos import remove_stale_uploads
+from audit.media import remove_stale_uploads
 
 log = logging.getLogger("audit.housekeeping")
 
