@@ -121,8 +121,9 @@ async def test_the_audit_json_carries_the_figures_as_printed(approved):
     hq, uid = approved["hq"], approved["uuid"]
     audit = (await hq.get(f"/api/audits/{uid}")).json()
 
-    # The PWA shows this block (the lead adds it to the audit JSON as "display").
-    shown = audit.get("display") or scorecard_display(audit["scorecard"], parse_checklist(HALF))
+    # The PWA shows this block: the audit JSON's own formatting of its scorecard.
+    shown = audit["display"]
+    assert shown == scorecard_display(audit["scorecard"], parse_checklist(HALF))
 
     assert {k: shown[k] for k in SHOWN} == SHOWN
     assert shown["band"] == "Fair" and shown["nps"] == "9"

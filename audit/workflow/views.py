@@ -11,6 +11,7 @@ from typing import Any
 from audit.auth import Principal
 from audit.errors import PreconditionFailed
 from audit.models import Audit
+from audit.presentation import scorecard_display
 from audit.scoring import score_answers, scorecard_in_order
 from audit.store import audits as store
 from audit.store.checklists import parsed
@@ -52,6 +53,8 @@ async def audit_view(
         "answers": answers_json(answers),
         "photos": [{"uuid": p["uuid"], "item": p["item_id"]} for p in photos],
         "scorecard": scorecard,
+        # The figures and labels as every other output prints them.
+        "display": scorecard_display(scorecard, checklist),
         "overall": audit.overall,
     }
     if who.is_owner:
