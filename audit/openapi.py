@@ -82,6 +82,10 @@ _AUDIT_OUT = {
             },
         },
         "scorecard": _SCORECARD,
+        "display": {
+            "type": "object",
+            "description": "the scorecard's figures and labels as every output prints them",
+        },
         "overall": _NULLABLE_NUMBER,
     },
     "required": ["uuid", "status", "location", "checklist", "answers", "scorecard"],
