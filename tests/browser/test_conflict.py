@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from tests.browser.actions import FULL_ANSWERS, choose, fill, item, open_app, start_audit
 from tests.browser.conftest import Server
@@ -256,3 +256,48 @@ def test_a_visit_submitted_elsewhere_shows_the_unsent_answers_read_only_until_di
     assert audit["status"] == "submitted"
     assert audit["answers"] == submitted["answers"]
     assert audit["revision"] == submitted["revision"]
+
+
+def test_an_answer_lost_on_the_way_back_is_not_taken_for_another_device(
+    context: BrowserContext, page: Page, server: Server
+) -> None:
+    open_app(page, "kim")
+    uuid = start_audit(page, location="Station Road")
+    fill_first_answers(page)
+    save_draft_and_wait_until_sent(page)
+    other = server.api("kim")
+    before = stored(other, uuid)["revision"]
+    statuses: list[int] = []
+    page.on(
+        "response",
+        lambda r: statuses.append(r.status) if r.request.method == "PUT" else None,
+    )
+
+    # The server stores the next save, but its answer never reaches the phone,
+    # which is offline from then on (so it cannot simply repeat that save).
+    def lose_the_answer(route: Route) -> None:
+        if route.request.method != "PUT":
+            route.continue_()
+            return
+        route.fetch()
+        context.set_offline(True)
+        route.abort("connectionreset")
+
+    page.route(f"**/api/audits/{uuid}", lose_the_answer)
+    choose(page, WEB_EASE, "5")
+    page.get_by_role("button", name="Save draft", exact=True).click()
+    expect(page.locator("#status")).to_contain_text("Offline · 1 visit to send")
+    assert stored(other, uuid)["revision"] == before + 1
+    page.unroute(f"**/api/audits/{uuid}")
+
+    # The next save names the old revision: the 412 holds the phone's own answers.
+    choose(page, WEB_HOURS, "No")
+    page.get_by_role("button", name="Save draft", exact=True).click()
+    context.set_offline(False)
+    final = {**FIRST_ANSWERS, "web_hours": {"value": False}, "web_ease": {"value": 5}}
+    audit = wait_for_answers(other, uuid, final)
+    assert audit["answers"] == final
+    assert audit["revision"] == before + 2
+    expect(page.locator("#status")).to_contain_text("nothing to send")
+    assert statuses == [412, 200]
+    expect(page.get_by_role("heading", name="Changed on another device")).to_have_count(0)
