@@ -6,12 +6,14 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
+from zxcvbn import zxcvbn
 
 from audit.errors import Forbidden, NotFound, Unauthorized
 
@@ -24,6 +26,35 @@ CSRF_HEADER = "x-csrf-token"
 _hasher = PasswordHasher()
 # A real hash of a random password: unknown e-mails cost as much as known ones.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024  # what a sign-in accepts
+# zxcvbn's scores run 0-4; 3 is "safely unguessable: moderate protection from
+# an offline slow-hash scenario" (< 10^10 guesses), the level its authors advise.
+MIN_PASSWORD_SCORE = 3
+# zxcvbn refuses longer input (its matching is quadratic); the first 72
+# characters of a strong password are strong already.
+ZXCVBN_MAX_LENGTH = 72
+
+
+def password_problem(password: str, *known: str) -> str | None:
+    """Why ``password`` is too weak, in one line; None when it is fine.
+
+    ``known`` are the user's own details (e-mail, name), which a guesser tries first.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"the password must have at least {MIN_PASSWORD_LENGTH} characters"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"the password must have at most {MAX_PASSWORD_LENGTH} characters"
+    inputs = [part for value in known for part in (value, *value.replace("@", " ").split())]
+    found = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=inputs)
+    if found["score"] >= MIN_PASSWORD_SCORE:
+        return None
+    feedback = found["feedback"]
+    reason = feedback["warning"] or " ".join(feedback["suggestions"][:1])
+    reason = reason or "It would be guessed quickly."
+    return f"the password is too easy to guess: {reason} Add another uncommon word or two."
 
 
 def hash_password(password: str) -> str:
@@ -125,13 +156,42 @@ def require_role(request: Request, *roles: str) -> Principal:
     return who
 
 
-def check_csrf(request: Request, who: Principal | None) -> None:
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin_of(url: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) of an origin or URL, the port filled in; None when it has none."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a port that is not a number, or out of range
+        return None
+    scheme = parts.scheme.lower()
+    if not scheme or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower(), port if port is not None else DEFAULT_PORTS.get(scheme)
+
+
+def same_origin(origin: str, request: Request, https: bool = False) -> bool:
+    """Whether ``origin`` is the request's own: scheme, host and port alike (RFC 6454).
+
+    ``https`` (AUDIT_HTTPS=1) says the public scheme is https even when a proxy
+    in front speaks plain http to this process.
+    """
+    theirs = _origin_of(origin)
+    ours = _origin_of(str(request.url))
+    if theirs is None or ours is None:
+        return False
+    if https and ours[0] == "http":
+        ours = ("https", ours[1], DEFAULT_PORTS["https"] if ours[2] == 80 else ours[2])
+    return theirs == ours
+
+
+def check_csrf(request: Request, who: Principal | None, https: bool = False) -> None:
     """Refuse cross-site writes: a foreign Origin always, a missing token with a session."""
     origin = request.headers.get("origin")
-    if origin is not None:
-        host = request.headers.get("host", "")
-        if origin == "null" or origin.split("://", 1)[-1].rstrip("/") != host:
-            raise Forbidden("cross-origin request refused")
+    if origin is not None and not same_origin(origin, request, https):
+        raise Forbidden("cross-origin request refused")
     if who is None:
         return
     sent = request.headers.get(CSRF_HEADER, "")

@@ -59,7 +59,7 @@ def api(handler: Handler, csrf: bool = True) -> Handler:
             who = await resolve_principal(request)
             request.scope["audit.principal"] = who
             if request.method in UNSAFE_METHODS:
-                check_csrf(request, who if csrf else None)
+                check_csrf(request, who if csrf else None, settings_of(request).https_only)
             return await handler(request)
         except HTTPError as exc:
             return error_response(exc)

@@ -7,15 +7,17 @@ from collections.abc import Mapping
 from starlette.requests import Request
 from starlette.responses import Response
 
-from audit.auth import COOKIE_NAME, SESSION_SECONDS, CookieSigner, principal, verify_password
-from audit.errors import Invalid, TooManyRequests, Unauthorized
+from audit.auth import COOKIE_NAME, SESSION_SECONDS, CookieSigner, principal
+from audit.errors import Invalid
 from audit.routes.common import json_response, read_json, settings_of
-from audit.store import accounts
+from audit.store.accounts import close_session
+from audit.workflow import accounts
 
 
-def _client_key(request: Request) -> str:
-    host = request.client.host if request.client else "unknown"
-    return f"client:{host}"
+def _client_address(request: Request) -> str:
+    # Behind a proxy uvicorn puts the X-Forwarded-For address here (from
+    # AUDIT_FORWARDED_ALLOW_IPS only, see docs/deploy.md), so each user has their own.
+    return request.client.host if request.client else "unknown"
 
 
 async def sign_in(request: Request) -> Response:
@@ -31,21 +33,8 @@ async def sign_in(request: Request) -> Response:
     if problems:
         raise Invalid("email and password are required", problems)
     assert isinstance(email, str) and isinstance(password, str)
-    email_key = f"email:{email.strip().lower()}"
-    client_key = _client_key(request)
-    locked = await accounts.throttled_until([email_key, client_key])
-    if locked is not None:
-        wait = max(1, int((locked - accounts.now()).total_seconds()))
-        raise TooManyRequests(
-            "too many failed sign-ins; try again later", headers={"Retry-After": str(wait)}
-        )
-    user = await accounts.user_by_email(email)
-    if not await verify_password(user.password_hash if user else None, password) or user is None:
-        await accounts.record_failure(email_key, accounts.MAX_FAILURES_PER_EMAIL)
-        await accounts.record_failure(client_key, accounts.MAX_FAILURES_PER_CLIENT)
-        raise Unauthorized("wrong email or password")
-    await accounts.clear_failures(email_key)
-    token, csrf = await accounts.open_session(user)
+    signed_in = await accounts.sign_in(email, password, _client_address(request))
+    user, token, csrf = signed_in.user, signed_in.token, signed_in.csrf_token
     response = json_response(
         {"role": user.role, "csrf_token": csrf, "name": user.name, "email": user.email}
     )
@@ -72,7 +61,7 @@ async def current_session(request: Request) -> Response:
 
 async def sign_out(request: Request) -> Response:
     who = principal(request)
-    await accounts.close_session(who.session_id)
+    await close_session(who.session_id)
     response = Response(status_code=204)
     response.delete_cookie(COOKIE_NAME, path="/")
     return response

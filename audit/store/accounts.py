@@ -3,21 +3,45 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
+from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from audit.auth import Principal, hash_password, new_token, token_hash
 from audit.models import ROLES, Location, LocationOwner, LoginThrottle, Session, User
 from audit.store import sql
 
-# Ten wrong passwords for one account within the window lock it for the window;
-# a client address gets more, as offices and proxies share one.
+# Sign-in attempts are counted per key in fixed windows (see docs/reliability.md,
+# "Sign-in throttle").  Each attempt is counted before its password is checked,
+# so a burst sent at once is cut off at the limit like one sent in a row.
 THROTTLE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_EMAIL = 10
-MAX_FAILURES_PER_CLIENT = 200
+# One address guessing one account: ten tries a quarter of an hour, plenty for
+# a person who mistypes and slow for a guesser.  The real user elsewhere is not
+# affected.
+MAX_ATTEMPTS_PER_PAIR = 10
+# One address across every account (credential stuffing); offices and proxies
+# share an address, so more.
+MAX_ATTEMPTS_PER_CLIENT = 200
+# One account from every address (many addresses guessing): past this many
+# failures the account refuses addresses that have failed on it, while an
+# address that has not failed still signs in, and its success lifts the lock.
+ACCOUNT_LOCK_FAILURES = 100
+
+
+@dataclass(frozen=True)
+class ThrottleKeys:
+    pair: str  # the account from this address
+    client: str  # this address, any account
+    account: str  # the account, any address
+
+
+def throttle_keys(email: str, address: str) -> ThrottleKeys:
+    account = email.strip().lower()
+    return ThrottleKeys(f"pair:{account}|{address}", f"client:{address}", f"account:{account}")
 
 
 def now() -> datetime:
@@ -31,7 +55,7 @@ async def add_user(
     name: str = "",
     location_codes: list[str] | None = None,
 ) -> tuple[User, bool]:
-    """Create the user, or update role/name/password of an existing one."""
+    """Create the user, or update role/name/password of an existing one (ending its sessions)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     email = email.strip().lower()
@@ -52,7 +76,11 @@ async def add_user(
             user.role = role
             user.name = name or user.name
             user.password_hash = pw_hash
+            # Adding a user again restores a deactivated one.
+            user.active = True
             await user.save()
+            # A new password ends every session signed in with the old one.
+            await Session.filter(user_id=user.id).delete()
         for location in locations:
             with contextlib.suppress(IntegrityError):
                 await LocationOwner.get_or_create(user=user, location=location)
@@ -103,30 +131,95 @@ async def close_session(session_id: int) -> None:
     await Session.filter(id=session_id).delete()
 
 
-async def throttled_until(keys: list[str]) -> datetime | None:
-    rows = await LoginThrottle.filter(key__in=keys, locked_until__gt=now())
-    return max((r.locked_until for r in rows if r.locked_until), default=None)
+async def user_by_address(email: str) -> User | None:
+    """The user of ``email``, active or not."""
+    return await User.get_or_none(email=email.strip().lower())
 
 
-async def record_failure(key: str, limit: int) -> None:
-    # Each step is one atomic statement: a burst of concurrent wrong passwords
-    # must count every attempt (read-modify-write would lose most of them).
+async def user_by_id(user_id: int) -> User | None:
+    return await User.get_or_none(id=user_id)
+
+
+async def end_sessions(user_id: int) -> int:
+    """Delete every session of the user (each of their devices is signed out); how many."""
+    return await Session.filter(user_id=user_id).delete()
+
+
+async def deactivate(user_id: int) -> int:
+    """Mark the user inactive and end their sessions, in one transaction; sessions ended."""
+    async with in_transaction():
+        await User.filter(id=user_id).update(active=False)
+        return await Session.filter(user_id=user_id).delete()
+
+
+@dataclass(frozen=True)
+class UserLine:
+    id: int
+    email: str
+    name: str
+    role: str
+    active: bool
+    sessions: int  # live ones
+
+
+async def user_lines(limit: int, offset: int) -> tuple[int, list[UserLine]]:
+    """(how many users, one page of them by role and e-mail, with their live sessions)."""
+    total = await User.all().count()
+    users = await User.all().order_by("role", "email").offset(offset).limit(limit)
+    counts: dict[int, int] = {}
+    if users:
+        rows = (
+            await Session.filter(user_id__in=[u.id for u in users], expires_at__gt=now())
+            .group_by("user_id")
+            .annotate(n=Count("id"))
+            .values("user_id", "n")
+        )
+        counts = {int(r["user_id"]): int(r["n"]) for r in rows}
+    return total, [
+        UserLine(u.id, u.email, u.name, u.role, u.active, counts.get(u.id, 0)) for u in users
+    ]
+
+
+# One statement counts the attempt and reads the count back: concurrent
+# attempts each see a different number (a read before the write would let a
+# burst all see the same one).  SQLite (3.35+) and PostgreSQL both take it.
+_COUNT_SQL = (
+    'INSERT INTO "login_throttle" ("key", "failures", "window_start") VALUES (?, 1, ?)'
+    ' ON CONFLICT ("key") DO UPDATE SET "failures" = "login_throttle"."failures" + 1'
+    ' RETURNING "failures", "window_start"'
+)
+_WINDOW_START = LoginThrottle._meta.fields_map["window_start"]
+
+
+async def count_attempt(key: str) -> tuple[int, datetime]:
+    """Count one attempt on ``key``; the count including it and when its window ends."""
     stamp = now()
-    await LoginThrottle.filter(key=key, window_start__lt=stamp - THROTTLE_WINDOW).update(
-        failures=0, window_start=stamp, locked_until=None
+    # A window that has passed starts again (a race here only restarts it twice).
+    await LoginThrottle.filter(key=key, window_start__lt=stamp - THROTTLE_WINDOW).delete()
+    rows = await sql.fetch(
+        LoginThrottle,
+        _COUNT_SQL,
+        sql.db_values(LoginThrottle, {"key": key, "window_start": stamp}),
     )
-    if not await LoginThrottle.filter(key=key).update(failures=F("failures") + 1):
-        try:
-            await LoginThrottle.create(key=key, failures=1, window_start=stamp)
-        except IntegrityError:
-            # Another request recorded the first failure at the same moment.
-            await LoginThrottle.filter(key=key).update(failures=F("failures") + 1)
-    await LoginThrottle.filter(key=key, failures__gte=limit).update(
-        locked_until=stamp + THROTTLE_WINDOW
-    )
+    started = _WINDOW_START.to_python_value(rows[0]["window_start"])
+    return int(rows[0]["failures"]), started + THROTTLE_WINDOW
 
 
-async def clear_failures(key: str) -> None:
+async def uncount_attempt(key: str) -> None:
+    """Take back an attempt that was not a failure (the password was right)."""
+    await LoginThrottle.filter(key=key, failures__gt=0).update(failures=F("failures") - 1)
+
+
+async def attempts(key: str) -> tuple[int, datetime]:
+    """Attempts counted on ``key`` in its current window (0 once it has passed), and its end."""
+    stamp = now()
+    row = await LoginThrottle.get_or_none(key=key, window_start__gte=stamp - THROTTLE_WINDOW)
+    if row is None:
+        return 0, stamp
+    return row.failures, row.window_start + THROTTLE_WINDOW
+
+
+async def clear_throttle(key: str) -> None:
     await LoginThrottle.filter(key=key).delete()
 
 
