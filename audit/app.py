@@ -103,6 +103,7 @@ def api_routes() -> list[BaseRoute]:
         Route("/api/audits", api(audits.list_audits), methods=["GET"]),
         Route("/api/audits/{uuid}", api(audits.get_audit), methods=["GET"]),
         Route("/api/audits/{uuid}", api(audits.put_audit), methods=["PUT"]),
+        Route("/api/audits/{uuid}", api(audits.discard_audit), methods=["DELETE"]),
         Route("/api/audits/{uuid}/submit", api(audits.submit_audit), methods=["POST"]),
         Route("/api/audits/{uuid}/review", api(audits.review_audit), methods=["POST"]),
         Route("/api/audits/{uuid}/photos/{photo_uuid}", api(audits.put_photo), methods=["PUT"]),

@@ -39,6 +39,11 @@ _AUDIT_IN = {
         "started_at": {"type": ["string", "null"], "format": "date-time"},
         "finished_at": {"type": ["string", "null"], "format": "date-time"},
         "answers": {"type": "object", "additionalProperties": _ANSWER},
+        "touchpoint_dates": {
+            "type": ["object", "null"],
+            "description": "section id → the day of that touchpoint (not in the future)",
+            "additionalProperties": {"type": "string", "format": "date"},
+        },
     },
     "required": ["checklist", "location", "answers"],
     "additionalProperties": False,
@@ -74,6 +79,7 @@ _AUDIT_OUT = {
         "checklist_hash": {"type": "string"},
         "visited_at": {"type": ["string", "null"]},
         "answers": {"type": "object"},
+        "touchpoint_dates": {"type": "object", "additionalProperties": {"type": "string"}},
         "photos": {
             "type": "array",
             "items": {
@@ -480,6 +486,11 @@ def openapi_schema() -> dict[str, Any]:
                     },
                     **_STALE,
                 },
+            },
+            "delete": {
+                "summary": "Discard the caller's own draft (never submitted) and its photos",
+                "parameters": [_path_param("uuid"), _CSRF, _IF_MATCH],
+                "responses": {**_responses(204, None, 400, 401, 403, 404, 409, 422), **_STALE},
             },
         },
         "/api/audits/{uuid}/submit": {

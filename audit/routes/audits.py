@@ -192,3 +192,10 @@ async def delete_photo(request: Request) -> Response:
         expected,
     )
     return Response(status_code=204)
+
+
+async def discard_audit(request: Request) -> Response:
+    who = require_role(request, "auditor")
+    expected = if_match(request)
+    await workflow.discard_draft(who, _uuid(request), settings_of(request).media_dir, expected)
+    return Response(status_code=204)

@@ -138,6 +138,15 @@ async def photo_counts(audit_id: int) -> dict[str, int]:
     return count_photos(await photo_rows(audit_id))
 
 
+async def delete_audit_row(audit_id: int) -> None:
+    """Delete the audit's row; its photo rows must be gone first.
+
+    Only for a draft that was never submitted, so it has no scores, reviews or
+    report rows; call with the audit locked (:func:`lock_audit`).
+    """
+    await sql.execute(Audit, "DELETE FROM audit WHERE id = ?", [audit_id])
+
+
 _INSERT_SECTION_SCORES = (
     'INSERT INTO "section_score" (audit_id, section_id, touchpoint, weight, score)'
     " VALUES (?, ?, ?, ?, ?)"

@@ -44,3 +44,13 @@ async def insert_photo(
 
 async def delete_photo_row(photo: Photo) -> None:
     await photo.delete()
+
+
+async def photo_files(audit_id: int) -> list[tuple[str, str]]:
+    """The file names (image, thumbnail) of every photo of an audit."""
+    rows = await Photo.filter(audit_id=audit_id).values_list("path", "thumb_path")
+    return [(str(path), str(thumb)) for path, thumb in rows]
+
+
+async def delete_photos_of(audit_id: int) -> None:
+    await Photo.filter(audit_id=audit_id).delete()

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -28,9 +29,11 @@ from audit.answers import Answer, AnswersError, parse_answers
 from audit.auth import Principal
 from audit.checklist import Checklist
 from audit.errors import Conflict, Invalid, NotFound, PreconditionFailed
+from audit.media import remove_files
 from audit.models import STATUSES, Audit, ChecklistVersion, Location
 from audit.scoring import score_answers
 from audit.store import audits as store
+from audit.store import photos as photo_store
 from audit.store import rollups
 from audit.store.accounts import owned_location_ids
 from audit.store.checklists import current_version, parsed, version_by_hash
@@ -158,6 +161,10 @@ async def _resolve(payload: AuditPayload, existing: Audit | None) -> _Resolved:
     answers: dict[str, Answer] = {}
     answer_problems: dict[str, str] = {}
     if version is not None:
+        sections = {section.id for section in parsed(version).sections}
+        for section_id in payload.touchpoint_dates or {}:
+            if section_id not in sections:
+                problems[f"touchpoint_dates.{section_id}"] = "no such section in this checklist"
         try:
             answers = parse_answers(parsed(version), payload.answers)
         except AnswersError as exc:
@@ -178,7 +185,13 @@ def _draft_changes(r: _Resolved) -> dict[str, Any]:
         changes["started_at"] = r.payload.started_at
     if r.payload.finished_at is not None:
         changes["finished_at"] = r.payload.finished_at
+    if r.payload.touchpoint_dates is not None:
+        changes["touchpoint_dates"] = _dates_json(r.payload.touchpoint_dates)
     return changes
+
+
+def _dates_json(dates: Mapping[str, Any]) -> dict[str, str]:
+    return {section_id: day.isoformat() for section_id, day in sorted(dates.items())}
 
 
 def _set(audit: Audit, changes: Mapping[str, Any]) -> None:
@@ -188,8 +201,13 @@ def _set(audit: Audit, changes: Mapping[str, Any]) -> None:
 
 
 def _times_changed(audit: Audit, payload: AuditPayload) -> bool:
-    return (payload.started_at is not None and payload.started_at != audit.started_at) or (
-        payload.finished_at is not None and payload.finished_at != audit.finished_at
+    return (
+        (payload.started_at is not None and payload.started_at != audit.started_at)
+        or (payload.finished_at is not None and payload.finished_at != audit.finished_at)
+        or (
+            payload.touchpoint_dates is not None
+            and _dates_json(payload.touchpoint_dates) != (audit.touchpoint_dates or {})
+        )
     )
 
 
@@ -322,6 +340,7 @@ async def _try_submit(
         "visited_at": visited,
         "visit_date": visited.date(),
         "started_at": draft.get("started_at", audit.started_at),
+        "touchpoint_dates": draft.get("touchpoint_dates", audit.touchpoint_dates),
         "finished_at": finished_at or stamp,
         "submitted_at": stamp,
         "updated_at": stamp,
@@ -381,6 +400,44 @@ async def review(who: Principal, uuid: str, decision: str, note: str) -> Audit:
     _set(audit, changes)
     audit.revision += 1
     return audit
+
+
+async def discard_draft(
+    who: Principal, uuid: str, media_dir: Path, expected: Precondition | None = None
+) -> None:
+    """DELETE: the auditor's own draft that was never submitted, with its photos.
+
+    A returned audit is HQ's record (409), as is anything submitted.  The
+    status is checked again with the row locked, in the transaction that
+    deletes it: a submit holds the same lock, so of a discard and a submit
+    racing each other exactly one happens, and a submitted audit is never
+    deleted.  Afterwards the audit is 404.
+    """
+    for _ in range(MAX_ATTEMPTS):
+        audit = await own_audit(who, uuid)
+        if audit is None:
+            raise NotFound("no such audit")
+        if expected is not None and not expected.matches(audit.revision):
+            raise await stale(who, audit, expected.describe())
+        if audit.status != "draft" or audit.submitted_at is not None:
+            raise Conflict(
+                f"this audit is {audit.status}"
+                + (" and was submitted" if audit.status == "draft" else "")
+                + "; only a draft that was never submitted can be discarded"
+            )
+        files: list[tuple[str, str]] | None = None
+        async with in_transaction():
+            locked = await store.lock_audit(audit.id)
+            if locked == (audit.revision, "draft"):
+                files = await photo_store.photo_files(audit.id)
+                await photo_store.delete_photos_of(audit.id)
+                await store.delete_audit_row(audit.id)
+        if files is not None:
+            for names in files:
+                remove_files(media_dir, names)
+            return
+        # Written (or deleted) meanwhile: the next pass sees what is stored.
+    raise _busy()
 
 
 def valid_status(status: str | None) -> str | None:
