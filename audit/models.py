@@ -174,6 +174,8 @@ class Audit(Model):
     started_at = fields.DatetimeField(null=True)
     finished_at = fields.DatetimeField(null=True)
     answers: fields.Field[dict[str, object]] = fields.JSONField(default=dict)
+    # Section id → "YYYY-MM-DD" of a touchpoint on another day than the visit.
+    touchpoint_dates: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
     draft_hash = fields.CharField(max_length=64, default="")
     submit_hash = fields.CharField(max_length=64, null=True)
     review_note = fields.TextField(default="")

@@ -13,7 +13,7 @@ import json
 import uuid as uuidlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from audit.answers import Answer
@@ -28,8 +28,13 @@ PAYLOAD_KEYS = frozenset(
         "started_at",
         "finished_at",
         "answers",
+        "touchpoint_dates",
     }
 )
+# A phone's clock may run ahead of the server's (and a date-only visit is
+# taken as noon UTC): a visit up to this far "in the future" is accepted.
+CLOCK_SKEW = timedelta(days=1)
+MAX_TOUCHPOINT_DATES = 100
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class AuditPayload:
     visited_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    # Section id → the day that touchpoint happened (a call days after the visit).
+    touchpoint_dates: Mapping[str, date] | None = None
     # Envelope problems that still let the checklist and location be looked up
     # (unknown keys, bad times): the store refuses the payload naming these
     # together with its own findings, so one 422 names every bad field.
@@ -99,6 +106,39 @@ def parse_timestamp(value: Any, field: str, problems: dict[str, str]) -> datetim
     return stamp.astimezone(UTC)
 
 
+def _not_in_future(stamp: datetime | None, field: str, problems: dict[str, str]) -> datetime | None:
+    if stamp is not None and stamp > datetime.now(UTC) + CLOCK_SKEW:
+        problems[field] = "must not be in the future"
+        return None
+    return stamp
+
+
+def parse_touchpoint_dates(value: Any, problems: dict[str, str]) -> dict[str, date] | None:
+    """``{section_id: "YYYY-MM-DD"}``; which sections exist is checked with the checklist."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or len(value) > MAX_TOUCHPOINT_DATES:
+        problems["touchpoint_dates"] = "must be an object of section id to YYYY-MM-DD"
+        return None
+    latest = (datetime.now(UTC) + CLOCK_SKEW).date()
+    out: dict[str, date] = {}
+    for section_id, raw in value.items():
+        field = f"touchpoint_dates.{section_id}"
+        try:
+            day = date.fromisoformat(raw) if isinstance(raw, str) and len(raw) == 10 else None
+        except ValueError:
+            day = None
+        if day is None:
+            problems[field] = "must be a date YYYY-MM-DD"
+        elif day > latest:
+            problems[field] = "must not be in the future"
+        elif day.year < 2000:
+            problems[field] = "must be a date after 2000"
+        else:
+            out[str(section_id)] = day
+    return out
+
+
 def parse_payload(body: Any) -> AuditPayload:
     """Check the envelope; raise :class:`Invalid` when it cannot be resolved at all.
 
@@ -127,6 +167,8 @@ def parse_payload(body: Any) -> AuditPayload:
         key: parse_timestamp(body.get(key), key, problems)
         for key in ("visited_at", "started_at", "finished_at")
     }
+    stamps["visited_at"] = _not_in_future(stamps["visited_at"], "visited_at", problems)
+    touchpoint_dates = parse_touchpoint_dates(body.get("touchpoint_dates"), problems)
     if {"checklist", "location", "answers"} & problems.keys():
         raise Invalid("the audit has invalid fields", problems)
     assert isinstance(checklist, str) and isinstance(location, str)
@@ -138,6 +180,7 @@ def parse_payload(body: Any) -> AuditPayload:
         visited_at=stamps["visited_at"],
         started_at=stamps["started_at"],
         finished_at=stamps["finished_at"],
+        touchpoint_dates=touchpoint_dates,
         problems=problems,
     )
 

@@ -51,6 +51,7 @@ async def audit_view(
         "checklist_version": version.version,
         "checklist_hash": version.content_hash,
         "answers": answers_json(answers),
+        "touchpoint_dates": dict(audit.touchpoint_dates or {}),
         "photos": [{"uuid": p["uuid"], "item": p["item_id"]} for p in photos],
         "scorecard": scorecard,
         # The figures and labels as every other output prints them.
