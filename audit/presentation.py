@@ -62,7 +62,12 @@ def round_score(value: float | None) -> int | None:
     """
     if value is None or not math.isfinite(value):
         return None
-    return int(round_half_up(value))
+    # round_half_up(value) without Decimal (every audit view formats dozens):
+    # after cleaning, a value is a whole half exactly or at least 1e-9 from
+    # one, so adding 0.5 in floating point cannot cross a whole number wrongly.
+    cleaned = round(value, CLEAN_PLACES)
+    shown = math.floor(abs(cleaned) + 0.5)
+    return -shown if cleaned < 0 else shown
 
 
 def format_score(value: float | None, empty: str = DASH) -> str:

@@ -14,7 +14,6 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
-from tortoise.transactions import in_transaction
 
 from audit.answers import Answer
 from audit.models import Audit, ItemScore, Location, Photo, ReviewEvent, SectionScore, User
@@ -91,8 +90,8 @@ async def lock_audit(audit_id: int) -> tuple[int, str] | None:
 async def insert_audit(audit: Audit) -> bool:
     """Create the audit; False when its uuid exists already (the same PUT raced itself)."""
     try:
-        async with in_transaction():  # a savepoint when the caller has a transaction
-            await audit.save()
+        # Not inside a transaction: a failed insert spoils nothing.
+        await audit.save()
     except IntegrityError:
         if await Audit.exists(uuid=audit.uuid):
             return False
