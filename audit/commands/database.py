@@ -1,5 +1,5 @@
-"""The commands that work on the configured database: checklist import, location and
-user add, demo, backup and restore.
+"""The commands that work on the configured database: checklist import, location add,
+user add / deactivate / sessions revoke, demo, backup and restore.
 
 Each applies pending migrations first (:func:`run_with_database`), so a fresh,
 empty database just works.
@@ -18,6 +18,7 @@ from pathlib import Path
 from asyncpg import InterfaceError, PostgresError  # type: ignore[import-untyped]
 from tortoise.exceptions import ConfigurationError, OperationalError, TransactionManagementError
 
+from audit.auth import password_problem
 from audit.backup import BackupError
 from audit.backup import backup as write_backup
 from audit.backup import restore as restore_backup
@@ -25,10 +26,12 @@ from audit.checklist import Checklist
 from audit.commands import CommandError, one_line
 from audit.db import database
 from audit.demo import DemoError, DemoSize, fill_demo
+from audit.errors import NotFound
 from audit.settings import Settings, password_from_env
 from audit.store.accounts import add_user
 from audit.store.checklists import current_versions, import_checklists, read_checklist_dir
 from audit.store.locations import add_location
+from audit.workflow import accounts
 
 # "database is locked" once the busy timeout ran out, a lost connection, a
 # constraint another process won: one line and exit 1, never a traceback.
@@ -127,8 +130,9 @@ def user_add(args: argparse.Namespace) -> int:
     if args.location and args.role != "owner":
         raise CommandError("--location is for owners (use --role owner)")
     password = _password()
-    if len(password) < 8:
-        raise CommandError("the password must have at least 8 characters")
+    problem = password_problem(password, email, args.name or "")
+    if problem is not None:
+        raise CommandError(problem)
 
     async def work(settings: Settings) -> int:
         try:
@@ -141,6 +145,34 @@ def user_add(args: argparse.Namespace) -> int:
         return 0
 
     return run_with_database(work)
+
+
+def user_deactivate(args: argparse.Namespace) -> int:
+    async def work(settings: Settings) -> int:
+        try:
+            ended = await accounts.deactivate(args.email)
+        except NotFound as exc:
+            raise CommandError(exc.message) from None
+        print(f"user {ended.email} deactivated; {_sessions(ended.sessions)} ended")
+        return 0
+
+    return run_with_database(work)
+
+
+def user_sessions_revoke(args: argparse.Namespace) -> int:
+    async def work(settings: Settings) -> int:
+        try:
+            ended = await accounts.end_sessions(args.email)
+        except NotFound as exc:
+            raise CommandError(exc.message) from None
+        print(f"user {ended.email}: {_sessions(ended.sessions)} ended")
+        return 0
+
+    return run_with_database(work)
+
+
+def _sessions(count: int) -> str:
+    return f"{count} session{'s' if count != 1 else ''}"
 
 
 def _shipped_checklists(directory: Path) -> list[tuple[str, Checklist]]:

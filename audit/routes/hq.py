@@ -27,6 +27,7 @@ from audit.routes.hq_pages import (
     weakest_page,
 )
 from audit.routes.hq_templates import page
+from audit.routes.hq_users import deactivate, end_sessions, users_page
 from audit.routes.review_pages import audit_page, review_page
 
 
@@ -48,4 +49,7 @@ def hq_routes() -> list[BaseRoute]:
         Route("/hq/review", page(review_page), methods=["GET"]),
         Route("/hq/locations/{code}", page(location_page), methods=["GET"]),
         Route("/hq/audits/{uuid}", page(audit_page), methods=["GET"]),
+        Route("/hq/users", page(users_page), methods=["GET"]),
+        Route("/hq/users/{user_id}/end-sessions", page(end_sessions), methods=["POST"]),
+        Route("/hq/users/{user_id}/deactivate", page(deactivate), methods=["POST"]),
     ]

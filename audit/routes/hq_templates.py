@@ -76,7 +76,8 @@ async def render(
     context: dict[str, Any],
     status: int = 200,
 ) -> Response:
-    count, _ = await audit_lists.review_queue(1, 0)
+    # The queue's size is HQ's: an owner could time submissions by it.
+    count = (await audit_lists.review_queue(1, 0))[0] if who.is_hq else 0
     base = {
         "who": who,
         "queue_count": count,
