@@ -64,20 +64,27 @@ def check_uuid(value: str, field: str = "uuid") -> str:
     return str(parsed)
 
 
-# Versions 1, 2 and 6 are made of a timestamp and the generating device's
-# network address.  Owners see audit and photo ids, so such an id would tell
-# them which phone made the audit, and when: a new id must not be one.
-DEVICE_UUID_VERSIONS = frozenset({1, 2, 6})
+# Only random ids are taken for new audits and photos.  Versions 1, 2 and 6
+# hold the moment they were made and the device's network address, 7 (and 8,
+# free-form, often the same) a millisecond timestamp: owners see audit and
+# photo ids, so such an id would tell them which phone made the audit, and
+# when, which the docs promise they never learn.  An id whose variant bits are
+# not RFC 4122's has no version at all (it may be any of these, altered).  The
+# PWA makes its ids with crypto.randomUUID(), which is version 4.
+NEW_UUID_VERSION = 4
 
 
 def check_new_uuid(value: str, field: str = "uuid") -> str:
-    """A client-made id for something new: a canonical UUID that names no device."""
+    """A client-made id for something new: a canonical, random (RFC 4122 version 4) UUID."""
     found = check_uuid(value, field)
     parsed = uuidlib.UUID(found)
-    if parsed.variant == uuidlib.RFC_4122 and parsed.version in DEVICE_UUID_VERSIONS:
+    if parsed.variant != uuidlib.RFC_4122 or parsed.version != NEW_UUID_VERSION:
         raise Invalid(
             f"{field} must be a random UUID",
-            {field: "must be a random (version 4) UUID: time-based ones name the device"},
+            {
+                field: "must be a random (RFC 4122 version 4) UUID, like crypto.randomUUID() "
+                "makes: other versions carry the time or the device"
+            },
         )
     return found
 
