@@ -78,7 +78,7 @@ async def heatmap_json(request: Request) -> Response:
 
 async def trends_json(request: Request) -> Response:
     require_role(request, "hq")
-    f = await read_filters(request)
+    f = await read_filters(request, trend=True)
     who, scope = await trend_scope(request, f)
     months = await trend(f, scope)
     return figures_response(

@@ -65,6 +65,16 @@ class Filters:
         return previous_period(self.date_from, self.date_to or today())
 
 
+# Visits are stored only within these years (audit.submission.parse_timestamp):
+# a filter outside them selects nothing, and date arithmetic on the previous
+# period or a year back would leave the calendar (year 1 minus a year).
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
+# A trend is one row per month: ten years is 120 rows, and an open-ended
+# request for 0001..9999 would be 120,000 of them (25 MB).
+MAX_TREND_MONTHS = 120
+
+
 def date_param(request: Request, name: str, problems: dict[str, str]) -> date | None:
     raw = request.query_params.get(name, "").strip()
     if not raw:
@@ -72,10 +82,19 @@ def date_param(request: Request, name: str, problems: dict[str, str]) -> date | 
     try:
         if len(raw) != 10:
             raise ValueError(raw)
-        return date.fromisoformat(raw)
+        found = date.fromisoformat(raw)
     except ValueError:
         problems[name] = "must be a date written YYYY-MM-DD"
         return None
+    if not EARLIEST <= found <= LATEST:
+        problems[name] = f"must be a date from {EARLIEST.isoformat()} to {LATEST.isoformat()}"
+        return None
+    return found
+
+
+def _months(start: date, end: date) -> int:
+    """How many calendar months [start, end] touches."""
+    return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
 async def region_id(name: str | None) -> int | None:
@@ -96,11 +115,13 @@ async def find_location(code: str) -> tuple[int, Place, int | None, int | None]:
     return found
 
 
-async def read_filters(request: Request, *, page: bool = False) -> Filters:
+async def read_filters(request: Request, *, page: bool = False, trend: bool = False) -> Filters:
     """Checklist (required), version, region and from/to; 422 names every bad field.
 
     A page fills in what is missing: the first checklist, and the last
     ``DEFAULT_DAYS`` days unless the form sent an empty ``from`` (all time).
+    A ``trend`` spans at most ``MAX_TREND_MONTHS`` months from ``from`` to
+    ``to`` (or today); without ``from`` it starts at the first audit.
     """
     q = request.query_params
     problems: dict[str, str] = {}
@@ -126,6 +147,8 @@ async def read_filters(request: Request, *, page: bool = False) -> Filters:
         date_from = date_to - timedelta(days=DEFAULT_DAYS - 1)
     if date_from and date_to and date_to < date_from:
         problems["to"] = "must not be before from"
+    elif trend and date_from and _months(date_from, date_to or today()) > MAX_TREND_MONTHS:
+        problems["from"] = f"a trend covers at most {MAX_TREND_MONTHS} months: move from or to"
     region = q.get("region", "").strip() or None
     if problems:
         raise Invalid("some filters are invalid", problems)

@@ -78,7 +78,7 @@ async def heatmap_page(request: Request, who: Principal) -> Response:
 
 
 async def trends_page(request: Request, who: Principal) -> Response:
-    f = await read_filters(request, page=True)
+    f = await read_filters(request, page=True, trend=True)
     if "from" not in request.query_params and "to" not in request.query_params:
         f = _year_to(f, today())  # a trend needs a longer view than the league's default
     scope_of, scope = await trend_scope(request, f)
