@@ -13,7 +13,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,6 +26,9 @@ ITEM_TYPES: tuple[str, ...] = ("yes_no", "scale", "choice", "number", "nps", "te
 SCORED_TYPES = frozenset({"yes_no", "scale", "choice", "number"})
 KINDS = ("service", "experience")
 PHOTO_RULES = ("none", "optional", "required")
+# Who reads an item's answer: everyone who sees the audit, or HQ alone (notes
+# for head office that must never reach the location's owner).
+AUDIENCES = ("all", "hq")
 STANDARD_TOUCHPOINTS = (
     "website",
     "phone",
@@ -122,6 +125,12 @@ ITEM_KEYS: dict[str, KeySpec] = {
     ),
     "options": KeySpec(("array",), "The choices", types=("choice",)),
     "show_if": KeySpec(("object",), "Shown only when this condition on earlier answers holds"),
+    "audience": KeySpec(
+        ("string",),
+        "Who reads the answer: all (default) or hq, kept out of everything the owner receives;"
+        " hq items cannot be scored",
+        enum=AUDIENCES,
+    ),
 }
 
 BAND_KEYS: dict[str, KeySpec] = {
@@ -198,11 +207,16 @@ class Item:
     max: float | None = None
     options: tuple[Option, ...] = ()
     show_if: Condition | None = None
+    audience: str = "all"
     line: int = field(default=0, compare=False)
 
     @property
     def scored(self) -> bool:
         return self.type in SCORED_TYPES
+
+    @property
+    def hq_only(self) -> bool:
+        return self.audience == "hq"
 
     def option(self, value: Any) -> Option | None:
         for opt in self.options:
@@ -237,6 +251,9 @@ class Item:
             ]
         if self.show_if is not None:
             out["show_if"] = self.show_if.to_dict()
+        if self.hq_only:
+            # Only when set: checklists without it keep their content hash.
+            out["audience"] = self.audience
         return out
 
 
@@ -279,6 +296,25 @@ class Checklist:
     def touchpoints(self) -> list[str]:
         """Touchpoints in journey order, each once."""
         return list(dict.fromkeys(section.touchpoint for section in self.sections))
+
+    def hq_item_ids(self) -> frozenset[str]:
+        """The items whose answers only HQ reads (``audience: hq``)."""
+        return frozenset(item.id for item in self.items() if item.hq_only)
+
+    def for_owners(self) -> Checklist:
+        """The checklist as an owner's outputs print it: without ``audience: hq`` items.
+
+        A section left without items goes too. HQ-only items are never scored,
+        so every score of the full checklist stays the same.
+        """
+        if not self.hq_item_ids():
+            return self
+        sections = []
+        for section in self.sections:
+            items = tuple(item for item in section.items if not item.hq_only)
+            if items:
+                sections.append(replace(section, items=items))
+        return replace(self, sections=tuple(sections))
 
     def to_dict(self) -> dict[str, Any]:
         """The checklist in the shape of its YAML, with every default filled in."""
@@ -583,6 +619,26 @@ def _parse_item(
     elif critical and known_type == "number" and "bands" not in raw:
         # Without bands a number is recorded but not scored: it could never fail.
         v.error(_line_of(raw, "critical", line), "a critical number item needs 'bands'")
+    audience = it.get("audience", "all")
+    feeds_scores = known_type == "nps" or (
+        known_type in SCORED_TYPES and (known_type != "number" or "bands" in raw)
+    )
+    if audience == "hq" and feeds_scores:
+        # An owner's scores (or NPS) would rest on an answer the owner may not read.
+        v.error(
+            _line_of(raw, "audience", line),
+            f"{known_type} items feed the owner's scores, so cannot be 'audience: hq'"
+            " (use a text, photo or unbanded number item)",
+        )
+    if show_if is not None and audience != "hq":
+        hidden = [ref for ref in show_if.items() if ref in earlier and earlier[ref].hq_only]
+        if hidden:
+            # Whether the owner sees this item would give away an answer only HQ reads.
+            v.error(
+                _line_of(raw, "show_if", line),
+                f"show_if names {hidden[0]!r}, an 'audience: hq' item; only another hq item"
+                " may depend on it",
+            )
     if iid is None:
         return None
     default_required = known_type not in ("text", "photo")
@@ -603,6 +659,7 @@ def _parse_item(
         max=None if hi is None else _number(hi),
         options=options,
         show_if=show_if,
+        audience=audience,
         line=line,
     )
 

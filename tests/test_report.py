@@ -388,7 +388,7 @@ def test_megabyte_comment_is_shortened_and_stays_inside_the_page(photo_dir: Path
     # Past the validator (imported or older data): one unbroken word and a flood of text.
     huge = "A" * 300_000 + " " + "blah " * 140_000
     answers["web_store_hours"] = Answer(value=True, comment=huge)
-    answers["final_notes"] = Answer(value="x" * 1_000_000)
+    answers["store_notes"] = Answer(value="x" * 1_000_000)  # a text the owner reads
     data = dataclasses.replace(
         sample_report_data(photo_dir), scorecard=score_answers(checklist, answers)
     )

@@ -79,7 +79,7 @@ def hostile_report_data(photo_dir: Path, texts: dict[str, str]) -> ReportData:
     answers = dict(parse_answers(checklist, raw))
     for item_id, key in COMMENTS.items():
         answers[item_id] = dataclasses.replace(answers[item_id], comment=texts[key])
-    answers["final_notes"] = Answer(value=texts["table"] + " " + texts["css"] + texts["div"])
+    answers["store_notes"] = Answer(value=texts["table"] + " " + texts["css"] + texts["div"])
     return dataclasses.replace(
         sample_report_data(photo_dir),
         scorecard=score_answers(checklist, answers),
@@ -219,7 +219,7 @@ async def test_hostile_audit_through_the_api_gives_the_owner_a_literal_report(
     answers = {k: dict(v) for k, v in SAMPLE_ANSWERS.items()}
     for item_id in COMMENTS:
         answers[item_id]["comment"] = comment
-    answers["final_notes"] = {"value": long_text}
+    answers["store_notes"] = {"value": long_text}  # a text the owner reads
     auditor = await sign_in(client, "auditor@x.test")
     uid = new_uuid()
     body = {"checklist": "electronics-store", "location": "S1", "answers": answers}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -68,6 +68,28 @@ class ReportData:
     def photo_paths(self) -> list[Path]:
         """Every photo the report may load (the fetcher's allow-list)."""
         return [path for paths in self.photos.values() for path in paths]
+
+
+def without_hq_items(data: ReportData) -> ReportData:
+    """The report as the owner gets it: nothing of the ``audience: hq`` items.
+
+    Their answers, photos and the items themselves go; they are never scored,
+    so every figure stays the same. HQ's preview is this same document.
+    """
+    hq_only = data.checklist.hq_item_ids()
+    if not hq_only:
+        return data
+    card = data.scorecard
+    return replace(
+        data,
+        checklist=data.checklist.for_owners(),
+        scorecard=replace(
+            card,
+            items=tuple(r for r in card.items if r.item.id not in hq_only),
+            missing=tuple(i for i in card.missing if i not in hq_only),
+        ),
+        photos={item: paths for item, paths in data.photos.items() if item not in hq_only},
+    )
 
 
 def report_filename(data: ReportData) -> str:

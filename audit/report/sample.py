@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from audit.answers import parse_answers
 from audit.checklist import Checklist, load_checklist
 from audit.photos import process_photo
-from audit.report.data import Benchmarks, ReportData, TrendPoint
+from audit.report.data import Benchmarks, ReportData, TrendPoint, without_hq_items
 from audit.scoring import score_answers
 
 CHECKLISTS_DIR = Path(__file__).resolve().parents[2] / "checklists"
@@ -185,7 +185,7 @@ def sample_report_data(
     region_tp = dict(
         zip(touchpoints, (75.0, 66.4, 80.0, 72.5, 77.7, 85.2, 70.3, 52.0), strict=False)
     )
-    return ReportData(
+    report = ReportData(
         brand="Brightline Electronics",
         location_code="BL-0142",
         location_name="Brightline Riverside Plaza",
@@ -212,3 +212,4 @@ def sample_report_data(
         generated_at=date(2025, 3, 20),
         reference="5f0c2a9e-7d1b-4c3e-9a7f-2b8d6e4c1a03",
     )
+    return without_hq_items(report)

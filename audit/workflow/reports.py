@@ -33,7 +33,13 @@ from typing import Any
 from audit.auth import Principal
 from audit.errors import NotFound, ServiceUnavailable
 from audit.models import Audit
-from audit.report.data import Benchmarks, ReportData, TrendPoint, report_filename
+from audit.report.data import (
+    Benchmarks,
+    ReportData,
+    TrendPoint,
+    report_filename,
+    without_hq_items,
+)
 from audit.report.pool import RenderError, RenderTimeout, cached_report_pdf, report_cache
 from audit.report.twin import report_document
 from audit.scoring import score_answers
@@ -120,7 +126,8 @@ async def report_data_for_audit(audit: Audit, settings: Settings) -> ReportData:
         *(TrendPoint(d, s) for d, s in reversed(earlier)),
         TrendPoint(visit, scorecard.overall),
     )
-    return ReportData(
+    # The report is the owner's (HQ previews the very same document).
+    report = ReportData(
         brand=brand if brand is not None else settings.brand_name,
         location_code=location.code,
         location_name=location.name,
@@ -134,6 +141,7 @@ async def report_data_for_audit(audit: Audit, settings: Settings) -> ReportData:
         generated_at=as_of,
         reference=audit.uuid,
     )
+    return without_hq_items(report)
 
 
 def visit_date_of(audit: Audit) -> date:

@@ -62,6 +62,10 @@ async def audit_view(
         # How many times the auditor saved is theirs and HQ's business.
         del view["revision"]
         view["visited_at"] = audit.visit_date.isoformat() if audit.visit_date else None
+        # Answers to `audience: hq` items are notes for head office, never the owner's.
+        hq_only = checklist.hq_item_ids()
+        view["answers"] = {k: a for k, a in view["answers"].items() if k not in hq_only}
+        view["photos"] = [p for p in view["photos"] if p["item"] not in hq_only]
         for answer in view["answers"].values():
             answer.pop("photos", None)
         return view
