@@ -115,6 +115,8 @@ export const api = {
     request('PUT', `/api/audits/${enc(uuid)}`, { json: payload, headers: { 'If-Match': ifMatch(revision) } }),
   submitAudit: (uuid, payload, revision) =>
     request('POST', `/api/audits/${enc(uuid)}/submit`, { json: payload, headers: { 'If-Match': ifMatch(revision) } }),
+  discardAudit: (uuid, revision) =>
+    request('DELETE', `/api/audits/${enc(uuid)}`, { headers: { 'If-Match': ifMatch(revision) } }),
   putPhoto: (uuid, photoUuid, item, blob) =>
     request('PUT', `/api/audits/${enc(uuid)}/photos/${enc(photoUuid)}?item=${enc(item)}`, {
       body: blob,

@@ -172,7 +172,7 @@ async function enter(session) {
   const key = await userKey(session.email);
   app.store = await openStore(key);
   app.outbox = new Outbox(app.store, { lockName: `audit-outbox-${key}`, refreshSession });
-  for (const type of ['change', 'sent', 'saved', 'rejected', 'retry', 'conflict']) {
+  for (const type of ['change', 'sent', 'saved', 'rejected', 'retry', 'conflict', 'merged', 'discarded']) {
     app.outbox.addEventListener(type, refreshStatus);
   }
   app.outbox.addEventListener('auth', async () => {

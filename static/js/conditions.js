@@ -56,7 +56,10 @@ export function isAnswered(item, answer, photoCount) {
 }
 
 /**
- * Progress of every section and the ids of missing items.
+ * Progress of every section and the ids of missing items. Per section:
+ * total/answered over the items shown, and required/requiredDone over the
+ * required items shown (the figure the auditor sees: an optional item answered
+ * or a conditional one appearing does not move it by itself).
  * photoCounts: Map item id → photos kept for it.
  */
 export function progress(checklist, answers, photoCounts) {
@@ -67,17 +70,21 @@ export function progress(checklist, answers, photoCounts) {
     let total = 0;
     let answered = 0;
     let needed = 0;
+    let required = 0;
     for (const item of section.items) {
       if (!shown.has(item.id)) continue;
       const photos = photoCounts.get(item.id) ?? 0;
       total += 1;
       if (isAnswered(item, answers[item.id], photos)) answered += 1;
-      if (isMissing(item, answers[item.id], photos)) {
+      const gap = isMissing(item, answers[item.id], photos);
+      // An optional item answered without its required photo is a gap too.
+      if (item.required || gap) required += 1;
+      if (gap) {
         needed += 1;
         missing.push(item.id);
       }
     }
-    sections.set(section.id, { total, answered, needed });
+    sections.set(section.id, { total, answered, needed, required, requiredDone: required - needed });
   }
   return { shown, sections, missing };
 }

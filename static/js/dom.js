@@ -44,6 +44,14 @@ export function when(value) {
   return today ? timeFormat.format(date) : dateFormat.format(date);
 }
 
+/** "YYYY-MM-DD" of a moment (default now) in the phone's own time zone. */
+export function localDay(value) {
+  const date = value ? new Date(value) : new Date();
+  if (Number.isNaN(date.getTime())) return null;
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
 /**
  * A raw score as the server prints it: a whole number, halves away from zero
  * (72.5 → "73"), "–" when there is none. The server's audit JSON carries its

@@ -6,6 +6,24 @@ import { h, uid } from './dom.js';
 import { progress } from './conditions.js';
 
 const RADIO_TYPES = new Set(['yes_no', 'choice', 'scale', 'nps']);
+// Touchpoints that are part of the visit itself; any other (website, phone,
+// delivery, follow-up, …) may happen on another day and asks for its date.
+const VISIT_TOUCHPOINTS = new Set(['arrival', 'facilities', 'service', 'checkout']);
+
+export function asksForDate(section) {
+  return Boolean(section.touchpoint) && !VISIT_TOUCHPOINTS.has(section.touchpoint);
+}
+
+/** An error for a typed number against the item's min and max, or null. */
+export function numberProblem(item, raw) {
+  if (raw.trim() === '') return null;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) return 'Please enter a number.';
+  const unit = item.unit ? ` ${item.unit}` : '';
+  if (item.min != null && value < item.min) return `Must be ${item.min}${unit} or more.`;
+  if (item.max != null && value > item.max) return `Must be ${item.max}${unit} or less.`;
+  return null;
+}
 
 function choicesOf(item) {
   if (item.type === 'yes_no') return [[true, 'Yes'], [false, 'No']];
@@ -23,15 +41,24 @@ function needsPhotos(item) {
 export class AuditForm {
   /**
    * checklist, answers (item id → answer), photos (array of photo records),
-   * readOnly, and callbacks: onAnswer(itemId, answer | undefined),
-   * onAddPhotos(itemId, files), onRemovePhoto(photo), photoSrc(photo).
+   * readOnly, touchpointDates (section id → day), dateLimits {min, max},
+   * dayProblem(day) → message | null, and callbacks: onAnswer(itemId,
+   * answer | undefined), onAddPhotos(itemId, files), onRemovePhoto(photo),
+   * photoSrc(photo), onTouchpointDate(sectionId, day | null).
    */
-  constructor({ checklist, answers, photos, readOnly, onAnswer, onAddPhotos, onRemovePhoto, photoSrc }) {
+  constructor({
+    checklist, answers, photos, readOnly, onAnswer, onAddPhotos, onRemovePhoto, photoSrc,
+    touchpointDates = {}, dateLimits = {}, dayProblem = () => null, onTouchpointDate = () => {},
+  }) {
     this.checklist = checklist;
     this.answers = answers;
     this.photos = photos;
     this.readOnly = readOnly;
-    this.callbacks = { onAnswer, onAddPhotos, onRemovePhoto, photoSrc };
+    this.touchpointDates = touchpointDates;
+    this.dateLimits = dateLimits;
+    this.dayProblem = dayProblem;
+    this.gapsShown = false;
+    this.callbacks = { onAnswer, onAddPhotos, onRemovePhoto, photoSrc, onTouchpointDate };
     this.items = new Map(); // item id → {item, fieldset, ...controls}
     this.sections = new Map(); // section id → {element, progress, navCount}
     this.nav = this.renderNav();
@@ -51,14 +78,16 @@ export class AuditForm {
     const list = h('ol', { class: 'section-nav' });
     for (const section of this.checklist.sections) {
       const count = h('span', { class: 'count' });
+      const gaps = h('span', { class: 'gaps', hidden: true });
       const button = h(
         'button',
         { type: 'button', class: 'section-link', onclick: () => this.goToSection(section.id) },
         h('span', { class: 'section-link-title' }, section.title),
         count,
+        gaps,
       );
       const li = h('li', {}, button);
-      this.sections.set(section.id, { navItem: li, navCount: count });
+      this.sections.set(section.id, { navItem: li, navCount: count, navGaps: gaps });
       list.append(li);
     }
     return h('nav', { class: 'sections', 'aria-label': 'Sections' }, list);
@@ -72,10 +101,34 @@ export class AuditForm {
       { class: 'checklist-section', id: `section-${section.id}`, 'aria-labelledby': headingId },
       h('h2', { id: headingId, tabindex: '-1' }, section.title),
       progressLine,
+      asksForDate(section) ? this.renderSectionDate(section) : null,
       section.items.map((item) => this.renderItem(item)),
     );
     Object.assign(this.sections.get(section.id), { element, progressLine, headingId });
     return element;
+  }
+
+  /** The day of a touchpoint that may not be the visit's (a call days later). */
+  renderSectionDate(section) {
+    const id = uid('tp-date');
+    const error = h('p', { class: 'error', id: `${id}-error`, hidden: true });
+    const input = h('input', {
+      type: 'date', id, value: this.touchpointDates[section.id] ?? null, disabled: this.readOnly,
+      min: this.dateLimits.min, max: this.dateLimits.max, 'aria-describedby': `${id}-help ${id}-error`,
+    });
+    input.addEventListener('change', () => {
+      const day = input.value || null;
+      const problem = day ? this.dayProblem(day) : null;
+      error.textContent = problem ?? '';
+      error.hidden = !problem;
+      if (problem) input.setAttribute('aria-invalid', 'true');
+      else input.removeAttribute('aria-invalid');
+      if (!problem) this.callbacks.onTouchpointDate(section.id, day);
+    });
+    return h('div', { class: 'field touchpoint-date' },
+      h('label', { for: id }, `Date of “${section.title}”`),
+      h('p', { class: 'help', id: `${id}-help` }, 'Only if it was not on the day of the visit.'),
+      input, error);
   }
 
   renderItem(item) {
@@ -248,11 +301,17 @@ export class AuditForm {
     const entry = this.items.get(itemId);
     this.applyNa(entry);
     const answer = this.readAnswer(entry);
-    if (answer === undefined) delete this.answers[itemId];
-    else this.answers[itemId] = answer;
-    this.setError(itemId, null);
+    // Said as it is typed; the value is kept out of the answers until it is
+    // one the server accepts, so a draft never fails to send over it.
+    const problem = entry.item.type === 'number' && entry.input && !entry.naBox?.checked
+      ? numberProblem(entry.item, entry.input.value) : null;
+    if (problem && answer) delete answer.value;
+    const kept = answer && Object.keys(answer).length ? answer : undefined;
+    if (kept === undefined) delete this.answers[itemId];
+    else this.answers[itemId] = kept;
+    this.setError(itemId, problem);
     this.refresh();
-    this.callbacks.onAnswer(itemId, answer);
+    this.callbacks.onAnswer(itemId, kept);
   }
 
   photoCounts() {
@@ -265,27 +324,39 @@ export class AuditForm {
   refresh() {
     const state = progress(this.checklist, this.answers, this.photoCounts());
     for (const [id, entry] of this.items) entry.fieldset.hidden = !state.shown.has(id);
+    // Counted: the required items shown (see conditions.progress).
     let answered = 0;
     let total = 0;
     for (const section of this.checklist.sections) {
       const s = state.sections.get(section.id);
       const view = this.sections.get(section.id);
-      answered += s.answered;
-      total += s.total;
+      answered += s.requiredDone;
+      total += s.required;
       view.element.hidden = s.total === 0;
       view.navItem.hidden = s.total === 0;
-      const left = s.needed ? ` · ${s.needed} required left` : '';
-      view.progressLine.textContent = `${s.answered} of ${s.total} answered${left}`;
-      view.navCount.textContent = `${s.answered}/${s.total}`;
+      view.progressLine.textContent = s.required
+        ? `${s.requiredDone} of ${s.required} required answered`
+        : 'Nothing required here';
+      view.navCount.textContent = s.required ? `${s.requiredDone}/${s.required}` : '';
       const complete = s.needed === 0;
       view.progressLine.classList.toggle('complete', complete);
       view.navItem.classList.toggle('complete', complete);
+      const gaps = this.gapsShown && s.needed > 0;
+      view.navItem.classList.toggle('has-gaps', gaps);
+      view.navGaps.hidden = !gaps;
+      view.navGaps.textContent = gaps ? ` · ${s.needed} unanswered` : '';
     }
     this.state = { ...state, answered, total };
     return this.state;
   }
 
   // --- errors
+
+  /** Mark the sections with unanswered required items in the section list (after a submit). */
+  markGaps(shown) {
+    this.gapsShown = shown;
+    this.refresh();
+  }
 
   setError(itemId, message) {
     const entry = this.items.get(itemId);

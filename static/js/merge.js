@@ -1,6 +1,9 @@
-// Two versions of one audit's answers: the phone's and the server's (after a
-// 412, see outbox.js). Which items differ, each answer in words, and the
-// merge the auditor chose. Pure: no DOM, no storage.
+// Three versions of one audit's answers after a 412 (outbox.js): the base (the
+// answers of the server revision the phone's edit was based on, from its last
+// 2xx), the phone's and the server's. An item changed on one side only takes
+// that side's answer; only an item changed on both sides to different answers
+// is the auditor's choice. Also each answer in words and the chosen merge.
+// Pure: no DOM, no storage.
 
 // Statuses in which the server still accepts changes to an audit.
 export const EDITABLE = new Set(['draft', 'returned']);
@@ -16,7 +19,7 @@ export function comparable(answer) {
   return Object.keys(out).length ? out : undefined;
 }
 
-function same(a, b) {
+export function same(a, b) {
   const x = comparable(a);
   const y = comparable(b);
   if (x === undefined || y === undefined) return x === y;
@@ -54,6 +57,72 @@ export function differences(checklist, mine, theirs) {
     rows.push({ id, item: { id, text: id, type: null }, section: null, mine: comparable(mine?.[id]), theirs: comparable(theirs?.[id]) });
   }
   return rows;
+}
+
+function itemsInOrder(checklist, ...versions) {
+  const rows = [];
+  const seen = new Set();
+  for (const section of checklist?.sections ?? []) {
+    for (const item of section.items) {
+      seen.add(item.id);
+      rows.push({ id: item.id, item, section });
+    }
+  }
+  const others = new Set(versions.flatMap((answers) => Object.keys(answers ?? {})));
+  for (const id of [...others].sort()) {
+    if (!seen.has(id)) rows.push({ id, item: { id, text: id, type: null }, section: null });
+  }
+  return rows;
+}
+
+/**
+ * The three-way merge: {merged, conflicts, taken}. `merged` holds the phone's
+ * answers with every item changed only on the server taken from it (`taken`:
+ * their ids); `conflicts` are the items changed on both sides to different
+ * answers ([{id, item, section, base, mine, theirs}], checklist order), still
+ * holding the phone's answer in `merged`. Without a base (null: a copy from
+ * before bases were kept) every difference is a conflict.
+ */
+export function threeWay(checklist, base, mine, theirs) {
+  const merged = structuredClone(mine ?? {});
+  const conflicts = [];
+  const taken = [];
+  const known = base !== null && base !== undefined;
+  for (const row of itemsInOrder(checklist, base, mine, theirs)) {
+    const [b, m, t] = [base?.[row.id], mine?.[row.id], theirs?.[row.id]];
+    if (same(m, t) || (known && same(b, t))) continue; // agreed, or only the phone changed it
+    if (known && same(b, m)) {
+      if (t === undefined || comparable(t) === undefined) delete merged[row.id];
+      else merged[row.id] = structuredClone(t);
+      taken.push(row.id);
+      continue;
+    }
+    conflicts.push({ ...row, base: comparable(b), mine: comparable(m), theirs: comparable(t) });
+  }
+  return { merged, conflicts, taken };
+}
+
+/**
+ * The phone's unsent answers that differ from a server copy that can no
+ * longer change: items the phone changed since its base (all, without one).
+ */
+export function unsentChanges(checklist, base, mine, theirs) {
+  const known = base !== null && base !== undefined;
+  return differences(checklist, mine, theirs)
+    .filter((row) => row.mine !== undefined && !(known && same(base[row.id], mine?.[row.id])));
+}
+
+/**
+ * Server photos this phone does not know are kept (unless removed here and
+ * waiting to be deleted there); sent ones the server no longer has are let go.
+ */
+export function photoChanges(localPhotos, serverPhotos, deletedHere) {
+  const local = new Set([...localPhotos.map((p) => p.uuid), ...(deletedHere ?? [])]);
+  const server = new Set((serverPhotos ?? []).map((p) => p.uuid));
+  return {
+    add: (serverPhotos ?? []).filter((p) => !local.has(p.uuid)),
+    drop: localPhotos.filter((p) => p.sent && !server.has(p.uuid)).map((p) => p.uuid),
+  };
 }
 
 function number(value) {

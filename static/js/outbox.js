@@ -12,11 +12,18 @@
 // not retried; the entry stays queued, marked "conflict", with the server's
 // audit kept beside the phone's until the auditor chooses (views/conflict.js).
 // A 412 that is only the echo of this phone's own earlier write (its answer
-// was lost on the way back) is settled here, without asking.
+// was lost on the way back) is settled here, without asking, and so is one
+// whose three-way merge (merge.js) needs no choice: items changed only on the
+// server are taken, the phone's own changes kept, and the merge is sent.
+//
+// A discarded visit is deleted on the server (DELETE, If-Match); whatever the
+// server answers, the phone lets go of it: a copy the server keeps (changed
+// elsewhere, or already HQ's) shows again from the server's list.
 
 import { api, ApiError, NetworkError } from './api.js';
 import { backoffDelay } from './backoff.js';
-import { answersKey, EDITABLE, sameAnswers } from './merge.js';
+import { localDay } from './dom.js';
+import { answersKey, EDITABLE, photoChanges, sameAnswers, threeWay } from './merge.js';
 
 // When another tab holds the send lock, look again after this long.
 const LOCK_RETRY_MS = 5_000;
@@ -31,11 +38,23 @@ export function auditPayload(record) {
   const payload = { checklist: record.checklistId, location: record.location, answers: record.answers };
   // Pins the audit to the version the auditor saw, even if HQ changed it while offline.
   if (record.checklistHash) payload.checklist_hash = record.checklistHash;
-  const visited = record.startedAt ?? record.createdAt;
+  const visited = visitedAt(record);
   if (visited) payload.visited_at = visited;
+  const dates = Object.entries(record.touchpointDates ?? {}).filter(([, day]) => day);
+  if (dates.length) payload.touchpoint_dates = Object.fromEntries(dates);
   if (record.startedAt) payload.started_at = record.startedAt;
   if (record.finishedAt) payload.finished_at = record.finishedAt;
   return payload;
+}
+
+/**
+ * The visit's moment: when the form was first touched, unless the auditor set
+ * another day (then that day alone: the server takes a date as that day).
+ */
+export function visitedAt(record) {
+  const touched = record.startedAt ?? record.createdAt;
+  if (record.visitDate && record.visitDate !== localDay(touched)) return record.visitDate;
+  return touched;
 }
 
 /** Words for the auditor about a permanent failure. */
@@ -186,6 +205,10 @@ export class Outbox extends EventTarget {
             settled = true;
             continue;
           }
+          if (!settled && (await this.mergeAlone(entry, error))) {
+            this.again = true; // the merged entry is queued anew: the next pass sends it
+            return 'merged';
+          }
           await this.conflict(entry, error);
           return 'conflict';
         }
@@ -230,7 +253,36 @@ export class Outbox extends EventTarget {
         && (EDITABLE.has(server.status) || entry.intent === 'submit');
     }
     if (!alone) return false;
-    await this.store.updateAudit(entry.uuid, (r) => { r.serverRevision = server ? revision : null; });
+    await this.store.updateAudit(entry.uuid, (r) => {
+      r.serverRevision = server ? revision : null;
+      r.base = server ? structuredClone(server.answers ?? {}) : null;
+    });
+    return true;
+  }
+
+  /**
+   * A 412 whose three-way merge needs no choice: nothing was changed on both
+   * sides to different answers. The merge is queued with the server's
+   * revision; true if so.
+   */
+  async mergeAlone(entry, error) {
+    const server = error.body?.audit ?? null;
+    const record = await this.store.getAudit(entry.uuid);
+    if (!server || !record || !EDITABLE.has(server.status) || record.base == null) return false;
+    const { merged, conflicts, taken } = threeWay(record.checklist, record.base, record.answers, server.answers);
+    if (conflicts.length) return false;
+    const photos = photoChanges(await this.store.photosOf(entry.uuid), server.photos, record.deletedPhotos);
+    await this.store.resolveConflict(entry.uuid, (r) => {
+      r.answers = merged;
+      r.base = structuredClone(server.answers ?? {});
+      r.serverRevision = conflictRevision(error);
+      r.serverStatus = server.status;
+      r.reviewNote = server.review_note || r.reviewNote;
+      r.unacknowledged = [];
+      r.rev += 1;
+      r.mergedAt = new Date().toISOString();
+    }, entry.intent, photos);
+    this.emit('merged', { uuid: entry.uuid, taken });
     return true;
   }
 
@@ -273,6 +325,10 @@ export class Outbox extends EventTarget {
       await this.store.removeEntry(uuid, entry.token);
       return;
     }
+    if (entry.intent === 'discard') {
+      await this.discard(entry, record);
+      return;
+    }
     const payload = auditPayload(record);
     let revision = Number.isInteger(record.serverRevision) ? record.serverRevision : null;
     let alreadySubmitted = false;
@@ -304,6 +360,20 @@ export class Outbox extends EventTarget {
     }
   }
 
+  async discard(entry, record) {
+    let kept = false;
+    try {
+      await api.discardAudit(record.uuid, Number.isInteger(record.serverRevision) ? record.serverRevision : undefined);
+    } catch (error) {
+      // 404: already gone. 409 / 412: the server's copy is HQ's, or newer than
+      // this phone's; it stays there and the phone's copy goes.
+      if (!(error instanceof ApiError && [404, 409, 412].includes(error.status))) throw error;
+      kept = error.status !== 404;
+    }
+    await this.store.forgetAudit(record.uuid);
+    this.emit('discarded', { uuid: record.uuid, kept });
+  }
+
   /** Remember answers about to be sent until the server acknowledges them. */
   async noteAttempt(record, answers) {
     const key = answersKey(answers);
@@ -319,6 +389,8 @@ export class Outbox extends EventTarget {
     await this.store.updateAudit(uuid, (r) => {
       r.serverRevision = revision;
       r.unacknowledged = [];
+      // The base of the next three-way merge: what the server holds at this revision.
+      if (view?.answers && typeof view.answers === 'object') r.base = structuredClone(view.answers);
     });
     return revision;
   }
@@ -362,7 +434,7 @@ export class Outbox extends EventTarget {
       location_name: record.locationName,
       checklist: record.checklistId,
       checklist_title: record.checklistTitle,
-      visited_at: record.startedAt ?? record.createdAt,
+      visited_at: visitedAt(record),
       overall: result?.scorecard?.overall ?? null,
       scorecard: result?.scorecard ?? null,
       sections: record.checklist.sections.map((s) => ({ id: s.id, title: s.title })),

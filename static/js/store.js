@@ -106,6 +106,34 @@ class Store {
     });
   }
 
+  /**
+   * The auditor discards a visit: its photos and queued work leave the phone
+   * at once. If the server may have it (it answered, or a send went out), the
+   * record stays, hidden, with an outbox entry to delete it there; otherwise
+   * nothing is left. Resolves with whether the server must be told.
+   */
+  discardAudit(uuid) {
+    return this.transact(['audits', 'photos', 'outbox'], 'readwrite', async (s) => {
+      const record = await done(s.audits.get(uuid));
+      const keys = await done(s.photos.index('audit').getAllKeys(uuid));
+      for (const key of keys) s.photos.delete(key);
+      const onServer = Boolean(record) && (Number.isInteger(record.serverRevision) || (record.unacknowledged ?? []).length > 0);
+      if (!onServer) {
+        s.outbox.delete(uuid);
+        s.audits.delete(uuid);
+        return false;
+      }
+      Object.assign(record, { discarded: true, conflict: null, problem: null, state: 'discarding' });
+      await done(s.audits.put(record));
+      const existing = await done(s.outbox.get(uuid));
+      await done(s.outbox.put({
+        uuid, seq: existing?.seq ?? Date.now() + Math.random(), intent: 'discard', token: crypto.randomUUID(),
+        attempts: 0, nextAt: 0, lastError: null, conflict: false,
+      }));
+      return true;
+    });
+  }
+
   // --- photos
 
   photosOf(auditUuid) {
@@ -158,7 +186,7 @@ class Store {
     return this.transact(['outbox'], 'readwrite', async (s) => {
       const existing = await done(s.outbox.get(uuid));
       const entry = existing ?? { uuid, seq: Date.now() + Math.random() };
-      entry.intent = existing?.intent === 'submit' ? 'submit' : intent;
+      entry.intent = existing?.intent === 'discard' || existing?.intent === 'submit' ? existing.intent : intent;
       entry.token = crypto.randomUUID();
       entry.attempts = 0;
       entry.nextAt = 0;

@@ -47,6 +47,12 @@ AUDITORS = {
     "ivy": ("ivy@example.com", "Ivy Irwin"),
     "joy": ("joy@example.com", "Joy Jones"),
     "kim": ("kim@example.com", "Kim Knight"),
+    "leo": ("leo@example.com", "Leo Lane"),
+    "mia": ("mia@example.com", "Mia Moss"),
+    "ned": ("ned@example.com", "Ned North"),
+    "ola": ("ola@example.com", "Ola Owen"),
+    "pat": ("pat@example.com", "Pat Price"),
+    "rae": ("rae@example.com", "Rae Rowe"),
 }
 OWNER = ("owner@example.com", "Olive Owner")
 HQ = ("hq@example.com", "Head Office")

@@ -1,16 +1,27 @@
-// One visit: the scenario, the checklist form, photos, "Save draft" and "Submit".
-// Every change is written to the phone at once; "Save draft" and "Submit"
-// put the visit in the outbox, which sends it whenever there is a connection.
+// One visit: the assignment and scenario, the visit date, the checklist form,
+// photos, "Save draft", "Submit" and "Discard this visit". Every change is
+// written to the phone at once; "Save draft" and "Submit" put the visit in the
+// outbox, which sends it whenever there is a connection. A visit the server
+// holds as submitted (or approved) is never opened as a form: its scorecard is.
 
 import { api, ApiError, request } from '../api.js';
-import { h, when } from '../dom.js';
+import { h, localDay, uid, when } from '../dom.js';
 import { AuditForm } from '../form.js';
+import { EDITABLE } from '../merge.js';
 import { PhotoReadError, preparePhoto } from '../photos.js';
 import { loadChecklist } from '../reference.js';
+import { mapLink } from './home.js';
 
-/** A visit started on another device (or returned by HQ): bring it onto this phone. */
+const dayFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'long', year: 'numeric' });
+
+function dayInWords(day) {
+  return dayFormat.format(new Date(`${day}T12:00:00`));
+}
+
+/** A visit started on another device (or returned by HQ): bring it onto this phone; null once it is sent. */
 async function importServerAudit(store, uuid) {
   const audit = await api.audit(uuid);
+  if (!EDITABLE.has(audit.status)) return null;
   const checklist = await loadChecklistVersion(store, audit.checklist, audit.checklist_hash);
   const record = {
     uuid,
@@ -22,6 +33,9 @@ async function importServerAudit(store, uuid) {
     locationName: audit.location_name ?? audit.location,
     assignment: null,
     answers: audit.answers ?? {},
+    base: structuredClone(audit.answers ?? {}),
+    visitDate: audit.visited_at ? localDay(audit.visited_at) : null,
+    touchpointDates: { ...(audit.touchpoint_dates ?? {}) },
     createdAt: audit.started_at ?? audit.visited_at ?? new Date().toISOString(),
     updatedAt: new Date().toISOString(),
     startedAt: audit.started_at ?? null,
@@ -82,6 +96,10 @@ export async function renderAudit(container, ctx, uuid) {
   if (!record) {
     try {
       record = await importServerAudit(store, uuid);
+      if (record === null) {
+        ctx.navigate(`#/done/${uuid}`);
+        return {};
+      }
     } catch (error) {
       if (ctx.handleError(error)) return {};
       const message = error instanceof ApiError && error.status === 404
@@ -91,6 +109,16 @@ export async function renderAudit(container, ctx, uuid) {
         h('p', {}, message), h('p', {}, h('a', { href: '#/' }, 'Back to your visits'))));
       return {};
     }
+  }
+
+  if (record.discarded) {
+    ctx.navigate('#/');
+    return {};
+  }
+  // Sent from here or elsewhere, with nothing left to send: it is read-only, as its scorecard.
+  if (record.serverStatus && !EDITABLE.has(record.serverStatus) && record.state !== 'queued' && !record.conflict) {
+    ctx.navigate(`#/done/${uuid}`);
+    return {};
   }
 
   const urls = new Map(); // photo uuid → object URL of its thumbnail
@@ -104,7 +132,7 @@ export async function renderAudit(container, ctx, uuid) {
   let disposed = false;
 
   const savedLine = h('span', { class: 'saved-line' });
-  const progressLine = h('span', { class: 'progress-line' });
+  const progressLine = h('span', { class: 'progress-line', id: uid('progress') });
   const summary = h('div', { class: 'summary', tabindex: '-1', hidden: true });
   const banner = h('div', { class: 'banner', role: 'status' });
 
@@ -126,11 +154,25 @@ export async function renderAudit(container, ctx, uuid) {
       r.updatedAt = new Date().toISOString();
     })).then(() => {
       savedLine.textContent = `Saved on this phone ${when(new Date())}`;
+      savedLine.dataset.where = 'phone';
     }, (error) => {
       savedLine.textContent = 'Could not save on this phone! Free some space, then try again.';
       console.error(error);
     });
     return writing;
+  }
+
+  const visitDay = record.visitDate ?? localDay(record.startedAt ?? record.createdAt);
+  const touchpointDates = { ...(record.touchpointDates ?? {}) };
+  // Not before HQ assigned it; never after today.
+  const earliest = record.assignedOn ?? null;
+
+  /** An error for a chosen day, or null. */
+  function dayProblem(day) {
+    if (!day) return 'Please enter a date.';
+    if (day > localDay()) return 'The date cannot be in the future.';
+    if (earliest && day < earliest) return `The visit was assigned on ${dayInWords(earliest)}; the date cannot be before that.`;
+    return null;
   }
 
   const form = new AuditForm({
@@ -139,6 +181,14 @@ export async function renderAudit(container, ctx, uuid) {
     photos,
     readOnly,
     photoSrc,
+    touchpointDates,
+    dateLimits: { min: earliest, max: localDay() },
+    dayProblem,
+    onTouchpointDate(sectionId, day) {
+      if (day) touchpointDates[sectionId] = day;
+      else delete touchpointDates[sectionId];
+      persist((r) => { r.touchpointDates = { ...touchpointDates }; });
+    },
     onAnswer() {
       startedAt ??= new Date().toISOString();
       persist();
@@ -179,23 +229,38 @@ export async function renderAudit(container, ctx, uuid) {
   }
 
   function updateProgress() {
+    // Required items shown only: an item that appears with an answer is counted in
+    // both figures, so the count moves by what the auditor did, not by the form.
     const { answered, total, missing } = form.state;
-    progressLine.textContent = `${answered} of ${total} answered`
-      + (missing.length ? ` · ${missing.length} required left` : ' · ready to submit');
+    progressLine.textContent = `${answered} of ${total} required answered`
+      + (missing.length ? '' : ' · ready to submit');
   }
 
-  function showSummary(title, list, role = 'alert') {
+  /**
+   * A short summary: how many items need an answer (the items themselves are
+   * marked in place, and so are their sections' chips) and a button to the
+   * first; other problems (not tied to an unanswered item) are listed.
+   */
+  function showSummary(title, list, missing = []) {
     summary.hidden = false;
-    summary.setAttribute('role', role);
+    summary.setAttribute('role', 'alert');
+    const first = missing.find((id) => form.items.has(id));
+    const others = list.filter((entry) => !entry.itemId || !missing.includes(entry.itemId));
     summary.replaceChildren(
       h('h2', {}, title),
-      h('ul', {}, list.map((entry) => h('li', {},
+      missing.length ? h('p', {}, 'They are marked in the form, and their sections in the list at the top.') : null,
+      first ? h('button', { type: 'button', class: 'primary wide', onclick: () => form.goToItem(first) }, 'Go to the first unanswered') : null,
+      others.length ? h('ul', {}, others.map((entry) => h('li', {},
         entry.itemId
           ? h('button', { type: 'button', class: 'link', onclick: () => form.goToItem(entry.itemId) },
             entry.text)
           : h('span', {}, entry.field ? `${entry.field}: ` : ''),
-        h('span', { class: 'summary-message' }, ` — ${entry.message}`)))));
+        h('span', { class: 'summary-message' }, ` — ${entry.message}`)))) : null);
     summary.focus();
+  }
+
+  function missingTitle(count) {
+    return count === 1 ? '1 required item is not answered yet' : `${count} required items are not answered yet`;
   }
 
   function setBanner(kind, ...content) {
@@ -215,12 +280,20 @@ export async function renderAudit(container, ctx, uuid) {
 
   async function submit() {
     const { missing } = form.refresh();
+    const dateError = dayProblem(visitInput.value);
+    if (dateError) {
+      setDateError(dateError);
+      visitInput.focus();
+      return;
+    }
     if (missing.length) {
       const list = form.showErrors({}, missing);
-      showSummary(`Please answer ${missing.length === 1 ? 'this item' : `these ${missing.length} items`} first`, list);
+      form.markGaps(true);
+      showSummary(missingTitle(missing.length), list, missing);
       return;
     }
     form.showErrors({}, []);
+    form.markGaps(false);
     summary.hidden = true;
     const now = new Date().toISOString();
     startedAt ??= now;
@@ -242,6 +315,60 @@ export async function renderAudit(container, ctx, uuid) {
     const next = await renderAudit(container, ctx, uuid);
     Object.assign(view, next);
   }
+
+  function confirmDiscard() {
+    return new Promise((resolve) => {
+      const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': 'discard-title', 'aria-describedby': 'discard-text' },
+        h('h2', { id: 'discard-title' }, 'Discard this visit?'),
+        h('p', { id: 'discard-text' },
+          'Its answers and photos are deleted from this phone and from the server. This cannot be undone.'),
+        h('div', { class: 'dialog-buttons' },
+          h('button', { type: 'button', class: 'primary', onclick: () => dialog.close('keep') }, 'Keep the visit'),
+          h('button', { type: 'button', class: 'danger', onclick: () => dialog.close('discard') }, 'Discard it')));
+      dialog.addEventListener('close', () => {
+        dialog.remove();
+        resolve(dialog.returnValue === 'discard');
+      });
+      document.body.append(dialog);
+      dialog.showModal();
+    });
+  }
+
+  async function discard() {
+    if (!(await confirmDiscard())) return;
+    await writing;
+    dispose();
+    if (await store.discardAudit(uuid)) outbox.run();
+    ctx.refreshStatus();
+    ctx.navigate('#/');
+  }
+
+  // --- the visit date
+
+  const dateError = h('p', { class: 'error', id: uid('visit-date-error'), hidden: true });
+  const visitInput = h('input', {
+    type: 'date', id: 'visit-date', value: visitDay, max: localDay(), min: earliest,
+    disabled: readOnly, 'aria-describedby': `${dateError.id}`, required: true,
+  });
+  function setDateError(message) {
+    dateError.textContent = message ?? '';
+    dateError.hidden = !message;
+    if (message) visitInput.setAttribute('aria-invalid', 'true');
+    else visitInput.removeAttribute('aria-invalid');
+  }
+  visitInput.addEventListener('change', () => {
+    const problem = dayProblem(visitInput.value);
+    setDateError(problem);
+    if (problem) return;
+    startedAt ??= new Date().toISOString();
+    persist((r) => { r.visitDate = visitInput.value; });
+  });
+  const datePanel = h('div', { class: 'field visit-date' },
+    h('label', { for: 'visit-date' }, 'Date of the visit'),
+    visitInput, dateError,
+    h('p', { class: 'help' }, earliest
+      ? `Today or an earlier day since the visit was assigned (${dayInWords(earliest)}).`
+      : 'Today or the earlier day you made the visit.'));
 
   // --- layout
 
@@ -275,19 +402,30 @@ export async function renderAudit(container, ctx, uuid) {
     h('p', { class: 'lead' }, record.locationName,
       startedAt ? h('span', { class: 'muted' }, ` · started ${when(startedAt)}`) : null),
     banner,
+    record.address ? h('p', { class: 'visit-address' }, mapLink(record.address)) : null,
     h('details', { class: 'scenario', open: Object.keys(answers).length === 0 },
-      h('summary', {}, 'Your scenario'),
+      h('summary', {}, record.assignmentNotes ? 'Your assignment and scenario' : 'Your scenario'),
+      record.assignmentNotes ? h('div', { class: 'instructions' },
+        h('p', { class: 'instructions-title' }, 'Your assignment'), h('p', {}, record.assignmentNotes)) : null,
       paragraphs(record.checklist.scenario ?? 'No scenario for this checklist.')),
+    datePanel,
     form.nav,
+    h('p', { class: 'count-note muted' }, 'Counts show the required items on screen; more appear as your answers call for them.'),
     h('form', { novalidate: true, class: 'audit-form', onsubmit: (e) => e.preventDefault() }, form.element),
     summary,
+    readOnly ? null : h('p', { class: 'discard' },
+      h('button', { type: 'button', class: 'danger-link', onclick: discard }, 'Discard this visit')),
     actions));
   updateProgress();
-  savedLine.textContent = record.updatedAt ? `Saved on this phone ${when(record.updatedAt)}` : '';
+  const onServer = Number.isInteger(record.serverRevision) && record.rev <= (record.syncedRev ?? 0);
+  savedLine.textContent = onServer ? 'Saved on the server'
+    : record.updatedAt && record.rev > 0 ? `Saved on this phone ${when(record.updatedAt)}` : '';
+  savedLine.dataset.where = onServer ? 'server' : 'phone';
 
   if (problem && (Object.keys(problem.fields ?? {}).length || problem.missing?.length)) {
     const list = form.showErrors(problem.fields, problem.missing);
-    showSummary('The server asked you to check these', list, 'alert');
+    form.markGaps(Boolean(problem.missing?.length));
+    showSummary(problem.missing?.length ? missingTitle(problem.missing.length) : 'The server asked you to check these', list, problem.missing ?? []);
   }
 
   // --- outbox events about this visit
@@ -302,14 +440,28 @@ export async function renderAudit(container, ctx, uuid) {
     setBanner('waiting', h('strong', {}, 'Waiting to send. '),
       'No connection right now. Your visit is saved on this phone and will be sent by itself. You can close the app.');
   };
-  const onSaved = (event) => {
-    if (event.detail.uuid === uuid && !readOnly) setBanner('info', 'Draft saved on this phone and on the server.');
+  const onSaved = async (event) => {
+    if (event.detail.uuid !== uuid || readOnly) return;
+    setBanner('info', 'Draft saved on this phone and on the server.');
+    const fresh = await store.getAudit(uuid);
+    // Typed on meanwhile: those changes are on the phone only, until the next send.
+    if (fresh && fresh.rev <= (fresh.syncedRev ?? 0) && !disposed) {
+      savedLine.textContent = `Saved on the server ${when(new Date())}`;
+      savedLine.dataset.where = 'server';
+    }
+  };
+  // Merged with another device's changes without a choice to make: show the merge.
+  const onMerged = async (event) => {
+    if (event.detail.uuid !== uuid) return;
+    await rerender();
+    view.notice?.('Merged with changes from another device.');
   };
   outbox.addEventListener('sent', onSent);
   outbox.addEventListener('rejected', onRejected);
   outbox.addEventListener('retry', onRetry);
   outbox.addEventListener('saved', onSaved);
   outbox.addEventListener('conflict', onConflict);
+  outbox.addEventListener('merged', onMerged);
 
   function dispose() {
     disposed = true;
@@ -318,11 +470,17 @@ export async function renderAudit(container, ctx, uuid) {
     outbox.removeEventListener('retry', onRetry);
     outbox.removeEventListener('saved', onSaved);
     outbox.removeEventListener('conflict', onConflict);
+    outbox.removeEventListener('merged', onMerged);
     for (const url of urls.values()) URL.revokeObjectURL(url);
     urls.clear();
   }
 
-  const view = { dispose };
+  const view = {
+    dispose,
+    notice(text) {
+      setBanner('info', h('strong', {}, text), ' Items changed only there were taken; your own changes are kept.');
+    },
+  };
   // A queued visit that is already known to be stuck offline says so at once.
   if (readOnly && !conflict && navigator.onLine) outbox.run();
   return view;

@@ -1,13 +1,15 @@
-// "Changed on another device": the phone's answers beside the server's, one
-// row per item that differs, after the server refused a write with 412
-// (outbox.js keeps both). The auditor keeps theirs or takes the server's,
-// item by item; saving sends the merge with If-Match of the server's
-// revision. A server audit that can no longer change (submitted, approved)
-// is shown with the phone's unsent answers read-only until dismissed, so
-// nothing typed on the phone disappears unseen.
+// "Changed on another device", after the server refused a write with 412
+// (outbox.js keeps both versions and the base they grew from). Items changed
+// on one side only were merged already; the screen shows only the items both
+// sides changed to different answers (outbox.js merges without it when there
+// are none). The auditor keeps theirs or takes the server's, item by item;
+// saving sends the merge with If-Match of the server's revision. A server
+// audit that can no longer change (submitted, approved) is shown with the
+// phone's unsent answers read-only until dismissed, so nothing typed on the
+// phone disappears unseen.
 
 import { h, uid } from '../dom.js';
-import { differences, EDITABLE, mergeAnswers, valueInWords } from '../merge.js';
+import { EDITABLE, mergeAnswers, photoChanges, threeWay, unsentChanges, valueInWords } from '../merge.js';
 
 const LOCKED_WORDS = {
   submitted: 'was already sent to head office',
@@ -72,20 +74,8 @@ function choiceRow(row, choices, onChoose) {
   };
 }
 
-/**
- * Server photos this phone does not know are shown (unless removed here and
- * waiting to be deleted there); sent ones the server no longer has are let go.
- */
-function photoChanges(localPhotos, serverPhotos, deletedHere) {
-  const local = new Set([...localPhotos.map((p) => p.uuid), ...(deletedHere ?? [])]);
-  const server = new Set(serverPhotos.map((p) => p.uuid));
-  return {
-    add: serverPhotos.filter((p) => !local.has(p.uuid)),
-    drop: localPhotos.filter((p) => p.sent && !server.has(p.uuid)).map((p) => p.uuid),
-  };
-}
-
-function renderChoices(ctx, record, rows, localPhotos) {
+function renderChoices(ctx, record, merge, localPhotos) {
+  const rows = merge.conflicts;
   const { store, outbox } = ctx;
   const { uuid } = record;
   const { server, revision, intent } = record.conflict;
@@ -112,7 +102,8 @@ function renderChoices(ctx, record, rows, localPhotos) {
     saveButton.disabled = true;
     const now = new Date().toISOString();
     await store.resolveConflict(uuid, (r) => {
-      r.answers = mergeAnswers(r.answers, rows, choices);
+      r.answers = mergeAnswers(merge.merged, rows, choices);
+      r.base = structuredClone(server.answers ?? {});
       r.serverRevision = revision;
       r.serverStatus = server.status;
       r.reviewNote = server.review_note || r.reviewNote;
@@ -127,19 +118,22 @@ function renderChoices(ctx, record, rows, localPhotos) {
     ctx.navigate(`#/audit/${uuid}`);
   }
 
-  const count = rows.length === 1 ? '1 answer differs' : `${rows.length} answers differ`;
+  const count = rows.length === 1 ? '1 answer was changed on both' : `${rows.length} answers were changed on both`;
+  const taken = merge.taken.length === 1 ? '1 item changed only on the server is taken from it'
+    : `${merge.taken.length} items changed only on the server are taken from it`;
   return [
     h('p', { class: 'notice warning' },
       'This visit was changed on the server (on another phone or a computer) after this phone last sent it. ',
       'Your answers are still on this phone; nothing is sent until you save.'),
     rows.length
       ? h('p', {}, `${count}. For each one, keep yours or use the server's, then save.`)
-      : h('p', {}, 'Your answers and the server’s are the same. Save to send this visit again.'),
+      : h('p', {}, 'Nothing was changed on both. Save to send this visit again.'),
+    merge.taken.length ? h('p', { class: 'muted' }, `${taken}; your other answers are kept.`) : null,
     rows.length ? h('div', { class: 'conflict-shortcuts' },
       h('button', { type: 'button', class: 'secondary', onclick: () => setAll('mine') }, 'Keep all mine'),
       h('button', { type: 'button', class: 'secondary', onclick: () => setAll('theirs') }, "Use all the server's")) : null,
     h('form', { novalidate: true, class: 'conflict-form', onsubmit: (e) => { e.preventDefault(); save(); } },
-      rows.length ? h('h2', {}, 'Answers that differ') : null,
+      rows.length ? h('h2', {}, 'Changed on both') : null,
       h('ol', { class: 'conflict-list' }, entries.map((entry) => h('li', {}, entry.fieldset))),
       summary,
       h('p', { class: 'muted' }, intent === 'submit'
@@ -149,11 +143,11 @@ function renderChoices(ctx, record, rows, localPhotos) {
   ];
 }
 
-function renderLocked(ctx, record, differing, localPhotos) {
+function renderLocked(ctx, record, localPhotos) {
   const { store } = ctx;
   const { server } = record.conflict;
-  // Only what the phone holds can be lost; an item it never answered is not.
-  const rows = differing.filter((row) => row.mine !== undefined);
+  // Only what the phone changed since its last send can be lost.
+  const rows = unsentChanges(record.checklist, record.base, record.answers, server.answers);
   const unsent = localPhotos.filter((p) => !p.sent);
   const texts = new Map(record.checklist.sections.flatMap((s) => s.items.map((i) => [i.id, i.text])));
   const explainId = uid('dismiss');
@@ -202,13 +196,14 @@ export async function renderConflict(container, ctx, uuid) {
     return {};
   }
   const { server } = record.conflict;
-  const rows = differences(record.checklist, record.answers, server.answers);
   const localPhotos = await ctx.store.photosOf(uuid);
   const editable = EDITABLE.has(server.status);
   container.replaceChildren(h('div', { class: 'conflict' },
     h('p', { class: 'back' }, h('a', { href: editable ? `#/audit/${uuid}` : '#/' }, editable ? '‹ Back to the visit' : '‹ Your visits')),
     h('h1', {}, 'Changed on another device'),
     h('p', { class: 'lead' }, `${record.locationName} · ${record.checklistTitle}`),
-    editable ? renderChoices(ctx, record, rows, localPhotos) : renderLocked(ctx, record, rows, localPhotos)));
+    editable
+      ? renderChoices(ctx, record, threeWay(record.checklist, record.base, record.answers, server.answers), localPhotos)
+      : renderLocked(ctx, record, localPhotos)));
   return {};
 }

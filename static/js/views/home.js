@@ -1,7 +1,14 @@
 // Home: visits in progress, assigned visits, "Start a new audit", sent visits.
+//
+// After every sync (and whenever the connection comes back) the lists are
+// drawn again from the server's list of this auditor's audits: a visit the
+// server has as submitted is shown as sent, never as a draft, and a copy on
+// this phone with nothing left to send is let go once the server has it
+// locked. The offline note follows the real connection.
 
 import { api } from '../api.js';
-import { h, score, when } from '../dom.js';
+import { h, localDay, score, when } from '../dom.js';
+import { EDITABLE } from '../merge.js';
 import { cachedFetch, loadChecklist, prefetchChecklists } from '../reference.js';
 import { needsHomeScreen } from '../session.js';
 
@@ -20,6 +27,11 @@ export function newAuditRecord({ checklist, location, assignment }) {
     location: location.code,
     locationName: location.name,
     assignment: assignment?.id ?? null,
+    assignmentNotes: assignment?.notes || null,
+    assignedOn: assignment?.assigned ?? null,
+    address: assignment?.address || location.address || null,
+    visitDate: localDay(),
+    touchpointDates: {},
     answers: {},
     createdAt: new Date().toISOString(),
     updatedAt: new Date().toISOString(),
@@ -33,8 +45,23 @@ export function newAuditRecord({ checklist, location, assignment }) {
     serverStatus: null,
     reviewNote: null,
     serverRevision: null, // unknown until the server has it: the first PUT has no If-Match
+    base: null, // the server's answers at serverRevision (the three-way merge's base)
     conflict: null,
   };
+}
+
+/** A link that opens the address in the phone's map app (or OpenStreetMap). */
+export function mapLink(address) {
+  return h('a', {
+    href: `https://www.openstreetmap.org/search?query=${encodeURIComponent(address)}`,
+    target: '_blank', rel: 'noopener', class: 'address',
+  }, address, h('span', { class: 'visually-hidden' }, ' (opens a map)'));
+}
+
+/** Nothing of this visit waits on the phone: everything it holds is on the server. */
+function settled(record, queued) {
+  return !queued.has(record.uuid) && !record.conflict && !record.problem
+    && record.rev <= (record.syncedRev ?? 0) && !(record.deletedPhotos ?? []).length;
 }
 
 function localBadge(record) {
@@ -104,12 +131,45 @@ export function renderHome(container, ctx) {
     else if (options.length === 1) select.value = options[0][0];
   }
 
+  /**
+   * The server's list is the truth once it answered: a phone copy with
+   * nothing to send is let go when the server has the visit locked, and takes
+   * the server's status (returned, with its note) otherwise.
+   */
+  async function reconcile(local) {
+    if (!data.fresh) return local;
+    const queued = new Set((await store.outbox()).map((e) => e.uuid));
+    const byUuid = new Map((data.audits ?? []).map((a) => [a.uuid, a]));
+    const kept = [];
+    for (const record of local) {
+      const row = byUuid.get(record.uuid);
+      if (row && !EDITABLE.has(row.status) && settled(record, queued)) {
+        await store.forgetAudit(record.uuid);
+        continue;
+      }
+      if (row && row.status !== record.serverStatus && !queued.has(record.uuid)) {
+        await store.updateAudit(record.uuid, (r) => {
+          r.serverStatus = row.status;
+          r.reviewNote = row.review_note || r.reviewNote;
+        });
+        record.serverStatus = row.status;
+        record.reviewNote = row.review_note || record.reviewNote;
+      }
+      kept.push(record);
+    }
+    return kept;
+  }
+
   async function drawLists() {
-    const local = await store.listAudits();
+    const local = (await reconcile(await store.listAudits())).filter((r) => !r.discarded);
     const results = (await store.getMeta('results')) ?? [];
     if (disposed) return;
     const localIds = new Set(local.map((r) => r.uuid));
-    const server = data.audits ?? [];
+    // A visit this phone sent is sent, even while the kept list is older.
+    const sentHere = new Map(results.map((r) => [r.uuid, r]));
+    const server = (data.audits ?? []).map((a) => (a.status === 'draft' && sentHere.has(a.uuid)
+      ? { ...a, status: sentHere.get(a.uuid).status ?? 'submitted', overall: a.overall ?? sentHere.get(a.uuid).overall }
+      : a));
 
     const cards = local
       .sort((a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''))
@@ -130,11 +190,13 @@ export function renderHome(container, ctx) {
 
     const startedAssignments = new Set([...local.map((r) => r.assignment).filter(Boolean)]);
     const assignments = (data.assignments ?? []).filter((a) => !startedAssignments.has(a.id) && !a.audit);
-    assigned.replaceChildren(...assignments.map((a) => h('li', { class: 'card' },
+    assigned.replaceChildren(...assignments.map((a) => h('li', { class: 'card assignment' },
       h('p', { class: 'card-title' }, a.location_name ?? a.location),
       h('p', { class: 'card-subtitle' }, a.checklist_title ?? a.checklist),
+      a.address ? h('p', { class: 'card-address' }, mapLink(a.address)) : null,
       a.due ? h('p', { class: 'card-meta' }, `Due ${a.due}`) : null,
-      a.notes ? h('p', { class: 'help' }, a.notes) : null,
+      a.notes ? h('div', { class: 'instructions' },
+        h('p', { class: 'instructions-title' }, 'Your instructions'), h('p', {}, a.notes)) : null,
       h('button', { type: 'button', class: 'secondary', onclick: () => start(a) }, 'Begin this visit'))));
     assignedSection.hidden = assignments.length === 0;
 
@@ -197,6 +259,20 @@ export function renderHome(container, ctx) {
     }
   }
 
+  function showConnection() {
+    offlineNote.hidden = navigator.onLine && data.fresh;
+  }
+
+  /** After a sync or when the connection is back: the server's list again. */
+  async function resync() {
+    if (disposed) return;
+    const fresh = await Promise.all([load('audits', () => api.audits('?limit=50')), load('assignments', api.assignments)]);
+    if (disposed) return;
+    data.fresh = fresh.every(Boolean) && navigator.onLine;
+    showConnection();
+    await drawLists();
+  }
+
   async function refresh() {
     const fetched = Promise.all([
       load('locations', api.locations),
@@ -217,21 +293,32 @@ export function renderHome(container, ctx) {
     }
     const fresh = await fetched;
     if (disposed) return;
-    offlineNote.hidden = fresh.every(Boolean);
+    data.fresh = fresh.every(Boolean);
+    showConnection();
     drawStartForm();
     await drawLists();
     if (fresh[1]) prefetchChecklists(store, data.checklists);
   }
 
+  const SYNCED = ['sent', 'saved', 'discarded', 'merged'];
+  const onSynced = () => resync();
   const onOutbox = () => { if (!disposed) drawLists(); };
-  for (const type of ['sent', 'saved', 'rejected', 'conflict']) ctx.outbox.addEventListener(type, onOutbox);
+  const onOnline = () => { showConnection(); resync(); };
+  const onOffline = () => { data.fresh = false; showConnection(); };
+  for (const type of SYNCED) ctx.outbox.addEventListener(type, onSynced);
+  for (const type of ['rejected', 'conflict']) ctx.outbox.addEventListener(type, onOutbox);
+  window.addEventListener('online', onOnline);
+  window.addEventListener('offline', onOffline);
   const ready = refresh();
 
   return {
     ready,
     dispose() {
       disposed = true;
-      for (const type of ['sent', 'saved', 'rejected', 'conflict']) ctx.outbox.removeEventListener(type, onOutbox);
+      for (const type of SYNCED) ctx.outbox.removeEventListener(type, onSynced);
+      for (const type of ['rejected', 'conflict']) ctx.outbox.removeEventListener(type, onOutbox);
+      window.removeEventListener('online', onOnline);
+      window.removeEventListener('offline', onOffline);
     },
   };
 }
