@@ -10,6 +10,8 @@ that were running beside it in the killed pool are submitted once more.
 Workers come from a forkserver that has already imported WeasyPrint, so a new
 worker starts in milliseconds, and no process forks a parent that runs an
 event loop or threads (the reason fork is deprecated there from Python 3.12).
+Each worker ends when the process that made the pool dies, even by SIGKILL
+(:mod:`audit.lifeline`), so a killed server leaves no renderer behind.
 
 :class:`ReportCache` stores finished PDFs on disk under their
 :func:`~audit.report.render.report_cache_key`; a second download of the same
@@ -19,7 +21,6 @@ report is a file read.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 import re
 import tempfile
@@ -31,6 +32,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
 from pathlib import Path
 
+from audit.lifeline import guard_worker, worker_context
 from audit.report.data import ReportData
 from audit.report.render import render_report_pdf, report_cache_key, warm_up
 from audit.settings import Settings
@@ -50,10 +52,6 @@ class RenderTimeout(RenderError):
     """A render took longer than its time limit; its worker was killed."""
 
 
-def _start_method() -> str:
-    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-
-
 def _warm_worker() -> int:
     # Parse the stylesheet and load the fonts now rather than in the first render.
     warm_up()
@@ -64,10 +62,8 @@ class RenderPool:
     def __init__(self, workers: int = 2, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.workers = max(1, workers)
         self.timeout = timeout
-        self._context = multiprocessing.get_context(_start_method())
-        if self._context.get_start_method() == "forkserver":
-            # Every worker forks from a server that has WeasyPrint imported.
-            self._context.set_forkserver_preload(["audit.report.render"])
+        # Every worker forks from a server that has WeasyPrint imported.
+        self._context = worker_context()
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
         self._generation = 0
@@ -84,6 +80,8 @@ class RenderPool:
                     self.workers,
                     mp_context=self._context,
                     max_tasks_per_child=TASKS_PER_WORKER,
+                    initializer=guard_worker,
+                    initargs=(os.getpid(),),
                 )
             return self._executor, self._generation
 
