@@ -23,6 +23,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 # A checklist of 60 items is ~10 KB; anything past 1 MB is a mistake or an attack.
 MAX_SOURCE_BYTES = 1_000_000
+# The deepest honest checklist (show_if with all/any inside any) nests about a
+# dozen levels; Python's stack takes some 300 of PyYAML's.
+MAX_DEPTH = 64
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str",
@@ -62,6 +65,8 @@ class _StrictLoader(yaml.SafeLoader):
     # Dates stay text.  (Replaced in the class below, not on SafeLoader itself.)
     yaml_implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
 
+    depth = 0
+
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         event = self.peek_event()  # type: ignore[no-untyped-call]
         line = event.start_mark.line + 1 if event.start_mark is not None else 1
@@ -69,7 +74,15 @@ class _StrictLoader(yaml.SafeLoader):
             raise SourceError(line, "YAML aliases (*name) are not allowed in checklists")
         if isinstance(event, ScalarEvent | CollectionStartEvent) and event.anchor is not None:
             raise SourceError(line, "YAML anchors (&name) are not allowed in checklists")
-        return super().compose_node(parent, index)
+        # PyYAML composes (and we convert) nested collections recursively: a
+        # file of 50,000 "[" would end in a RecursionError, not a line number.
+        if self.depth >= MAX_DEPTH:
+            raise SourceError(line, f"nested more than {MAX_DEPTH} levels deep")
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 # PyYAML's YAML 1.1 resolvers, dropped (timestamp, value) or replaced below.
@@ -157,12 +170,18 @@ def load_yaml(text: str) -> Any:
     """Parse one YAML document strictly; raise :class:`SourceError` on any problem."""
     if len(text.encode("utf-8", "replace")) > MAX_SOURCE_BYTES:
         raise SourceError(1, f"file is larger than {MAX_SOURCE_BYTES:,} bytes")
-    loader = _StrictLoader(text)
+    try:
+        # The reader refuses control characters (NUL and friends) here already.
+        loader = _StrictLoader(text)
+    except yaml.reader.ReaderError as exc:
+        raise SourceError(_line_at(text, exc.position), _reader_message(exc)) from None
     try:
         node = loader.get_single_node()
         if node is None:
             raise SourceError(1, "the file is empty")
         return _convert(node, loader)
+    except yaml.reader.ReaderError as exc:  # past the first chunk the reader checked
+        raise SourceError(_line_at(text, exc.position), _reader_message(exc)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -171,3 +190,13 @@ def load_yaml(text: str) -> Any:
         raise SourceError(1, f"YAML error: {exc}") from None
     finally:
         loader.dispose()
+
+
+def _line_at(text: str, position: int) -> int:
+    return text.count("\n", 0, position) + 1
+
+
+def _reader_message(exc: yaml.reader.ReaderError) -> str:
+    character = exc.character
+    code = ord(character) if isinstance(character, str) else int(character)
+    return f"character U+{code:04X} is not allowed in YAML (control characters such as NUL)"

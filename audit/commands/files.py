@@ -58,6 +58,8 @@ def read_json_file(path: str) -> tuple[Any, str]:
         raise CommandError(f"{path}:{line}: invalid JSON: {exc}") from None
     except ValueError as exc:  # e.g. an integer of more than 4,300 digits
         raise CommandError(f"{path}:1: invalid JSON: {exc}") from None
+    except RecursionError:  # 50,000 "[" nest deeper than Python's stack
+        raise CommandError(f"{path}:1: invalid JSON: nested too deeply") from None
 
 
 def checklist_validate(args: argparse.Namespace) -> int:
