@@ -45,11 +45,18 @@ SECURITY_HEADERS = [
 ]
 
 
+# A year, the lifetime browsers and the HSTS preload list expect; sent only
+# when AUDIT_HTTPS=1 says the public address is https (over plain http a
+# browser ignores it, and a test server on http must stay reachable).
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+
 class SecurityHeaders:
     """Adds the CSP and friends to every response (pure ASGI: streams stay streams)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
         self.app = app
+        self.headers = [*SECURITY_HEADERS, HSTS] if hsts else SECURITY_HEADERS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -60,7 +67,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                headers.extend(h for h in self.headers if h[0] not in present)
                 if scope["path"].startswith("/api/") and b"cache-control" not in present:
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
@@ -146,7 +153,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         routes=routes,
         middleware=[
             Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts)),
-            Middleware(SecurityHeaders),
+            Middleware(SecurityHeaders, hsts=settings.https_only),
             Middleware(GZipMiddleware, minimum_size=1024, compresslevel=5),
         ],
         exception_handlers={404: not_found, 405: method_not_allowed, 500: server_error},

@@ -18,7 +18,14 @@ from audit.auth import Principal, principal, require_role
 from audit.errors import BadRequest, Invalid, NotFound
 from audit.models import Audit
 from audit.photos import MAX_PHOTO_BYTES
-from audit.routes.common import json_response, query_int, read_body, read_json, settings_of
+from audit.routes.common import (
+    PRIVATE_NO_STORE,
+    json_response,
+    query_int,
+    read_body,
+    read_json,
+    settings_of,
+)
 from audit.store.audits import PhotoRow
 from audit.submission import check_new_uuid, check_uuid, parse_payload
 from audit.workflow import audits as workflow
@@ -177,7 +184,7 @@ async def get_photo(request: Request) -> Response:
     return Response(
         data,
         media_type="image/jpeg",
-        headers={"Cache-Control": "private, max-age=86400, immutable"},
+        headers={"Cache-Control": PRIVATE_NO_STORE},
     )
 
 

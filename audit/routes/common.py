@@ -21,6 +21,10 @@ log = logging.getLogger("audit")
 # The biggest honest audit JSON (60 answers, long comments) is ~300 KB.
 MAX_JSON_BYTES = 2 * 1024 * 1024
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Evidence photos and experience reports: kept by no cache, shared or the
+# browser's own, so nothing of them stays on a shared computer once its user
+# signed out (docs/deploy.md, "What browsers may keep").
+PRIVATE_NO_STORE = "private, no-store"
 
 Handler = Callable[[Request], Awaitable[Response]]
 

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from audit.auth import require_role
-from audit.routes.common import json_response, settings_of
+from audit.routes.common import PRIVATE_NO_STORE, json_response, settings_of
 from audit.submission import check_uuid
 from audit.workflow import reports
 
@@ -32,7 +32,7 @@ async def report_pdf(request: Request) -> Response:
         headers={
             "Content-Disposition": f'inline; filename="{report.filename}"',
             "ETag": report.etag,
-            "Cache-Control": "private, no-cache",
+            "Cache-Control": PRIVATE_NO_STORE,
         },
     )
 
