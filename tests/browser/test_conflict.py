@@ -1,5 +1,6 @@
-"""A draft changed on another device: the phone sends If-Match, gets 412, and the
-auditor chooses item by item (static/js/views/conflict.js)."""
+"""A draft changed on another device: the phone sends If-Match, gets 412, and merges
+three ways (static/js/merge.js): items changed on one side only are merged without a
+question; the auditor chooses only for items both sides changed (views/conflict.js)."""
 
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ def wait_for_answers(other: httpx.Client, uuid: str, expected: dict[str, Any]) -
         time.sleep(0.1)
 
 
-def test_a_draft_changed_elsewhere_shows_the_differing_items_and_saves_the_chosen_merge(
+def test_only_items_changed_on_both_sides_are_shown_and_the_rest_is_merged(
     page: Page, server: Server, screenshots: Path
 ) -> None:
     open_app(page, "joy")
@@ -103,26 +104,24 @@ def test_a_draft_changed_elsewhere_shows_the_differing_items_and_saves_the_chose
     page.get_by_role("button", name="Save draft", exact=True).click()
 
     expect(page.get_by_role("heading", level=1, name="Changed on another device")).to_be_visible()
-    expect(page.get_by_role("heading", name="Answers that differ")).to_be_visible()
+    expect(page.get_by_role("heading", name="Changed on both")).to_be_visible()
+    # The opening hours changed on the server only: taken from it, not asked about.
     rows = page.locator("fieldset.conflict-item")
-    expect(rows).to_have_count(2)
-    expect(rows.locator("legend")).to_have_text([WEB_HOURS, WEB_EASE])
-    hours, ease = item(page, WEB_HOURS), item(page, WEB_EASE)
-    expect(hours.locator(".conflict-option").first).to_contain_text("On this phoneYes")
-    expect(hours.locator(".conflict-option").last).to_contain_text("On the serverNo")
-    expect(ease.locator(".conflict-option").first).to_contain_text("5 out of 5")
-    expect(ease.locator(".conflict-option").last).to_contain_text("2 out of 5")
+    expect(rows).to_have_count(1)
+    expect(rows.locator("legend")).to_have_text([WEB_EASE])
+    expect(page.get_by_text("1 item changed only on the server is taken from it")).to_be_visible()
+    ease = item(page, WEB_EASE)
+    expect(ease.locator(".conflict-option").first).to_contain_text("On this phone5 out of 5")
+    expect(ease.locator(".conflict-option").last).to_contain_text("On the server2 out of 5")
     # Nothing was sent meanwhile: the server keeps the other device's answers.
     assert stored(other, uuid)["answers"] == theirs
     expect(page.locator("#status")).to_contain_text("1 needs attention")
 
     # The shortcuts choose a whole column.
     page.get_by_role("button", name="Use all the server's", exact=True).click()
-    for row in (hours, ease):
-        expect(row.get_by_role("radio", name="Use the server's", exact=True)).to_be_checked()
+    expect(ease.get_by_role("radio", name="Use the server's", exact=True)).to_be_checked()
     page.get_by_role("button", name="Keep all mine", exact=True).click()
-    for row in (hours, ease):
-        expect(row.get_by_role("radio", name="Keep mine", exact=True)).to_be_checked()
+    expect(ease.get_by_role("radio", name="Keep mine", exact=True)).to_be_checked()
 
     # Leaving the screen keeps the conflict: the visit says so and cannot be sent as it is.
     page.get_by_role("link", name="Back to the visit").click()
@@ -134,7 +133,6 @@ def test_a_draft_changed_elsewhere_shows_the_differing_items_and_saves_the_chose
     page.get_by_role("link", name="Review the differences", exact=True).click()
 
     item(page, WEB_EASE).get_by_role("radio", name="Keep mine", exact=True).check()
-    item(page, WEB_HOURS).get_by_role("radio", name="Use the server's", exact=True).check()
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=SCREENSHOT)
     page.screenshot(path=screenshots / "20-conflict.png", full_page=True)
@@ -150,7 +148,9 @@ def test_a_draft_changed_elsewhere_shows_the_differing_items_and_saves_the_chose
     expect(page.locator("#status")).to_contain_text("nothing to send")
 
 
-def test_the_save_needs_a_choice_for_every_differing_item(page: Page, server: Server) -> None:
+def test_the_save_needs_a_choice_for_an_item_changed_on_both_sides(
+    page: Page, server: Server
+) -> None:
     open_app(page, "joy")
     uuid = start_audit(page, location="Station Road")
     fill_first_answers(page)
@@ -163,29 +163,61 @@ def test_the_save_needs_a_choice_for_every_differing_item(page: Page, server: Se
     }
     other_device_saves(other, uuid, theirs)
 
+    # The phone changes the rings, which the other device removed (its call was N/A).
     fill(page, RINGS, "3")
     page.get_by_role("button", name="Save draft", exact=True).click()
     expect(page.get_by_role("heading", level=1, name="Changed on another device")).to_be_visible()
-    expect(page.locator("fieldset.conflict-item legend")).to_have_text([WEB_HOURS, CALL, RINGS])
-    expect(item(page, WEB_HOURS)).to_contain_text("Comment: “on the door”")
-    expect(item(page, CALL).locator(".conflict-option").last).to_contain_text("Not applicable")
+    expect(page.locator("fieldset.conflict-item legend")).to_have_text([RINGS])
+    expect(page.get_by_text("2 items changed only on the server are taken from it")).to_be_visible()
     expect(item(page, RINGS).locator(".conflict-option").first).to_contain_text("3 rings")
     expect(item(page, RINGS).locator(".conflict-option").last).to_contain_text("No answer")
 
-    item(page, RINGS).get_by_role("radio", name="Keep mine", exact=True).check()
     page.get_by_role("button", name="Save and send", exact=True).click()
     alert = page.get_by_role("alert")
-    expect(alert).to_contain_text("Choose an answer for these 2 items first")
-    expect(item(page, CALL).get_by_role("radio", name="Keep mine", exact=True)).to_have_attribute(
+    expect(alert).to_contain_text("Choose an answer for this item first")
+    expect(item(page, RINGS).get_by_role("radio", name="Keep mine", exact=True)).to_have_attribute(
         "aria-invalid", "true"
     )
     assert stored(other, uuid)["answers"]["call_answered"] == {"na": True}
 
-    page.get_by_role("button", name="Use all the server's", exact=True).click()
+    item(page, RINGS).get_by_role("radio", name="Use the server's", exact=True).check()
     page.get_by_role("button", name="Save and send", exact=True).click()
     assert wait_for_answers(other, uuid, theirs)["answers"] == theirs
     expect(page.locator("#status")).to_contain_text("nothing to send")
     expect(item(page, CALL).get_by_role("checkbox", name="Not applicable")).to_be_checked()
+    expect(item(page, WEB_HOURS).get_by_label("Comment", exact=True)).to_have_value("on the door")
+
+
+def test_changes_on_different_items_are_merged_without_a_screen(page: Page, server: Server) -> None:
+    open_app(page, "pat")
+    uuid = start_audit(page)
+    fill_first_answers(page)
+    save_draft_and_wait_until_sent(page)
+    other = server.api("pat")
+    theirs = {**FIRST_ANSWERS, "web_hours": {"value": False, "comment": "only on a poster"}}
+    server_revision = other_device_saves(other, uuid, theirs)
+
+    # The phone changes another item; the 412's merge needs no choice.
+    choose(page, WEB_EASE, "2")
+    page.get_by_role("button", name="Save draft", exact=True).click()
+    expect(page.get_by_text("Merged with changes from another device.")).to_be_visible()
+    merged = {**theirs, "web_ease": {"value": 2}}
+    audit = wait_for_answers(other, uuid, merged)
+    assert audit["answers"] == merged
+    assert audit["revision"] == server_revision + 1
+    expect(page.get_by_role("heading", name="Changed on another device")).to_have_count(0)
+    expect(item(page, WEB_HOURS).get_by_role("radio", name="No", exact=True)).to_be_checked()
+    expect(item(page, WEB_EASE).get_by_role("radio", name="2", exact=True)).to_be_checked()
+    expect(page.locator("#status")).to_contain_text("nothing to send")
+
+    # Both sides set the same answer: agreed, so nothing to ask either.
+    other_device_saves(other, uuid, {**merged, "recommend": {"value": 8}})
+    choose(page, "How likely are you to recommend this shop to a friend?", "8")
+    page.get_by_role("button", name="Save draft", exact=True).click()
+    final = {**merged, "recommend": {"value": 8}}
+    assert wait_for_answers(other, uuid, final)["answers"] == final
+    expect(page.locator("#status")).to_contain_text("nothing to send")
+    expect(page.get_by_role("heading", name="Changed on another device")).to_have_count(0)
 
 
 def test_a_visit_submitted_elsewhere_shows_the_unsent_answers_read_only_until_dismissed(
@@ -216,11 +248,11 @@ def test_a_visit_submitted_elsewhere_shows_the_unsent_answers_read_only_until_di
     expect(page.get_by_role("heading", level=1, name="Changed on another device")).to_be_visible()
     expect(page.get_by_text("This visit can no longer be changed.")).to_be_visible()
     expect(page.get_by_role("radio")).to_have_count(0)
+    # Only what the phone changed since it last sent is unsent: the answers the
+    # other device changed (hours, rings) were never typed on this phone.
     table = page.get_by_role("table")
-    expect(table.get_by_role("rowheader")).to_have_text([WEB_HOURS, WEB_EASE, RINGS])
-    expect(table.get_by_role("row", name=WEB_HOURS)).to_contain_text("YesNo")
+    expect(table.get_by_role("rowheader")).to_have_text([WEB_EASE])
     expect(table.get_by_role("row", name=WEB_EASE)).to_contain_text("3 out of 54 out of 5")
-    expect(table.get_by_role("row", name=RINGS)).to_contain_text("2 rings5 rings")
     page.screenshot(path=screenshots / "21-conflict-locked.png", full_page=True)
 
     # Still there after leaving: the home screen says so.
