@@ -179,6 +179,11 @@ class Row:
     touchpoints: dict[str, float | None]
     previous_overall: float | None = None
     rank: int | None = None
+    # How many audits each mean rests on (nulls are left out of a mean).
+    counts: dict[str, int] = field(default_factory=dict)
+    # False: fewer audits than the league's minimum sample, so listed, not ranked.
+    ranked: bool = True
+    critical_failures: int = 0  # audits with a failed critical item
 
     @property
     def change(self) -> float | None:
@@ -203,6 +208,9 @@ class Row:
             "rank": self.rank,
             "previous_overall": self.previous_overall,
             "change": self.change,
+            "ranked": self.ranked,
+            "critical_failures": self.critical_failures,
+            "n": dict(self.counts),
         }
 
 
@@ -218,6 +226,12 @@ def row(
         nps=tally.nps.value,
         touchpoints=tally.touchpoint_means(touchpoints),
         previous_overall=previous.value if previous is not None else None,
+        counts={
+            "overall": tally.overall.count,
+            "service": tally.service.count,
+            "experience": tally.experience.count,
+            "nps": tally.nps.answers,
+        },
     )
 
 
@@ -228,16 +242,29 @@ def change(current: float | None, previous: float | None) -> float | None:
     return current - previous
 
 
-def ranked(rows: Iterable[Row]) -> list[Row]:
-    """League order: overall descending with unscored rows last, then by key; ranks 1.."""
-    ordered = sorted(rows, key=lambda r: (r.overall is None, -(r.overall or 0.0), r.place.key))
-    for n, r in enumerate(ordered, start=1):
-        r.rank = n
+def _league_order(r: Row) -> tuple[bool, float, str]:
+    """Overall descending, unscored last, then by key."""
+    return (r.overall is None, -(r.overall or 0.0), r.place.key)
+
+
+def ranked(rows: Iterable[Row], min_visits: int = 1) -> list[Row]:
+    """League order: overall descending with unscored rows last, then by key; ranks 1..
+
+    A row with fewer than ``min_visits`` audits takes no rank (``ranked`` is
+    False): it follows the ranked rows, in the same order among its kind.
+    """
+    ordered = sorted(rows, key=lambda r: (r.audits < min_visits, *_league_order(r)))
+    n = 0
+    for r in ordered:
+        r.ranked = r.audits >= min_visits
+        if r.ranked:
+            n += 1
+        r.rank = n if r.ranked else None
     return ordered
 
 
 SORT_KEYS: tuple[str, ...] = ("rank", "code", "name", "region", "audits", "overall")
-SORT_KEYS += ("service", "experience", "nps", "change")
+SORT_KEYS += ("service", "experience", "nps", "change", "critical_failures")
 TEXT_KEYS = frozenset({"code", "name", "region"})
 
 
@@ -253,8 +280,31 @@ def sort_value(r: Row, key: str) -> object:
     return found
 
 
+# Sorted by a figure, rows without enough visits follow the ranked ones: a
+# single visit's 100 must not top a column of locations visited ten times.
+FIGURE_KEYS = frozenset({"overall", "service", "experience", "nps", "change"})
+
+
 def sort_rows(rows: Iterable[Row], key: str, descending: bool) -> list[Row]:
-    """Rows sorted by one column; rows without a value go last in both directions."""
+    """Rows sorted by one column; rows without a value go last in both directions.
+
+    By rank or by a figure, rows that are not ranked come after those that
+    are (by rank: in league order, best first).
+    """
+    rows = list(rows)
+    if key == "rank" or key in FIGURE_KEYS or key.startswith("touchpoint:"):
+        listed = [r for r in rows if r.ranked]
+        others = [r for r in rows if not r.ranked]
+        if others:
+            if key == "rank":
+                rest = sorted(others, key=_league_order)
+            else:
+                rest = _sorted_by(others, key, descending)
+            return _sorted_by(listed, key, descending) + rest
+    return _sorted_by(rows, key, descending)
+
+
+def _sorted_by(rows: Iterable[Row], key: str, descending: bool) -> list[Row]:
     present: list[tuple[object, Row]] = []
     missing: list[Row] = []
     for r in rows:

@@ -130,6 +130,27 @@ _COMPARE_ROW = {
         "experience": _NULLABLE_NUMBER,
         "nps": _NULLABLE_NUMBER,
         "touchpoints": {"type": "object", "additionalProperties": _NULLABLE_NUMBER},
+        "rank": {
+            "type": ["integer", "null"],
+            "description": "1 = best overall; null when not ranked",
+        },
+        "ranked": {
+            "type": "boolean",
+            "description": "false: fewer approved audits than AUDIT_MIN_VISITS (not enough visits)",
+        },
+        "critical_failures": {
+            "type": "integer",
+            "description": "audits with a failed critical item (their overall is capped)",
+        },
+        "n": {
+            "type": "object",
+            "description": "audits behind each mean (nps: NPS answers)",
+            "properties": {
+                k: {"type": "integer"} for k in ("overall", "service", "experience", "nps")
+            },
+        },
+        "previous_overall": _NULLABLE_NUMBER,
+        "change": _NULLABLE_NUMBER,
     },
     "required": [
         "code",
@@ -582,7 +603,12 @@ def openapi_schema() -> dict[str, Any]:
         "/api/compare": {
             "get": {
                 "summary": "One row per location (HQ)",
-                "parameters": compare_params,
+                "parameters": [
+                    *compare_params,
+                    _query(
+                        "q", {"type": "string", "description": "location name or code contains"}
+                    ),
+                ],
                 "responses": _responses(
                     200, {"type": "array", "items": _COMPARE_ROW}, 401, 404, 422
                 ),

@@ -36,6 +36,15 @@ def _secret_key(var_dir: Path) -> str:
 _STATIC_DEFAULT = Path(__file__).resolve().parent.parent / "static"
 
 
+def _positive_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
+
+
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -58,6 +67,14 @@ class Settings:
     log_level: str = "warning"
     # Proxies whose X-Forwarded-* headers uvicorn believes (docs/deploy.md).
     forwarded_allow_ips: str = "127.0.0.1"
+    # Fewer approved visits than this in the period and a location is listed
+    # in HQ's league table as "not enough visits" instead of ranked: one
+    # visit's score (or one NPS answer, ±100) says little about a location.
+    min_visits: int = 3
+    # Report benchmarks count other locations' visits up to this many days
+    # before the visit; None (the default) counts every earlier visit, as the
+    # contract defines them (docs/scoring.md, "Benchmarks").
+    benchmark_days: int | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -79,6 +96,8 @@ class Settings:
             static_dir=Path(os.environ.get("AUDIT_STATIC_DIR", str(_STATIC_DEFAULT))),
             log_level=os.environ.get("AUDIT_LOG_LEVEL", "warning"),
             forwarded_allow_ips=os.environ.get("AUDIT_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            min_visits=_positive_int("AUDIT_MIN_VISITS", 3),
+            benchmark_days=_positive_int("AUDIT_BENCHMARK_DAYS", 0) or None,
         )
 
 

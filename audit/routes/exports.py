@@ -23,6 +23,7 @@ from audit.compare import Row, touchpoint_scores
 from audit.errors import Invalid
 from audit.models import STATUSES
 from audit.presentation import SPREADSHEET_SCORE_FORMAT
+from audit.routes.common import settings_of
 from audit.routes.hq_figures import league
 from audit.routes.hq_filters import Filters, date_param, find_location, read_filters, region_id
 from audit.routes.spreadsheets import CSV, XLSX, Chunks, Format, Text, one_chunk
@@ -90,8 +91,8 @@ def league_line(r: Row, touchpoints: Sequence[str], text: Text) -> list[Any]:
     ]
 
 
-async def league_lines(f: Filters, text: Text) -> list[list[Any]]:
-    found = await league(f)
+async def league_lines(f: Filters, text: Text, min_visits: int = 1) -> list[list[Any]]:
+    found = await league(f, min_visits)
     return [
         league_header(f.touchpoints),
         *(league_line(r, f.touchpoints, text) for r in found.rows),
@@ -203,7 +204,7 @@ def file_stem(stem: str, f: Filters | None) -> str:
 async def league_export(request: Request, fmt: Format) -> Response:
     require_role(request, "hq")
     f = await read_filters(request)
-    lines = await league_lines(f, fmt.text)
+    lines = await league_lines(f, fmt.text, settings_of(request).min_visits)
     return fmt.download(one_chunk(lines), "League", file_stem("league", f), score_format)
 
 

@@ -15,10 +15,11 @@ from starlette.responses import Response
 from audit.auth import require_role
 from audit.compare import Row
 from audit.errors import Invalid
-from audit.routes.common import json_response, query_int
+from audit.routes.common import json_response, query_int, settings_of
 from audit.routes.hq_figures import (
     heatmap,
     league,
+    matching,
     touchpoint_label,
     trend,
     trend_scope,
@@ -42,8 +43,9 @@ def figures_response(data: Any) -> Response:
 
 async def compare_json(request: Request) -> Response:
     require_role(request, "hq")
-    found = await league(await read_filters(request))
-    return figures_response([r.to_json() for r in found.rows])
+    found = await league(await read_filters(request), settings_of(request).min_visits)
+    rows = matching(found.rows, request.query_params.get("q", ""))
+    return figures_response([r.to_json() for r in rows])
 
 
 async def heatmap_json(request: Request) -> Response:

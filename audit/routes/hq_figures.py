@@ -45,22 +45,49 @@ class League:
     previous: dict[int, Mean]
     touchpoints: list[str]
 
+    min_visits: int = 1
+
     def chain(self) -> Row:
         """Every audit of the filters, counted once (the page's summary)."""
         before = sum(self.previous.values(), Mean()) if self.previous else None
-        return row(CHAIN, total(self.tallies.values()), self.touchpoints, before)
+        found = row(CHAIN, total(self.tallies.values()), self.touchpoints, before)
+        found.critical_failures = sum(r.critical_failures for r in self.rows)
+        return found
+
+    @property
+    def ranked_count(self) -> int:
+        return sum(1 for r in self.rows if r.ranked)
 
 
-async def league(f: Filters) -> League:
-    """One row per location with approved audits in the filters, ranked by overall."""
+async def league(f: Filters, min_visits: int = 1) -> League:
+    """One row per location with approved audits in the filters, ranked by overall.
+
+    A location with fewer than ``min_visits`` audits is listed after the
+    ranked ones, without a rank (``AUDIT_MIN_VISITS``).
+    """
     tallies = await aggregates.tallies(f.scope, "location", f.shared)
     places = await filters.places(tallies)
     previous: dict[int, Mean] = {}
     period = f.previous()
     if period is not None:
         previous = await aggregates.overall_by_location(f.scope.between(*period))
-    rows = [row(places[k], t, f.touchpoints, previous.get(k)) for k, t in tallies.items()]
-    return League(ranked(rows), tallies, previous, f.touchpoints)
+    critical = await aggregates.critical_failures(f.scope) if tallies else {}
+    rows = []
+    for k, t in tallies.items():
+        found = row(places[k], t, f.touchpoints, previous.get(k))
+        found.critical_failures = critical.get(k, 0)
+        rows.append(found)
+    return League(ranked(rows, min_visits), tallies, previous, f.touchpoints, min_visits)
+
+
+def matching(rows: list[Row], search: str) -> list[Row]:
+    """The rows whose location name or code contains ``search`` (any case)."""
+    needle = search.strip().casefold()
+    if not needle:
+        return rows
+    return [
+        r for r in rows if needle in r.place.name.casefold() or needle in r.place.key.casefold()
+    ]
 
 
 async def heatmap(f: Filters, group: str) -> tuple[list[Row], Row]:

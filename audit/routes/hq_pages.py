@@ -18,8 +18,16 @@ from starlette.responses import Response
 from audit.auth import Principal
 from audit.compare import SORT_KEYS, Place, Row, Tally, row, sort_rows, total
 from audit.routes.charts import WIDE_W, line_chart
-from audit.routes.common import query_int
-from audit.routes.hq_figures import CHAIN, heatmap, league, trend, trend_scope, weakest_items
+from audit.routes.common import query_int, settings_of
+from audit.routes.hq_figures import (
+    CHAIN,
+    heatmap,
+    league,
+    matching,
+    trend,
+    trend_scope,
+    weakest_items,
+)
 from audit.routes.hq_filters import DEFAULT_DAYS, Filters, find_location, read_filters, today
 from audit.routes.hq_templates import PAGE_SIZE, render
 from audit.store import aggregates, audit_lists, filters
@@ -29,9 +37,11 @@ from audit.store.scope import Scope
 
 async def league_page(request: Request, who: Principal) -> Response:
     f = await read_filters(request, page=True)
-    found = await league(f)
+    found = await league(f, settings_of(request).min_visits)
     key, descending = _sorting(request)
-    shown, paging = _paged(request, sort_rows(found.rows, key, descending))
+    search = request.query_params.get("q", "").strip()
+    rows = matching(found.rows, search)
+    shown, paging = _paged(request, sort_rows(rows, key, descending))
     return await render(
         request,
         who,
@@ -43,6 +53,10 @@ async def league_page(request: Request, who: Principal) -> Response:
             "sort": key,
             "descending": descending,
             "chain": found.chain(),
+            "min_visits": found.min_visits,
+            "ranked_count": found.ranked_count,
+            "locations": len(found.rows),
+            "search": search,
             "export": urlencode(f.params()),
             **await _filter_context(f),
         },

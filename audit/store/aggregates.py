@@ -233,6 +233,24 @@ async def _touchpoint_sums(scope: Scope, group: Group, shared_touchpoints: bool)
     return await q.tuples(sql)
 
 
+async def critical_failures(scope: Scope) -> dict[int, int]:
+    """Location id → how many of the scope's approved audits failed a critical item.
+
+    Read from the partial index ``audit_critical_failed`` (0009): its
+    condition is repeated here word for word, as SQLite needs to use it.
+    """
+    if scope.status != APPROVED:
+        return {}
+    q = Query()
+    where = audit_where(replace(scope, status=None, unrolled_only=False), q)
+    sql = (
+        "SELECT a.location_id, COUNT(*) FROM audit a "
+        f"WHERE a.status = '{APPROVED}' AND a.critical_failed = TRUE AND {where} "
+        "GROUP BY a.location_id"
+    )
+    return {int(location): int(count) for location, count in await q.tuples(sql)}
+
+
 async def overall_by_location(scope: Scope, *, rollups: bool | None = None) -> dict[int, Mean]:
     """Location id → overall Mean (the previous period of a league table)."""
     found = await tallies(scope, "location", False, touchpoints=False, rollups=rollups)
