@@ -166,6 +166,11 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/hq/review"): Case(HQ_ONLY, signed_out=303),
     ("GET", "/hq/locations/{code}"): Case(HQ_ONLY, signed_out=303),
     ("GET", "/hq/audits/{uuid}"): Case(HQ_ONLY, signed_out=303),
+    ("GET", "/hq/users"): Case(HQ_ONLY, signed_out=303),
+    # The path names no user ({user_id} is left as it is): 404 even for HQ, so
+    # the matrix signs nobody out; tests/test_hq_users.py covers what they do.
+    ("POST", "/hq/users/{user_id}/end-sessions"): Case(everyone(404), signed_out=303),
+    ("POST", "/hq/users/{user_id}/deactivate"): Case(everyone(404), signed_out=303),
     # ---- public: the PWA shell, the schema, health
     ("GET", "/"): Case(everyone(200), signed_out=200),
     ("GET", "/sw.js"): Case(everyone(200), signed_out=200),
