@@ -1,11 +1,13 @@
 """Report benchmarks: other locations' approved audits of the checklist, visited on or before
-the visit within a year, frozen at approval (docs/scoring.md, "Benchmarks").
+the visit (within AUDIT_BENCHMARK_DAYS when set), whatever the order of approvals, frozen at
+approval until a late approval of an earlier visit (docs/scoring.md, "Benchmarks").
 
 Every test runs on SQLite and, when configured, PostgreSQL (the ``db`` fixture).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from statistics import mean
 from typing import Any
@@ -19,7 +21,7 @@ from audit.store.checklists import import_checklists, read_checklist_dir
 from audit.store.locations import add_location
 from audit.submission import parse_payload
 from audit.workflow import audits as workflow
-from audit.workflow.reports import BENCHMARK_WINDOW_DAYS, freeze_benchmarks, report_data_for
+from audit.workflow.reports import freeze_benchmarks, report_data_for
 from tests.helpers import ROOT, new_uuid
 from tests.test_store_reports import person
 
@@ -133,11 +135,19 @@ async def test_benchmarks_average_other_locations_visited_on_or_before_the_visit
     assert as_of == today()  # approved today
 
 
-async def test_the_window_is_the_365_days_that_end_with_the_visit(world: World) -> None:
-    inside = await world.visit("A2", VISIT - timedelta(days=BENCHMARK_WINDOW_DAYS - 1), clean=5)
-    await world.visit("A2", VISIT - timedelta(days=BENCHMARK_WINDOW_DAYS), clean=1)
-    target = await world.visit("A1", VISIT)
+async def test_every_earlier_visit_counts_unless_a_window_is_set(world: World) -> None:
+    inside = await world.visit("A2", VISIT - timedelta(days=364), clean=5)
+    old = await world.visit("A2", VISIT - timedelta(days=365), clean=1)
+    ancient = await world.visit("B1", VISIT - timedelta(days=3000), clean=2)
+    target = await world.visit("A1", VISIT, approve=False)
 
+    bench, _ = await world.benchmarks(target)
+    assert (bench.region_count, bench.brand_count) == (2, 3)
+    everyone = [inside, old, ancient]
+    assert bench.brand_avg == pytest.approx(mean([await overall(u) for u in everyone]))
+
+    # AUDIT_BENCHMARK_DAYS=365: the 365 days that end with the visit day.
+    world.settings = dataclasses.replace(world.settings, benchmark_days=365)
     bench, _ = await world.benchmarks(target)
 
     assert (bench.region_count, bench.brand_count) == (1, 1)
@@ -147,12 +157,13 @@ async def test_the_window_is_the_365_days_that_end_with_the_visit(world: World) 
 async def test_a_benchmark_with_no_audits_is_empty(world: World) -> None:
     await world.visit("A1", VISIT - timedelta(days=30))  # only its own location's audits
     alone = await world.visit("A1", VISIT)
-    no_region = await world.visit("C1", VISIT - timedelta(days=2))
 
     bench, _ = await world.benchmarks(alone)
     assert (bench.brand_avg, bench.brand_count) == (None, 0)
     assert (bench.region_avg, bench.region_count) == (None, 0)
     assert dict(bench.brand_touchpoints) == {} and dict(bench.region_touchpoints) == {}
+
+    no_region = await world.visit("C1", VISIT - timedelta(days=2))
 
     # A location without a region has a brand benchmark only.
     bench, _ = await world.benchmarks(no_region)
@@ -160,34 +171,59 @@ async def test_a_benchmark_with_no_audits_is_empty(world: World) -> None:
     assert bench.brand_count == 1  # A1's audit visited before C1's, not the one after
 
 
-async def test_benchmarks_count_audits_approved_by_the_approval_in_any_order(
+async def test_which_audits_count_never_depends_on_the_order_of_approvals(
     world: World,
 ) -> None:
     first = await world.visit("A2", VISIT - timedelta(days=30), clean=5)
-    later_peer = await world.visit("A2", VISIT - timedelta(days=15), approve=False)
-    south = await world.visit("B1", VISIT - timedelta(days=40), approve=False)
+    later_peer = await world.visit("A2", VISIT - timedelta(days=15), clean=2, approve=False)
+    south = await world.visit("B1", VISIT - timedelta(days=40), clean=3, approve=False)
     target = await world.visit("A1", VISIT, approve=False)
 
     await world.approve(target)
     await freeze_benchmarks(target)  # the approval's hook
-    # Approved after the target, though visited before it: not in its figures.
+    bench, _ = await world.benchmarks(target)
+    assert (bench.region_count, bench.brand_count) == (1, 1)
+    # Approved after the target, though visited before it: they belong in its
+    # figures, and their approval makes the next render freeze them again.
     await world.approve(south)
     await world.approve(later_peer)
 
     bench, as_of = await world.benchmarks(target)
-    assert (bench.region_count, bench.brand_count) == (1, 1)
-    assert bench.brand_avg == pytest.approx(await overall(first))
-    assert as_of == today()
+    assert (bench.region_count, bench.brand_count) == (2, 3)
+    peers = [first, later_peer, south]
+    assert bench.brand_avg == pytest.approx(mean([await overall(u) for u in peers]))
+    assert as_of == today()  # the latest approval counted
+    assert await ReportBenchmarks.filter(audit__uuid=target).count() == 1
 
-    # The peer approved last counts what was approved before it, but not the
-    # target: approved earlier, yet visited after it.
+    # The peer approved last counts B1's earlier visit, not the target's later one.
     bench, _ = await world.benchmarks(later_peer)
-    assert bench.region_count == 0  # A1's only audit was visited after this visit
-    assert bench.brand_count == 1  # B1's, approved just before
+    assert bench.region_count == 0
+    assert bench.brand_count == 1
     assert bench.brand_avg == pytest.approx(await overall(south))
 
 
-async def test_benchmarks_frozen_late_are_those_of_the_approval_and_dated_with_it(
+async def test_approvals_in_every_order_give_the_same_figures(world: World) -> None:
+    import itertools
+
+    days = {"A2": 20, "B1": 10, "C1": 5}
+    seen = []
+    for order in itertools.permutations(["A1", *days]):
+        made = {
+            code: await world.visit(code, VISIT - timedelta(days=days.get(code, 0)), approve=False)
+            for code in ["A1", *days]
+        }
+        for code in order:
+            await world.approve(made[code])
+            await freeze_benchmarks(made[code])
+        bench, _ = await world.benchmarks(made["A1"])
+        seen.append((bench.region_count, bench.brand_count))
+        await Audit.filter(uuid__in=list(made.values())).update(status="returned")
+    # Each round's A1 visit counts that round's three earlier visits elsewhere
+    # (A2 in its region) and nothing of the rounds before (returned).
+    assert set(seen) == {(1, 3)}
+
+
+async def test_benchmarks_frozen_late_are_dated_with_the_latest_approval_they_count(
     world: World,
 ) -> None:
     peer = await world.visit("A2", VISIT - timedelta(days=20), clean=5)
@@ -195,7 +231,7 @@ async def test_benchmarks_frozen_late_are_those_of_the_approval_and_dated_with_i
     approved_on = datetime(2026, 3, 3, 9, 30, tzinfo=UTC)
     await Audit.filter(uuid=target).update(approved_at=approved_on)
     await Audit.filter(uuid=peer).update(approved_at=approved_on - timedelta(days=1))
-    await world.visit("B1", VISIT - timedelta(days=5), clean=1)  # approved now, after it
+    await world.visit("B1", VISIT + timedelta(days=5), clean=1)  # visited after it
 
     bench, as_of = await world.benchmarks(target)  # the first render freezes them
 

@@ -203,7 +203,7 @@ def test_report_without_benchmarks_trend_or_recommendation_says_so(photo_dir: Pa
         sample_report_data(photo_dir, answers=answers), benchmarks=Benchmarks(), trend=()
     )
     text = flat(pdf_text(render_report_pdf(data)))
-    assert "No other approved audits with this checklist yet" in text
+    assert "No other location has an approved audit with this checklist" in text
     assert "This is the first approved audit of Brightline Riverside Plaza" in text
     assert "The shopper did not answer this question." in text
 

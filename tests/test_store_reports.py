@@ -165,13 +165,20 @@ async def test_benchmarks_are_frozen_once_an_approved_audit_is_reported(audits) 
     preview = await report_data_for(audits["pending"], settings)  # submitted, not approved
     assert preview.benchmarks == before.benchmarks  # the same peers: S2's and S3's visits
 
-    # Approved after "latest" was, visited before it: not in its frozen figures.
-    await approved_audit(settings, audits["auditor"], audits["hq"], "S2", "2025-03-01")
+    # Approved after "latest" was, visited after it too: not in its frozen figures.
+    await approved_audit(settings, audits["auditor"], audits["hq"], "S2", "2025-03-16")
     after = await report_data_for(audits["latest"], settings)
     assert after.benchmarks == before.benchmarks
     assert report_cache_key(after) == report_cache_key(before)  # the cached PDF stays valid
     fresh_preview = await report_data_for(audits["pending"], settings)
     assert fresh_preview.benchmarks.brand_count == before.benchmarks.brand_count + 1
+
+    # Approved after it, visited before it (a late review): it counts, and says so.
+    await approved_audit(settings, audits["auditor"], audits["hq"], "S2", "2025-03-01")
+    late = await report_data_for(audits["latest"], settings)
+    assert late.benchmarks.brand_count == before.benchmarks.brand_count + 1
+    assert report_cache_key(late) != report_cache_key(before)
+    fresh_preview = await report_data_for(audits["pending"], settings)
     await workflow.review(audits["hq"], audits["pending"], "approve", "")
     now_approved = await report_data_for(audits["pending"], settings)
     assert now_approved.benchmarks == fresh_preview.benchmarks
@@ -201,18 +208,17 @@ async def test_frozen_benchmarks_are_a_row_and_the_report_keeps_them_after_more_
     first_pdf = pdf_text(render_report_pdf(before))
     assert compared_with(first_pdf)[1] == "1" and compared_with(first_pdf)[4] == "2"
 
-    # More approvals move the live averages, not this report's.
+    # More approvals of later visits move the live averages, not this report's.
     await workflow.review(audits["hq"], audits["pending"], "approve", "")
-    await approved_audit(settings, audits["auditor"], audits["hq"], "S3", "2025-03-10")
+    await approved_audit(settings, audits["auditor"], audits["hq"], "S3", "2025-03-18")
     live = await report_store.peer_mean(
         Peers(
             checklist_slug="electronics-store",
             location_id=latest.location.id,
             audit_id=latest.id,
             brand_id=latest.location.brand_id,  # type: ignore[attr-defined]
-            visited_from=date(2024, 3, 15),
-            visited_to=date(2025, 3, 14),
-            approved_until=None,
+            visited_from=None,
+            visited_to=date(2025, 3, 18),
         ),
         latest.location.region_id,  # type: ignore[attr-defined]
     )
@@ -236,11 +242,11 @@ async def test_concurrent_first_freezes_store_one_row_and_all_return_its_figures
     async def each_racer_sees_other_figures(*args: Any, **kwargs: Any) -> Any:
         # Every racer computes before any of them stores, each with figures
         # of its own: only a first-writer-wins store makes them agree.
-        benchmarks = await real(*args, **kwargs)
+        benchmarks, last = await real(*args, **kwargs)
         taken.append(len(taken))
         mine = dataclasses.replace(benchmarks, brand_count=1000 + taken[-1])
         await barrier.wait()
-        return mine
+        return mine, last
 
     monkeypatch.setattr(report_workflow, "peer_benchmarks", each_racer_sees_other_figures)
     uid = audits["second"]

@@ -15,7 +15,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q, Subquery
-from tortoise.functions import Avg, Count
+from tortoise.functions import Avg, Count, Max
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -91,6 +91,7 @@ class PeerMean:
     overall: float | None
     audits: int  # the audits behind ``overall``
     touchpoints: Mapping[str, float | None]
+    last_approved: datetime | None = None  # the latest approval among them
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,8 @@ class Peers:
     location_id: int  # the audit's own location, left out
     audit_id: int  # the audit itself, left out (its location is too: belt and braces)
     brand_id: int | None
-    visited_from: date  # inclusive
+    visited_from: date | None  # inclusive; None: every earlier visit
     visited_to: date  # inclusive
-    approved_until: datetime | None  # None: every approval up to now
 
 
 async def peer_mean(peers: Peers, region_id: int | None = None) -> PeerMean:
@@ -112,11 +112,12 @@ async def peer_mean(peers: Peers, region_id: int | None = None) -> PeerMean:
     audits = _peer_audits(peers, region_id)
     rows = (
         await audits.filter(overall__isnull=False)
-        .annotate(mean=Avg("overall"), n=Count("id"))
-        .values("mean", "n")
+        .annotate(mean=Avg("overall"), n=Count("id"), last=Max("approved_at"))
+        .values("mean", "n", "last")
     )
     n = int(rows[0]["n"] or 0) if rows else 0
     overall = float(rows[0]["mean"]) if n else None
+    last: datetime | None = rows[0]["last"] if n else None
     # Means of section scores per touchpoint. Each audit counts once per
     # touchpoint when a checklist has one section per touchpoint, as every
     # shipped checklist does; a touchpoint split over two sections would be
@@ -130,7 +131,7 @@ async def peer_mean(peers: Peers, region_id: int | None = None) -> PeerMean:
     touchpoints = {
         str(r["touchpoint"]): float(r["mean"]) if r["mean"] is not None else None for r in tp_rows
     }
-    return PeerMean(overall, n, touchpoints)
+    return PeerMean(overall, n, touchpoints, last)
 
 
 def _peer_audits(peers: Peers, region_id: int | None) -> QuerySet[Audit]:
@@ -143,7 +144,6 @@ def _peer_audits(peers: Peers, region_id: int | None) -> QuerySet[Audit]:
         Audit.filter(
             status="approved",
             checklist_slug=peers.checklist_slug,
-            visit_date__gte=peers.visited_from,
             visit_date__lte=peers.visited_to,
             # Locations by subquery, not by join: with a join Tortoise groups
             # the aggregate by every audit column and returns one row per audit.
@@ -152,9 +152,33 @@ def _peer_audits(peers: Peers, region_id: int | None) -> QuerySet[Audit]:
         .exclude(location_id=peers.location_id)
         .exclude(id=peers.audit_id)
     )
-    if peers.approved_until is not None:
-        query = query.filter(approved_at__lte=peers.approved_until)
+    if peers.visited_from is not None:
+        query = query.filter(visit_date__gte=peers.visited_from)
     return query
+
+
+async def drop_snapshots_benchmarked_by(
+    checklist_slug: str, brand_id: int | None, location_id: int, visit: date
+) -> int:
+    """Forget the frozen benchmarks that a newly approved audit belongs in; how many.
+
+    Those of approved audits of the checklist at other locations of the brand
+    visited on or after ``visit``: their peers now include it.  An approval is
+    normally of the latest visits, so this is normally none.
+    """
+    locations = Location.filter(
+        Q(brand_id=brand_id) if brand_id is not None else Q(brand_id__isnull=True)
+    ).exclude(id=location_id)
+    affected = Audit.filter(
+        status="approved",
+        checklist_slug=checklist_slug,
+        visit_date__gte=visit,
+        location_id__in=Subquery(locations.values("id")),
+    )
+    dropped: int = await ReportBenchmarks.filter(
+        audit_id__in=Subquery(affected.values("id"))
+    ).delete()
+    return dropped
 
 
 async def trend_rows(

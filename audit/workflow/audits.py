@@ -34,6 +34,7 @@ from audit.models import STATUSES, Audit, ChecklistVersion, Location
 from audit.scoring import score_answers
 from audit.store import audits as store
 from audit.store import photos as photo_store
+from audit.store import reports as report_store
 from audit.store import rollups
 from audit.store.accounts import owned_location_ids
 from audit.store.checklists import current_version, parsed, version_by_hash
@@ -391,6 +392,14 @@ async def review(who: Principal, uuid: str, decision: str, note: str) -> Audit:
         if moved:
             if target == "approved":
                 await rollups.add_approved(audit.id)
+                if audit.visit_date is not None:
+                    # Later visits elsewhere benchmarked without it: they count it now.
+                    await report_store.drop_snapshots_benchmarked_by(
+                        audit.checklist_slug,
+                        audit.location.brand_id,  # type: ignore[attr-defined]
+                        audit.location.id,
+                        audit.visit_date,
+                    )
             await store.add_review_event(audit.id, who.user_id, decision, note)
     if not moved:
         fresh = await _visible_audit(who, uuid)

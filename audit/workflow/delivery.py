@@ -181,7 +181,7 @@ class ReportMailer:
 
     async def on_approved(self, audit: Audit) -> None:
         """The review route's ``app.state.on_approved`` hook: freeze benchmarks, queue mail."""
-        await freeze_benchmarks(audit.uuid)
+        await freeze_benchmarks(audit.uuid, self.settings.benchmark_days)
         await self.queue(audit.uuid)
 
     async def send_due(self, now: datetime | None = None) -> int:

@@ -7,19 +7,22 @@ ReportData that the PDF renders and that ``report.json`` serialises
 
 Benchmarks (docs/scoring.md, "Benchmarks") are the means of *other
 locations'* approved audits of the same checklist, visited on or before this
-visit and within :data:`BENCHMARK_WINDOW_DAYS` of it: the region's (other
-locations of the brand in the audit's region) and the brand's.
+visit (within ``Settings.benchmark_days`` of it when that is set): the
+region's (other locations of the brand in the audit's region) and the
+brand's.  Which audits count depends on visit dates only, never on the order
+HQ approved them in.
 
-They are frozen at approval. Averaging a brand's approved audits costs an
-aggregate query, and its result changes with every approval anywhere in the
-brand; a report is the record of one visit, so its benchmarks are taken as
-they stood when HQ approved it and kept as a ``report_benchmarks`` row: the
+They are frozen at approval.  Averaging a brand's approved audits costs an
+aggregate query, so the figures are kept as a ``report_benchmarks`` row: the
 PDF stays the same document, its cache stays valid, every worker and machine
-reads the same figures, and ``audit backup`` carries them. They are dated
-with the approval date. Counting only audits approved by then makes the
-figures the same whenever the freeze actually runs (the approval's hook, or a
-first download after a hook that failed). Before approval (HQ's preview of a
-submitted audit) they are computed afresh and dated today.
+reads the same figures, and ``audit backup`` carries them.  Only one event
+changes them: the approval of another location's audit visited on or before
+this one (a late review of an earlier visit).  That approval drops the
+frozen rows it belongs in (:func:`audit.store.reports.drop_snapshots_benchmarked_by`),
+and the next render freezes them again.  They are dated with the latest
+approval they count (this audit's own, or the late one), whenever the freeze
+runs.  Before approval (HQ's preview of a submitted audit) they are computed
+afresh and dated today.
 """
 
 from __future__ import annotations
@@ -50,11 +53,6 @@ from audit.store.checklists import parsed
 from audit.store.reports import PeerMean, Peers
 from audit.workflow.audits import get_audit
 
-# A year of visits: every location of a brand audited quarterly or even
-# yearly is in it once or more, and figures from before a refit, a new team
-# or last year's campaign fade out instead of weighing on this visit forever.
-# It also bounds the aggregate to one year of the visit-date index.
-BENCHMARK_WINDOW_DAYS = 365
 TREND_AUDITS = 12  # this visit and up to eleven before it: about three years of quarterly visits
 SNAPSHOT_FORMAT = 1
 # Who may read an audit's report, by role, and from which status on.
@@ -114,7 +112,7 @@ async def report_data_for_audit(audit: Audit, settings: Settings) -> ReportData:
     checklist = parsed(audit.checklist)
     scorecard = score_answers(checklist, stored_answers(audit), await photo_counts(audit.id))
     visit = visit_date_of(audit)
-    benchmarks, as_of = await benchmarks_of(audit)
+    benchmarks, as_of = await benchmarks_of(audit, settings.benchmark_days)
     earlier = await store.trend_rows(
         audit.checklist_slug,
         location.id,
@@ -169,28 +167,39 @@ async def _thumbnails(audit_id: int, media_dir: Path) -> dict[str, tuple[Path, .
 # -- benchmarks
 
 
-async def benchmarks_of(audit: Audit) -> tuple[Benchmarks, date | None]:
+async def benchmarks_of(
+    audit: Audit, window_days: int | None = None
+) -> tuple[Benchmarks, date | None]:
     """The audit's benchmarks and their date: frozen ones once approved, else fresh."""
     if audit.status != "approved":
-        return await peer_benchmarks(audit), datetime.now(UTC).date()
+        fresh, _ = await peer_benchmarks(audit, window_days)
+        return fresh, datetime.now(UTC).date()
     found = await store.stored_snapshot(audit.id)
     if found is None:
-        # Not frozen yet (its approval's hook did not run to the end): as at approval.
-        fresh = await peer_benchmarks(audit)
-        found = await store.store_snapshot_once(audit.id, _to_document(fresh), _approval_day(audit))
+        # Not frozen yet (the approval's hook has not run, or a late approval
+        # of an earlier visit dropped the figures): dated with the latest
+        # approval they count.
+        fresh, last = await peer_benchmarks(audit, window_days)
+        day = _approval_day(audit)
+        if last is not None:
+            day = max(day, last.astimezone(UTC).date())
+        found = await store.store_snapshot_once(audit.id, _to_document(fresh), day)
     snapshot, as_of = found
     return _from_document(snapshot), as_of
 
 
-async def freeze_benchmarks(audit_uuid: str) -> None:
+async def freeze_benchmarks(audit_uuid: str, window_days: int | None = None) -> None:
     """Take an approved audit's benchmark snapshot now (the approval's hook)."""
     audit = await store.audit_by_uuid(audit_uuid)
     if audit is not None and audit.status == "approved":
-        await benchmarks_of(audit)
+        await benchmarks_of(audit, window_days)
 
 
-async def peer_benchmarks(audit: Audit) -> Benchmarks:
-    """The audit's benchmarks computed now, by the rule of this module's docstring."""
+async def peer_benchmarks(
+    audit: Audit, window_days: int | None = None
+) -> tuple[Benchmarks, datetime | None]:
+    """The audit's benchmarks computed now, by the rule of this module's docstring,
+    and the latest approval among the audits they count."""
     location = audit.location
     visit = visit_date_of(audit)
     peers = Peers(
@@ -198,16 +207,13 @@ async def peer_benchmarks(audit: Audit) -> Benchmarks:
         location_id=location.id,
         audit_id=audit.id,
         brand_id=location.brand_id,  # type: ignore[attr-defined]
-        visited_from=visit - timedelta(days=BENCHMARK_WINDOW_DAYS - 1),
+        visited_from=visit - timedelta(days=window_days - 1) if window_days else None,
         visited_to=visit,
-        # An approved audit's figures are those of its approval: later
-        # approvals are not counted, whenever this runs.
-        approved_until=audit.approved_at if audit.status == "approved" else None,
     )
     brand = await store.peer_mean(peers)
     region_id: int | None = location.region_id  # type: ignore[attr-defined]
     region = await store.peer_mean(peers, region_id) if region_id is not None else _NONE
-    return Benchmarks(
+    benchmarks = Benchmarks(
         brand_avg=brand.overall,
         brand_count=brand.audits,
         region_avg=region.overall,
@@ -215,6 +221,8 @@ async def peer_benchmarks(audit: Audit) -> Benchmarks:
         brand_touchpoints=dict(brand.touchpoints),
         region_touchpoints=dict(region.touchpoints),
     )
+    # The region's audits are the brand's too.
+    return benchmarks, brand.last_approved
 
 
 _NONE = PeerMean(None, 0, {})
