@@ -366,6 +366,11 @@ def openapi_schema() -> dict[str, Any]:
         _query("status", {"type": "string", "enum": ["all", *STATUSES], "default": "approved"}),
         *(dict(p, required=False) for p in compare_params),
     ]
+    answer_params = [
+        *export_params,
+        _query("location", {"type": "string"}),
+        _query("raw", {"type": "string", "enum": ["", "0", "1", "true"]}),
+    ]
     paths: dict[str, Any] = {
         "/api/session": {
             "post": {
@@ -682,6 +687,22 @@ def openapi_schema() -> dict[str, Any]:
             "get": {
                 "summary": "Audits with their scores as an Excel workbook (HQ)",
                 "parameters": export_params,
+                "responses": _file(_XLSX, 401, 404, 422),
+            }
+        },
+        "/api/answers.csv": {
+            "get": {
+                "summary": "One row per audit and item: answer, value, points, N/A, comment,"
+                " photo links (HQ); readable headers and one-decimal figures, raw=1 for"
+                " machines",
+                "parameters": answer_params,
+                "responses": _file(_CSV, 401, 404, 422),
+            }
+        },
+        "/api/answers.xlsx": {
+            "get": {
+                "summary": "The per-answer export as an Excel workbook (HQ)",
+                "parameters": answer_params,
                 "responses": _file(_XLSX, 401, 404, 422),
             }
         },

@@ -108,12 +108,73 @@ def format_change(change: int | None, empty: str = DASH) -> str:
 SPREADSHEET_SCORE_FORMAT = "0"
 
 
+# Exports meant for people (the per-answer CSV and XLSX): figures to one
+# decimal, halves away from zero, so a 72.45 reads 72.5 in both files; the
+# raw machine exports keep exact values.
+EXPORT_PLACES = 1
+EXPORT_FIGURE_FORMAT = "0.0"
+
+
+def export_figure(value: float | None) -> float | None:
+    """A score or points for a person's spreadsheet: one decimal (72.45 → 72.5)."""
+    if value is None or not math.isfinite(value):
+        return None
+    return float(round_half_up(value, EXPORT_PLACES))
+
+
+# Column headers of exports meant for people, by the machine export's key.
+EXPORT_LABELS: Mapping[str, str] = {
+    "uuid": "Audit",
+    "location": "Location code",
+    "location_name": "Location",
+    "region": "Region",
+    "checklist": "Checklist",
+    "checklist_version": "Checklist version",
+    "status": "Status",
+    "visit_date": "Visit date",
+    "section": "Section",
+    "touchpoint": "Touchpoint",
+    "item": "Item",
+    "item_id": "Item id",
+    "kind": "Kind",
+    "critical": "Critical item",
+    "answer": "Answer",
+    "value": "Value",
+    "points": "Points",
+    "weight": "Out of",
+    "score": "Score",
+    "na": "N/A",
+    "comment": "Comment",
+    "photos": "Photos",
+    "audience": "Read by",
+    "overall": "Overall",
+    "service": "Service",
+    "experience": "Experience",
+    "nps": "Shopper NPS",
+    "audits": "Audits",
+    "critical_failures": "Audits with a critical failure",
+}
+
+
+def export_label(key: str) -> str:
+    """A readable column header: ``touchpoints.website`` → "Website", ``nps`` → "Shopper NPS"."""
+    if key.startswith("touchpoints."):
+        return touchpoint_label(key.removeprefix("touchpoints."))
+    return EXPORT_LABELS.get(key) or humanize(key)
+
+
 def format_number(value: float) -> str:
     """A measured number as a person writes it: 4, 2.5, 1,200 (two decimals at most)."""
     shown = round_half_up(value, 2)
     if shown == shown.to_integral_value():
         return f"{int(shown):,}"
     return f"{shown:,.2f}".rstrip("0").rstrip(".")
+
+
+def format_ordinal(n: int) -> str:
+    """A place in a ranking: 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st."""
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n:,}{suffix}"
 
 
 # ---- Touchpoints

@@ -158,6 +158,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/api/review-queue"): Case(HQ_ONLY),
     ("GET", "/api/audits.csv"): Case(HQ_ONLY),
     ("GET", "/api/audits.xlsx"): Case(HQ_ONLY),
+    ("GET", "/api/answers.csv"): Case(HQ_ONLY),
+    ("GET", "/api/answers.xlsx"): Case(HQ_ONLY),
     # ---- HQ pages: signed-out visitors are sent to the sign-in page
     ("GET", "/hq"): Case(HQ_ONLY, signed_out=303),
     ("GET", "/hq/heatmap"): Case(HQ_ONLY, signed_out=303),

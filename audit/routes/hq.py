@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
+from audit.routes.answer_exports import answers_csv, answers_xlsx
 from audit.routes.common import api
 from audit.routes.exports import audits_csv, audits_xlsx, compare_csv, compare_xlsx
 from audit.routes.hq_api import (
@@ -42,6 +43,8 @@ def hq_routes() -> list[BaseRoute]:
         Route("/api/review-queue", api(review_queue_json), methods=["GET"]),
         Route("/api/audits.csv", api(audits_csv), methods=["GET"]),
         Route("/api/audits.xlsx", api(audits_xlsx), methods=["GET"]),
+        Route("/api/answers.csv", api(answers_csv), methods=["GET"]),
+        Route("/api/answers.xlsx", api(answers_xlsx), methods=["GET"]),
         Route("/hq", page(league_page), methods=["GET"]),
         Route("/hq/heatmap", page(heatmap_page), methods=["GET"]),
         Route("/hq/trends", page(trends_page), methods=["GET"]),

@@ -25,7 +25,11 @@ PhotoRow = dict[str, Any]  # {"uuid": ..., "item_id": ...}
 
 
 def stored_answers(audit: Audit) -> dict[str, Answer]:
-    raw: Mapping[str, Any] = audit.answers or {}
+    return answers_from(audit.answers or {})
+
+
+def answers_from(raw: Mapping[str, Any]) -> dict[str, Answer]:
+    """Answers as stored in ``audit.answers`` (the Answers JSON shape) → typed answers."""
     out: dict[str, Answer] = {}
     for item_id, data in raw.items():
         if isinstance(data, Mapping):

@@ -84,3 +84,51 @@ async def _sections_between(first: int, last: int) -> Sections:
             found = out[audit_id] = []
         found.append((touchpoint, weight, score))
     return out
+
+
+# The columns of a per-answer export chunk's audit rows, in order.
+ANSWER_COLUMNS = (
+    "id",
+    "uuid",
+    "status",
+    "checklist_id",
+    "visit_date",
+    "location_id",
+    "answers",
+)
+Photos = dict[int, dict[str, list[str]]]  # audit id -> item id -> photo uuids, upload order
+
+
+async def answer_chunks(scope: Scope, chunk: int) -> AsyncIterator[tuple[Sequence[Any], Photos]]:
+    """The scope's audits with their answers in id order, ``chunk`` at a time, and their photos.
+
+    The answers column comes as the driver gives it (SQLite: JSON text;
+    PostgreSQL: JSON text too, asyncpg decodes no JSON by itself).
+    """
+    last = 0
+    while True:
+        q = Query()
+        where = audit_where(scope, q)
+        sql = (
+            f"SELECT {', '.join(f'a.{c}' for c in ANSWER_COLUMNS)} FROM audit a "
+            f"WHERE {where} AND a.id > {q(last)} ORDER BY a.id LIMIT {q(chunk)}"
+        )
+        rows = await q.tuples(sql)
+        if not rows:
+            return
+        first, last = rows[0][0], rows[-1][0]
+        yield rows, await _photos_between(first, last)
+        if len(rows) < chunk:
+            return
+
+
+async def _photos_between(first: int, last: int) -> Photos:
+    q = Query()
+    sql = (
+        "SELECT audit_id, item_id, uuid FROM photo "
+        f"WHERE audit_id >= {q(first)} AND audit_id <= {q(last)} ORDER BY audit_id, id"
+    )
+    out: Photos = {}
+    for audit_id, item_id, uuid in await q.tuples(sql):
+        out.setdefault(audit_id, {}).setdefault(item_id, []).append(uuid)
+    return out
