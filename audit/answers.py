@@ -91,6 +91,10 @@ def check_value(item: Item, value: Any) -> tuple[Any, str | None]:
             if not lo <= value <= hi:
                 return None, f"must be between {lo:g} and {hi:g}"
             return value, None
+        if item.integer:
+            if value != int(value):
+                return None, "must be a whole number"
+            value = int(value)
         if item.min is not None and value < item.min:
             return None, f"must be at least {item.min:g}"
         if item.max is not None and value > item.max:

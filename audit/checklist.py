@@ -123,6 +123,12 @@ ITEM_KEYS: dict[str, KeySpec] = {
     "max": KeySpec(
         ("number",), "Highest value (scale: default 5; number: optional)", types=("scale", "number")
     ),
+    "integer": KeySpec(
+        ("boolean",),
+        "Only whole numbers (counts: rings, visits, questions); min, max and band maxima"
+        " must then be whole too (default false)",
+        types=("number",),
+    ),
     "options": KeySpec(("array",), "The choices", types=("choice",)),
     "show_if": KeySpec(("object",), "Shown only when this condition on earlier answers holds"),
     "audience": KeySpec(
@@ -205,6 +211,7 @@ class Item:
     bands: tuple[Band, ...] = ()
     min: float | None = None
     max: float | None = None
+    integer: bool = False
     options: tuple[Option, ...] = ()
     show_if: Condition | None = None
     audience: str = "all"
@@ -245,6 +252,9 @@ class Item:
             out["min"] = self.min
         if self.max is not None:
             out["max"] = self.max
+        if self.integer:
+            # Only when set: checklists without it keep their content hash.
+            out["integer"] = True
         if self.options:
             out["options"] = [
                 {"value": o.value, "label": o.label, "points": o.points} for o in self.options
@@ -605,6 +615,9 @@ def _parse_item(
             v.error(_line_of(raw, "max", line), f"scale min ({lo}) must be less than max ({hi})")
     elif known_type == "number" and lo is not None and hi is not None and lo > hi:
         v.error(_line_of(raw, "max", line), f"min ({lo}) must not be more than max ({hi})")
+    integer = bool(it.get("integer", False))
+    if integer:
+        _check_whole_bounds(v, raw, line, lo, hi)
     if known_type == "choice" and "options" not in it and "options" not in raw:
         v.error(line, "a choice item needs 'options'")
     show_if = None
@@ -657,11 +670,32 @@ def _parse_item(
         bands=bands,
         min=None if lo is None else _number(lo),
         max=None if hi is None else _number(hi),
+        integer=integer,
         options=options,
         show_if=show_if,
         audience=audience,
         line=line,
     )
+
+
+def _check_whole_bounds(v: _Validator, raw: Any, line: int, lo: Any, hi: Any) -> None:
+    """An ``integer: true`` item's bounds are whole, or they promise values no one can enter."""
+    for key, val in (("min", lo), ("max", hi)):
+        if val is not None and val != int(val):
+            v.error(
+                _line_of(raw, key, line),
+                f"{key!r} must be a whole number on an 'integer: true' item, not {val:g}",
+            )
+    raw_bands = raw.get("bands")
+    if not isinstance(raw_bands, LocatedList):
+        return
+    for raw_band, band_line in zip(raw_bands, raw_bands.item_lines, strict=True):
+        top: Any = raw_band.get("max") if isinstance(raw_band, LocatedMap) else None
+        if top is not None and _JSON_TYPE_CHECKS["number"](top) and top != int(top):
+            v.error(
+                _line_of(raw_band, "max", band_line),
+                f"band max must be a whole number on an 'integer: true' item, not {top:g}",
+            )
 
 
 def _parse_bands(v: _Validator, raw: Any, it: dict[str, Any]) -> tuple[Band, ...]:

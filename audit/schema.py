@@ -73,6 +73,19 @@ def _type_rules() -> list[dict[str, Any]]:
         if item_type == "choice":
             rule["then"]["required"] = ["options"]
         rules.append(rule)
+    whole = {"multipleOf": 1}
+    rules.append(
+        {
+            "if": {"properties": {"integer": {"const": True}}, "required": ["integer"]},
+            "then": {
+                "properties": {
+                    "min": whole,
+                    "max": whole,
+                    "bands": {"items": {"properties": {"max": whole}}},
+                }
+            },
+        }
+    )
     return rules
 
 

@@ -170,7 +170,9 @@ export class AuditForm {
       const label = h('label', { for: id, class: 'visually-hidden' }, item.text);
       if (item.type === 'number') {
         entry.input = h('input', {
-          type: 'number', id, inputmode: 'decimal', step: 'any', autocomplete: 'off',
+          // Counts get the keypad without a decimal key.
+          type: 'number', id, inputmode: item.integer ? 'numeric' : 'decimal',
+          step: item.integer ? '1' : 'any', autocomplete: 'off',
           min: item.min, max: item.max, dataset: { item: item.id },
           'aria-describedby': item.unit ? unitId : null,
           value: answer && !answer.na && answer.value != null ? String(answer.value) : null,
