@@ -19,10 +19,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from audit.auth import CookieSigner
 from audit.db import database
 from audit.housekeeping import housekeeping
+from audit.observability import RequestObservability, configure_logging
 from audit.openapi import openapi_schema
 from audit.pwa import pwa_routes
 from audit.report.pool import configure_pool, shutdown_pool
-from audit.routes import audits, reference, reports, session
+from audit.routes import audits, health, owner_text, reference, reports, session
 from audit.routes.common import api
 from audit.routes.hq import hq_routes
 from audit.settings import Settings
@@ -80,10 +81,6 @@ async def openapi(request: Request) -> Response:
     return JSONResponse(openapi_schema())
 
 
-async def health(request: Request) -> Response:
-    return JSONResponse({"ok": True})
-
-
 async def not_found(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": "not found", "fields": {}}, status_code=404)
 
@@ -113,6 +110,11 @@ def api_routes() -> list[BaseRoute]:
         Route("/api/audits/{uuid}", api(audits.discard_audit), methods=["DELETE"]),
         Route("/api/audits/{uuid}/submit", api(audits.submit_audit), methods=["POST"]),
         Route("/api/audits/{uuid}/review", api(audits.review_audit), methods=["POST"]),
+        Route(
+            "/api/audits/{uuid}/owner-text/{item}",
+            api(owner_text.put_owner_text),
+            methods=["PUT"],
+        ),
         Route("/api/audits/{uuid}/photos/{photo_uuid}", api(audits.put_photo), methods=["PUT"]),
         Route("/api/audits/{uuid}/photos/{photo_uuid}", api(audits.get_photo), methods=["GET"]),
         Route(
@@ -124,7 +126,9 @@ def api_routes() -> list[BaseRoute]:
         Route("/api/audits/{uuid}/report.pdf", api(reports.report_pdf), methods=["GET"]),
         Route("/api/audits/{uuid}/report.json", api(reports.report_json), methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
-        Route("/healthz", health, methods=["GET"]),
+        Route("/healthz", health.healthz, methods=["GET"]),
+        Route("/readyz", health.readyz, methods=["GET"]),
+        Route("/metrics", health.metrics, methods=["GET"]),
     ]
 
 
@@ -132,6 +136,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     settings = settings or Settings.from_env()
 
     mailer = ReportMailer(settings)
+    configure_logging(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -152,6 +157,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app = Starlette(
         routes=routes,
         middleware=[
+            # Outermost: every request is counted and logged, refused ones too.
+            Middleware(RequestObservability),
             Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts)),
             Middleware(SecurityHeaders, hsts=settings.https_only),
             Middleware(GZipMiddleware, minimum_size=1024, compresslevel=5),

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
+import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
-from tortoise import Tortoise
+from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate
+from tortoise.migrations.recorder import MigrationRecorder
 
+from audit import migrations as migrations_package
 from audit.settings import Settings
 
 
@@ -150,6 +154,44 @@ async def database(settings: Settings) -> AsyncIterator[None]:
         yield
     finally:
         await Tortoise.close_connections()
+
+
+# A database that takes longer than this to answer "SELECT 1" is not ready:
+# a load balancer's probe must get an answer well before its own timeout.
+READY_TIMEOUT_S = 2.0
+
+
+def package_migrations() -> list[str]:
+    """The migrations this version of the package ships (as Tortoise's loader finds them)."""
+    return sorted(
+        name
+        for _, name, is_pkg in pkgutil.iter_modules(migrations_package.__path__)
+        if not is_pkg and name[0] not in "_~"
+    )
+
+
+async def database_problems() -> dict[str, str]:
+    """What keeps the database from serving this package: ``{}`` when nothing does.
+
+    A trivial query on the open connection, then the package's migrations
+    compared with those recorded as applied (a new version started against
+    a database nobody migrated is not ready, it would fail on its first query).
+    """
+    try:
+        conn = connections.get("default")
+        async with asyncio.timeout(READY_TIMEOUT_S):
+            await conn.execute_query("SELECT 1")
+            applied = await MigrationRecorder(conn).applied_migrations()
+    except TimeoutError:
+        return {"database": f"no answer within {READY_TIMEOUT_S:g} s"}
+    # Whatever the driver raises (refused, reset, bad password), the answer is the same.
+    except Exception as exc:
+        return {"database": f"not reachable ({type(exc).__name__})"}
+    done = {key.name for key in applied if key.app_label == "models"}
+    missing = [name for name in package_migrations() if name not in done]
+    if missing:
+        return {"migrations": "not applied: " + ", ".join(missing)}
+    return {}
 
 
 # For Tortoise's own command line (`tortoise -c audit.db.TORTOISE_ORM makemigrations`).

@@ -45,6 +45,25 @@ def _positive_int(name: str, default: int) -> int:
     return int(value)
 
 
+LOG_FORMATS = ("text", "json")
+
+
+def _log_format() -> str:
+    value = os.environ.get("AUDIT_LOG_FORMAT", "text").strip().lower() or "text"
+    if value not in LOG_FORMATS:
+        raise ValueError(f"AUDIT_LOG_FORMAT must be text or json, not {value!r}")
+    return value
+
+
+def export_metrics_dir(path: Path) -> None:
+    """Point prometheus_client's multiprocess mode at ``path`` for the processes started next.
+
+    ``audit serve --workers N`` calls it before its workers start: they read
+    it when they import prometheus_client (docs/deploy.md, "Metrics").
+    """
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+
+
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -75,6 +94,10 @@ class Settings:
     # before the visit; None (the default) counts every earlier visit, as the
     # contract defines them (docs/scoring.md, "Benchmarks").
     benchmark_days: int | None = None
+    # One line per request: "text" for a terminal, "json" for a log pipeline.
+    log_format: str = "text"
+    # Bearer token that lets a scraper read /metrics (HQ's session may too).
+    metrics_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -98,6 +121,8 @@ class Settings:
             forwarded_allow_ips=os.environ.get("AUDIT_FORWARDED_ALLOW_IPS", "127.0.0.1"),
             min_visits=_positive_int("AUDIT_MIN_VISITS", 3),
             benchmark_days=_positive_int("AUDIT_BENCHMARK_DAYS", 0) or None,
+            log_format=_log_format(),
+            metrics_token=os.environ.get("AUDIT_METRICS_TOKEN") or None,
         )
 
 

@@ -17,11 +17,12 @@ from audit.app import create_app
 from audit.commands import CommandError
 from audit.commands.database import run_with_database
 from audit.errors import NotFound
+from audit.metrics import fresh_metrics_dir
 from audit.models import Audit
 from audit.report.data import ReportData, report_filename
 from audit.report.pool import render_batch
 from audit.report.render import render_report_pdf
-from audit.settings import Settings
+from audit.settings import Settings, export_metrics_dir
 from audit.store.reports import approved_audit_uuids
 from audit.workflow.reports import report_data_for
 
@@ -43,6 +44,8 @@ def serve(args: argparse.Namespace) -> int:
         "log_level": settings.log_level,
         "proxy_headers": True,
         "forwarded_allow_ips": settings.forwarded_allow_ips,
+        # audit.observability logs each request (with its id and route) instead.
+        "access_log": False,
     }
     print(
         f"audit: serving on http://{args.host}:{args.port}"
@@ -54,6 +57,9 @@ def serve(args: argparse.Namespace) -> int:
     else:
         # Each worker builds its app from the same environment; nothing a
         # request needs lives in one process (docs/deploy.md).
+        # Before the workers start, which import prometheus_client with it set:
+        # /metrics then sums every worker (docs/deploy.md, "Metrics").
+        export_metrics_dir(fresh_metrics_dir(settings.var_dir))
         uvicorn.run("audit.app:create_app", factory=True, workers=args.workers, **options)
     return 0
 

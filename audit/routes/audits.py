@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from audit.auth import Principal, principal, require_role
 from audit.errors import BadRequest, Invalid, NotFound
+from audit.metrics import submission
 from audit.models import Audit
 from audit.photos import MAX_PHOTO_BYTES
 from audit.routes.common import (
@@ -120,7 +121,8 @@ async def submit_audit(request: Request) -> Response:
     expected = if_match(request)
     body = await read_json(request, optional=True)
     payload = parse_payload(body) if body is not None else None
-    audit, photos = await workflow.submit(who, uuid, payload, expected)
+    with submission():  # counted by outcome for /metrics
+        audit, photos = await workflow.submit(who, uuid, payload, expected)
     return _audit_response(who, await audit_view(who, audit, photos), audit)
 
 

@@ -35,6 +35,7 @@ from typing import Any
 
 from audit.auth import Principal
 from audit.errors import NotFound, ServiceUnavailable
+from audit.metrics import report_render
 from audit.models import Audit
 from audit.report.data import (
     Benchmarks,
@@ -83,7 +84,8 @@ class RenderedReport:
 async def report_pdf(who: Principal, audit_uuid: str, settings: Settings) -> RenderedReport:
     data = await readable_report(who, audit_uuid, settings)
     try:
-        pdf, key = await cached_report_pdf(data, report_cache(settings))
+        with report_render():  # counted and timed for /metrics
+            pdf, key = await cached_report_pdf(data, report_cache(settings))
     except RenderTimeout:
         raise ServiceUnavailable("the report took too long to render; try again") from None
     except RenderError:
