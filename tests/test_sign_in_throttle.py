@@ -112,6 +112,20 @@ async def test_right_passwords_are_not_counted_as_failures(from_address, db):
     assert rows.get("account:auditor@x.test", 0) == 0
 
 
+async def test_the_right_password_after_typos_forgives_them(from_address, db):
+    await seed()
+    phone = from_address("198.51.100.20")
+    limit = accounts.MAX_ATTEMPTS_PER_PAIR
+    for _ in range(limit - 1):
+        assert (await attempt(phone, "auditor@x.test", WRONG)).status_code == 401
+    assert (await attempt(phone, "auditor@x.test", PASSWORD)).status_code == 200
+
+    # A fresh allowance: the typos before the right password no longer count.
+    for _ in range(limit):
+        assert (await attempt(phone, "auditor@x.test", WRONG)).status_code == 401
+    assert (await attempt(phone, "auditor@x.test", PASSWORD)).status_code == 429
+
+
 async def test_many_addresses_lock_the_account_for_those_that_failed_not_for_the_user(
     from_address, monkeypatch, checks, db
 ):

@@ -223,6 +223,13 @@ async def clear_throttle(key: str) -> None:
     await LoginThrottle.filter(key=key).delete()
 
 
+async def forgive_attempts(key: str, counted: int) -> None:
+    """After a right password that was attempt number ``counted``: forget the failures
+    before it, but not attempts counted since (a burst still in flight stays limited)."""
+    if not await LoginThrottle.filter(key=key, failures=counted).delete():
+        await uncount_attempt(key)
+
+
 async def delete_expired_sessions() -> int:
     """Delete the sessions past their expiry (they sign nobody in any more)."""
     return await Session.filter(expires_at__lte=now()).delete()

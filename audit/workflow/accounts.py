@@ -53,8 +53,8 @@ async def sign_in(email: str, password: str, address: str) -> SignedIn:
     user = await accounts.user_by_email(email)
     if not await verify_password(user.password_hash if user else None, password) or user is None:
         raise Unauthorized("wrong email or password")
-    # The password was right: this attempt was no failure.
-    await accounts.clear_throttle(keys.pair)
+    # The password was right: this attempt was no failure, nor the typos before it.
+    await accounts.forgive_attempts(keys.pair, pair_count)
     await accounts.uncount_attempt(keys.client)
     if account_count > accounts.ACCOUNT_LOCK_FAILURES:
         await accounts.clear_throttle(keys.account)  # the real user is back: lift the lock
