@@ -1,9 +1,11 @@
 """Evidence photos: an untrusted upload in, a clean JPEG and its thumbnail out.
 
-Pure and synchronous; the route runs :func:`process_photo` in a worker thread.
-Nothing of the upload survives but its pixels: the format is sniffed by Pillow
-(never the Content-Type or a file name), the pixel count is checked before any
-pixel is decoded, EXIF orientation is applied, and the result is re-encoded
+Pure and synchronous; the service runs :func:`process_photo` in its decoding
+processes (:mod:`audit.decoding`). Nothing of the upload survives but its
+pixels: the format is sniffed by Pillow (never the Content-Type or a file
+name), the pixel count is checked against the limit and against the size of
+the file before any pixel is decoded, EXIF orientation is applied, and the
+result is re-encoded
 from scratch, so EXIF (with GPS), XMP and comments are gone, and an ICC
 profile is applied (converted to sRGB) rather than kept.
 Failures are :class:`PhotoError` carrying the HTTP status the route answers:
@@ -35,6 +37,17 @@ MAX_PHOTO_BYTES = 15 * 1024 * 1024  # the route refuses bigger bodies with 413 b
 # takes 200 MB.
 MAX_PHOTO_PIXELS = 50 * 1024 * 1024
 
+# A decompression bomb claims far more pixels than its bytes can describe:
+# a 200 KB PNG of 8192 x 6400 flat pixels decodes to 200 MB in over a second.
+# Photographs carry at least a byte per few pixels (a 12 MP phone JPEG is
+# 2-5 MB, about 3-6 pixels a byte; measured at quality 85: one flat colour
+# without sensor noise 64, a smooth gradient 46, flat with faint noise 15),
+# so above BOMB_CHECK_PIXELS an image claiming more than MAX_PIXELS_PER_BYTE
+# is refused on its header. Below it any file decodes in a few hundred
+# milliseconds, so screenshots and flat test cards of phone size still pass.
+BOMB_CHECK_PIXELS = 16 * 1024 * 1024
+MAX_PIXELS_PER_BYTE = 100
+
 IMAGE_MAX_SIDE = 2048  # sharp on a laptop screen and in a full-width PDF figure
 THUMBNAIL_MAX_SIDE = 480  # PDF report grids and the PWA's item list
 JPEG_QUALITY = 85  # no visible artefacts in photos; files about 2/3 the size of quality 95
@@ -58,12 +71,17 @@ _EXIF_ERRORS = (
     struct.error,
 )
 
-# warnings.catch_warnings() swaps process-wide state: two threads inside it at
-# once can restore each other's filters and leave them changed for good. The
-# route runs us in a thread pool, so the decoding step is serialised. That also
-# bounds peak memory to one full-size decode at a time. Resizing and encoding
-# run outside the lock (for a 12 MP JPEG, about 2/3 of the ~260 ms).
+# warnings.catch_warnings() and Pillow's LOAD_TRUNCATED_IMAGES are process-wide
+# state: two threads inside the decoding step at once could restore each
+# other's filters and leave them changed for good, so it is serialised within
+# a process. The service never contends for it: each of its decoding
+# processes handles one photo at a time (audit.decoding), and they run side by
+# side. Callers that use threads (the demo, tests) queue here instead.
 _decode_lock = threading.Lock()
+
+# Modes that resize well as decoded; the others (palette, 1-bit, 16-bit) are
+# converted first, as Pillow resizes them with the nearest pixel only.
+_RESIZED_IN_PLACE = frozenset({"RGB", "RGBA", "L", "LA"})
 
 _WHITE = (255, 255, 255)
 
@@ -75,6 +93,10 @@ class PhotoError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+    def __reduce__(self) -> tuple[type[PhotoError], tuple[int, str]]:
+        # Raised in a decoding process and re-raised here: pickle it whole.
+        return (PhotoError, (self.status, self.message))
 
 
 @dataclass(frozen=True)
@@ -104,8 +126,13 @@ def process_photo(data: bytes) -> ProcessedPhoto:
         width=image.width,
         height=image.height,
         content_type=CONTENT_TYPE,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=upload_digest(data),
     )
+
+
+def upload_digest(data: bytes) -> str:
+    """What a repeated upload is recognised by: the SHA-256 of the bytes sent."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def photo_filenames(audit_uuid: str, photo_uuid: str) -> tuple[str, str]:
@@ -153,8 +180,7 @@ def _decode(data: bytes) -> tuple[Image.Image, bytes | None]:
         with opened as img:
             if img.format not in _OPENED_FORMATS:
                 raise _wrong_format()
-            if img.width * img.height > MAX_PHOTO_PIXELS:
-                raise _too_many_pixels()
+            _check_pixels(img.width, img.height, len(data))
             # Animated PNG and WebP open on their first frame; we never seek.
             # For JPEG, let libjpeg decode at 1/2, 1/4 or 1/8 scale when that
             # still leaves twice the output size (the margin Image.thumbnail
@@ -173,9 +199,25 @@ def _decode(data: bytes) -> tuple[Image.Image, bytes | None]:
                 raise _damaged() from None
             finally:
                 ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
+            if img.mode in _RESIZED_IN_PLACE:
+                # Down to the stored size before anything copies the pixels: a
+                # 50 MP PNG then peaks at one full-size decode, not three.
+                img.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE), Image.Resampling.LANCZOS)
             _apply_orientation(img)
             icc_profile = img.info.get("icc_profile")
             return _normalise_mode(img), icc_profile if isinstance(icc_profile, bytes) else None
+
+
+def _check_pixels(width: int, height: int, size: int) -> None:
+    pixels = width * height
+    if pixels > MAX_PHOTO_PIXELS:
+        raise _too_many_pixels()
+    if pixels > BOMB_CHECK_PIXELS and pixels > size * MAX_PIXELS_PER_BYTE:
+        raise PhotoError(
+            422,
+            f"the photo claims {width} x {height} pixels in only {size // 1024} KB, far more"
+            " than a photograph carries; it was refused unread as a decompression bomb",
+        )
 
 
 def _apply_orientation(img: Image.Image) -> None:

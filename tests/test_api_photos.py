@@ -15,9 +15,11 @@ import httpx
 import pytest
 from PIL import ExifTags, Image
 
-from audit.models import Photo
+from audit.decoding import default_decoder
+from audit.models import Photo, User
 from audit.photos import MAX_PHOTO_BYTES
 from tests.helpers import Session, audit_body, image_bytes, new_uuid, seed, sign_in
+from tests.test_photos import png_of_zero_rows
 
 ANSWERS: dict[str, Any] = {
     "answered": {"value": True},
@@ -456,3 +458,48 @@ async def test_the_audit_view_lists_its_photos(auditor, db):
     view = (await auditor.get(f"/api/audits/{uid}")).json()
 
     assert view["photos"] == [{"uuid": pid, "item": "receipt_photo"}]
+
+
+# --- decoding: bombs refused on the header, caps per auditor (audit.decoding) ----
+
+
+async def test_a_200_kb_png_of_8192_by_6400_is_refused_as_a_bomb_and_stores_nothing(auditor, db):
+    bomb = png_of_zero_rows(8192, 6400, bit_depth=8, color_type=2, noisy_rows=2)
+    uid = await new_draft(auditor)
+
+    r = await put_photo(auditor, uid, new_uuid(), bomb, headers={"Content-Type": "image/png"})
+
+    assert r.status_code == 422, r.text
+    assert "decompression bomb" in r.json()["fields"]["body"]
+    assert media_files(db.media_dir) == []
+    assert await Photo.all().count() == 0
+
+
+async def test_an_auditor_over_the_decode_cap_waits_then_gets_429_while_another_uploads(
+    login, db, monkeypatch
+):
+    await seed()
+    first = await login("auditor@x.test")
+    second = await login("auditor2@x.test")
+    busy, free = await new_draft(first), await new_draft(second, location="S2")
+    decoder = default_decoder()
+    monkeypatch.setattr(decoder, "over_cap_wait", 0.2)
+    slots = decoder.slots()
+    user = await User.get(email="auditor@x.test")
+    # The first auditor's photos are being decoded.
+    held = [await slots.acquire(user.id) for _ in range(slots.per_user)]
+    try:
+        refused = await put_photo(first, busy, new_uuid(), phone_jpeg())
+        other = await put_photo(second, free, new_uuid(), phone_jpeg())
+    finally:
+        for slot in held:
+            slots.release(slot)
+
+    assert refused.status_code == 429, refused.text
+    assert refused.headers["Retry-After"]
+    assert "previous photos are still being processed" in refused.json()["fields"]["body"]
+    assert other.status_code == 201, other.text
+    assert await Photo.filter(audit__uuid=busy).count() == 0
+    # Once the first auditor's decodes are done, the same upload goes through.
+    again = await put_photo(first, busy, new_uuid(), phone_jpeg())
+    assert again.status_code == 201, again.text

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import random
 import struct
@@ -60,9 +61,12 @@ def photo(size: tuple[int, int] = (640, 480), mode: str = "RGB") -> Image.Image:
     return img if mode == "RGB" else img.convert(mode)
 
 
-def png_of_zero_rows(width: int, height: int, *, bit_depth: int = 1, color_type: int = 0) -> bytes:
+def png_of_zero_rows(
+    width: int, height: int, *, bit_depth: int = 1, color_type: int = 0, noisy_rows: int = 0
+) -> bytes:
     """A real, complete PNG of `width` x `height` zero pixels, built without
-    holding the pixels in memory; all-zero rows compress about 1000:1."""
+    holding the pixels in memory; all-zero rows compress about 1000:1.
+    The first `noisy_rows` rows are random instead (they barely compress)."""
 
     def chunk(kind: bytes, body: bytes) -> bytes:
         return (
@@ -71,8 +75,11 @@ def png_of_zero_rows(width: int, height: int, *, bit_depth: int = 1, color_type:
 
     channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[color_type]
     row = bytes(1 + (width * channels * bit_depth + 7) // 8)  # filter byte + samples
+    noise = random.Random(7)
+    noisy = [b"\x00" + noise.randbytes(len(row) - 1) for _ in range(min(noisy_rows, height))]
     compressor = zlib.compressobj(9)
-    idat = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    rows = itertools.chain(noisy, itertools.repeat(row, height - len(noisy)))
+    idat = b"".join(compressor.compress(r) for r in rows) + compressor.flush()
     ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
@@ -444,10 +451,37 @@ def test_png_just_over_our_own_pixel_limit_is_422_fast() -> None:
 
 def test_png_at_our_pixel_limit_is_accepted() -> None:
     # 1-bit, so building it stays cheap; it exercises the whole path at the limit.
+    # Random rows give it the bytes a photograph of that size has (not a bomb's).
     width = 8192
-    result = process_photo(png_of_zero_rows(width, MAX_PHOTO_PIXELS // width))
+    result = process_photo(png_of_zero_rows(width, MAX_PHOTO_PIXELS // width, noisy_rows=600))
 
     assert result.width == 2048
+
+
+@pytest.fixture(scope="module")
+def flat_png_at_the_limit() -> bytes:
+    """What the attack sent: about 200 KB of 8192 x 6400 RGB that decode to 157 MB."""
+    return png_of_zero_rows(8192, 6400, bit_depth=8, color_type=2, noisy_rows=2)
+
+
+def test_a_200_kb_png_claiming_8192_by_6400_is_refused_on_its_header_as_a_bomb(
+    flat_png_at_the_limit: bytes,
+) -> None:
+    assert 150_000 < len(flat_png_at_the_limit) < 250_000
+    assert MAX_PHOTO_PIXELS >= 8192 * 6400  # the pixel limit alone lets it through
+
+    error = assert_refused_fast(flat_png_at_the_limit)
+
+    assert error.status == 422
+    assert "8192 x 6400 pixels in only" in error.message
+    assert "decompression bomb" in error.message
+
+
+def test_flat_images_of_phone_size_are_not_taken_for_bombs() -> None:
+    # 12 MP in a few kilobytes: below the size where the bytes are checked.
+    result = process_photo(png_of_zero_rows(4000, 3000))
+
+    assert (result.width, result.height) == (2048, 1536)
 
 
 @pytest.mark.parametrize("size", [(60_000, 60_000), (8_000, 7_000)])
