@@ -29,6 +29,8 @@ PAYLOAD_KEYS = frozenset(
         "finished_at",
         "answers",
         "touchpoint_dates",
+        # Optional: the id of the assignment the audit is started from.
+        "assignment",
     }
 )
 # A phone's clock may run ahead of the server's (and a date-only visit is
@@ -48,6 +50,7 @@ class AuditPayload:
     finished_at: datetime | None = None
     # Section id → the day that touchpoint happened (a call days after the visit).
     touchpoint_dates: Mapping[str, date] | None = None
+    assignment: int | None = None
     # Envelope problems that still let the checklist and location be looked up
     # (unknown keys, bad times): the store refuses the payload naming these
     # together with its own findings, so one 422 names every bad field.
@@ -176,6 +179,12 @@ def parse_payload(body: Any) -> AuditPayload:
     }
     stamps["visited_at"] = _not_in_future(stamps["visited_at"], "visited_at", problems)
     touchpoint_dates = parse_touchpoint_dates(body.get("touchpoint_dates"), problems)
+    assignment = body.get("assignment")
+    if assignment is not None and (
+        isinstance(assignment, bool) or not isinstance(assignment, int) or assignment < 1
+    ):
+        problems["assignment"] = "must be an assignment id (a whole number)"
+        assignment = None
     if {"checklist", "location", "answers"} & problems.keys():
         raise Invalid("the audit has invalid fields", problems)
     assert isinstance(checklist, str) and isinstance(location, str)
@@ -188,6 +197,7 @@ def parse_payload(body: Any) -> AuditPayload:
         started_at=stamps["started_at"],
         finished_at=stamps["finished_at"],
         touchpoint_dates=touchpoint_dates,
+        assignment=assignment,
         problems=problems,
     )
 

@@ -16,6 +16,7 @@ from audit.models import Assignment, Audit, Location, User
 from audit.routes.common import json_response, read_json
 from audit.store import checklists as checklist_store
 from audit.store.locations import visible_locations
+from audit.workflow.assignments import hq_assignments
 
 
 async def list_locations(request: Request) -> Response:
@@ -64,25 +65,26 @@ def _assignment_json(row: Assignment, titles: Mapping[str, str]) -> dict[str, An
 
 async def list_assignments(request: Request) -> Response:
     who = require_role(request, "auditor", "hq")
-    query = Assignment.filter(audit_uuid=None)
-    if who.is_auditor:
-        query = query.filter(Q(auditor_id=who.user_id) | Q(auditor_id=None))
-    rows = await query.select_related("location").order_by("due", "id").limit(500)
     titles = {r.slug: r.title for r in await checklist_store.current_versions()}
-    # Hide assignments already being worked on by this auditor.
-    started = (
-        set(
-            await Audit.filter(
-                auditor_id=who.user_id,
-                location_id__in=[r.location_id for r in rows],  # type: ignore[attr-defined]
-            ).values_list("location_id", "checklist_slug")
+    if who.is_hq:
+        # HQ sees every assignment with its state, which follows its audit.
+        found, states = await hq_assignments(request.query_params.get("state"))
+        return json_response(
+            [{**_assignment_json(r, titles), "state": states[r.id]} for r in found]
         )
-        if who.is_auditor
-        else set()
+    query = Assignment.filter(audit_uuid=None)
+    query = query.filter(Q(auditor_id=who.user_id) | Q(auditor_id=None))
+    rows = await query.select_related("location").order_by("due", "id").limit(500)
+    # Hide assignments already being worked on by this auditor.
+    started = set(
+        await Audit.filter(
+            auditor_id=who.user_id,
+            location_id__in=[r.location_id for r in rows],  # type: ignore[attr-defined]
+        ).values_list("location_id", "checklist_slug")
     )
     return json_response(
         [
-            _assignment_json(r, titles)
+            {**_assignment_json(r, titles), "state": "open"}
             for r in rows
             if (r.location_id, r.checklist_slug) not in started  # type: ignore[attr-defined]
         ]

@@ -32,6 +32,7 @@ from audit.errors import Conflict, Invalid, NotFound, PreconditionFailed
 from audit.media import remove_files
 from audit.models import STATUSES, Audit, ChecklistVersion, Location
 from audit.scoring import score_answers
+from audit.store import assignments as assignment_store
 from audit.store import audits as store
 from audit.store import photos as photo_store
 from audit.store import reports as report_store
@@ -40,6 +41,7 @@ from audit.store.accounts import owned_location_ids
 from audit.store.checklists import current_version, parsed, version_by_hash
 from audit.store.locations import location_by_code
 from audit.submission import AuditPayload, answers_json, content_hash
+from audit.workflow import assignments
 from audit.workflow.views import list_rows, stale
 
 EDITABLE = ("draft", "returned")
@@ -229,6 +231,9 @@ async def save_draft(
             if expected is not None:
                 raise _missing_audit(expected)
             resolved = await _resolve(payload, None)
+            await assignments.check_start(
+                who, uuid, payload.assignment, resolved.location, resolved.checklist.id
+            )
             audit = Audit(
                 uuid=uuid,
                 auditor_id=who.user_id,
@@ -240,6 +245,7 @@ async def save_draft(
             )
             _set(audit, _draft_changes(resolved))
             if await store.insert_audit(audit):
+                await assignments.link_start(uuid, payload.assignment)
                 return audit, True
             continue  # the same PUT raced itself: the other request created it
         written = await _write_draft(who, existing, await _resolve(payload, existing), expected)
@@ -441,6 +447,7 @@ async def discard_draft(
                 files = await photo_store.photo_files(audit.id)
                 await photo_store.delete_photos_of(audit.id)
                 await store.delete_audit_row(audit.id)
+                await assignment_store.unlink_audit(uuid)  # the assignment is open again
         if files is not None:
             for names in files:
                 remove_files(media_dir, names)

@@ -37,6 +37,7 @@ from audit.auth import Principal
 from audit.errors import NotFound, ServiceUnavailable
 from audit.metrics import report_render
 from audit.models import Audit
+from audit.redaction import owner_answers
 from audit.report.data import (
     Benchmarks,
     ReportData,
@@ -112,7 +113,9 @@ async def report_data_for_audit(audit: Audit, settings: Settings) -> ReportData:
     location = audit.location
     brand, region = await store.brand_and_region_names(location)
     checklist = parsed(audit.checklist)
-    scorecard = score_answers(checklist, stored_answers(audit), await photo_counts(audit.id))
+    # Free text as HQ released it for owners (audit.redaction); scores are the same.
+    answers = owner_answers(checklist, stored_answers(audit), audit.owner_text)
+    scorecard = score_answers(checklist, answers, await photo_counts(audit.id))
     visit = visit_date_of(audit)
     benchmarks, as_of = await benchmarks_of(audit, settings.benchmark_days)
     earlier = await store.trend_rows(

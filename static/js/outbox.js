@@ -44,6 +44,8 @@ export function auditPayload(record) {
   if (dates.length) payload.touchpoint_dates = Object.fromEntries(dates);
   if (record.startedAt) payload.started_at = record.startedAt;
   if (record.finishedAt) payload.finished_at = record.finishedAt;
+  // Links the audit to the assignment it was started from (HQ sees it follow the audit).
+  if (record.assignment) payload.assignment = record.assignment;
   return payload;
 }
 
