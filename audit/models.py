@@ -196,6 +196,8 @@ class Audit(Model):
     nps = fields.IntField(null=True)
     critical_failed = fields.BooleanField(default=False)
     scorecard: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
+    # HQ's owner-facing copies and clearances of free text (audit.redaction).
+    owner_text: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
     # Counted in the monthly rollups (audit.store.rollups); an approved audit
     # that is not (written by other means) is read from its own rows instead.
     rolled_up = fields.BooleanField(default=False, db_default=False)

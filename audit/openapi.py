@@ -96,6 +96,37 @@ _AUDIT_OUT = {
     },
     "required": ["uuid", "status", "location", "checklist", "answers", "scorecard"],
 }
+_OWNER_TEXT = {
+    "type": "object",
+    "description": "one free text: the auditor's words, the owner's copy, what is flagged",
+    "properties": {
+        "item": {"type": "string"},
+        "field": {"type": "string", "enum": ["value", "comment"]},
+        "original": {"type": "string"},
+        "text": {"type": "string", "description": "the owner's copy"},
+        "edited": {"type": "boolean"},
+        "cleared": {"type": "boolean"},
+        "flags": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "kind": {"type": "string", "enum": ["time", "email", "phone", "name"]},
+                    "text": {"type": "string"},
+                    "start": {"type": "integer"},
+                    "end": {"type": "integer"},
+                },
+            },
+        },
+        "released": {"type": "boolean", "description": "owners read the copy"},
+    },
+    "required": ["item", "field", "original", "text", "cleared", "flags", "released"],
+}
+_AUDIT_OUT["properties"]["owner_text"] = {  # type: ignore[index]
+    "type": "array",
+    "items": _OWNER_TEXT,
+    "description": "HQ only: every free text with its owner's copy",
+}
 _AUDIT_ROW = {
     "type": "object",
     "properties": {
@@ -553,6 +584,31 @@ def openapi_schema() -> dict[str, Any]:
                 "responses": _with_etag(
                     _responses(200, _AUDIT_OUT, 400, 401, 403, 404, 409, 422), "200"
                 ),
+            }
+        },
+        "/api/audits/{uuid}/owner-text/{item}": {
+            "put": {
+                "summary": "Edit or clear the owner's copy of a comment or text answer (HQ)",
+                "parameters": [
+                    _path_param("uuid"),
+                    _path_param("item", {"type": "string", "minLength": 1}),
+                    _CSRF,
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "text": {"type": ["string", "null"], "maxLength": 10_000},
+                                "cleared": {"type": "boolean"},
+                                "field": {"type": "string", "enum": ["value", "comment"]},
+                            },
+                            "additionalProperties": False,
+                        }
+                    ),
+                },
+                "responses": _responses(200, _OWNER_TEXT, 400, 401, 403, 404, 409, 422),
             }
         },
         "/api/audits/{uuid}/photos/{photo_uuid}": {

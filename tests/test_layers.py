@@ -163,6 +163,7 @@ PURE_CORE = (
     "audit.scoring",
     "audit.compare",
     "audit.presentation",
+    "audit.redaction",
 )
 
 

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from audit.auth import Principal
 from audit.checklist import Item, Section
 from audit.presentation import describe_answer
+from audit.redaction import segments
 from audit.routes.common import query_int
 from audit.routes.hq_templates import PAGE_SIZE, render
 from audit.scoring import ItemResult, score_answers
@@ -107,6 +108,15 @@ async def audit_page(request: Request, who: Principal) -> Response:
             "critical": critical,
             "region": await _region_of(view["location"]),
             "next_url": f"/hq/audits/{next_uuid}" if next_uuid else "/hq/review",
+            # Free text with what the detector flags, keyed "item:field" (audit.redaction).
+            "owner_text": {
+                f"{t['item']}:{t['field']}": {
+                    **t,
+                    "segments": segments(t["original"]),
+                    "copy_segments": segments(t["text"]),
+                }
+                for t in view.get("owner_text", ())
+            },
         },
     )
 

@@ -12,6 +12,7 @@ from audit.auth import Principal
 from audit.errors import PreconditionFailed
 from audit.models import Audit
 from audit.presentation import scorecard_display
+from audit.redaction import owner_answers, owner_texts
 from audit.scoring import score_answers, scorecard_in_order
 from audit.store import audits as store
 from audit.store.checklists import parsed
@@ -64,7 +65,9 @@ async def audit_view(
         view["visited_at"] = audit.visit_date.isoformat() if audit.visit_date else None
         # Answers to `audience: hq` items are notes for head office, never the owner's.
         hq_only = checklist.hq_item_ids()
-        view["answers"] = {k: a for k, a in view["answers"].items() if k not in hq_only}
+        # Free text as HQ released it: flagged words wait for HQ (audit.redaction).
+        released = answers_json(owner_answers(checklist, answers, audit.owner_text))
+        view["answers"] = {k: a for k, a in released.items() if k not in hq_only}
         view["photos"] = [p for p in view["photos"] if p["item"] not in hq_only]
         for answer in view["answers"].values():
             answer.pop("photos", None)
@@ -83,6 +86,10 @@ async def audit_view(
         view["auditor"] = {"name": auditor.name, "email": auditor.email}
         view["approved_at"] = audit.approved_at.isoformat() if audit.approved_at else None
         view["review_history"] = await store.review_events(audit.id)
+        # The auditor's words beside the owner's copy, with what the detector flags.
+        view["owner_text"] = [
+            t.to_dict() for t in owner_texts(checklist, answers, audit.owner_text)
+        ]
     return view
 
 
