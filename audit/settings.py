@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-def _secret_key(var_dir: Path) -> str:
+def _secret_key(var_dir: Path, create: bool = True) -> str:
     configured = os.environ.get("AUDIT_SECRET_KEY")
     if configured:
         return configured
@@ -19,7 +19,8 @@ def _secret_key(var_dir: Path) -> str:
     try:
         return path.read_text().strip()
     except FileNotFoundError:
-        pass
+        if not create:
+            return ""
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
     # O_EXCL: when two workers start at once, exactly one writes the key.
@@ -100,13 +101,19 @@ class Settings:
     metrics_token: str | None = field(default=None, repr=False)
 
     @classmethod
-    def from_env(cls) -> Settings:
+    def from_env(cls, *, create_secret: bool = True) -> Settings:
+        """The settings of the environment.
+
+        ``create_secret=False`` (commands that only read data) leaves the
+        secret key empty when none is configured or stored, rather than
+        writing a new ``var/secret_key`` wherever the command runs.
+        """
         var_dir = Path(os.environ.get("AUDIT_VAR_DIR", "var"))
         return cls(
             database_url=os.environ.get("AUDIT_DATABASE_URL", f"sqlite://{var_dir}/audit.sqlite3"),
             media_dir=Path(os.environ.get("AUDIT_MEDIA_DIR", str(var_dir / "media"))),
             var_dir=var_dir,
-            secret_key=_secret_key(var_dir),
+            secret_key=_secret_key(var_dir, create_secret),
             smtp_url=os.environ.get("AUDIT_SMTP_URL") or None,
             smtp_from=os.environ.get("AUDIT_SMTP_FROM", "audit@localhost"),
             allowed_hosts=_csv(os.environ.get("AUDIT_ALLOWED_HOSTS", "*")) or ("*",),

@@ -37,17 +37,21 @@ def write(tmp_path: Path, name: str, text: str) -> str:
 # audit checklist validate
 
 
-def test_validate_exits_0_and_prints_nothing_for_valid_files(
+def test_validate_exits_0_and_prints_one_line_for_valid_files(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     files = [str(p) for p in sorted(VALID.glob("*.yaml"))]
-    assert run(capsys, "checklist", "validate", *files) == (0, "", "")
+    assert run(capsys, "checklist", "validate", *files) == (
+        0,
+        f"{len(files)} checklists valid\n",
+        "",
+    )
 
 
 def test_validate_verbose_lists_each_valid_file(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "checklist", "validate", "-v", CAFE)
     assert code == 0
-    assert out == f"{CAFE}: ok (cafe-visit v2, 11 items)\n"
+    assert out == f"{CAFE}: ok (cafe-visit v2, 11 items)\n1 checklist valid\n"
 
 
 def test_validate_prints_one_file_line_message_per_problem(
@@ -228,7 +232,8 @@ def test_score_reports_an_invalid_checklist_as_file_line(
 
 @pytest.mark.parametrize(
     "text",
-    ["[]", '"answers"', "{}", '{"answers": []}', '{"answers": {"x": 1}, "extra": true}'],
+    # ({} is an empty bare answers object: scored, every required item missing.)
+    ["[]", '"answers"', '{"answers": []}', '{"answers": {"x": 1}, "extra": true}'],
 )
 def test_score_never_prints_a_traceback_for_odd_documents(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str

@@ -14,8 +14,10 @@ import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
-from asyncpg import InterfaceError, PostgresError  # type: ignore[import-untyped]
+import asyncpg  # type: ignore[import-untyped]
+from asyncpg import InterfaceError, PostgresError
 from tortoise.exceptions import ConfigurationError, OperationalError, TransactionManagementError
 
 from audit.auth import password_problem
@@ -46,23 +48,61 @@ DATABASE_ERRORS = (
 )
 
 
-def run_with_database(work: Callable[[Settings], Awaitable[int]]) -> int:
-    """Apply pending migrations, open the database, run ``work``, close."""
-    settings = Settings.from_env()
+def database_place(url: str) -> str:
+    """Where a database URL points, for messages: a SQLite file's absolute path, or the
+    PostgreSQL URL without its password."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = url.removeprefix("sqlite://").partition("?")[0]
+        return path if path == ":memory:" else str(Path(path).absolute())
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+async def _database_exists(url: str) -> bool:
+    """Whether ``url`` names a database this service made (checked without creating one)."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = url.removeprefix("sqlite://").partition("?")[0]
+        return path == ":memory:" or await asyncio.to_thread(Path(path).is_file)
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1), timeout=10)
+    try:
+        return bool(await conn.fetchval("SELECT to_regclass('audit') IS NOT NULL"))
+    finally:
+        await conn.close()
+
+
+def run_with_database(work: Callable[[Settings], Awaitable[int]], *, create: bool = True) -> int:
+    """Apply pending migrations, open the database, run ``work``, close.
+
+    ``create=False`` is for commands that read what is there (``report``,
+    ``user deactivate``): a database that does not exist is one line and
+    exit 1, never a new empty database (or secret key) where the command ran.
+    """
+    settings = Settings.from_env(create_secret=create)
+    where = database_place(settings.database_url)
     opened = False
 
     async def main() -> int:
         nonlocal opened
         try:
+            if not create and not await _database_exists(settings.database_url):
+                raise CommandError(
+                    f"no database at {where} (set AUDIT_DATABASE_URL, or run in the project folder)"
+                )
             async with database(settings):
                 opened = True
                 return await work(settings)
         except (*DATABASE_ERRORS, OSError) as exc:
             if not opened:
                 # A bad AUDIT_DATABASE_URL, an unreachable server, a refused login.
-                raise CommandError(f"cannot open the database: {one_line(exc)}") from None
+                raise CommandError(
+                    f"cannot open the database at {where}: {one_line(exc)}"
+                ) from None
             if isinstance(exc, DATABASE_ERRORS):
-                raise CommandError(f"database error: {one_line(exc)}") from None
+                raise CommandError(f"database error at {where}: {one_line(exc)}") from None
             raise CommandError(one_line(exc)) from None
 
     return asyncio.run(main())
@@ -156,7 +196,7 @@ def user_deactivate(args: argparse.Namespace) -> int:
         print(f"user {ended.email} deactivated; {_sessions(ended.sessions)} ended")
         return 0
 
-    return run_with_database(work)
+    return run_with_database(work, create=False)
 
 
 def user_sessions_revoke(args: argparse.Namespace) -> int:
@@ -168,7 +208,7 @@ def user_sessions_revoke(args: argparse.Namespace) -> int:
         print(f"user {ended.email}: {_sessions(ended.sessions)} ended")
         return 0
 
-    return run_with_database(work)
+    return run_with_database(work, create=False)
 
 
 def _sessions(count: int) -> str:
@@ -215,7 +255,11 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def backup(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
+    settings = Settings.from_env(create_secret=False)  # it copies what is there
+    url = settings.database_url
+    # Checked before the backup folder is made: a wrong folder gets nothing.
+    if url.startswith("sqlite://") and not asyncio.run(_database_exists(url)):
+        raise CommandError(f"no database at {database_place(url)} (set AUDIT_DATABASE_URL)")
     try:
         result = write_backup(settings, Path(args.path))
     except BackupError as exc:

@@ -62,6 +62,29 @@ def read_json_file(path: str) -> tuple[Any, str]:
         raise CommandError(f"{path}:1: invalid JSON: nested too deeply") from None
 
 
+# Keys of an audit as ``GET /api/audits/{uuid}`` returns it: its answers are scored.
+_AUDIT_KEYS = frozenset({"uuid", "status", "scorecard", "location"})
+
+
+def answers_document(doc: Any, checklist_id: str) -> Any:
+    """The Answers JSON of what ``audit score`` was given (README, "Scoring a file").
+
+    Three shapes are taken: the Answers JSON ``{"checklist", "answers"}``
+    (``checklist`` may be left out), an audit as the API returns it (its
+    ``checklist`` and ``answers``), and the bare answers object keyed by item
+    id. Anything else goes to the validator as it is, to be refused there.
+    """
+    if not isinstance(doc, dict):
+        return doc
+    if "answers" in doc and isinstance(doc["answers"], dict):
+        if _AUDIT_KEYS & doc.keys():
+            return {"checklist": doc.get("checklist", checklist_id), "answers": doc["answers"]}
+        return doc
+    if "checklist" in doc:
+        return doc
+    return {"checklist": checklist_id, "answers": doc}
+
+
 def checklist_validate(args: argparse.Namespace) -> int:
     failed = False
     for path in args.files:
@@ -75,7 +98,11 @@ def checklist_validate(args: argparse.Namespace) -> int:
             if args.verbose:
                 count = sum(1 for _ in checklist.items())
                 print(f"{path}: ok ({checklist.id} v{checklist.version}, {count} items)")
-    return 1 if failed else 0
+    if failed:
+        return 1
+    count = len(args.files)
+    print(f"{count} checklist{'s' if count != 1 else ''} valid")
+    return 0
 
 
 def checklist_schema(args: argparse.Namespace) -> int:
@@ -92,7 +119,7 @@ def score(args: argparse.Namespace) -> int:
         return 1
     doc, text = read_json_file(args.answers)
     try:
-        answers = parse_answers_document(checklist, doc)
+        answers = parse_answers_document(checklist, answers_document(doc, checklist.id))
     except AnswersError as exc:
         for field, message in exc.fields.items():
             parts = field.split(".", 1)

@@ -15,7 +15,7 @@ import uvicorn
 
 from audit.app import create_app
 from audit.commands import CommandError
-from audit.commands.database import run_with_database
+from audit.commands.database import database_place, run_with_database
 from audit.errors import NotFound
 from audit.metrics import fresh_metrics_dir
 from audit.models import Audit
@@ -74,11 +74,13 @@ def report(args: argparse.Namespace) -> int:
                 since = date.fromisoformat(args.since)
             except ValueError:
                 raise CommandError(f"--since {args.since!r} is not a date (YYYY-MM-DD)") from None
-        return run_with_database(lambda settings: _report_all(settings, since, Path(args.output)))
+        return run_with_database(
+            lambda settings: _report_all(settings, since, Path(args.output)), create=False
+        )
     if not args.audit_id:
         raise CommandError("give an AUDIT_ID (or --all)")
     return run_with_database(
-        lambda settings: _report_one(settings, args.audit_id, Path(args.output))
+        lambda settings: _report_one(settings, args.audit_id, Path(args.output)), create=False
     )
 
 
@@ -95,7 +97,8 @@ async def _report_one(settings: Settings, audit_id: str, output: Path) -> int:
     try:
         data = await report_data_for(uuid, settings)
     except NotFound:
-        raise CommandError(f"no audit {audit_id!r}") from None
+        where = database_place(settings.database_url)
+        raise CommandError(f"no audit {audit_id!r} in the database at {where}") from None
     pdf = await anyio.to_thread.run_sync(render_report_pdf, data)
     try:
         await anyio.to_thread.run_sync(_write_file, output, pdf)
