@@ -4,10 +4,15 @@ Every worker does it in the background (requests need not wait): when it
 starts, it removes the temporary files a killed process left in the media
 directory and the report cache (walking a large directory on a network volume
 takes a while); at start and then every hour, it deletes expired sessions and spent
-sign-in throttle rows.  Several workers doing the same at once is harmless and
-needs no coordination: each step deletes only what no live request can be
+sign-in throttle rows.  Each step deletes only what no live request can be
 using, in one statement, and a file or row another worker removed first is
-simply not there any more.
+simply not there any more, so several workers doing the same at once would be
+harmless.  On PostgreSQL, where many nodes share one database and one media
+directory, the shared steps still run on one node at a time
+(:func:`audit.store.locks.single_node`): the database sweep and the sweep of
+the media directory; a node that finds one running skips it that round.  The
+report cache is each node's own (under its ``AUDIT_VAR_DIR``), so every node
+sweeps its own.
 """
 
 from __future__ import annotations
@@ -21,10 +26,11 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 
+from audit.media import remove_stale_uploads
 from audit.report.pool import TEMP_PREFIX, report_cache
 from audit.settings import Settings
 from audit.store.accounts import delete_expired_sessions, delete_spent_throttles
-from audit.media import remove_stale_uploads
+from audit.store.locks import single_node
 
 log = logging.getLogger("audit.housekeeping")
 
@@ -37,7 +43,10 @@ DATABASE_SWEEP_SECONDS = 3600.0
 
 async def sweep_media(settings: Settings) -> None:
     """Remove the temporary files a killed process left: uploads, and PDFs of the report cache."""
-    removed = await anyio.to_thread.run_sync(remove_stale_uploads, settings.media_dir)
+    removed = 0
+    async with single_node("sweep-media") as ours:
+        if ours:
+            removed += await anyio.to_thread.run_sync(remove_stale_uploads, settings.media_dir)
     removed += await anyio.to_thread.run_sync(
         functools.partial(
             remove_stale_uploads, report_cache(settings).directory, prefix=TEMP_PREFIX
@@ -47,15 +56,22 @@ async def sweep_media(settings: Settings) -> None:
         log.info("removed %d temporary files left by an interrupted write", removed)
 
 
-async def sweep_database() -> None:
-    """Delete expired sessions and the throttle rows that count for nothing."""
-    sessions = await delete_expired_sessions()
-    throttles = await delete_spent_throttles()
+async def sweep_database() -> bool:
+    """Delete expired sessions and the throttle rows that count for nothing.
+
+    False when another node was doing it (nothing done here).
+    """
+    async with single_node("sweep-database") as ours:
+        if not ours:
+            return False
+        sessions = await delete_expired_sessions()
+        throttles = await delete_spent_throttles()
     if sessions or throttles:
         log.info("deleted %d expired sessions and %d spent throttle rows", sessions, throttles)
+    return True
 
 
-async def _logged(step: Callable[[], Awaitable[None]], what: str) -> None:
+async def _logged(step: Callable[[], Awaitable[object]], what: str) -> None:
     # A failed sweep (a database busy for a moment) waits for the next round;
     # it never stops the service.
     try:

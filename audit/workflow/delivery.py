@@ -7,6 +7,17 @@ is recorded with its error and tried again later with capped exponential
 backoff; after ``MAX_ATTEMPTS`` the delivery is marked abandoned, still
 visible to HQ. Without ``AUDIT_SMTP_URL`` nothing is queued.
 
+Every node of the service sends from the same queue (:mod:`audit.store.deliveries`).
+An attempt holds a lease of ``SEND_LEASE``, renewed every ``LEASE_RENEWAL``
+while it renders and sends, and checked once more just before the message is
+handed to the mail server: a node that dies mid-send (or stalls past its
+lease) leaves the delivery to the first node that finds the lease run out,
+and never sends it after that. Each node sleeps until the next retry or lease
+falls due, so that takeover comes within seconds. The one window left is a
+node dying after the mail server accepted the message and before the row
+says so: the next node sends it again, under the same ``Message-ID``, which
+mail clients use to show it once.
+
 ``AUDIT_SMTP_URL``: ``smtp://[user:password@]host[:port]`` (plain, port 25),
 ``smtp+starttls://…`` (STARTTLS, port 587) or ``smtps://…`` (TLS, port 465).
 """
@@ -15,9 +26,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import smtplib
 import ssl
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -29,8 +42,10 @@ from audit.report.data import ReportData, report_filename
 from audit.report.pool import RenderPool, cached_report_pdf, report_cache
 from audit.report.view import report_context
 from audit.settings import Settings
+from audit.store import deliveries as queue_store
 from audit.store import reports as store
 from audit.store.accounts import owner_emails
+from audit.store.deliveries import Claim
 from audit.workflow.reports import freeze_benchmarks, report_data_for_audit
 
 log = logging.getLogger("audit.workflow.delivery")
@@ -38,13 +53,21 @@ log = logging.getLogger("audit.workflow.delivery")
 MAX_ATTEMPTS = 10  # with the backoff below: about two days of trying
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=6)
-SEND_LEASE = timedelta(minutes=10)  # an attempt not finished by then may be retried elsewhere
+# A live node renews its lease three times a lease, so only a node dead (or
+# frozen) for SEND_LEASE loses its delivery to another.
+SEND_LEASE = timedelta(seconds=15)
+LEASE_RENEWAL = 5.0  # seconds
 SMTP_TIMEOUT = 30.0  # seconds per SMTP operation
-POLL_SECONDS = 60.0  # how often the sender looks for due retries
+POLL_SECONDS = 60.0  # the longest a node sleeps between looks at the queue
+BATCH = 100  # deliveries one pass attempts at most, so a backlog does not hold a pass for ever
 
 
 class DeliveryError(Exception):
     """The report could not be handed to the mail server."""
+
+
+class LeaseLost(Exception):
+    """Another node has taken this delivery over: this one must not send it."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +117,15 @@ def send_email(target: SmtpTarget, message: EmailMessage) -> None:
         raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
 
 
-def compose_email(data: ReportData, pdf: bytes, recipient: str, sender: str) -> EmailMessage:
+def message_id(delivery_id: int, audit_uuid: str, recipient: str, sender: str) -> str:
+    """The same for every attempt at one delivery, so a resent copy is known as the same."""
+    digest = hashlib.sha256(f"{audit_uuid}/{recipient}".encode()).hexdigest()[:20]
+    return f"<report.{delivery_id}.{digest}@{sender.rpartition('@')[2] or 'localhost'}>"
+
+
+def compose_email(
+    data: ReportData, pdf: bytes, recipient: str, sender: str, msgid: str | None = None
+) -> EmailMessage:
     """The owner's e-mail: the summary of page 2 as text, the report attached."""
     c = report_context(data)
     lines = [
@@ -130,7 +161,7 @@ def compose_email(data: ReportData, pdf: bytes, recipient: str, sender: str) -> 
     )
     message["From"] = sender
     message["To"] = recipient
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message["Message-ID"] = msgid or make_msgid(domain=sender.rpartition("@")[2] or None)
     message.set_content("\n".join(lines) + "\n")
     message.add_attachment(
         pdf, maintype="application", subtype="pdf", filename=report_filename(data)
@@ -144,6 +175,27 @@ def _next_attempt(attempts: int, now: datetime) -> datetime | None:
         return None
     delay: timedelta = min(LONGEST_RETRY, FIRST_RETRY * 2 ** (attempts - 1))
     return now + delay
+
+
+@contextlib.asynccontextmanager
+async def _renewing(claim: Claim) -> AsyncIterator[None]:
+    """Keep the claim's lease from running out while its attempt renders and sends."""
+
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(LEASE_RENEWAL)
+            try:
+                await queue_store.renew(claim, datetime.now(UTC) + SEND_LEASE)
+            except Exception:  # a database blip: the next renewal, or the check before sending
+                log.warning("renewing the lease of report e-mail %s failed", claim.id)
+
+    task = asyncio.create_task(renew(), name=f"lease-{claim.id}")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 class ReportMailer:
@@ -174,10 +226,10 @@ class ReportMailer:
         if found is None:
             return []
         audit_id, location_id = found
-        deliveries = await store.record_deliveries(audit_id, await owner_emails(location_id))
+        recorded = await queue_store.record_deliveries(audit_id, await owner_emails(location_id))
         if self._wake is not None:
             self._wake.set()
-        return deliveries
+        return recorded
 
     async def on_approved(self, audit: Audit) -> None:
         """The review route's ``app.state.on_approved`` hook: freeze benchmarks, queue mail."""
@@ -190,40 +242,64 @@ class ReportMailer:
             return 0
         sent = 0
         now = now or datetime.now(UTC)
-        for delivery in await store.due_deliveries(now, MAX_ATTEMPTS):
-            if not await store.claim_delivery(delivery, now + SEND_LEASE):
-                continue  # another worker has it
-            try:
-                await self._send(delivery)
-            except Exception as exc:  # any failure is recorded and retried, never lost
-                retry = _next_attempt(delivery.attempts + 1, now)
-                await store.mark_failed(delivery, str(exc) or type(exc).__name__, retry)
-                log.warning("report e-mail %s failed (%s); retry at %s", delivery.id, exc, retry)
-            else:
-                await store.mark_sent(delivery, datetime.now(UTC))
-                sent += 1
+        for _ in range(BATCH):
+            claim = await queue_store.claim_next(now, now + SEND_LEASE, MAX_ATTEMPTS)
+            if claim is None:
+                break
+            sent += await self._attempt(claim, now)
         return sent
 
-    async def _send(self, delivery: Delivery) -> None:
+    async def _attempt(self, claim: Claim, now: datetime) -> bool:
+        try:
+            async with _renewing(claim):
+                await self._send(claim)
+        except LeaseLost:
+            log.warning("report e-mail %s was taken over by another node", claim.id)
+            return False
+        except Exception as exc:  # any failure is recorded and retried, never lost
+            retry = _next_attempt(claim.attempt, now)
+            await queue_store.mark_failed(claim, str(exc) or type(exc).__name__, retry)
+            log.warning("report e-mail %s failed (%s); retry at %s", claim.id, exc, retry)
+            return False
+        return await queue_store.mark_sent(claim, datetime.now(UTC))
+
+    async def _send(self, claim: Claim) -> None:
         assert self.target is not None
-        audit = await store.audit_by_id(delivery.audit_id)  # type: ignore[attr-defined]
+        audit = await store.audit_by_id(claim.audit_id)
         if audit is None:
             raise DeliveryError("the audit of this delivery is gone")
         data = await report_data_for_audit(audit, self.settings)
         pdf, _ = await cached_report_pdf(data, report_cache(self.settings), self.pool)
-        message = compose_email(data, pdf, delivery.recipient, self.settings.smtp_from)
+        msgid = message_id(claim.id, audit.uuid, claim.recipient, self.settings.smtp_from)
+        message = compose_email(data, pdf, claim.recipient, self.settings.smtp_from, msgid)
+        # The last moment to find out that another node took over: after this
+        # the message is the mail server's.
+        if not await queue_store.renew(claim, datetime.now(UTC) + SEND_LEASE):
+            raise LeaseLost()
         await asyncio.to_thread(send_email, self.target, message)
 
+    async def _pause(self) -> float:
+        """Seconds until the next retry or lease falls due (at most ``poll_seconds``)."""
+        now = datetime.now(UTC)
+        due = await queue_store.next_due_at(now, MAX_ATTEMPTS)
+        if due is None:
+            return self.poll_seconds
+        # A moment past the due time, so the row is due when this node looks.
+        wait = (due - now).total_seconds() + 0.2
+        return min(self.poll_seconds, max(0.2, wait))
+
     async def run(self) -> None:
-        """Send due deliveries now, when woken by :meth:`queue`, and every ``poll_seconds``."""
+        """Send due deliveries now, when woken by :meth:`queue`, and when the next falls due."""
         self._wake = asyncio.Event()
         while True:
+            pause = self.poll_seconds
             try:
                 await self.send_due()
+                pause = await self._pause()
             except Exception:  # the database may be briefly away; try again next round
                 log.exception("report e-mail pass failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                await asyncio.wait_for(self._wake.wait(), pause)
             self._wake.clear()
 
     def start(self) -> None:
