@@ -67,7 +67,8 @@ async def test_an_origin_of_another_scheme_or_port_is_403(client, db, origin):
 
 
 @pytest.mark.parametrize(
-    "origin", ["http://testserver", "http://testserver:80", "HTTP://TestServer", "http://testserver/"]
+    "origin",
+    ["http://testserver", "http://testserver:80", "HTTP://TestServer", "http://testserver/"],
 )
 async def test_the_requests_own_origin_passes_however_it_is_spelled(client, db, origin):
     await seed()
