@@ -8,7 +8,7 @@ read the same in greyscale. All text is escaped; sizes are CSS pixels.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from html import escape
@@ -26,6 +26,34 @@ BRAND = "#c3cad2"
 FONT = "Inter, 'DejaVu Sans', sans-serif"
 WIDTH = 680  # the text column of an A4 page with 15 mm margins, in CSS px
 MAX_TREND_POINTS = 12  # three years of quarterly audits
+
+
+MIN_LABEL_GAP = 46.0  # px between two date labels' centres ("12 Sep" at 9 px)
+
+
+def date_positions(days: Sequence[date], left: float, right: float) -> list[float]:
+    """x of each visit, in proportion to the time between visits (not one step each)."""
+    if not days:
+        return []
+    first, last = days[0], days[-1]
+    span = (last - first).days
+    if span <= 0:
+        return [
+            (left + right) / 2 if len(days) == 1 else left + (right - left) * i / (len(days) - 1)
+            for i in range(len(days))
+        ]
+    return [left + (right - left) * (day - first).days / span for day in days]
+
+
+def _labelled(xs: Sequence[float]) -> set[int]:
+    """Which points get a date: this visit, then back in time wherever the text fits."""
+    out: set[int] = set()
+    last_x = None
+    for i in range(len(xs) - 1, -1, -1):
+        if last_x is None or last_x - xs[i] >= MIN_LABEL_GAP:
+            out.add(i)
+            last_x = xs[i]
+    return out
 
 
 @dataclass(frozen=True)
@@ -103,15 +131,15 @@ def benchmark_chart(
     ``region`` / ``brand`` False leave that series out (no audits to compare with).
     """
     # (legend, colour, bar height, BenchmarkRow field)
-    series = [("This location", THIS, 13.0, "this")]
+    series = [("This location", THIS, 11.0, "this")]
     if region:
-        series.append(("Region average", REGION, 7.0, "region"))
+        series.append(("Region average", REGION, 6.0, "region"))
     if brand:
-        series.append(("Brand average", BRAND, 7.0, "brand"))
+        series.append(("Brand average", BRAND, 6.0, "brand"))
     label_w, value_w, top = 150.0, 44.0, 30.0
     x0, x1 = label_w, width - value_w
     span = x1 - x0
-    gap, group_gap = 2.0, 13.0
+    gap, group_gap = 1.5, 9.0
     group_h = sum(h for _, _, h, _ in series) + gap * (len(series) - 1)
     height = top + len(rows) * (group_h + group_gap) + 14
     body: list[str] = []
@@ -188,13 +216,12 @@ def trend_chart(
             _text(right + 6, y + 3, f"Brand {format_score(brand_avg)}", fill=MUTED, font_size=9)
         )
     n = len(points)
-    step = (right - left - 40) / max(1, n - 1)
-    xs = [left + 20 + step * i for i in range(n)] if n > 1 else [(left + right) / 2]
+    xs = date_positions([day for day, _ in points], left + 20, right - 20)
     coords = [(x, y_of(s)) for x, (_, s) in zip(xs, points, strict=True) if s is not None]
     if len(coords) > 1:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
         body.append(f'<polyline points="{path}" fill="none" stroke="{THIS}" stroke-width="1.75"/>')
-    label_every = max(1, -(-n // 8))  # at most 8 date labels
+    labelled = _labelled(xs)
     for i, (x, (day, score)) in enumerate(zip(xs, points, strict=True)):
         last = i == n - 1
         if score is not None:
@@ -215,7 +242,7 @@ def trend_chart(
                     font_weight=600 if last else 400,
                 )
             )
-        if last or (n - 1 - i) % label_every == 0:
+        if i in labelled:
             body.append(
                 _text(
                     x,
@@ -237,3 +264,72 @@ def trend_chart(
             )
         )
     return _svg(width, height, "Overall score of this location over its approved audits", body)
+
+
+def touchpoint_trend_chart(
+    points: Sequence[tuple[date, Mapping[str, float | None]]],
+    touchpoints: Sequence[tuple[str, str]],
+    width: float = WIDTH,
+) -> Markup:
+    """One line per touchpoint over the same visits, spaced by date; the last point is this one.
+
+    ``touchpoints``: (slug, label) in journey order. Each row has its own
+    0-100 scale, its first and last score written beside the line.
+    """
+    points = list(points)[-MAX_TREND_POINTS:]
+    label_w, value_w, row_h, top = 120.0, 44.0, 30.0, 6.0
+    left, right = label_w + value_w, width - value_w
+    xs = date_positions([day for day, _ in points], left + 4, right - 4)
+    height = top + row_h * len(touchpoints) + 30
+    body: list[str] = []
+    for row, (tp, label) in enumerate(touchpoints):
+        y0 = top + row * row_h
+        base, peak = y0 + row_h - 6, y0 + 4
+
+        def y_of(score: float, base: float = base, peak: float = peak) -> float:
+            return base - (base - peak) * max(0.0, min(100.0, score)) / 100
+
+        body.append(
+            f'<line x1="{left}" x2="{right}" y1="{base:.1f}" y2="{base:.1f}" '
+            f'stroke="{RULE}" stroke-width="0.75"/>'
+        )
+        body.append(_text(0, base - 4, label, font_size=10))
+        scores = [(x, tps.get(tp)) for x, (_, tps) in zip(xs, points, strict=True)]
+        known = [(x, s) for x, s in scores if s is not None]
+        if len(known) > 1:
+            path = " ".join(f"{x:.1f},{y_of(s):.1f}" for x, s in known)
+            body.append(
+                f'<polyline points="{path}" fill="none" stroke="{THIS}" stroke-width="1.4"/>'
+            )
+        for x, score in known:
+            body.append(f'<circle cx="{x:.1f}" cy="{y_of(score):.1f}" r="2" fill="{THIS}"/>')
+        if known:
+            first_x, first = known[0]
+            body.append(
+                _text(
+                    first_x - 6,
+                    y_of(first) + 3,
+                    format_score(first),
+                    text_anchor="end",
+                    fill=MUTED,
+                    font_size=9,
+                )
+            )
+        this = scores[-1][1] if scores else None
+        body.append(_text(right + 8, base - 4, format_score(this), font_size=11, font_weight=600))
+    bottom = top + row_h * len(touchpoints)
+    for i in sorted(_labelled(xs)):
+        day = points[i][0]
+        last = i == len(points) - 1
+        body.append(
+            _text(
+                xs[i],
+                bottom + 12,
+                f"{day.day} {day:%b} {day:%Y}" if last else f"{day:%b} {day:%Y}",
+                text_anchor="middle",
+                fill=INK if last else MUTED,
+                font_size=8.5,
+                font_weight=600 if last else 400,
+            )
+        )
+    return _svg(width, height, "Touchpoint scores of this location over its approved audits", body)

@@ -40,9 +40,36 @@ class Benchmarks:
 
 
 @dataclass(frozen=True)
+class Rank:
+    """Where the location stands among the locations of a benchmark.
+
+    Locations ranked by their mean overall over the benchmark's audits, this
+    location by this visit (the benchmark leaves its own audits out).
+    ``position`` is 1 + the number of locations with a higher mean, so ties
+    share a place; ``of`` counts this location too.
+    """
+
+    position: int
+    of: int
+
+
+@dataclass(frozen=True)
+class LocationNps:
+    """The shopper-NPS of this location's last visits, this one included (CONTRACT.md)."""
+
+    value: float  # 100 x (share of 9-10 minus share of 0-6)
+    promoters: int
+    detractors: int
+    answers: int  # the visits with an answer: the n beside the figure
+    visits: int  # the visits looked at (answered or not)
+
+
+@dataclass(frozen=True)
 class TrendPoint:
     visit_date: date
     overall: float | None
+    # touchpoint → score of that visit (empty when not known)
+    touchpoints: Mapping[str, float | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -54,9 +81,16 @@ class ReportData:
     visit_date: date
     checklist: Checklist
     scorecard: Scorecard
-    # item id → thumbnails (JPEG files under the media directory), in upload order
+    # item id → thumbnails (JPEG files under the media directory), in upload order;
+    # only items answered and shown (never N/A or hidden by show_if)
     photos: Mapping[str, tuple[Path, ...]] = field(default_factory=dict)
+    # item id → the full images of the same photos, in the same order (the appendix)
+    images: Mapping[str, tuple[Path, ...]] = field(default_factory=dict)
     benchmarks: Benchmarks = field(default_factory=Benchmarks)
+    # frozen with the benchmarks: the location's place in its region and brand
+    region_rank: Rank | None = None
+    brand_rank: Rank | None = None
+    location_nps: LocationNps | None = None
     # this location's previous approved audits of the checklist and this one, oldest first
     trend: tuple[TrendPoint, ...] = ()
     # the benchmarks' date: the approval date, or the day of an unapproved preview;
@@ -67,7 +101,12 @@ class ReportData:
 
     def photo_paths(self) -> list[Path]:
         """Every photo the report may load (the fetcher's allow-list)."""
-        return [path for paths in self.photos.values() for path in paths]
+        return [
+            path
+            for photos in (self.photos, self.images)
+            for paths in photos.values()
+            for path in paths
+        ]
 
 
 def without_hq_items(data: ReportData) -> ReportData:
@@ -89,6 +128,26 @@ def without_hq_items(data: ReportData) -> ReportData:
             missing=tuple(i for i in card.missing if i not in hq_only),
         ),
         photos={item: paths for item, paths in data.photos.items() if item not in hq_only},
+        images={item: paths for item, paths in data.images.items() if item not in hq_only},
+    )
+
+
+def without_unshown_evidence(data: ReportData) -> ReportData:
+    """The report without photos of items answered N/A or hidden by ``show_if``.
+
+    Such an answer counts nowhere, so a photo under it would print evidence of
+    something the report says did not apply (submission refuses it too, but
+    older audits may hold one).
+    """
+    shown = {
+        r.item.id
+        for r in data.scorecard.items
+        if r.visible and not (r.answer is not None and r.answer.na)
+    }
+    return replace(
+        data,
+        photos={item: paths for item, paths in data.photos.items() if item in shown},
+        images={item: paths for item, paths in data.images.items() if item in shown},
     )
 
 

@@ -30,7 +30,7 @@ from audit.report.view import report_context
 
 # Bump when a template, the stylesheet, the fonts or the view change, so every
 # cached PDF is made again.
-TEMPLATE_VERSION = "2025.4"
+TEMPLATE_VERSION = "2026.12"
 
 REPORT_DIR = Path(__file__).resolve().parent
 # PDF/A-3b: archival, and it may later carry the answers as an attachment.

@@ -19,7 +19,15 @@ from PIL import Image, ImageDraw, ImageFilter
 from audit.answers import parse_answers
 from audit.checklist import Checklist, load_checklist
 from audit.photos import process_photo
-from audit.report.data import Benchmarks, ReportData, TrendPoint, without_hq_items
+from audit.report.data import (
+    Benchmarks,
+    LocationNps,
+    Rank,
+    ReportData,
+    TrendPoint,
+    without_hq_items,
+    without_unshown_evidence,
+)
 from audit.scoring import score_answers
 
 CHECKLISTS_DIR = Path(__file__).resolve().parents[2] / "checklists"
@@ -148,21 +156,29 @@ def draw_photo(
     return out.getvalue()
 
 
-def write_sample_photos(photo_dir: Path) -> dict[str, tuple[Path, ...]]:
-    """The six sample photos as the service stores them: processed thumbnails."""
+def write_sample_photos(
+    photo_dir: Path,
+) -> tuple[dict[str, tuple[Path, ...]], dict[str, tuple[Path, ...]]]:
+    """The six sample photos as the service stores them: thumbnails and full images."""
     photo_dir.mkdir(parents=True, exist_ok=True)
-    photos: dict[str, tuple[Path, ...]] = {}
+    thumbs: dict[str, tuple[Path, ...]] = {}
+    images: dict[str, tuple[Path, ...]] = {}
     seed = 0
     for item_id, shots in SAMPLE_PHOTOS.items():
-        paths = []
+        thumb_paths, image_paths = [], []
         for caption, colour in shots:
             seed += 1
-            path = photo_dir / f"{item_id}-{seed}-thumb.jpg"
-            if not path.exists():
-                path.write_bytes(process_photo(draw_photo(caption, colour, seed)).thumbnail)
-            paths.append(path)
-        photos[item_id] = tuple(paths)
-    return photos
+            thumb = photo_dir / f"{item_id}-{seed}-thumb.jpg"
+            image = photo_dir / f"{item_id}-{seed}.jpg"
+            if not (thumb.exists() and image.exists()):
+                processed = process_photo(draw_photo(caption, colour, seed))
+                thumb.write_bytes(processed.thumbnail)
+                image.write_bytes(processed.image)
+            thumb_paths.append(thumb)
+            image_paths.append(image)
+        thumbs[item_id] = tuple(thumb_paths)
+        images[item_id] = tuple(image_paths)
+    return thumbs, images
 
 
 def sample_report_data(
@@ -172,7 +188,9 @@ def sample_report_data(
 ) -> ReportData:
     checklist = checklist or sample_checklist()
     raw = {k: dict(v) for k, v in (answers or SAMPLE_ANSWERS).items()}
-    photos = write_sample_photos(photo_dir) if checklist.id == "electronics-store" else {}
+    photos, images = (
+        write_sample_photos(photo_dir) if checklist.id == "electronics-store" else ({}, {})
+    )
     for item_id, paths in photos.items():
         if item_id in raw:
             raw[item_id]["photos"] = [p.stem for p in paths]
@@ -194,6 +212,7 @@ def sample_report_data(
         checklist=checklist,
         scorecard=scorecard,
         photos=photos,
+        images=images,
         benchmarks=Benchmarks(
             brand_avg=74.6,
             brand_count=412,
@@ -202,14 +221,37 @@ def sample_report_data(
             brand_touchpoints=brand_tp,
             region_touchpoints=region_tp,
         ),
+        region_rank=Rank(9, 14),
+        brand_rank=Rank(96, 131),
+        location_nps=LocationNps(-20.0, 1, 2, 5, 5),
         trend=(
-            TrendPoint(date(2024, 3, 8), 61.2),
-            TrendPoint(date(2024, 6, 21), 66.8),
-            TrendPoint(date(2024, 9, 12), 69.5),
-            TrendPoint(date(2024, 12, 5), 72.4),
-            TrendPoint(date(2025, 3, 14), scorecard.overall),
+            *(
+                TrendPoint(day, overall, _earlier_touchpoints(scorecard.touchpoints, i))
+                for i, (day, overall) in enumerate(SAMPLE_TREND)
+            ),
+            TrendPoint(date(2025, 3, 14), scorecard.overall, dict(scorecard.touchpoints)),
         ),
         generated_at=date(2025, 3, 20),
         reference="5f0c2a9e-7d1b-4c3e-9a7f-2b8d6e4c1a03",
     )
-    return without_hq_items(report)
+    return without_unshown_evidence(without_hq_items(report))
+
+
+# Earlier visits of the sample location, unevenly spaced as real ones are.
+SAMPLE_TREND = (
+    (date(2024, 3, 8), 61.2),
+    (date(2024, 4, 2), 66.8),
+    (date(2024, 9, 12), 69.5),
+    (date(2024, 12, 5), 72.4),
+)
+
+
+def _earlier_touchpoints(now: dict[str, float | None], visits_ago: int) -> dict[str, float | None]:
+    """Touchpoint scores of an earlier sample visit: this visit's, somewhat lower."""
+    rng = random.Random(visits_ago)
+    return {
+        tp: None
+        if score is None
+        else max(0.0, min(100.0, score - 12 + 3 * visits_ago + rng.uniform(-8, 8)))
+        for tp, score in now.items()
+    }

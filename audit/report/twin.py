@@ -12,28 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from audit.presentation import touchpoint_label
-from audit.report.data import ReportData
-from audit.report.view import HIGHLIGHTS
-from audit.scoring import ItemResult
-
-
-def strongest_and_weakest(data: ReportData) -> tuple[list[ItemResult], list[ItemResult]]:
-    """The summary page's "What went well" and "What to fix first", in printed order.
-
-    Strongest: full marks on what weighs most. Weakest: fewest points, a
-    failed critical item first, then what weighs most; never one already
-    listed as strong. Only counted, shown items take part.
-    """
-    order = {r.item.id: i for i, r in enumerate(data.scorecard.items)}
-    counted = [r for r in data.scorecard.items if r.visible and r.points is not None]
-    strongest = sorted(counted, key=lambda r: (-(r.points or 0), -r.item.weight, order[r.item.id]))
-    strong = strongest[:HIGHLIGHTS]
-    taken = {r.item.id for r in strong}
-    weakest = sorted(
-        (r for r in counted if r.item.id not in taken and (r.points or 0) < 1),
-        key=lambda r: (r.points or 0, not r.item.critical, -r.item.weight, order[r.item.id]),
-    )
-    return strong, weakest[:HIGHLIGHTS]
+from audit.report.data import Rank, ReportData
+from audit.report.view import strongest_and_weakest
 
 
 def report_document(data: ReportData) -> dict[str, Any]:
@@ -90,7 +70,27 @@ def report_document(data: ReportData) -> dict[str, Any]:
             ),
             "brand": benchmark(bench.brand_avg, bench.brand_count, dict(bench.brand_touchpoints)),
         },
+        # Beyond the contract: frozen with the benchmarks, over the same audits.
+        "rank": {
+            "region": _rank(data.region_rank, data.region),
+            "brand": _rank(data.brand_rank, data.brand),
+        },
+        "location_nps": None
+        if data.location_nps is None
+        else {
+            "value": data.location_nps.value,
+            "promoters": data.location_nps.promoters,
+            "detractors": data.location_nps.detractors,
+            "answers": data.location_nps.answers,
+            "visits": data.location_nps.visits,
+        },
         "trend": [
             {"visited_at": p.visit_date.isoformat(), "overall": p.overall} for p in data.trend
         ],
     }
+
+
+def _rank(rank: Rank | None, name: str | None) -> dict[str, Any] | None:
+    if rank is None:
+        return None
+    return {"position": rank.position, "of": rank.of, "name": name}

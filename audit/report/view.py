@@ -19,24 +19,35 @@ from audit.presentation import (
     Band,
     band_for,
     describe_answer,
+    format_change,
     format_number,
+    format_ordinal,
     format_percent,
     format_score,
     nps_group,
     round_half_up,
+    round_score,
     score_change,
     touchpoint_label,
 )
-from audit.report.charts import BenchmarkRow, benchmark_chart, score_track, trend_chart
-from audit.report.data import ReportData
+from audit.report.charts import (
+    BenchmarkRow,
+    benchmark_chart,
+    score_track,
+    touchpoint_trend_chart,
+    trend_chart,
+)
+from audit.report.data import LocationNps, ReportData
 from audit.scoring import ItemResult, weighted_mean
 
 HIGHLIGHTS = 3  # strongest and weakest items on the summary page
+FIX_THUMBNAILS = 2  # evidence beside each fix on page 1; the rest are in the appendix
+MAX_CRITICALS_ON_COVER = 3  # page 1 must stay one page; the rest are named in the detail
 # The answers validator caps comments and text answers; older or imported data
 # may not have been, and a megabyte of text must not become 300 pages.
 MAX_COMMENT_CHARS = MAX_COMMENT
 MAX_TEXT_CHARS = MAX_TEXT_ANSWER
-MAX_HIGHLIGHT_COMMENT = 180  # one or two lines on the summary page
+MAX_HIGHLIGHT_COMMENT = 160  # two lines on page 1
 # Names print on the cover and in every page's running header. The database
 # keeps at most 200 characters (64 for a code), but a report may be made from
 # other data, and names of 100,000 characters without a space kept WeasyPrint
@@ -49,6 +60,8 @@ MAX_CODE_CHARS = 64
 class Photo:
     uri: str
     alt: str
+    number: int = 0  # in the evidence appendix
+    caption: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,6 +91,7 @@ class SectionView:
     band: Band
     weight: str
     rows: tuple[ItemRow, ...]
+    groups: tuple[tuple[ItemRow, ...], ...]  # kept together on a page: see _row_groups
     na_count: int
     kind_scores: tuple[tuple[str, str], ...]  # ("service", "67"), ("experience", "80")
 
@@ -99,6 +113,7 @@ class Highlight:
     band: Band
     critical: bool
     comment: str | None
+    thumbnails: tuple[Photo, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,7 +175,9 @@ def _breakable(match: re.Match[str]) -> str:
     return "\u200b".join(run[i : i + BREAK_EVERY] for i in range(0, len(run), BREAK_EVERY))
 
 
-def _item_row(data: ReportData, result: ItemResult) -> ItemRow:
+def _item_row(
+    data: ReportData, result: ItemResult, section_title: str, first_photo: int
+) -> ItemRow:
     item = result.item
     answer, status = answer_text(item, result, len(data.photos.get(item.id, ())))
     points = ""
@@ -176,9 +193,17 @@ def _item_row(data: ReportData, result: ItemResult) -> ItemRow:
         long_text = shorten(result.answer.value, MAX_TEXT_CHARS)
         if long_text is None:
             answer, status = "Not answered", "unanswered"
+    # The appendix prints the full images (thumbnails where a report was made
+    # without them); never under an N/A answer, which counts nowhere.
+    files = data.images.get(item.id) or data.photos.get(item.id, ())
     photos = tuple(
-        Photo(uri=path.absolute().as_uri(), alt=f"Photo {i} of {item.text}")
-        for i, path in enumerate(data.photos.get(item.id, ()), start=1)
+        Photo(
+            uri=path.absolute().as_uri(),
+            alt=f"Photo {number}: {item.text}",
+            number=number,
+            caption=f"{section_title}: {item.text}",
+        )
+        for number, path in enumerate(() if status == "na" else files, start=first_photo)
     )
     return ItemRow(
         text=item.text,
@@ -197,25 +222,16 @@ def _item_row(data: ReportData, result: ItemResult) -> ItemRow:
     )
 
 
-def _highlights(data: ReportData) -> tuple[list[Highlight], list[Highlight]]:
+def strongest_and_weakest(data: ReportData) -> tuple[list[ItemResult], list[ItemResult]]:
+    """ "What went well" and "What to fix first", in printed order: the one selection
+    that the PDF and report.json (:mod:`audit.report.twin`) both use.
+
+    Strongest: full marks on what weighs most. Weakest: fewest points, a
+    failed critical item first, then what weighs most; never one already
+    listed as strong. Only counted, shown items take part.
+    """
     order = {r.item.id: i for i, r in enumerate(data.scorecard.items)}
-    tp = {s.id: s.touchpoint for s in data.checklist.sections}
     counted = [r for r in data.scorecard.items if r.visible and r.points is not None]
-
-    def highlight(r: ItemResult) -> Highlight:
-        assert r.points is not None
-        return Highlight(
-            text=r.item.text,
-            touchpoint=touchpoint_label(tp[r.section_id]),
-            answer=answer_text(r.item, r)[0],
-            score=format_percent(r.points),
-            band=band_for(100 * r.points),
-            critical=r.item.critical,
-            comment=shorten(r.answer.comment if r.answer else None, MAX_HIGHLIGHT_COMMENT),
-        )
-
-    # Strongest: full marks on what weighs most. Weakest: fewest points, a
-    # failed critical item first, then what weighs most.
     strongest = sorted(counted, key=lambda r: (-(r.points or 0), -r.item.weight, order[r.item.id]))
     strong = strongest[:HIGHLIGHTS]
     taken = {r.item.id for r in strong}
@@ -223,7 +239,41 @@ def _highlights(data: ReportData) -> tuple[list[Highlight], list[Highlight]]:
         (r for r in counted if r.item.id not in taken and (r.points or 0) < 1),
         key=lambda r: (r.points or 0, not r.item.critical, -r.item.weight, order[r.item.id]),
     )
-    return [highlight(r) for r in strong], [highlight(r) for r in weakest[:HIGHLIGHTS]]
+    return strong, weakest[:HIGHLIGHTS]
+
+
+def _highlight(data: ReportData, r: ItemResult, tp: dict[str, str]) -> Highlight:
+    assert r.points is not None
+    return Highlight(
+        text=r.item.text,
+        touchpoint=touchpoint_label(tp[r.section_id]),
+        answer=answer_text(r.item, r, len(data.photos.get(r.item.id, ())))[0],
+        score=format_percent(r.points),
+        band=band_for(100 * r.points),
+        critical=r.item.critical,
+        comment=shorten(r.answer.comment if r.answer else None, MAX_HIGHLIGHT_COMMENT),
+        thumbnails=tuple(
+            Photo(uri=path.absolute().as_uri(), alt=f"Photo of {r.item.text}")
+            for path in data.photos.get(r.item.id, ())[:FIX_THUMBNAILS]
+        ),
+    )
+
+
+# A page holds at least this many rows of a section, or none of it.
+MIN_ROWS_ON_A_PAGE = 4
+
+
+def _row_groups(rows: tuple[ItemRow, ...]) -> tuple[tuple[ItemRow, ...], ...]:
+    """The section's rows as groups that never break across pages (each a ``tbody``).
+
+    The first and the last MIN_ROWS_ON_A_PAGE rows are one group each, so a
+    page break inside a section leaves at least that many rows on both sides;
+    a section too short for two such groups is one group, on one page.
+    """
+    n = MIN_ROWS_ON_A_PAGE
+    if len(rows) < 3 * n:
+        return (rows,) if len(rows) < 2 * n else (rows[:n], rows[n:])
+    return (rows[:n], *((row,) for row in rows[n:-n]), rows[-n:])
 
 
 def _points(diff: int) -> str:
@@ -279,15 +329,98 @@ def _uncapped_overall(data: ReportData) -> float | None:
     return weighted_mean((s.weight, s.score) for s in data.scorecard.sections)
 
 
+# A per-touchpoint trend needs this many earlier visits: with fewer, eight
+# lines of two points say no more than the journey strip.
+TOUCHPOINT_TREND_EARLIER = 3
+
+
+@dataclass(frozen=True)
+class Gap:
+    touchpoint: str
+    this: str
+    other: str
+    whom: str  # "region" | "brand"
+    sentence: str
+
+
+def _biggest_gap(data: ReportData) -> Gap | None:
+    """The touchpoint furthest below the region's average (the brand's without a region).
+
+    When every touchpoint is level or above, the one closest to it.
+    """
+    bench = data.benchmarks
+    whom, means = ("region", bench.region_touchpoints)
+    if not bench.region_count:
+        whom, means = ("brand", bench.brand_touchpoints)
+        if not bench.brand_count:
+            return None
+    diffs = []
+    for order, tp in enumerate(data.checklist.touchpoints()):
+        diff = score_change(data.scorecard.touchpoints.get(tp), means.get(tp))
+        if diff is not None:
+            diffs.append((diff, order, tp))
+    if not diffs:
+        return None
+    diff, _, tp = min(diffs)
+    label = touchpoint_label(tp)
+    if diff < 0:
+        sentence = f"{label} is {_points(diff)} below the {whom} average"
+    elif diff == 0:
+        sentence = f"{label} is level with the {whom} average; every other touchpoint is above it"
+    else:
+        sentence = (
+            f"Every touchpoint is above the {whom} average; {label} leads it least,"
+            f" by {_points(diff)}"
+        )
+    return Gap(
+        label,
+        format_score(data.scorecard.touchpoints.get(tp)),
+        format_score(means.get(tp)),
+        whom,
+        sentence,
+    )
+
+
+def _ranks(data: ReportData) -> list[str]:
+    """ "3rd of 12 in North", "15th of 140 in the brand"."""
+    out = []
+    if data.region_rank is not None:
+        where = f"in {shorten(data.region, MAX_NAME_CHARS)}" if data.region else "in the region"
+        out.append(
+            f"{format_ordinal(data.region_rank.position)} of {data.region_rank.of:,} {where}"
+        )
+    if data.brand_rank is not None:
+        out.append(
+            f"{format_ordinal(data.brand_rank.position)} of {data.brand_rank.of:,} in the brand"
+        )
+    return out
+
+
+def _location_nps(nps: LocationNps | None) -> str | None:
+    if nps is None:
+        return None
+    visits = f"{nps.visits} visit{'s' if nps.visits != 1 else ''}"
+    return (
+        f"{format_change(round_score(nps.value))} over the last {visits} "
+        f"(n = {nps.answers}: {nps.promoters} promoter{'s' if nps.promoters != 1 else ''}, "
+        f"{nps.detractors} detractor{'s' if nps.detractors != 1 else ''})"
+    )
+
+
 def report_context(data: ReportData) -> dict[str, Any]:
     card = data.scorecard
     checklist = data.checklist
     results = {r.item.id: r for r in card.items}
     section_results = {s.id: s for s in card.sections}
     sections: list[SectionView] = []
+    next_photo = 1
     for number, section in enumerate(checklist.sections, start=1):
         shown = [results[i.id] for i in section.items if results[i.id].visible]
-        rows = tuple(_item_row(data, r) for r in shown)
+        section_rows: list[ItemRow] = []
+        for r in shown:
+            section_rows.append(_item_row(data, r, section.title, next_photo))
+            next_photo += len(section_rows[-1].photos)
+        rows = tuple(section_rows)
         score = section_results[section.id].score
         sections.append(
             SectionView(
@@ -299,6 +432,7 @@ def report_context(data: ReportData) -> dict[str, Any]:
                 band=band_for(score),
                 weight=format_number(section.weight),
                 rows=rows,
+                groups=_row_groups(rows),
                 na_count=sum(1 for row in rows if row.status == "na"),
                 kind_scores=_kind_scores(shown),
             )
@@ -322,7 +456,9 @@ def report_context(data: ReportData) -> dict[str, Any]:
         for item_id in card.critical_failures
     ]
     uncapped = _uncapped_overall(data) if card.critical_failures else None
-    strongest, weakest = _highlights(data)
+    strong_items, weak_items = strongest_and_weakest(data)
+    strongest = [_highlight(data, r, tp_of) for r in strong_items]
+    weakest = [_highlight(data, r, tp_of) for r in weak_items]
     bench = data.benchmarks
     bench_rows = [BenchmarkRow("Overall", card.overall, bench.region_avg, bench.brand_avg)] + [
         BenchmarkRow(
@@ -337,7 +473,7 @@ def report_context(data: ReportData) -> dict[str, Any]:
     nps = None
     if card.nps is not None:
         nps = _nps(card.nps)
-    photo_count = sum(len(row.photos) for s in sections for row in s.rows)
+    appendix = [photo for s in sections for row in s.rows for photo in row.photos]
     return {
         "data": data,
         "brand": shorten(data.brand, MAX_NAME_CHARS) or "",
@@ -365,7 +501,13 @@ def report_context(data: ReportData) -> dict[str, Any]:
         "strongest": strongest,
         "weakest": weakest,
         "sections": sections,
-        "photo_count": photo_count,
+        "photo_count": len(appendix),
+        "appendix": appendix,
+        "criticals_more": max(0, len(criticals) - MAX_CRITICALS_ON_COVER),
+        "cover_criticals": criticals[:MAX_CRITICALS_ON_COVER],
+        "gap": _biggest_gap(data),
+        "ranks": _ranks(data),
+        "location_nps": _location_nps(data.location_nps),
         "bench": bench,
         "bench_brand": format_score(bench.brand_avg),
         "bench_region": format_score(bench.region_avg),
@@ -378,6 +520,12 @@ def report_context(data: ReportData) -> dict[str, Any]:
         else None,
         "trend": trend,
         "trend_chart": trend_chart(trend, bench.brand_avg) if len(trend) >= 2 else None,
+        "touchpoint_trend": touchpoint_trend_chart(
+            [(p.visit_date, p.touchpoints) for p in data.trend],
+            [(tp, touchpoint_label(tp)) for tp in checklist.touchpoints()],
+        )
+        if len(data.trend) > TOUCHPOINT_TREND_EARLIER
+        else None,
         "trend_sentence": _trend_sentence(trend),
         "previous_audits": max(0, len(trend) - 1),
     }

@@ -62,14 +62,15 @@ async def brand_and_region_names(location: Location) -> tuple[str | None, str | 
     )
 
 
-async def thumbnail_rows(audit_id: int) -> list[tuple[str, str]]:
-    """(item id, thumbnail path under the media directory) of each photo, in upload order."""
+async def photo_rows(audit_id: int) -> list[tuple[str, str, str]]:
+    """(item id, image path, thumbnail path under the media directory) of each photo,
+    in upload order."""
     rows = (
         await Photo.filter(audit_id=audit_id)
         .order_by("created_at", "id")
-        .values_list("item_id", "thumb_path")
+        .values_list("item_id", "path", "thumb_path")
     )
-    return [(str(item_id), str(thumb)) for item_id, thumb in rows]
+    return [(str(item_id), str(image), str(thumb)) for item_id, image, thumb in rows]
 
 
 async def approved_audit_uuids(since: date | None = None) -> list[str]:
@@ -134,6 +135,18 @@ async def peer_mean(peers: Peers, region_id: int | None = None) -> PeerMean:
     return PeerMean(overall, n, touchpoints, last)
 
 
+async def peer_location_means(peers: Peers, region_id: int | None = None) -> list[float]:
+    """Each peer location's mean overall over the same audits as :func:`peer_mean` (the rank)."""
+    rows = (
+        await _peer_audits(peers, region_id)
+        .filter(overall__isnull=False)
+        .annotate(mean=Avg("overall"))
+        .group_by("location_id")
+        .values("location_id", "mean")
+    )
+    return [float(r["mean"]) for r in rows if r["mean"] is not None]
+
+
 def _peer_audits(peers: Peers, region_id: int | None) -> QuerySet[Audit]:
     locations = Location.filter(
         Q(brand_id=peers.brand_id) if peers.brand_id is not None else Q(brand_id__isnull=True)
@@ -181,11 +194,19 @@ async def drop_snapshots_benchmarked_by(
     return dropped
 
 
+@dataclass(frozen=True)
+class TrendRow:
+    visit_date: date
+    overall: float | None
+    nps: int | None
+    touchpoints: Mapping[str, float | None]  # touchpoint → section score
+
+
 async def trend_rows(
     checklist_slug: str, location_id: int, audit_id: int, visit: date, limit: int
-) -> list[tuple[date, float | None]]:
+) -> list[TrendRow]:
     """Up to ``limit`` approved audits of the location visited on or before ``visit``
-    (not ``audit_id``), newest first: (visit date, overall)."""
+    (not ``audit_id``), newest first, with their touchpoint scores."""
     rows = (
         await Audit.filter(
             status="approved",
@@ -197,9 +218,23 @@ async def trend_rows(
         .exclude(id=audit_id)
         .order_by("-visit_date", "-id")
         .limit(limit)
-        .values_list("visit_date", "overall")
+        .values_list("id", "visit_date", "overall", "nps")
     )
-    return [(day, float(score) if score is not None else None) for day, score in rows]
+    by_audit: dict[int, dict[str, float | None]] = {int(r[0]): {} for r in rows}
+    if by_audit:
+        for aid, touchpoint, score in await SectionScore.filter(
+            audit_id__in=list(by_audit)
+        ).values_list("audit_id", "touchpoint", "score"):
+            by_audit[int(aid)][str(touchpoint)] = float(score) if score is not None else None
+    return [
+        TrendRow(
+            day,
+            float(score) if score is not None else None,
+            int(nps) if nps is not None else None,
+            by_audit[int(aid)],
+        )
+        for aid, day, score, nps in rows
+    ]
 
 
 # -- benchmark snapshots, one row per approved audit

@@ -326,10 +326,21 @@ async def _try_submit(
     answers = resolved.answers if resolved is not None else store.stored_answers(audit)
     photo_counts = store.count_photos(photos)
     card = score_answers(checklist, answers, photo_counts)
-    if card.missing:
+    # Evidence of something that did not apply would print under "N/A".
+    na_photos = [
+        item_id
+        for item_id, answer in answers.items()
+        if answer.na and (photo_counts.get(item_id) or answer.photos)
+    ]
+    if card.missing or na_photos:
+        problems = {f"answers.{item_id}": "is required" for item_id in card.missing}
+        for item_id in na_photos:
+            problems[f"answers.{item_id}"] = "has a photo but is answered not applicable"
         raise Invalid(
-            f"{len(card.missing)} required item(s) are not answered yet",
-            {f"answers.{item_id}": "is required" for item_id in card.missing},
+            f"{len(card.missing)} required item(s) are not answered yet"
+            if card.missing
+            else f"{len(na_photos)} item(s) answered not applicable have a photo",
+            problems,
             extra={"missing": list(card.missing)},
         )
     draft = _draft_changes(resolved) if resolved is not None else {}

@@ -34,16 +34,20 @@ from pathlib import Path
 from typing import Any
 
 from audit.auth import Principal
+from audit.compare import Nps
 from audit.errors import NotFound, ServiceUnavailable
 from audit.metrics import report_render
 from audit.models import Audit
 from audit.redaction import owner_answers
 from audit.report.data import (
     Benchmarks,
+    LocationNps,
+    Rank,
     ReportData,
     TrendPoint,
     report_filename,
     without_hq_items,
+    without_unshown_evidence,
 )
 from audit.report.pool import RenderError, RenderTimeout, cached_report_pdf, report_cache
 from audit.report.twin import report_document
@@ -52,11 +56,12 @@ from audit.settings import Settings
 from audit.store import reports as store
 from audit.store.audits import photo_counts, stored_answers
 from audit.store.checklists import parsed
-from audit.store.reports import PeerMean, Peers
+from audit.store.reports import PeerMean, Peers, TrendRow
 from audit.workflow.audits import get_audit
 
 TREND_AUDITS = 12  # this visit and up to eleven before it: about three years of quarterly visits
-SNAPSHOT_FORMAT = 1
+# 2: with the ranks and the location's NPS; a format-1 snapshot has neither.
+SNAPSHOT_FORMAT = 2
 # Who may read an audit's report, by role, and from which status on.
 READABLE = {"hq": ("submitted", "approved"), "owner": ("approved",)}
 
@@ -117,7 +122,6 @@ async def report_data_for_audit(audit: Audit, settings: Settings) -> ReportData:
     answers = owner_answers(checklist, stored_answers(audit), audit.owner_text)
     scorecard = score_answers(checklist, answers, await photo_counts(audit.id))
     visit = visit_date_of(audit)
-    benchmarks, as_of = await benchmarks_of(audit, settings.benchmark_days)
     earlier = await store.trend_rows(
         audit.checklist_slug,
         location.id,
@@ -125,10 +129,12 @@ async def report_data_for_audit(audit: Audit, settings: Settings) -> ReportData:
         visit,
         TREND_AUDITS - 1,
     )
+    frozen = await benchmarks_of(audit, settings.benchmark_days, earlier)
     trend = (
-        *(TrendPoint(d, s) for d, s in reversed(earlier)),
-        TrendPoint(visit, scorecard.overall),
+        *(TrendPoint(r.visit_date, r.overall, r.touchpoints) for r in reversed(earlier)),
+        TrendPoint(visit, scorecard.overall, dict(scorecard.touchpoints)),
     )
+    thumbnails, images = await _photo_files(audit.id, settings.media_dir)
     # The report is the owner's (HQ previews the very same document).
     report = ReportData(
         brand=brand if brand is not None else settings.brand_name,
@@ -138,13 +144,17 @@ async def report_data_for_audit(audit: Audit, settings: Settings) -> ReportData:
         visit_date=visit,
         checklist=checklist,
         scorecard=scorecard,
-        photos=await _thumbnails(audit.id, settings.media_dir),
-        benchmarks=benchmarks,
+        photos=thumbnails,
+        images=images,
+        benchmarks=frozen.benchmarks,
+        region_rank=frozen.region_rank,
+        brand_rank=frozen.brand_rank,
+        location_nps=frozen.location_nps,
         trend=trend,
-        generated_at=as_of,
+        generated_at=frozen.as_of,
         reference=audit.uuid,
     )
-    return without_hq_items(report)
+    return without_unshown_evidence(without_hq_items(report))
 
 
 def visit_date_of(audit: Audit) -> date:
@@ -154,17 +164,26 @@ def visit_date_of(audit: Audit) -> date:
     return stamp.date()
 
 
-async def _thumbnails(audit_id: int, media_dir: Path) -> dict[str, tuple[Path, ...]]:
-    rows = await store.thumbnail_rows(audit_id)
+PhotoFiles = dict[str, tuple[Path, ...]]
 
-    def existing() -> dict[str, tuple[Path, ...]]:
-        # A photo whose file is gone is left out rather than drawn as a broken image.
-        found: dict[str, list[Path]] = {}
-        for item_id, thumb in rows:
-            path = (media_dir / thumb).absolute()
-            if path.is_file():
-                found.setdefault(item_id, []).append(path)
-        return {item_id: tuple(paths) for item_id, paths in found.items()}
+
+async def _photo_files(audit_id: int, media_dir: Path) -> tuple[PhotoFiles, PhotoFiles]:
+    """Thumbnails and full images by item, in upload order."""
+    rows = await store.photo_rows(audit_id)
+
+    def existing() -> tuple[PhotoFiles, PhotoFiles]:
+        # A photo whose files are gone is left out rather than drawn as a broken image.
+        thumbs: dict[str, list[Path]] = {}
+        images: dict[str, list[Path]] = {}
+        for item_id, image, thumb in rows:
+            image_path, thumb_path = (media_dir / image).absolute(), (media_dir / thumb).absolute()
+            if image_path.is_file() and thumb_path.is_file():
+                thumbs.setdefault(item_id, []).append(thumb_path)
+                images.setdefault(item_id, []).append(image_path)
+        return (
+            {item_id: tuple(paths) for item_id, paths in thumbs.items()},
+            {item_id: tuple(paths) for item_id, paths in images.items()},
+        )
 
     return await asyncio.to_thread(existing)
 
@@ -172,13 +191,37 @@ async def _thumbnails(audit_id: int, media_dir: Path) -> dict[str, tuple[Path, .
 # -- benchmarks
 
 
+@dataclass(frozen=True)
+class FrozenFigures:
+    """What is frozen at approval: the benchmarks, the ranks, the location's NPS, their date."""
+
+    benchmarks: Benchmarks
+    region_rank: Rank | None
+    brand_rank: Rank | None
+    location_nps: LocationNps | None
+    as_of: date | None
+
+
 async def benchmarks_of(
-    audit: Audit, window_days: int | None = None
-) -> tuple[Benchmarks, date | None]:
-    """The audit's benchmarks and their date: frozen ones once approved, else fresh."""
+    audit: Audit, window_days: int | None = None, earlier: list[TrendRow] | None = None
+) -> FrozenFigures:
+    """The audit's frozen figures once approved, else fresh ones dated today.
+
+    ``earlier``: the location's earlier visits (:func:`audit.store.reports.trend_rows`),
+    read when not given.
+    """
+    if earlier is None:
+        earlier = await store.trend_rows(
+            audit.checklist_slug,
+            audit.location.id,
+            audit.id,
+            visit_date_of(audit),
+            TREND_AUDITS - 1,
+        )
     if audit.status != "approved":
         fresh, _ = await peer_benchmarks(audit, window_days)
-        return fresh, datetime.now(UTC).date()
+        doc = _to_document(fresh, *await _standing(audit, window_days, earlier))
+        return _from_document(doc, datetime.now(UTC).date())
     found = await store.stored_snapshot(audit.id)
     if found is None:
         # Not frozen yet (the approval's hook has not run, or a late approval
@@ -188,9 +231,10 @@ async def benchmarks_of(
         day = _approval_day(audit)
         if last is not None:
             day = max(day, last.astimezone(UTC).date())
-        found = await store.store_snapshot_once(audit.id, _to_document(fresh), day)
+        doc = _to_document(fresh, *await _standing(audit, window_days, earlier))
+        found = await store.store_snapshot_once(audit.id, doc, day)
     snapshot, as_of = found
-    return _from_document(snapshot), as_of
+    return _from_document(snapshot, as_of)
 
 
 async def freeze_benchmarks(audit_uuid: str, window_days: int | None = None) -> None:
@@ -205,18 +249,9 @@ async def peer_benchmarks(
 ) -> tuple[Benchmarks, datetime | None]:
     """The audit's benchmarks computed now, by the rule of this module's docstring,
     and the latest approval among the audits they count."""
-    location = audit.location
-    visit = visit_date_of(audit)
-    peers = Peers(
-        checklist_slug=audit.checklist_slug,
-        location_id=location.id,
-        audit_id=audit.id,
-        brand_id=location.brand_id,  # type: ignore[attr-defined]
-        visited_from=visit - timedelta(days=window_days - 1) if window_days else None,
-        visited_to=visit,
-    )
+    peers = _peers(audit, window_days)
     brand = await store.peer_mean(peers)
-    region_id: int | None = location.region_id  # type: ignore[attr-defined]
+    region_id: int | None = audit.location.region_id  # type: ignore[attr-defined]
     region = await store.peer_mean(peers, region_id) if region_id is not None else _NONE
     benchmarks = Benchmarks(
         brand_avg=brand.overall,
@@ -233,12 +268,67 @@ async def peer_benchmarks(
 _NONE = PeerMean(None, 0, {})
 
 
+def _peers(audit: Audit, window_days: int | None) -> Peers:
+    location = audit.location
+    visit = visit_date_of(audit)
+    return Peers(
+        checklist_slug=audit.checklist_slug,
+        location_id=location.id,
+        audit_id=audit.id,
+        brand_id=location.brand_id,  # type: ignore[attr-defined]
+        visited_from=visit - timedelta(days=window_days - 1) if window_days else None,
+        visited_to=visit,
+    )
+
+
+async def _standing(
+    audit: Audit, window_days: int | None, earlier: list[TrendRow]
+) -> tuple[Rank | None, Rank | None, LocationNps | None]:
+    """The location's rank in its region and brand, and its NPS over its last visits.
+
+    The rank orders locations by their mean overall over the benchmark's
+    audits, this location by this visit; the NPS covers this visit and the
+    earlier ones of the trend.
+    """
+    peers = _peers(audit, window_days)
+    region_id: int | None = audit.location.region_id  # type: ignore[attr-defined]
+    brand_rank = rank_among(audit.overall, await store.peer_location_means(peers))
+    region_rank = (
+        rank_among(audit.overall, await store.peer_location_means(peers, region_id))
+        if region_id is not None
+        else None
+    )
+    answers = [audit.nps, *(r.nps for r in earlier)]
+    nps = Nps.of(answers)
+    location_nps = (
+        LocationNps(nps.value, nps.promoters, nps.detractors, nps.answers, len(answers))
+        if nps.value is not None
+        else None
+    )
+    return region_rank, brand_rank, location_nps
+
+
+def rank_among(overall: float | None, others: list[float]) -> Rank | None:
+    """This visit's place among the other locations' means; None without a score or others."""
+    if overall is None or not others:
+        return None
+    return Rank(1 + sum(1 for mean in others if mean > overall), len(others) + 1)
+
+
 def _approval_day(audit: Audit) -> date:
     stamp = audit.approved_at or datetime.now(UTC)
     return stamp.astimezone(UTC).date()
 
 
-def _to_document(benchmarks: Benchmarks) -> dict[str, Any]:
+def _to_document(
+    benchmarks: Benchmarks,
+    region_rank: Rank | None,
+    brand_rank: Rank | None,
+    location_nps: LocationNps | None,
+) -> dict[str, Any]:
+    def rank(r: Rank | None) -> list[int] | None:
+        return [r.position, r.of] if r is not None else None
+
     return {
         "format": SNAPSHOT_FORMAT,
         "brand_avg": benchmarks.brand_avg,
@@ -247,18 +337,49 @@ def _to_document(benchmarks: Benchmarks) -> dict[str, Any]:
         "region_count": benchmarks.region_count,
         "brand_touchpoints": dict(benchmarks.brand_touchpoints),
         "region_touchpoints": dict(benchmarks.region_touchpoints),
+        "region_rank": rank(region_rank),
+        "brand_rank": rank(brand_rank),
+        "location_nps": None
+        if location_nps is None
+        else {
+            "value": location_nps.value,
+            "promoters": location_nps.promoters,
+            "detractors": location_nps.detractors,
+            "answers": location_nps.answers,
+            "visits": location_nps.visits,
+        },
     }
 
 
-def _from_document(doc: dict[str, Any]) -> Benchmarks:
+def _from_document(doc: dict[str, Any], as_of: date | None) -> FrozenFigures:
     def mean(value: Any) -> float | None:
         return float(value) if value is not None else None
 
-    return Benchmarks(
-        brand_avg=mean(doc["brand_avg"]),
-        brand_count=int(doc["brand_count"]),
-        region_avg=mean(doc["region_avg"]),
-        region_count=int(doc["region_count"]),
-        brand_touchpoints={str(k): mean(v) for k, v in doc["brand_touchpoints"].items()},
-        region_touchpoints={str(k): mean(v) for k, v in doc["region_touchpoints"].items()},
+    def rank(value: Any) -> Rank | None:
+        return Rank(int(value[0]), int(value[1])) if value else None
+
+    nps = doc.get("location_nps")
+    return FrozenFigures(
+        benchmarks=Benchmarks(
+            brand_avg=mean(doc["brand_avg"]),
+            brand_count=int(doc["brand_count"]),
+            region_avg=mean(doc["region_avg"]),
+            region_count=int(doc["region_count"]),
+            brand_touchpoints={str(k): mean(v) for k, v in doc["brand_touchpoints"].items()},
+            region_touchpoints={str(k): mean(v) for k, v in doc["region_touchpoints"].items()},
+        ),
+        # A format-1 snapshot (frozen before ranks existed) has none: the
+        # report stays as it was frozen rather than gaining today's figures.
+        region_rank=rank(doc.get("region_rank")),
+        brand_rank=rank(doc.get("brand_rank")),
+        location_nps=None
+        if not nps
+        else LocationNps(
+            float(nps["value"]),
+            int(nps["promoters"]),
+            int(nps["detractors"]),
+            int(nps["answers"]),
+            int(nps["visits"]),
+        ),
+        as_of=as_of,
     )
