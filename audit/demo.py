@@ -9,20 +9,19 @@ minutes, not hours.
 
 from __future__ import annotations
 
-import io
 import random
 import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from PIL import Image, ImageDraw
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
-from audit.answers import Answer, condition_holds
+from audit.answers import Answer, condition_holds, visible_items
 from audit.auth import hash_password
 from audit.checklist import Checklist, Item
+from audit.demo_photos import demo_photo, photo_kind
 from audit.models import (
     Assignment,
     Audit,
@@ -34,7 +33,7 @@ from audit.models import (
     User,
 )
 from audit.photos import photo_filenames, process_photo
-from audit.scoring import Scorecard, score_answers
+from audit.scoring import Scorecard, item_points, score_answers
 from audit.settings import Settings
 from audit.store.checklists import import_checklists, parsed, read_checklist_dir
 from audit.store.locations import default_brand
@@ -73,6 +72,10 @@ CITIES = (
 )
 PLACES = ("Mall", "High Street", "Retail Park", "Station", "Plaza", "Centre", "Market")
 BATCH = 2_000
+# Demos up to this size get every required evidence photo (files on disk);
+# a larger one (100,000 audits) only those of its first audits.
+PHOTO_AUDITS = 2_000
+PHOTO_VARIANTS = 3
 
 
 class DemoError(Exception):
@@ -112,6 +115,8 @@ def _answer_for(item: Item, quality: float, rng: random.Random) -> Answer | None
             value = lo + (top - lo) * min(1, max(0, rng.gauss(frac, 0.2)))
             if item.max is not None:
                 value = min(value, item.max)
+            if item.integer:
+                return Answer(value=round(value))  # counts are whole: no 1.2 models
             return Answer(value=round(value, 1) if value % 1 else int(value))
         return Answer(value=rng.randint(0, 10))
     if item.type == "nps":
@@ -136,40 +141,65 @@ _NOTES_BAD = (
 )
 
 
+def critical_failure_rate(quality: float) -> float:
+    """The chance that a visit fails a critical item: 2 % at the best stores, 12 % at the worst.
+
+    Real chains see a critical failure in about one visit in twenty; more and
+    the brand average is a count of failures, not of quality.
+    """
+    return min(0.12, max(0.02, 0.02 + 0.12 * (1 - quality)))
+
+
+def _critical_answer(item: Item, quality: float, fail: bool, rng: random.Random) -> Answer:
+    """An answer to a critical item that fails it (zero points) or passes it."""
+    answer = Answer()
+    for _ in range(40):
+        candidate = _answer_for(item, 0.02 if fail else max(quality, 0.8), rng)
+        if candidate is None or candidate.na:
+            continue
+        answer = candidate
+        if (item_points(item, answer.value) == 0) == fail:
+            break
+    return answer
+
+
 def _answers(
     checklist: Checklist, quality: float, weak: str, rng: random.Random
 ) -> dict[str, Answer]:
     answers: dict[str, Answer] = {}
     values: dict[str, Any] = {}
+    pending = rng.random() < critical_failure_rate(quality)
+    criticals_left = sum(1 for item in checklist.items() if item.critical)
+    nps_items: list[Item] = []
     for section in checklist.sections:
         q = quality - (0.28 if section.touchpoint == weak else 0.0)
         for item in section.items:
+            if item.critical:
+                criticals_left -= 1
             if item.show_if is not None and not condition_holds(item.show_if, values):
                 continue
-            answer = _answer_for(item, q, rng)
+            if item.type == "nps":
+                nps_items.append(item)  # answered below, from how the visit went
+                continue
+            if item.critical:
+                # One failure at most, on any of the critical items with equal chance.
+                fail = pending and rng.random() < 1 / (criticals_left + 1)
+                pending = pending and not fail
+                answer: Answer | None = _critical_answer(item, q, fail, rng)
+            else:
+                answer = _answer_for(item, q, rng)
             if answer is None:
                 continue
             answers[item.id] = answer
             if not answer.na and answer.value is not None:
                 values[item.id] = answer.value
-            if item.type == "text" and rng.random() < 0.1:
-                answers[item.id] = Answer(value=answer.value, comment="Seen at about 11am.")
+    if nps_items:
+        # Loyalty follows the visit: a good one makes promoters, with noise.
+        overall = score_answers(checklist, answers).overall
+        mean = 1.5 + 8.5 * (overall if overall is not None else 50) / 100
+        for item in nps_items:
+            answers[item.id] = Answer(value=min(10, max(0, round(rng.gauss(mean, 1.3)))))
     return answers
-
-
-def _demo_photo(label: str, rng: random.Random) -> bytes:
-    img = Image.new("RGB", (960, 720), (rng.randrange(90, 200), rng.randrange(90, 200), 170))
-    draw = ImageDraw.Draw(img)
-    for _ in range(6):
-        x, y = rng.randrange(0, 800), rng.randrange(0, 560)
-        draw.rectangle(
-            (x, y, x + rng.randrange(60, 200), y + rng.randrange(40, 160)),
-            fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)),
-        )
-    draw.text((24, 24), label, fill=(255, 255, 255))
-    out = io.BytesIO()
-    img.save(out, "JPEG", quality=80)
-    return out.getvalue()
 
 
 async def _ensure_checklists(settings: Settings) -> list[ChecklistVersion]:
@@ -279,7 +309,7 @@ async def fill_demo(
     audits: list[Audit] = []
     sections: list[tuple[Any, ...]] = []
     items: list[tuple[Any, ...]] = []
-    photo_jobs: list[tuple[str, str]] = []
+    photo_jobs: list[tuple[str, str, str]] = []
     for n in range(size.audits):
         version, checklist = checklists[n % len(checklists)]
         loc = (
@@ -332,13 +362,13 @@ async def fill_demo(
         )
         if stored:
             _score_rows(audit_id, card, sections, items)
-        if n < 12 and size.audits <= 5_000:
+        if (status != "draft" and size.audits <= PHOTO_AUDITS) or n < 12:
             photo_jobs.extend(_photo_targets(uid, checklist, answers, rng))
         audit_id += 1
         if len(audits) >= BATCH:
             await _flush(audits, sections, items)
     await _flush(audits, sections, items)
-    await _store_demo_photos(settings, photo_jobs, rng)
+    await _store_demo_photos(settings, photo_jobs, brand.name, rng)
     # Bulk inserts bypass the approval that counts an audit in the rollups.
     await rebuild_rollups()
     await _fix_sequences(["location", "audit", "section_score", "item_score"])
@@ -396,19 +426,41 @@ async def _flush(
 
 def _photo_targets(
     uid: str, checklist: Checklist, answers: dict[str, Answer], rng: random.Random
-) -> list[tuple[str, str]]:
-    targets = [i for i in checklist.items() if i.type == "photo" or i.photo != "none"]
-    rng.shuffle(targets)
-    return [(uid, item.id) for item in targets[:2]]
+) -> list[tuple[str, str, str]]:
+    """(audit uuid, item id, photo kind): every required photo of a shown, answered
+    item, the storefront, and some optional ones; never one for an N/A item."""
+    targets = []
+    for item in visible_items(checklist, answers):
+        answer = answers.get(item.id)
+        if answer is not None and answer.na:
+            continue
+        kind = photo_kind(item.id, item.text)
+        if item.type == "photo":
+            wanted = item.required or kind == "storefront" or rng.random() < 0.3
+        elif item.photo == "required":
+            wanted = answer is not None
+        else:
+            wanted = item.photo == "optional" and answer is not None and rng.random() < 0.3
+        if wanted:
+            targets.append((uid, item.id, kind))
+    return targets
 
 
 async def _store_demo_photos(
-    settings: Settings, jobs: list[tuple[str, str]], rng: random.Random
+    settings: Settings, jobs: list[tuple[str, str, str]], brand_name: str, rng: random.Random
 ) -> None:
-    for audit_uuid, item_id in jobs:
-        audit = await Audit.get(uuid=audit_uuid)
+    ids = {
+        row["uuid"]: row["id"]
+        for row in await Audit.filter(uuid__in=list({job[0] for job in jobs})).values("uuid", "id")
+    }
+    # A few drawings of each kind, shared: drawing and re-encoding is the slow part.
+    made: dict[tuple[str, int], Any] = {}
+    for audit_uuid, item_id, kind in jobs:
+        variant = rng.randrange(PHOTO_VARIANTS)
+        if (kind, variant) not in made:
+            made[kind, variant] = process_photo(demo_photo(kind, brand_name, rng))
+        processed = made[kind, variant]
         photo_uuid = str(uuidlib.UUID(int=rng.getrandbits(128), version=4))
-        processed = process_photo(_demo_photo(item_id.replace("_", " "), rng))
         names = photo_filenames(audit_uuid, photo_uuid)
         for name, data in zip(names, (processed.image, processed.thumbnail), strict=True):
             path = settings.media_dir / name
@@ -416,7 +468,7 @@ async def _store_demo_photos(
             path.write_bytes(data)
         await Photo.create(
             uuid=photo_uuid,
-            audit=audit,
+            audit_id=ids[audit_uuid],
             item_id=item_id,
             path=names[0],
             thumb_path=names[1],
@@ -425,6 +477,30 @@ async def _store_demo_photos(
             height=processed.height,
             size=len(processed.image),
         )
+
+
+# What each shipped checklist's scenario leaves to "your assignment": the
+# auditor reads it on the assignment card and beside the scenario.
+ASSIGNMENT_NOTES = {
+    "sporting-goods": (
+        "Team: the Riverside Rovers (home jersey, size M, and the navy cap). "
+        "Spend at most $50. Visit on a weekday afternoon and keep the receipt."
+    ),
+    "electronics-store": (
+        "Ask about the 55-inch and 65-inch models on the front display; buy the 55-inch "
+        "with delivery and wall-mounting. Ask which model suits a bright room and what the "
+        "installation includes. Follow-up question: how to adjust the wall-mount tilt."
+    ),
+    "home-improvement": (
+        "Project: a 3 x 4 m backyard home office with power and insulation. Questions: permit, "
+        "foundation, heating, lead time, warranty. Site checklist: access, ground level, "
+        "drainage, power supply, trees, dimensions. Pay only the deposit. Chase: the missing "
+        "exterior light."
+    ),
+}
+DEFAULT_ASSIGNMENT_NOTES = (
+    "Visit on a weekday afternoon; buy one item under $50 and keep the receipt."
+)
 
 
 async def _demo_assignments(
@@ -440,5 +516,5 @@ async def _demo_assignments(
             checklist_slug=checklist.id,
             auditor=auditor,
             due=today + timedelta(days=7 + n * 3),
-            notes="Visit on a weekday afternoon; buy one item under $50 and keep the receipt.",
+            notes=ASSIGNMENT_NOTES.get(checklist.id, DEFAULT_ASSIGNMENT_NOTES),
         )

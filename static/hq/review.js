@@ -1,24 +1,29 @@
-// The review buttons of an audit page: POST /api/audits/{uuid}/review with the
-// session's CSRF header, then on to the next audit in the queue.
+// The review buttons of an audit page. A decision is first announced, naming
+// the audit, with an Undo button for UNDO_SECONDS; only then is it sent
+// (POST /api/audits/{uuid}/review with the session's CSRF header), and the
+// page moves on to the next audit in the queue. Undo, or leaving the page in
+// the meantime, sends nothing.
 import { csrfToken } from "./hq.js";
+
+const UNDO_SECONDS = 5;
 
 const form = document.getElementById("review-form");
 const status = document.getElementById("review-status");
+const undo = document.getElementById("review-undo");
 
 function say(text, problem) {
   status.textContent = text;
   status.classList.toggle("problem", Boolean(problem));
 }
 
-async function decide(decision, buttons) {
-  const note = form.elements.note.value.trim();
-  if (decision === "return" && !note) {
-    say("Write a note telling the auditor what to correct.", true);
-    form.elements.note.focus();
-    return;
-  }
-  buttons.forEach((b) => { b.disabled = true; });
-  say(decision === "approve" ? "Approving…" : "Returning…", false);
+const WORDS = {
+  approve: { doing: "Approving", done: "Approved", undone: "Not approved" },
+  return: { doing: "Returning", done: "Returned to the auditor", undone: "Not returned" },
+};
+
+async function send(decision, note) {
+  const words = WORDS[decision];
+  say(`${words.doing} the audit of ${form.dataset.audit}…`, false);
   try {
     const response = await fetch(`/api/audits/${encodeURIComponent(form.dataset.uuid)}/review`, {
       method: "POST",
@@ -27,9 +32,9 @@ async function decide(decision, buttons) {
       body: JSON.stringify({ decision, note }),
     });
     if (response.ok) {
-      say(decision === "approve" ? "Approved. Opening the next audit…" : "Returned to the auditor. Opening the next audit…", false);
+      say(`${words.done}: ${form.dataset.audit}. Opening the next audit…`, false);
       window.location.assign(form.dataset.next || "/hq/review");
-      return;
+      return true;
     }
     let message = `The server refused (${response.status}).`;
     try {
@@ -41,7 +46,50 @@ async function decide(decision, buttons) {
   } catch (_) {
     say("No connection to the server; nothing was changed. Try again.", true);
   }
-  buttons.forEach((b) => { b.disabled = false; });
+  return false;
+}
+
+function decide(decision, buttons) {
+  const note = form.elements.note.value.trim();
+  if (decision === "return" && !note) {
+    say("Write a note telling the auditor what to correct.", true);
+    form.elements.note.focus();
+    return;
+  }
+  const words = WORDS[decision];
+  const enable = (on) => {
+    buttons.forEach((b) => { b.disabled = !on; });
+    form.elements.note.readOnly = !on;
+  };
+  enable(false);
+  let left = UNDO_SECONDS;
+  const announce = () => say(
+    `${words.doing} the audit of ${form.dataset.audit} in ${left} s. Undo to keep it as it is.`,
+    false,
+  );
+  announce();
+  undo.hidden = false;
+  undo.focus();
+  const stop = () => {
+    clearInterval(timer);
+    undo.hidden = true;
+    undo.onclick = null;
+  };
+  const timer = setInterval(async () => {
+    left -= 1;
+    if (left > 0) {
+      announce();
+      return;
+    }
+    stop();
+    if (!(await send(decision, note))) enable(true);
+  }, 1000);
+  undo.onclick = () => {
+    stop();
+    enable(true);
+    say(`${words.undone}: nothing was sent. The audit of ${form.dataset.audit} is still waiting.`, false);
+    buttons[0].focus();
+  };
 }
 
 if (form) {

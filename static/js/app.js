@@ -161,6 +161,10 @@ async function enter(session) {
   setCsrfToken(session.csrf_token);
   saveSession(session);
   signOutButton.hidden = false;
+  if (session.role === 'hq') {
+    window.location.assign('/hq'); // HQ works at the desk: straight to the dashboard
+    return;
+  }
   if (session.role === 'owner') {
     await renderOwner(main, session);
     return;

@@ -57,6 +57,7 @@ AUDITORS = {
 OWNER = ("owner@example.com", "Olive Owner")
 HQ = ("hq@example.com", "Head Office")
 LOCATIONS = [("L1", "High Street", "North"), ("L2", "Station Road", "South")]
+ADDRESSES = {"L1": "12 High Street, Unit 4, Springfield Mall"}
 CHECKLIST_TITLE = "Corner shop visit"
 PHONE: ViewportSize = {"width": 390, "height": 844}
 SERVER_START_TIMEOUT = 30.0
@@ -123,7 +124,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "AUDIT_PASSWORD": PASSWORD,
     }
     for code, name, region in LOCATIONS:
-        _cli(env, "location", "add", code, "--name", name, "--region", region)
+        address = ADDRESSES.get(code)
+        more = ["--address", address] if address else []
+        _cli(env, "location", "add", code, "--name", name, "--region", region, *more)
     for email, name in AUDITORS.values():
         _cli(env, "user", "add", email, "--role", "auditor", "--name", name)
     _cli(env, "user", "add", HQ[0], "--role", "hq", "--name", HQ[1])

@@ -246,7 +246,7 @@ export async function renderAudit(container, ctx, uuid) {
     summary.setAttribute('role', 'alert');
     const first = missing.find((id) => form.items.has(id));
     const others = list.filter((entry) => !entry.itemId || !missing.includes(entry.itemId));
-    summary.replaceChildren(
+    summary.replaceChildren(...[
       h('h2', {}, title),
       missing.length ? h('p', {}, 'They are marked in the form, and their sections in the list at the top.') : null,
       first ? h('button', { type: 'button', class: 'primary wide', onclick: () => form.goToItem(first) }, 'Go to the first unanswered') : null,
@@ -255,7 +255,8 @@ export async function renderAudit(container, ctx, uuid) {
           ? h('button', { type: 'button', class: 'link', onclick: () => form.goToItem(entry.itemId) },
             entry.text)
           : h('span', {}, entry.field ? `${entry.field}: ` : ''),
-        h('span', { class: 'summary-message' }, ` — ${entry.message}`)))) : null);
+        h('span', { class: 'summary-message' }, ` — ${entry.message}`)))) : null,
+    ].filter(Boolean));
     summary.focus();
   }
 
