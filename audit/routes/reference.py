@@ -55,6 +55,8 @@ def _assignment_json(row: Assignment, titles: Mapping[str, str]) -> dict[str, An
         "id": row.id,
         "location": row.location.code,
         "location_name": row.location.name,
+        "address": row.location.address,
+        "assigned": row.created_at.date().isoformat(),
         "checklist": row.checklist_slug,
         "checklist_title": titles.get(row.checklist_slug, row.checklist_slug),
         "due": row.due.isoformat() if row.due else None,
