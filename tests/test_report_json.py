@@ -20,7 +20,7 @@ from audit.report.sample import SAMPLE_ANSWERS, sample_report_data
 from audit.report.twin import report_document
 from audit.report.view import report_context
 from audit.store.locations import add_location
-from tests.helpers import Session, audit_body, new_uuid, seed
+from tests.helpers import Session, audit_body, image_bytes, new_uuid, seed
 from tests.test_report import flat, pdf_text
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
@@ -246,3 +246,62 @@ def test_fixes_are_the_summary_pages_what_to_fix_first(
     ]
     assert doc["benchmarks"]["brand"]["overall"] == data.benchmarks.brand_avg
     assert doc["benchmarks"]["region"]["audits"] == data.benchmarks.region_count
+
+
+async def test_rank_and_location_nps_are_in_report_json_beside_the_contract_keys(
+    audits: Audits,
+) -> None:
+    await audits.make("S3", "2026-11-01", GOOD)  # North, better
+    await audits.make("S2", "2026-10-15", POOR)  # South, the same score
+    await audits.make("S1", "2026-09-01", GOOD)  # this location's earlier visit: a promoter
+    uid = await audits.make("S1", "2026-11-20", POOR)  # a detractor
+
+    doc = (await audits.hq.get(f"/api/audits/{uid}/report.json")).json()
+
+    assert set(doc) >= KEYS | {"rank", "location_nps"}
+    # Region: S3 is ahead. Brand: S3 ahead, S2 level (a tie shares the place).
+    assert doc["rank"] == {
+        "region": {"position": 2, "of": 2, "name": "North"},
+        "brand": {"position": 2, "of": 3, "name": doc["brand"]},
+    }
+    assert doc["location_nps"] == {
+        "value": 0.0,
+        "promoters": 1,
+        "detractors": 1,
+        "answers": 2,
+        "visits": 2,
+    }
+    text = flat(pdf_text((await audits.hq.get(f"/api/audits/{uid}/report.pdf")).content))
+    first_page = text[: text.index("What went well")]
+    assert "Rank by overall score: 2nd of 2 in North; 2nd of 3 in the brand." in first_page
+    assert "Shopper NPS of this location: ±0 over the last 2 visits (n = 2" in first_page
+
+
+async def test_submit_refuses_a_photo_on_an_item_answered_na(
+    db: Any, app: Any, login: Login, tmp_path: Path
+) -> None:
+    shop = (Path(__file__).parent / "fixtures" / "api" / "shop.yaml").read_text()
+    (tmp_path / "shop.yaml").write_text(
+        shop.replace(
+            "        unit: rings\n        na: true\n",
+            "        unit: rings\n        na: true\n        photo: optional\n",
+        )
+    )
+    await seed(tmp_path)
+    auditor = await login("auditor@x.test")
+    uid = new_uuid()
+    answers = {**GOOD, "rings": {"na": True}}
+    r = await auditor.put(f"/api/audits/{uid}", json=audit_body(answers))
+    assert r.status_code == 201, r.text
+    r = await auditor.put(
+        f"/api/audits/{uid}/photos/{new_uuid()}?item=rings",
+        content=image_bytes("JPEG", (64, 48)),
+        headers={"Content-Type": "image/jpeg"},
+    )
+    assert r.status_code in (200, 201), r.text
+
+    r = await auditor.post(f"/api/audits/{uid}/submit")
+
+    assert r.status_code == 422, r.text
+    assert r.json()["fields"] == {"answers.rings": "has a photo but is answered not applicable"}
+    assert (await Audit.get(uuid=uid)).status == "draft"

@@ -9,6 +9,7 @@ fonts in ``fonts/`` (see :mod:`audit.report.fetcher`).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -131,6 +132,7 @@ def report_cache_key(data: ReportData) -> str:
     """
     card = data.scorecard
     photos = {item_id: [_file_stamp(p) for p in paths] for item_id, paths in data.photos.items()}
+    images = {item_id: [_file_stamp(p) for p in paths] for item_id, paths in data.images.items()}
     doc = {
         "template": TEMPLATE_VERSION,
         "weasyprint": weasyprint.__version__,
@@ -143,6 +145,11 @@ def report_cache_key(data: ReportData) -> str:
             r.item.id: [r.visible, r.answer.to_dict() if r.answer else None] for r in card.items
         },
         "photos": photos,
+        "images": images,
+        "ranks": [
+            dataclasses.astuple(r) if r else None for r in (data.region_rank, data.brand_rank)
+        ],
+        "location_nps": dataclasses.astuple(data.location_nps) if data.location_nps else None,
         "benchmarks": [
             data.benchmarks.brand_avg,
             data.benchmarks.brand_count,
@@ -151,7 +158,7 @@ def report_cache_key(data: ReportData) -> str:
             dict(data.benchmarks.brand_touchpoints),
             dict(data.benchmarks.region_touchpoints),
         ],
-        "trend": [[p.visit_date.isoformat(), p.overall] for p in data.trend],
+        "trend": [[p.visit_date.isoformat(), p.overall, dict(p.touchpoints)] for p in data.trend],
         "generated_at": data.generated_at.isoformat() if data.generated_at else None,
         "reference": data.reference,
     }
