@@ -487,6 +487,11 @@ async def list_audits(
         status = "approved"
         location_ids = list(await owned_location_ids(who.user_id))
     rows = await store.audit_rows(
-        auditor_id=auditor_id, location_ids=location_ids, status=status, limit=limit, offset=offset
+        auditor_id=auditor_id,
+        location_ids=location_ids,
+        status=status,
+        limit=limit,
+        offset=offset,
+        by_visit=who.is_owner,
     )
     return list_rows(who, rows)
