@@ -99,8 +99,8 @@ async def trends_page(request: Request, who: Principal) -> Response:
     months = await trend(f, scope)
     series = [("overall", "Overall", [r.overall for _, r in months])]
     series += [
-        ("service", "Service", [r.service for _, r in months]),
-        ("experience", "Experience", [r.experience for _, r in months]),
+        ("service", "Service score", [r.service for _, r in months]),
+        ("experience", "Experience score", [r.experience for _, r in months]),
     ]
     labels = [m for m, _ in months]
     return await render(

@@ -216,8 +216,13 @@ async def audit_rows(
     status: str | None,
     limit: int,
     offset: int,
+    by_visit: bool = False,
 ) -> list[dict[str, Any]]:
-    """Audits newest first, of one auditor and/or some locations, for the audit list."""
+    """Audits newest first, of one auditor and/or some locations, for the audit list.
+
+    Newest by creation, or with ``by_visit`` by visit date (an owner's
+    reports: the latest visit first, however late its audit was written).
+    """
     query: QuerySet[Audit] = Audit.all()
     if auditor_id is not None:
         query = query.filter(auditor_id=auditor_id)
@@ -226,7 +231,7 @@ async def audit_rows(
     if status is not None:
         query = query.filter(status=status)
     rows: list[dict[str, Any]] = (
-        await query.order_by("-created_at", "-id")
+        await query.order_by(*(("-visit_date",) if by_visit else ()), "-created_at", "-id")
         .offset(offset)
         .limit(limit)
         .values(
