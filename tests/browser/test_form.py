@@ -127,7 +127,7 @@ def test_submit_says_how_many_items_are_missing_and_marks_them_before_anything_i
     choose(page, "You were charged the right amount", "Yes")
     page.get_by_role("button", name="Submit", exact=True).click()
     summary = page.get_by_role("alert").filter(has_text="not answered yet")
-    expect(summary).to_contain_text("5 required items are not answered yet")
+    expect(summary).to_contain_text("6 required items are not answered yet")
     expect(item(page, "Photo of the shop front")).to_contain_text("Please add a photo.")
     expect(item(page, "You were charged the right amount")).to_contain_text("Please add a photo.")
     expect(item(page, "How easy was the website to use?")).to_contain_text("Please answer this.")
