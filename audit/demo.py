@@ -479,6 +479,30 @@ async def _store_demo_photos(
         )
 
 
+# What each shipped checklist's scenario leaves to "your assignment": the
+# auditor reads it on the assignment card and beside the scenario.
+ASSIGNMENT_NOTES = {
+    "sporting-goods": (
+        "Team: the Riverside Rovers (home jersey, size M, and the navy cap). "
+        "Spend at most $50. Visit on a weekday afternoon and keep the receipt."
+    ),
+    "electronics-store": (
+        "Ask about the 55-inch and 65-inch models on the front display; buy the 55-inch "
+        "with delivery and wall-mounting. Ask which model suits a bright room and what the "
+        "installation includes. Follow-up question: how to adjust the wall-mount tilt."
+    ),
+    "home-improvement": (
+        "Project: a 3 x 4 m backyard home office with power and insulation. Questions: permit, "
+        "foundation, heating, lead time, warranty. Site checklist: access, ground level, "
+        "drainage, power supply, trees, dimensions. Pay only the deposit. Chase: the missing "
+        "exterior light."
+    ),
+}
+DEFAULT_ASSIGNMENT_NOTES = (
+    "Visit on a weekday afternoon; buy one item under $50 and keep the receipt."
+)
+
+
 async def _demo_assignments(
     locations: list[Location], checklists: list[tuple[ChecklistVersion, Checklist]], auditor: User
 ) -> None:
@@ -492,5 +516,5 @@ async def _demo_assignments(
             checklist_slug=checklist.id,
             auditor=auditor,
             due=today + timedelta(days=7 + n * 3),
-            notes="Visit on a weekday afternoon; buy one item under $50 and keep the receipt.",
+            notes=ASSIGNMENT_NOTES.get(checklist.id, DEFAULT_ASSIGNMENT_NOTES),
         )
