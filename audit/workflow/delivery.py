@@ -58,7 +58,9 @@ LONGEST_RETRY = timedelta(hours=6)
 SEND_LEASE = timedelta(seconds=15)
 LEASE_RENEWAL = 5.0  # seconds
 SMTP_TIMEOUT = 30.0  # seconds per SMTP operation
-POLL_SECONDS = 60.0  # the longest a node sleeps between looks at the queue
+# The longest a node sleeps between looks at the queue: how soon it notices
+# deliveries another node queued (its own wake it at once) or left behind.
+POLL_SECONDS = 5.0
 BATCH = 100  # deliveries one pass attempts at most, so a backlog does not hold a pass for ever
 
 
