@@ -1,4 +1,4 @@
-"""Queries behind the experience report: the audit, peers' means, the trend, snapshots, deliveries.
+"""Queries behind the experience report: the audit, peers' means, the trend, snapshots.
 
 Peers' means and the trend are read from the scores stored at submission
 (``Audit.overall`` and ``SectionScore``), approved audits only, never by
@@ -8,7 +8,7 @@ nothing read here about the auditor reaches it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -22,7 +22,6 @@ from tortoise.transactions import in_transaction
 from audit.models import (
     Audit,
     Brand,
-    Delivery,
     Location,
     Photo,
     Region,
@@ -266,63 +265,3 @@ async def store_snapshot_once(
             raise  # not a duplicate: the audit itself is gone
         return stored
     return snapshot, as_of
-
-
-# -- deliveries of the report by e-mail
-
-
-async def record_deliveries(audit_id: int, recipients: Sequence[str]) -> list[Delivery]:
-    """One pending delivery per recipient; an existing one is kept (approval may repeat)."""
-    out = []
-    for email in dict.fromkeys(recipients):
-        delivery, _ = await Delivery.get_or_create(audit_id=audit_id, recipient=email)
-        out.append(delivery)
-    return out
-
-
-async def due_deliveries(now: datetime, max_attempts: int, limit: int = 100) -> list[Delivery]:
-    """Deliveries not sent yet whose next attempt is due (a stale claim counts as due)."""
-    query = Delivery.filter(
-        status__in=("pending", "failed", "sending"), attempts__lt=max_attempts
-    ).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-    return await query.order_by("id").limit(limit)
-
-
-async def claim_delivery(delivery: Delivery, lease_until: datetime) -> bool:
-    """Take a delivery for one attempt; False when another worker took it first.
-
-    The conditional update is the lock, as for submissions: of two workers
-    that read the same row, one moves it to "sending" and the other sees 0
-    rows. The lease lets another worker retry if this one dies mid-send.
-    """
-    taken = await Delivery.filter(
-        id=delivery.id, status=delivery.status, attempts=delivery.attempts
-    ).update(status="sending", next_attempt_at=lease_until)
-    if taken:
-        delivery.status = "sending"
-        delivery.next_attempt_at = lease_until
-    return bool(taken)
-
-
-async def mark_sent(delivery: Delivery, now: datetime) -> None:
-    delivery.status = "sent"
-    delivery.attempts += 1
-    delivery.sent_at = now
-    delivery.last_error = ""
-    delivery.next_attempt_at = None
-    await delivery.save(
-        update_fields=["status", "attempts", "sent_at", "last_error", "next_attempt_at"]
-    )
-
-
-async def mark_failed(delivery: Delivery, error: str, next_attempt_at: datetime | None) -> None:
-    """A failed attempt; ``next_attempt_at`` None means no more tries."""
-    delivery.attempts += 1
-    delivery.status = "failed" if next_attempt_at is not None else "abandoned"
-    delivery.last_error = error[:2000]
-    delivery.next_attempt_at = next_attempt_at
-    await delivery.save(update_fields=["status", "attempts", "last_error", "next_attempt_at"])
-
-
-async def deliveries_of(audit_id: int) -> list[Delivery]:
-    return await Delivery.filter(audit_id=audit_id).order_by("id")
