@@ -176,7 +176,7 @@ def test_deeply_nested_markup_long_words_and_css_print_as_text_and_fetch_nothing
         trap.accept()  # nobody knocked
     text = assert_printed_literally(pdf, texts)
     assert "deepest" not in text  # cut long before the innermost level
-    assert "OVERALL SCORE 40 / 100" in flat(text)  # the report around it is intact
+    assert re.search(r"OVERALL SCORE 40\b.* / 100", flat(text))  # the report around it is intact
 
 
 @pytest.fixture(scope="module")
