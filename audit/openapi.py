@@ -628,7 +628,10 @@ def openapi_schema() -> dict[str, Any]:
                     },
                 },
                 "responses": {
-                    **_responses(200, {"type": "object"}, 400, 401, 403, 404, 409, 413, 415, 422),
+                    # 429 / 503: no decode slot freed in time (audit.decoding); send it again.
+                    **_responses(
+                        200, {"type": "object"}, 400, 401, 403, 404, 409, 413, 415, 422, 429, 503
+                    ),
                     "201": {"description": "stored", "content": _json({"type": "object"})},
                 },
             },
