@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from audit import __version__, migrations
-from audit.settings import Settings
 from audit.media import UPLOAD_PREFIX
+from audit.settings import Settings
 from audit.store.rollups import rebuild_statements
 
 MANIFEST = "backup.json"

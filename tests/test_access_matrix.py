@@ -146,6 +146,11 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/api/audits/{uuid}/photos/{photo_uuid}"): Case(only(200, *AUDIT_READERS)),
     # An approved audit's photos are closed: its auditor gets 409, nobody else learns it exists.
     ("DELETE", "/api/audits/{uuid}/photos/{photo_uuid}"): Case(only(409, "auditor")),
+    # Only a never-submitted draft can be discarded: the approved target is 409.
+    ("DELETE", "/api/audits/{uuid}"): Case(only(409, "auditor")),
+    ("PUT", "/api/audits/{uuid}/owner-text/{item}"): Case(
+        HQ_ONLY, json={"text": "Tidy shelves.", "cleared": True}
+    ),
     ("GET", "/api/audits/{uuid}/report.pdf"): Case(only(200, "owner", "hq")),
     ("GET", "/api/audits/{uuid}/report.json"): Case(only(200, "owner", "hq")),
     # ---- HQ (JSON twins and exports)
@@ -180,6 +185,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/static"): Case(everyone(200), signed_out=200, query="/sw.js"),
     ("GET", "/openapi.json"): Case(everyone(200), signed_out=200),
     ("GET", "/healthz"): Case(everyone(200), signed_out=200),
+    ("GET", "/readyz"): Case(everyone(200), signed_out=200),
+    # HQ, or the metrics token: anyone else does not learn it exists.
+    ("GET", "/metrics"): Case(HQ_ONLY, signed_out=404),
 }
 
 
@@ -314,6 +322,7 @@ def url_for(method: str, path: str, case: Case, target: Target) -> str:
         .replace("{photo_uuid}", target.photo)
         .replace("{checklist_id}", "shop")
         .replace("{code}", "S1")
+        .replace("{item}", "notes")
     )
     return filled + case.query
 

@@ -123,7 +123,7 @@ async def test_the_csv_for_people_has_one_row_per_item_readable_headers_and_one_
 async def test_the_raw_export_keeps_keys_exact_figures_and_slugs(
     approved: tuple[Session, str, str],
 ) -> None:
-    hq, uid, _ = approved
+    hq, _uid, _ = approved
     r = await hq.get("/api/answers.csv", params={**FILTERS, "raw": "1"})
 
     rows = list(csv.DictReader(io.StringIO(r.text)))
@@ -144,7 +144,7 @@ async def test_the_raw_export_keeps_keys_exact_figures_and_slugs(
 async def test_the_xlsx_holds_the_same_rows_with_one_decimal_figures(
     approved: tuple[Session, str, str],
 ) -> None:
-    hq, uid, _ = approved
+    hq, _uid, _ = approved
     r = await hq.get("/api/answers.xlsx", params=FILTERS)
 
     assert r.status_code == 200

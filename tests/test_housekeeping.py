@@ -13,6 +13,7 @@ import pytest
 import audit.housekeeping
 from audit.app import create_app
 from audit.auth import new_token, token_hash
+from audit.media import STALE_UPLOAD_SECONDS, remove_stale_uploads
 from audit.models import LoginThrottle, Session, User
 from audit.report.pool import report_cache
 from audit.settings import Settings
@@ -24,7 +25,6 @@ from audit.store.accounts import (
     open_session,
     session_principal,
 )
-from audit.media import STALE_UPLOAD_SECONDS, remove_stale_uploads
 
 
 def _file(path: Path, age_seconds: float) -> Path:

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from audit.models import Audit, ChecklistVersion, ItemScore, SectionScore, Session
 from audit.store import audits as audit_store
-from audit.workflow import audits as workflow
 from audit.store import sql
 from audit.store.accounts import add_user, open_session, session_principal
 from audit.store.checklists import current_version
 from audit.submission import parse_payload
+from audit.workflow import audits as workflow
 from tests.helpers import new_uuid, seed
 from tests.test_api_submit import ANSWERS
 from tests.test_store_reports import person
