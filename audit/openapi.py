@@ -44,6 +44,10 @@ _AUDIT_IN = {
             "description": "section id → the day of that touchpoint (not in the future)",
             "additionalProperties": {"type": "string", "format": "date"},
         },
+        "assignment": {
+            "type": ["integer", "null"],
+            "description": "the assignment the audit is started from (the auditor's or an open one)",
+        },
     },
     "required": ["checklist", "location", "answers"],
     "additionalProperties": False,
