@@ -46,7 +46,7 @@ _AUDIT_IN = {
         },
         "assignment": {
             "type": ["integer", "null"],
-            "description": "the assignment the audit is started from (the auditor's or an open one)",
+            "description": "the assignment the audit is started from (the auditor's, or open)",
         },
     },
     "required": ["checklist", "location", "answers"],

@@ -65,7 +65,7 @@ from tests.helpers import PASSWORD, ROOT, seed
 EXAMPLES = int(os.environ.get("AUDIT_OUTBOX_EXAMPLES", "25"))
 CHECKLIST: Checklist = load_checklist(ROOT / "tests" / "fixtures" / "api" / "shop.yaml")
 PHOTO_ITEMS = [i.id for i in CHECKLIST.items() if i.type == "photo" or i.photo != "none"]
-VISITS = ["2026-11-20T14:30:00Z", "2026-12-01T09:05:00+01:00", "2027-01-15"]
+VISITS = ["2026-11-20T14:30:00Z", "2026-12-01T09:05:00+01:00", "2026-10-15"]
 
 
 def _jpeg(colour: tuple[int, int, int]) -> bytes:

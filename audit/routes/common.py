@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -155,5 +156,15 @@ def query_int(request: Request, name: str, default: int, lo: int, hi: int) -> in
     return value
 
 
+# orjson writes an audit's JSON (sixty answers, its scorecard and display)
+# several times faster than the standard library, on every save and submit.
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS
+
+
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return JSONResponse(data, status_code=status, headers=headers)
+    return Response(
+        orjson.dumps(data, option=_ORJSON_OPTIONS),
+        status_code=status,
+        headers=headers,
+        media_type="application/json",
+    )

@@ -214,6 +214,10 @@ def _times_changed(audit: Audit, payload: AuditPayload) -> bool:
     )
 
 
+class _PhotosChanged(Exception):
+    """Rolls a submit back: its photos changed between scoring and the write."""
+
+
 def _busy() -> Conflict:
     return Conflict("this audit is being changed by another request right now; try again")
 
@@ -372,19 +376,23 @@ async def _try_submit(
     }
     # Only an audit submitted before (and returned) has scores to replace.
     resubmitted = audit.submitted_at is not None
-    async with in_transaction():
-        locked = await store.lock_audit(audit.id)
-        if locked is None or locked[0] != audit.revision:
-            return None  # written meanwhile: start again from what is stored
-        # With the row locked no photo can go: these are the photos it is
-        # submitted with.  One that came or went since the score was taken
-        # means scoring again.
-        photos = await store.photo_rows(audit.id)
-        if store.count_photos(photos) != photo_counts:
-            return None
-        if not await store.update_audit_if(audit.id, audit.revision, EDITABLE, changes):
-            return None
-        await store.store_scores(audit.id, card, replace=resubmitted)
+    try:
+        async with in_transaction():
+            # The compare-and-swap is also the row lock: until this
+            # transaction ends, a photo delete (which locks the row first,
+            # audit.store.audits.lock_audit) waits, and an edit finds another
+            # revision.  Not moved: written meanwhile, start again from what
+            # is stored.
+            if not await store.update_audit_if(audit.id, audit.revision, EDITABLE, changes):
+                return None
+            # These are the photos it is submitted with.  One that came or
+            # went since the score was taken means scoring again: undo.
+            photos = await store.photo_rows(audit.id)
+            if store.count_photos(photos) != photo_counts:
+                raise _PhotosChanged
+            await store.store_scores(audit.id, card, replace=resubmitted)
+    except _PhotosChanged:
+        return None
     _set(audit, changes)
     audit.revision += 1
     return audit, photos
