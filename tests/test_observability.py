@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import REGISTRY
 from tortoise import connections
+from tortoise.migrations.recorder import MigrationRecorder
 
 from audit.app import create_app
 from audit.db import package_migrations
@@ -56,10 +57,13 @@ async def test_readyz_is_503_naming_the_database_when_none_is_connected(tmp_path
 
 async def test_readyz_is_503_naming_a_migration_the_database_lacks(client) -> None:
     last = package_migrations()[-1]
-    await connections.get("default").execute_query(
-        f"DELETE FROM tortoise_migrations WHERE name = '{last}'"
-    )
-    r = await client.get("/readyz")
+    recorder = MigrationRecorder(connections.get("default"))
+    await recorder.record_unapplied("models", last)
+    try:
+        r = await client.get("/readyz")
+    finally:
+        # The PostgreSQL test database is shared by the session's tests.
+        await recorder.record_applied("models", last)
     assert r.status_code == 503
     assert r.json()["failed"] == {"migrations": f"not applied: {last}"}
 
