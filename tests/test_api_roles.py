@@ -36,7 +36,9 @@ OWNER_VIEW_KEYS = {
     "answers",
     "photos",
     "scorecard",
+    "display",  # the scorecard's figures as printed
     "overall",
+    "touchpoint_dates",  # days, like visited_at: no clock times
 }
 OWNER_ROW_KEYS = {
     "uuid",

@@ -15,6 +15,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -38,6 +39,9 @@ EMAILS = {"auditor": "auditor@x.test", "owner": "owner@x.test", "hq": "hq@x.test
 # Per operation and role: ~20 operations x 4 roles x this stays well inside 90 s
 # on two cores, and every operation still sees invalid and valid inputs.
 EXAMPLES = int(os.environ.get("AUDIT_FUZZ_EXAMPLES", "12"))
+# HQ reaches every operation past its role check, so it gets the most: at
+# least 30 an operation (issue 13's bar for "no 5xx").
+HQ_EXAMPLES = max(30, EXAMPLES)
 CHECKS = [
     not_a_server_error,
     response_schema_conformance,
@@ -101,7 +105,7 @@ def test_the_served_schema_is_the_one_fuzzed(live: Live) -> None:
     assert served.json() == openapi_schema()
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "hq"])
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES,
@@ -110,6 +114,21 @@ def test_the_served_schema_is_the_one_fuzzed(live: Live) -> None:
     suppress_health_check=list(HealthCheck),
 )
 def test_every_operation_answers_every_role_without_5xx_and_as_documented(case, role, live):
+    _call(case, role, live)
+
+
+@schema.parametrize()
+@settings(
+    max_examples=HQ_EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_every_operation_answers_hq_without_5xx_in_30_examples_or_more(case, live):
+    _call(case, "hq", live)
+
+
+def _call(case: Any, role: str, live: Live) -> None:
     if case.path == "/api/session" and case.method == "DELETE":
         return  # signing the shared session out would make the rest of the run anonymous
     headers = {"X-CSRF-Token": live.csrf[role]} if role in live.csrf else {}

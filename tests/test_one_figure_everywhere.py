@@ -102,7 +102,9 @@ async def test_hq_league_location_heatmap_and_audit_pages_print_73(approved):
     heatmap = (await hq.get("/hq/heatmap", params=FILTERS)).text
     audit = (await hq.get(f"/hq/audits/{uid}")).text
 
-    assert "<strong>73</strong>" in league and ">63<" in league and ">88<" in league
+    assert "<strong>73</strong>" in league
+    assert '<td class="num">63 <span class="n"' in league  # with its n beside it
+    assert '<td class="num">88 <span class="n"' in league
     assert '<span class="kpi-value">73</span>' in location
     assert '<span class="kpi-value">73</span>' in audit
     for html in (location, heatmap, audit):
@@ -168,10 +170,13 @@ async def test_report_json_and_pdf_print_the_same_figure_and_labels(approved):
     assert [(t["id"], t["label"]) for t in twin["touchpoints"]] == [
         (tp, label) for tp, label, _ in TOUCHPOINTS
     ]
-    assert re.search(r"Overall score 73 / 100 Fair", text, re.I)  # the cover
-    assert "Service 63 · Experience 88 · Would recommend 9 out of 10" in text
+    # The cover: pdftotext reads its columns across, so each figure is
+    # looked for beside its own label.
+    assert re.search(r"OVERALL SCORE 73\b", text)
+    assert re.search(r"SERVICE OVERALL SCORE 73 63 / 100 EXPERIENCE Fair", text)
+    assert re.search(r"\b88 Fair Strong WOULD RECOMMEND Strong 9 out of 10", text)
     # The journey strip: the steps, their scores, their labels, their bands.
-    assert re.search(r"1 2 63 88 Consultation Follow-up Weak Strong", text, re.I), text[:2000]
-    assert "Touchpoint: Consultation" in text and "Touchpoint: Follow-up" in text
+    assert re.search(r"1 2 63 88 Consultation WEAK Follow-up STRONG", text), text[:2000]
+    assert "How friendly Consultation" in text and "Follow-up" in text
     assert "2 on a scale of 1 to 5" in text
     assert not re.search(r"\b72(\.5)?\b", text)
