@@ -212,5 +212,7 @@ def test_a_database_still_locked_after_the_busy_timeout_is_a_one_line_error(
 
     out, err = capsys.readouterr()
     assert (code, out) == (1, "")
-    assert err == "database error: database is locked\n"
+    # One line naming the database it looked in (the path of the copy).
+    assert err.startswith("database error at ") and err.endswith(": database is locked\n")
+    assert len(err.splitlines()) == 1
     assert rows(sqlite_copy, "SELECT count(*) FROM location") == [(0,)]

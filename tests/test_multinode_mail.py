@@ -30,6 +30,7 @@ import asyncpg
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from audit.db import database
 from audit.settings import Settings
@@ -104,6 +105,9 @@ def smtp() -> Iterator[tuple[HoldingInbox, int]]:
 async def set_up(pg: str, media: Path) -> None:
     """Checklists, locations and users, in process (quicker than a command for each)."""
     settings = Settings(database_url=pg, media_dir=media, secret_key=SECRET)
+    # Tortoise caches insert SQL per connection name and table, not per
+    # dialect: SQLite's, from earlier tests in this process, would be reused.
+    EXECUTOR_CACHE.clear()
     async with database(settings):
         await seed()
         await add_user("owner3@x.test", "owner", PASSWORD, "Oona Owner", ["S1"])
