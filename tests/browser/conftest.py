@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize, expect
 
 ROOT = Path(__file__).resolve().parents[2]
 # The `audit` command under test; AUDIT_CLI may name another build of it.
@@ -59,6 +59,9 @@ HQ = ("hq@example.com", "Head Office")
 LOCATIONS = [("L1", "High Street", "North"), ("L2", "Station Road", "South")]
 ADDRESSES = {"L1": "12 High Street, Unit 4, Springfield Mall"}
 CHECKLIST_TITLE = "Corner shop visit"
+# Assertions wait up to 15 s (Playwright's default is 5): on two shared cores
+# a page that renders in 0.2 s alone can take seconds under the whole suite.
+expect.set_options(timeout=15_000)
 PHONE: ViewportSize = {"width": 390, "height": 844}
 SERVER_START_TIMEOUT = 30.0
 

@@ -3,6 +3,7 @@ server, and queued work for it is dropped."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -78,10 +79,39 @@ def test_a_visit_discarded_offline_drops_its_queued_save_and_is_deleted_once_onl
     assert writes == ["PUT", "DELETE"]  # the queued save never went out
 
 
+# True once some checklist is kept in the phone's IndexedDB (the app fetches
+# them just after sign-in; under load that can take seconds).
+_CHECKLISTS_KEPT = """async () => {
+  for (const info of await indexedDB.databases()) {
+    const db = await new Promise((ok, no) => {
+      const r = indexedDB.open(info.name);
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => no(r.error);
+    });
+    if (!db.objectStoreNames.contains('meta')) { db.close(); continue; }
+    const keys = await new Promise((ok) => {
+      const r = db.transaction('meta').objectStore('meta').getAllKeys();
+      r.onsuccess = () => ok(r.result);
+    });
+    db.close();
+    if (keys.some((k) => String(k).startsWith('checklist:'))) return true;
+  }
+  return false;
+}"""
+
+
+def wait_for_kept_checklists(page: Page, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(_CHECKLISTS_KEPT):
+        assert time.monotonic() < deadline, "the checklists never reached the phone"
+        time.sleep(0.1)
+
+
 def test_a_visit_never_sent_is_discarded_on_the_phone_alone(
     context: BrowserContext, page: Page, server: Server
 ) -> None:
     open_app(page, "gus")
+    wait_for_kept_checklists(page)
     context.set_offline(True)
     start_audit(page, location="Station Road")
     choose(page, WEB_EASE, "3")
