@@ -29,11 +29,23 @@ from audit.report.data import ReportData
 from audit.report.fetcher import FONTS_DIR, ReportURLFetcher
 from audit.report.view import report_context
 
-# Bump when a template, the stylesheet, the fonts or the view change, so every
-# cached PDF is made again.
-TEMPLATE_VERSION = "2026.12"
-
 REPORT_DIR = Path(__file__).resolve().parent
+
+
+def _template_version() -> str:
+    """A digest of everything that shapes the PDF but the data: the templates,
+    the stylesheet, the fonts and the code that turns data into the page
+    (view, charts, data, twin).  Any change to one of them makes every cached
+    PDF again, with nothing to remember to bump."""
+    digest = hashlib.sha256()
+    shaping = [*REPORT_DIR.glob("*.html"), *REPORT_DIR.glob("*.css"), *REPORT_DIR.glob("*.py")]
+    for path in sorted(shaping) + sorted(FONTS_DIR.rglob("*")):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return "2026.12+" + digest.hexdigest()[:12]
+
+
+TEMPLATE_VERSION = _template_version()
 # PDF/A-3b: archival, and it may later carry the answers as an attachment.
 PDF_VARIANT = "pdf/a-3b"
 PDF_OPTIONS: dict[str, Any] = {"pdf_variant": PDF_VARIANT, "pdf_tags": True}
