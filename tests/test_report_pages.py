@@ -70,6 +70,7 @@ def test_a_long_section_breaks_with_four_rows_a_side_and_says_continued(
     # fixes and highlights before it print some of the same items.
     start = next(n for n, p in enumerate(pages) if "The visit in detail" in p)
     detail = [pages[start].split("The visit in detail", 1)[1], *pages[start + 1 :]]
+    assert "Check website number 00" in detail[0], "the detail's heading ends a page alone"
     detail = [p for p in detail if re.search(r"Check \w+ number \d\d", p)]
     assert len(detail) >= 2, "the sections fit one page: the test proves nothing"
 
