@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from audit.checklist import Checklist, Item, same_value
+from audit.facts import check_money, check_time_range
 
 # A free-text answer is a few paragraphs; 10,000 characters is a short essay.
 MAX_TEXT_ANSWER = 10_000
@@ -112,6 +113,11 @@ def check_value(item: Item, value: Any) -> tuple[Any, str | None]:
         if len(value) > MAX_TEXT_ANSWER:
             return None, f"is longer than {MAX_TEXT_ANSWER:,} characters"
         return value, None
+    if kind == "time_range":
+        return check_time_range(value)
+    if kind == "money":
+        assert item.currency is not None
+        return check_money(value, item.currency)
     # photo items carry their pictures in "photos"; a value makes no sense there
     return None, "photo items take photos, not a value"
 

@@ -17,13 +17,28 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from audit.facts import COMPARES, CURRENCY, minor_digits, parse_duration, to_minor
 from audit.yamlsource import LocatedList, LocatedMap, SourceError, load_yaml
 
-ItemType = Literal["yes_no", "scale", "choice", "number", "nps", "text", "photo"]
+ItemType = Literal[
+    "yes_no", "scale", "choice", "number", "nps", "text", "photo", "time_range", "money"
+]
 Scalar = str | int | float | bool
 
-ITEM_TYPES: tuple[str, ...] = ("yes_no", "scale", "choice", "number", "nps", "text", "photo")
+ITEM_TYPES: tuple[str, ...] = (
+    "yes_no",
+    "scale",
+    "choice",
+    "number",
+    "nps",
+    "text",
+    "photo",
+    "time_range",
+    "money",
+)
 SCORED_TYPES = frozenset({"yes_no", "scale", "choice", "number"})
+# Answers one touchpoint can state and another contradict (audit.facts).
+FACT_TYPES = ("yes_no", "choice", "number", "text", "time_range", "money")
 KINDS = ("service", "experience")
 PHOTO_RULES = ("none", "optional", "required")
 # Who reads an item's answer: everyone who sees the audit, or HQ alone (notes
@@ -60,6 +75,8 @@ class KeySpec:
     pattern: str | None = None
     max_length: int | None = None
     types: tuple[str, ...] | None = None  # item types this key belongs to
+    # What a value of ``pattern`` looks like, for the message when one does not.
+    pattern_words: str = "a valid slug (letters, digits, - and _)"
 
 
 CHECKLIST_KEYS: dict[str, KeySpec] = {
@@ -76,6 +93,11 @@ CHECKLIST_KEYS: dict[str, KeySpec] = {
         maximum=100,
     ),
     "sections": KeySpec(("array",), "Touchpoints in journey order", True),
+    "consistency": KeySpec(
+        ("array",),
+        "Rules naming facts recorded at different touchpoints that must agree"
+        " (scored apart from the sections)",
+    ),
 }
 
 SECTION_KEYS: dict[str, KeySpec] = {
@@ -136,6 +158,42 @@ ITEM_KEYS: dict[str, KeySpec] = {
         "Who reads the answer: all (default) or hq, kept out of everything the owner receives;"
         " hq items cannot be scored",
         enum=AUDIENCES,
+    ),
+    "fact": KeySpec(
+        ("string",),
+        "Records the answer as this fact, for consistency rules to compare (unique in the"
+        " checklist)",
+        pattern=ITEM_ID.pattern,
+        types=FACT_TYPES,
+    ),
+    "currency": KeySpec(
+        ("string",),
+        "ISO 4217 code of a money item's amounts (EUR, USD, GBP)",
+        pattern=CURRENCY.pattern,
+        types=("money",),
+        pattern_words="an ISO 4217 code in capitals, such as EUR",
+    ),
+}
+
+RULE_KEYS: dict[str, KeySpec] = {
+    "id": KeySpec(("string",), "Unique among the rules", True, pattern=ITEM_ID.pattern),
+    "label": KeySpec(("string",), "What must agree, as reports print it", max_length=200),
+    "facts": KeySpec(("array",), "Two or more facts that must agree", True),
+    "compare": KeySpec(
+        ("string",),
+        "equal (default) or digits (text facts: only the digits count, as in phone numbers)",
+        enum=COMPARES,
+    ),
+    "within": KeySpec(
+        ("string", "number"),
+        "Tolerance: a duration such as 15min for time_range facts, an amount for money,"
+        " a number for number facts (default: exact)",
+    ),
+    "weight": KeySpec(
+        ("number",), "Weight in the consistency score (default 1)", exclusive_minimum=0
+    ),
+    "critical": KeySpec(
+        ("boolean",), "A disagreement caps the overall at critical_fail_score (default false)"
     ),
 }
 
@@ -215,6 +273,8 @@ class Item:
     options: tuple[Option, ...] = ()
     show_if: Condition | None = None
     audience: str = "all"
+    fact: str | None = None
+    currency: str | None = None
     line: int = field(default=0, compare=False)
 
     @property
@@ -264,6 +324,10 @@ class Item:
         if self.hq_only:
             # Only when set: checklists without it keep their content hash.
             out["audience"] = self.audience
+        if self.fact is not None:
+            out["fact"] = self.fact
+        if self.currency is not None:
+            out["currency"] = self.currency
         return out
 
 
@@ -287,6 +351,37 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """A consistency rule: facts told at different touchpoints that must agree."""
+
+    id: str
+    label: str
+    facts: tuple[str, ...]
+    fact_type: str  # the one type of its facts' items
+    compare: str = "equal"
+    within: str | float | None = None  # as written
+    # ``within`` in the unit of the comparison: minutes (time_range), minor
+    # units (money), the number's unit; 0 when exact.
+    tolerance: float = 0
+    weight: float = 1
+    critical: bool = False
+    line: int = field(default=0, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "label": self.label,
+            "facts": list(self.facts),
+            "compare": self.compare,
+        }
+        if self.within is not None:
+            out["within"] = self.within
+        out["weight"] = self.weight
+        out["critical"] = self.critical
+        return out
+
+
+@dataclass(frozen=True)
 class Checklist:
     id: str
     title: str
@@ -294,6 +389,7 @@ class Checklist:
     scenario: str
     critical_fail_score: float
     sections: tuple[Section, ...]
+    consistency: tuple[Rule, ...] = ()
 
     def items(self) -> Iterator[Item]:
         """Every item in journey order."""
@@ -306,6 +402,10 @@ class Checklist:
     def touchpoints(self) -> list[str]:
         """Touchpoints in journey order, each once."""
         return list(dict.fromkeys(section.touchpoint for section in self.sections))
+
+    def fact_items(self) -> dict[str, Item]:
+        """Fact → the item that records it, in journey order."""
+        return {item.fact: item for item in self.items() if item.fact is not None}
 
     def hq_item_ids(self) -> frozenset[str]:
         """The items whose answers only HQ reads (``audience: hq``)."""
@@ -328,7 +428,7 @@ class Checklist:
 
     def to_dict(self) -> dict[str, Any]:
         """The checklist in the shape of its YAML, with every default filled in."""
-        return {
+        out: dict[str, Any] = {
             "id": self.id,
             "title": self.title,
             "version": self.version,
@@ -336,6 +436,10 @@ class Checklist:
             "critical_fail_score": self.critical_fail_score,
             "sections": [section.to_dict() for section in self.sections],
         }
+        if self.consistency:
+            # Only when set: checklists without rules keep their content hash.
+            out["consistency"] = [rule.to_dict() for rule in self.consistency]
+        return out
 
     @property
     def content_hash(self) -> str:
@@ -462,7 +566,7 @@ class _Validator:
                 return False
         if isinstance(val, str):
             if spec.pattern is not None and not re.match(spec.pattern, val):
-                self.error(line, f"{key!r} {val!r} is not a valid slug (letters, digits, - and _)")
+                self.error(line, f"{key!r} {val!r} is not {spec.pattern_words}")
                 return False
             if spec.max_length is not None and len(val) > spec.max_length:
                 self.error(line, f"{key!r} is longer than {spec.max_length} characters")
@@ -519,14 +623,19 @@ def _validate_checklist(data: Any, path: str) -> Checklist:
     seen_items: dict[str, int] = {}
     seen_sections: dict[str, int] = {}
     earlier: dict[str, Item] = {}
+    seen_facts: dict[str, tuple[str | None, int]] = {}
     raw_sections = top.get("sections")
     if isinstance(raw_sections, LocatedList):
         if not raw_sections:
             v.error(_line_of(data, "sections", 1), "a checklist needs at least one section")
         for raw, line in zip(raw_sections, raw_sections.item_lines, strict=True):
-            section = _parse_section(v, raw, line, seen_sections, seen_items, earlier)
+            section = _parse_section(v, raw, line, seen_sections, seen_items, earlier, seen_facts)
             if section is not None:
                 sections.append(section)
+    facts = {item.fact: item for item in earlier.values() if item.fact is not None}
+    rules: tuple[Rule, ...] = ()
+    if isinstance(top.get("consistency"), LocatedList):
+        rules = _parse_rules(v, top["consistency"], facts)
     if v.problems:
         raise ChecklistError(path, v.problems)
     return Checklist(
@@ -536,6 +645,152 @@ def _validate_checklist(data: Any, path: str) -> Checklist:
         scenario=top.get("scenario", "").strip(),
         critical_fail_score=_number(top.get("critical_fail_score", 0)),
         sections=tuple(sections),
+        consistency=rules,
+    )
+
+
+def _parse_rules(v: _Validator, raw_rules: LocatedList, facts: dict[str, Item]) -> tuple[Rule, ...]:
+    rules: list[Rule] = []
+    seen: dict[str, int] = {}
+    for raw, line in zip(raw_rules, raw_rules.item_lines, strict=True):
+        r = v.mapping(raw, line, RULE_KEYS, "a consistency rule")
+        rid = r.get("id")
+        if isinstance(rid, str):
+            id_line = _line_of(raw, "id", line)
+            if rid in seen:
+                v.error(id_line, f"duplicate rule id {rid!r} (first at line {seen[rid]})")
+                rid = None
+            else:
+                seen[rid] = id_line
+        items = _rule_facts(v, raw, line, r, facts)
+        if rid is None or items is None:
+            continue
+        rule = _rule_compare(v, raw, line, r, rid, items)
+        if rule is not None:
+            rules.append(rule)
+    return tuple(rules)
+
+
+def _rule_facts(
+    v: _Validator, raw: Any, line: int, r: dict[str, Any], facts: dict[str, Item]
+) -> list[Item] | None:
+    """The items of a rule's facts, all of one type; None after reporting a problem."""
+    raw_facts = r.get("facts")
+    if not isinstance(raw_facts, LocatedList):
+        return None
+    if len(raw_facts) < 2:
+        v.error(raw.key_lines["facts"], "a rule compares at least two facts")
+        return None
+    items: list[Item] = []
+    ok = True
+    for name, fline in zip(raw_facts, raw_facts.item_lines, strict=True):
+        if not isinstance(name, str):
+            v.error(fline, f"a fact is named by text, not {_show(name)}")
+            ok = False
+            continue
+        item = facts.get(name)
+        if item is None:
+            hint = _closest(name, facts)
+            v.error(
+                fline,
+                f"unknown fact {name!r}: no item records it (add 'fact: {name}' to an item"
+                + (f", or did you mean {hint!r}?)" if hint else ")"),
+            )
+            ok = False
+            continue
+        if any(other.fact == name for other in items):
+            v.error(fline, f"fact {name!r} is named twice in this rule")
+            ok = False
+            continue
+        if items:
+            problem = _fact_mismatch(items[0], item)
+            if problem:
+                v.error(fline, problem)
+                ok = False
+                continue
+        items.append(item)
+    return items if ok else None
+
+
+def _fact_mismatch(first: Item, item: Item) -> str | None:
+    """Why two facts cannot be compared, if they cannot."""
+    where = f"fact {item.fact!r} (item {item.id!r}, line {item.line})"
+    other = f"{first.fact!r} (item {first.id!r})"
+    if item.type != first.type:
+        return (
+            f"{where} is {item.type}, but {other} is {first.type}:"
+            " the facts of a rule must be of one type"
+        )
+    if item.type == "money" and item.currency != first.currency:
+        return f"{where} is in {item.currency}, but {other} is in {first.currency}"
+    if item.type == "number" and item.unit != first.unit:
+        return (
+            f"{where} is in {item.unit or 'no unit'}, but {other} is in {first.unit or 'no unit'}"
+        )
+    if item.type == "choice":
+        mine = {(type(o.value).__name__, o.value) for o in item.options}
+        theirs = {(type(o.value).__name__, o.value) for o in first.options}
+        if mine != theirs:
+            return f"{where} has other options than {other}: compared choices need the same values"
+    return None
+
+
+def _rule_compare(
+    v: _Validator, raw: Any, line: int, r: dict[str, Any], rid: str, items: list[Item]
+) -> Rule | None:
+    fact_type = items[0].type
+    compare = r.get("compare", "equal")
+    if compare == "digits" and fact_type != "text":
+        v.error(
+            _line_of(raw, "compare", line),
+            f"'compare: digits' reads the digits of text facts; these are {fact_type}",
+        )
+        return None
+    within = r.get("within")
+    tolerance: float = 0
+    if within is not None:
+        wline = _line_of(raw, "within", line)
+        if compare == "digits" or fact_type in ("yes_no", "choice", "text"):
+            v.error(wline, f"'within' does not apply to {fact_type} facts (they agree or not)")
+            return None
+        if fact_type == "time_range":
+            minutes = parse_duration(within)
+            if minutes is None:
+                v.error(
+                    wline,
+                    f"'within' of time_range facts is a duration such as 15min or 1h,"
+                    f" not {_show(within)}",
+                )
+                return None
+            tolerance = minutes
+        elif isinstance(within, str) or within < 0:
+            v.error(wline, f"'within' of {fact_type} facts is a number of 0 or more")
+            return None
+        elif fact_type == "money":
+            currency = items[0].currency or "XXX"
+            minor, _ = to_minor(within, currency)
+            if minor is None:
+                digits = minor_digits(currency)
+                v.error(
+                    wline,
+                    f"'within' {within:g} is not an amount of {currency}"
+                    f" (at most {digits} decimals)",
+                )
+                return None
+            tolerance = minor
+        else:
+            tolerance = _number(within)
+    return Rule(
+        id=rid,
+        label=(r.get("label") or humanize(rid)).strip() or humanize(rid),
+        facts=tuple(item.fact for item in items if item.fact is not None),
+        fact_type=fact_type,
+        compare=compare,
+        within=within,
+        tolerance=tolerance,
+        weight=_number(r.get("weight", 1)),
+        critical=bool(r.get("critical", False)),
+        line=line,
     )
 
 
@@ -546,6 +801,7 @@ def _parse_section(
     seen_sections: dict[str, int],
     seen_items: dict[str, int],
     earlier: dict[str, Item],
+    seen_facts: dict[str, tuple[str | None, int]],
 ) -> Section | None:
     sec = v.mapping(raw, line, SECTION_KEYS, "a section")
     sid = sec.get("id")
@@ -563,7 +819,7 @@ def _parse_section(
         if not raw_items:
             v.error(_line_of(raw, "items", line), "a section needs at least one item")
         for raw_item, item_line in zip(raw_items, raw_items.item_lines, strict=True):
-            item = _parse_item(v, raw_item, item_line, seen_items, earlier)
+            item = _parse_item(v, raw_item, item_line, seen_items, earlier, seen_facts)
             if item is not None:
                 items.append(item)
                 earlier[item.id] = item
@@ -588,6 +844,7 @@ def _parse_item(
     line: int,
     seen_items: dict[str, int],
     earlier: dict[str, Item],
+    seen_facts: dict[str, tuple[str | None, int]],
 ) -> Item | None:
     item_type = raw.get("type") if isinstance(raw, LocatedMap) else None
     known_type = item_type if isinstance(item_type, str) and item_type in ITEM_TYPES else None
@@ -652,6 +909,35 @@ def _parse_item(
                 f"show_if names {hidden[0]!r}, an 'audience: hq' item; only another hq item"
                 " may depend on it",
             )
+    fact = it.get("fact")
+    if fact is not None:
+        fact_line = _line_of(raw, "fact", line)
+        if fact in seen_facts:
+            first_id, first_line = seen_facts[fact]
+            v.error(
+                fact_line,
+                f"duplicate fact {fact!r}: item {first_id!r} (line {first_line}) records it"
+                " already",
+            )
+            fact = None
+        else:
+            seen_facts[fact] = (iid, fact_line)
+        if show_if is not None or "show_if" in raw:
+            # A fact every visit may leave unrecorded could never be compared reliably.
+            v.error(
+                fact_line,
+                "an item with show_if cannot record a fact: it is not always shown"
+                " (record the fact on an item every visit answers)",
+            )
+        if audience == "hq":
+            v.error(
+                fact_line,
+                "an 'audience: hq' item cannot record a fact: reports show the owner"
+                " every value a rule compares",
+            )
+    currency = it.get("currency")
+    if known_type == "money" and "currency" not in raw:
+        v.error(line, "a money item needs 'currency' (an ISO 4217 code such as EUR)")
     if iid is None:
         return None
     default_required = known_type not in ("text", "photo")
@@ -674,6 +960,8 @@ def _parse_item(
         options=options,
         show_if=show_if,
         audience=audience,
+        fact=fact,
+        currency=currency,
         line=line,
     )
 
@@ -824,8 +1112,8 @@ def _condition_value_problem(target: Item, value: Any) -> str | None:
     if target.type == "choice" and target.options and target.option(value) is None:
         known = ", ".join(_show(o.value) for o in target.options)
         return f"{target.id!r} has no option {_show(value)} (options: {known})"
-    if target.type == "photo":
-        return f"{target.id!r} is a photo item and cannot be used in show_if"
+    if target.type in ("photo", "time_range", "money"):
+        return f"{target.id!r} is a {target.type} item and cannot be used in show_if"
     return None
 
 

@@ -356,7 +356,7 @@ async def fill_demo(
                 service=card.service if stored else None,
                 experience=card.experience if stored else None,
                 nps=card.nps if stored else None,
-                critical_failed=bool(card.critical_failures) if stored else False,
+                critical_failed=card.critical_failed if stored else False,
                 scorecard=stored,
             )
         )

@@ -22,7 +22,28 @@ _NULLABLE_NUMBER = {"type": ["number", "null"]}
 _ANSWER = {
     "type": "object",
     "properties": {
-        "value": {"type": ["boolean", "number", "string", "null"]},
+        "value": {
+            "description": "true/false, a number, text or an option's value; time_range:"
+            ' {"from": "09:00", "to": "17:30"}; money: {"amount": "12.99", "currency": "EUR"}',
+            "oneOf": [
+                {"type": ["boolean", "number", "string", "null"]},
+                {
+                    "type": "object",
+                    "properties": {"from": {"type": "string"}, "to": {"type": "string"}},
+                    "required": ["from", "to"],
+                    "additionalProperties": False,
+                },
+                {
+                    "type": "object",
+                    "properties": {
+                        "amount": {"type": ["string", "number"]},
+                        "currency": {"type": "string"},
+                    },
+                    "required": ["amount"],
+                    "additionalProperties": False,
+                },
+            ],
+        },
         "na": {"type": "boolean"},
         "comment": {"type": ["string", "null"], "maxLength": 4000},
         "photos": {"type": ["array", "null"], "items": {"type": "string"}},
@@ -63,6 +84,29 @@ _SCORECARD = {
         "critical_failures": {"type": "array", "items": {"type": "string"}},
         "nps": {"type": ["integer", "null"]},
         "missing": {"type": "array", "items": {"type": "string"}},
+        "consistency": {
+            "type": "object",
+            "description": "only for a checklist with consistency rules (docs/scoring.md)",
+            "properties": {
+                "score": _NULLABLE_NUMBER,
+                "earned": {"type": "number"},
+                "possible": {"type": "number"},
+                "rules": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "object",
+                        "properties": {
+                            "result": {
+                                "type": "string",
+                                "enum": ["agree", "disagree", "not_checked"],
+                            },
+                            "values": {"type": "object"},
+                        },
+                    },
+                },
+                "critical_failures": {"type": "array", "items": {"type": "string"}},
+            },
+        },
     },
 }
 _AUDIT_OUT = {

@@ -38,6 +38,7 @@ from typing import Any
 
 from audit.answers import Answer
 from audit.checklist import Checklist, Item, humanize
+from audit.facts import money_of
 from audit.scoring import weighted_mean
 
 DASH = "\u2013"  # an en dash stands for "no score"
@@ -328,7 +329,29 @@ def describe_answer(
         return AnswerWords(f"{format_number(value)}{unit}", "answered")
     if item.type == "nps":
         return AnswerWords(f"{format_number(value)} out of 10", "answered")
+    if item.type in ("time_range", "money"):
+        return AnswerWords(format_fact_value(item.type, value), "answered")
     return AnswerWords(str(value), "text")
+
+
+# Symbols people read before an amount; other currencies show their code after it.
+CURRENCY_SYMBOLS: Mapping[str, str] = {"USD": "$", "EUR": "\u20ac", "GBP": "\u00a3"}
+
+
+def format_money(value: Mapping[str, Any]) -> str:
+    """A stored money value as printed: ``$89.99``, ``\u20ac1,250.00``, ``1,200 JPY``."""
+    money = money_of(value)
+    whole, _, part = money.amount.partition(".")
+    text = f"{int(whole):,}" + (f".{part}" if part else "")
+    symbol = CURRENCY_SYMBOLS.get(money.currency)
+    return f"{symbol}{text}" if symbol else f"{text} {money.currency}"
+
+
+def format_fact_value(fact_type: str, value: Any) -> str:
+    """A time_range or money value as a reader says it: ``09:00\u201317:30``, ``$89.99``."""
+    if fact_type == "time_range":
+        return f"{value['from']}{DASH}{value['to']}"
+    return format_money(value)
 
 
 def answer_words(item: Item, answer: Answer | None, photos: int = 0, visible: bool = True) -> str:

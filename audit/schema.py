@@ -17,6 +17,7 @@ from audit.checklist import (
     ITEM_KEYS,
     ITEM_TYPES,
     OPTION_KEYS,
+    RULE_KEYS,
     SECTION_KEYS,
     KeySpec,
 )
@@ -72,6 +73,8 @@ def _type_rules() -> list[dict[str, Any]]:
         }
         if item_type == "choice":
             rule["then"]["required"] = ["options"]
+        if item_type == "money":
+            rule["then"]["required"] = ["currency"]
         rules.append(rule)
     whole = {"multipleOf": 1}
     rules.append(
@@ -97,7 +100,10 @@ def checklist_schema() -> dict[str, Any]:
         **_object(
             CHECKLIST_KEYS,
             "Audit checklist",
-            {"sections": {"items": {"$ref": "#/$defs/section"}, "minItems": 1}},
+            {
+                "sections": {"items": {"$ref": "#/$defs/section"}, "minItems": 1},
+                "consistency": {"items": {"$ref": "#/$defs/rule"}},
+            },
         ),
         "$defs": {
             "section": _object(
@@ -119,6 +125,18 @@ def checklist_schema() -> dict[str, Any]:
             },
             "band": _object(BAND_KEYS, "Band of a number item"),
             "option": _object(OPTION_KEYS, "Option of a choice item"),
+            "rule": _object(
+                RULE_KEYS,
+                "Consistency rule (facts that must agree)",
+                {
+                    "facts": {
+                        "items": {"type": "string"},
+                        "minItems": 2,
+                        "uniqueItems": True,
+                    },
+                    "within": {"minimum": 0, "pattern": r"^(?:\d{1,2}\s*h)?\s*(?:\d{1,4}\s*min)?$"},
+                },
+            ),
             "condition": {
                 "title": "show_if condition (only on earlier items)",
                 "oneOf": [

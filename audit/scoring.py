@@ -9,6 +9,14 @@ The seven rules of CONTRACT.md, in code order:
 5. a critical item with p = 0 caps the overall at ``critical_fail_score``;
 6. service / experience scores are rule 3 over all counted items of that kind;
 7. required visible items without an answer are ``missing``.
+
+A checklist with a ``consistency:`` block is scored the same way, and its
+rules beside the sections (:func:`check_consistency`): each rule agrees,
+disagrees or is not checked, and the weighted share of agreeing rules is the
+consistency score.  It does not enter the overall; a *critical* rule that
+disagrees caps the overall as a critical item does (docs/scoring.md).  A
+checklist without rules gets no ``consistency`` key at all, so its
+scorecard is the same as before rules existed.
 """
 
 from __future__ import annotations
@@ -18,7 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from audit.answers import Answer, visible_items
-from audit.checklist import Checklist, Item
+from audit.checklist import Checklist, Item, Rule
+from audit.facts import agree
 
 
 def item_points(item: Item, value: Any) -> float | None:
@@ -67,6 +76,90 @@ class SectionResult:
         return None if self.possible == 0 else _pct(self.earned, self.possible)
 
 
+AGREE = "agree"
+DISAGREE = "disagree"
+NOT_CHECKED = "not_checked"
+RESULTS = (AGREE, DISAGREE, NOT_CHECKED)
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule: Rule
+    result: str  # agree | disagree | not_checked
+    values: dict[str, Any]  # fact -> the recorded value; None: N/A or unanswered
+
+    @property
+    def checked(self) -> bool:
+        return self.result != NOT_CHECKED
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"result": self.result, "values": dict(self.values)}
+
+
+@dataclass(frozen=True)
+class ConsistencyResult:
+    rules: tuple[RuleResult, ...]
+
+    @property
+    def earned(self) -> float:
+        return float(sum(r.rule.weight for r in self.rules if r.result == AGREE))
+
+    @property
+    def possible(self) -> float:
+        return float(sum(r.rule.weight for r in self.rules if r.checked))
+
+    @property
+    def score(self) -> float | None:
+        return None if self.possible == 0 else _pct(self.earned, self.possible)
+
+    @property
+    def critical_failures(self) -> tuple[str, ...]:
+        return tuple(r.rule.id for r in self.rules if r.rule.critical and r.result == DISAGREE)
+
+    @property
+    def disagreements(self) -> tuple[RuleResult, ...]:
+        return tuple(r for r in self.rules if r.result == DISAGREE)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "earned": self.earned,
+            "possible": self.possible,
+            "rules": {r.rule.id: r.to_dict() for r in self.rules},
+            "critical_failures": list(self.critical_failures),
+        }
+
+
+def check_consistency(
+    checklist: Checklist, answers: Mapping[str, Answer]
+) -> ConsistencyResult | None:
+    """Every consistency rule's result; None for a checklist without rules.
+
+    A rule is checked when at least two of its facts were recorded (answered,
+    not N/A); the facts left unrecorded are listed as None and do not count.
+    Fact items have no ``show_if``, so every fact is asked on every visit.
+    """
+    if not checklist.consistency:
+        return None
+    facts = checklist.fact_items()
+    results = []
+    for rule in checklist.consistency:
+        values: dict[str, Any] = {}
+        for fact in rule.facts:
+            answer = answers.get(facts[fact].id)
+            given = answer is not None and not answer.na and answer.value is not None
+            values[fact] = answer.value if given and answer is not None else None
+        recorded = [v for v in values.values() if v is not None]
+        if len(recorded) < 2:
+            result = NOT_CHECKED
+        elif agree(rule.fact_type, recorded, rule.compare, rule.tolerance):
+            result = AGREE
+        else:
+            result = DISAGREE
+        results.append(RuleResult(rule, result, values))
+    return ConsistencyResult(tuple(results))
+
+
 @dataclass(frozen=True)
 class Scorecard:
     overall: float | None
@@ -78,14 +171,23 @@ class Scorecard:
     nps: int | None
     missing: tuple[str, ...]
     items: tuple[ItemResult, ...] = field(default=(), compare=False)
+    consistency: ConsistencyResult | None = None
 
     @property
     def complete(self) -> bool:
         return not self.missing
 
+    @property
+    def critical_failed(self) -> bool:
+        """A critical item failed, or a critical consistency rule disagreed."""
+        return bool(self.critical_failures) or bool(
+            self.consistency is not None and self.consistency.critical_failures
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        """The Scorecard JSON of CONTRACT.md (plus ``touchpoints``)."""
-        return {
+        """The Scorecard JSON of CONTRACT.md (plus ``touchpoints``, and ``consistency``
+        for a checklist with rules)."""
+        out = {
             "overall": self.overall,
             "service": self.service,
             "experience": self.experience,
@@ -98,6 +200,9 @@ class Scorecard:
             "nps": self.nps,
             "missing": list(self.missing),
         }
+        if self.consistency is not None:
+            out["consistency"] = self.consistency.to_dict()
+        return out
 
 
 CARD_KEYS = (
@@ -109,8 +214,10 @@ CARD_KEYS = (
     "critical_failures",
     "nps",
     "missing",
+    "consistency",
 )
 SECTION_KEYS = ("score", "earned", "possible")
+CONSISTENCY_KEYS = ("score", "earned", "possible", "rules", "critical_failures")
 
 
 def scorecard_in_order(card: Mapping[str, Any], checklist: Checklist) -> dict[str, Any]:
@@ -135,6 +242,33 @@ def scorecard_in_order(card: Mapping[str, Any], checklist: Checklist) -> dict[st
         order = [tp for tp in checklist.touchpoints() if tp in touchpoints]
         order += [tp for tp in touchpoints if tp not in order]
         out["touchpoints"] = {tp: touchpoints[tp] for tp in order}
+    consistency = card.get("consistency")
+    if isinstance(consistency, Mapping):
+        out["consistency"] = _consistency_in_order(consistency, checklist)
+    return out
+
+
+def _consistency_in_order(block: Mapping[str, Any], checklist: Checklist) -> dict[str, Any]:
+    out = {key: block[key] for key in CONSISTENCY_KEYS if key in block}
+    out.update((key, value) for key, value in block.items() if key not in out)
+    rules = block.get("rules")
+    if isinstance(rules, Mapping):
+        known = {rule.id: rule for rule in checklist.consistency}
+        ids = [r.id for r in checklist.consistency if r.id in rules]
+        ids += [key for key in rules if key not in ids]
+        ordered: dict[str, Any] = {}
+        for key in ids:
+            found = rules[key]
+            rule = known.get(key)
+            if isinstance(found, Mapping):
+                found = {k: found[k] for k in ("result", "values") if k in found} | dict(found)
+                values = found.get("values")
+                if rule is not None and isinstance(values, Mapping):
+                    facts = [f for f in rule.facts if f in values]
+                    facts += [f for f in values if f not in facts]
+                    found["values"] = {f: values[f] for f in facts}
+            ordered[key] = found
+        out["rules"] = ordered
     return out
 
 
@@ -197,7 +331,9 @@ def score_answers(
             SectionResult(section.id, section.touchpoint, section.weight, earned, possible)
         )
     overall = weighted_mean((s.weight, s.score) for s in sections)
-    if critical and overall is not None:
+    consistency = check_consistency(checklist, answers)
+    rule_failed = consistency is not None and bool(consistency.critical_failures)
+    if (critical or rule_failed) and overall is not None:
         overall = min(overall, float(checklist.critical_fail_score))
     touchpoints = {
         tp: weighted_mean((s.weight, s.score) for s in sections if s.touchpoint == tp)
@@ -215,6 +351,7 @@ def score_answers(
         nps=nps,
         missing=tuple(missing),
         items=tuple(results),
+        consistency=consistency,
     )
 
 

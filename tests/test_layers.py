@@ -159,6 +159,7 @@ GROUND = (
 )
 PURE_CORE = (
     "audit.checklist",
+    "audit.facts",
     "audit.answers",
     "audit.scoring",
     "audit.compare",

@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
-from audit.checklist import BAND_KEYS, CHECKLIST_KEYS, ITEM_KEYS, OPTION_KEYS, SECTION_KEYS
+from audit.checklist import (
+    BAND_KEYS,
+    CHECKLIST_KEYS,
+    ITEM_KEYS,
+    OPTION_KEYS,
+    RULE_KEYS,
+    SECTION_KEYS,
+)
 from audit.schema import checklist_schema, checklist_schema_json
 from audit.yamlsource import load_yaml
 
@@ -33,6 +40,7 @@ def test_the_checked_in_schema_is_current() -> None:
         (["$defs", "item"], ITEM_KEYS),
         (["$defs", "band"], BAND_KEYS),
         (["$defs", "option"], OPTION_KEYS),
+        (["$defs", "rule"], RULE_KEYS),
     ],
 )
 def test_every_level_lists_exactly_the_keys_of_its_table(
@@ -102,6 +110,7 @@ def test_the_schema_is_plain_json() -> None:
         ("## Item keys", ITEM_KEYS),
         ("## Bands of a number item", BAND_KEYS),
         ("## Options of a choice item", OPTION_KEYS),
+        ("## Facts and consistency rules", RULE_KEYS),
     ],
 )
 def test_every_key_is_documented_in_the_format_reference(

@@ -32,6 +32,7 @@ from audit.presentation import (
     describe_answer,
     export_figure,
     export_label,
+    format_fact_value,
     touchpoint_label,
 )
 from audit.routes.exports import EXPORT_CHUNK, export_scope, file_stem
@@ -101,11 +102,16 @@ class AnswerLines:
     def figure(self, value: float | None) -> float | None:
         return value if self.raw else export_figure(value)
 
-    def value(self, value: Any) -> Any:
+    def value(self, item_type: str, value: Any) -> Any:
         if isinstance(value, bool):
             return _flag(value, self.raw)
         if isinstance(value, str):
             return self.text(value)
+        if isinstance(value, dict):
+            # time_range and money: their JSON for machines, as printed for people
+            if self.raw:
+                return self.text(json.dumps(value, separators=(",", ":")))
+            return self.text(format_fact_value(item_type, value))
         return value
 
     def lines(self, rows: Sequence[Any], photos: export.Photos) -> list[list[Any]]:
@@ -149,7 +155,7 @@ class AnswerLines:
                         item.kind if self.raw else item.kind.capitalize(),
                         _flag(item.critical, self.raw),
                         self.text(words.text),
-                        self.value(answer.value if answer is not None else None),
+                        self.value(item.type, answer.value if answer is not None else None),
                         self.figure(points),
                         item.weight if item.scored else None,
                         self.figure(score),

@@ -371,7 +371,7 @@ async def _try_submit(
         "service": card.service,
         "experience": card.experience,
         "nps": card.nps,
-        "critical_failed": bool(card.critical_failures),
+        "critical_failed": card.critical_failed,
         "scorecard": card.to_dict(),
     }
     # Only an audit submitted before (and returned) has scores to replace.
