@@ -23,7 +23,16 @@ from audit.observability import RequestObservability, configure_logging
 from audit.openapi import openapi_schema
 from audit.pwa import pwa_routes
 from audit.report.pool import configure_pool, shutdown_pool
-from audit.routes import audits, health, owner_text, reference, reports, session
+from audit.routes import (
+    assignments,
+    audits,
+    health,
+    owner_text,
+    reference,
+    reports,
+    session,
+    waves,
+)
 from audit.routes.common import api
 from audit.routes.hq import hq_routes
 from audit.settings import Settings
@@ -102,8 +111,26 @@ def api_routes() -> list[BaseRoute]:
         Route("/api/locations", api(reference.list_locations), methods=["GET"]),
         Route("/api/checklists", api(reference.list_checklists), methods=["GET"]),
         Route("/api/checklists/{checklist_id}", api(reference.get_checklist), methods=["GET"]),
-        Route("/api/assignments", api(reference.list_assignments), methods=["GET"]),
-        Route("/api/assignments", api(reference.create_assignment), methods=["POST"]),
+        Route("/api/assignments", api(assignments.list_assignments), methods=["GET"]),
+        Route("/api/assignments", api(assignments.create_assignment), methods=["POST"]),
+        Route(
+            "/api/assignments/{assignment_id}/claim",
+            api(assignments.claim_assignment),
+            methods=["POST"],
+        ),
+        Route(
+            "/api/assignments/{assignment_id}/release",
+            api(assignments.release_assignment),
+            methods=["POST"],
+        ),
+        Route(
+            "/api/assignments/{assignment_id}/assign",
+            api(assignments.assign_assignment),
+            methods=["POST"],
+        ),
+        Route("/api/waves", api(waves.list_waves), methods=["GET"]),
+        Route("/api/waves", api(waves.create_wave), methods=["POST"]),
+        Route("/api/waves/{wave_id}", api(waves.get_wave), methods=["GET"]),
         Route("/api/audits", api(audits.list_audits), methods=["GET"]),
         Route("/api/audits/{uuid}", api(audits.get_audit), methods=["GET"]),
         Route("/api/audits/{uuid}", api(audits.put_audit), methods=["PUT"]),

@@ -128,8 +128,44 @@ class ChecklistVersion(Model):
         unique_together = (("slug", "content_hash"),)
 
 
+class Wave(Model):
+    """A round of visits: one pinned checklist version, locations, a window, visits each.
+
+    Creating a wave makes its assignments (audit.wave_plan plans them,
+    audit.workflow.waves stores them); its progress
+    is read from them and their audits, never stored twice.
+    """
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200, unique=True)
+    checklist_slug = fields.CharField(max_length=80)
+    checklist: fields.ForeignKeyRelation[ChecklistVersion] = fields.ForeignKeyField(
+        "models.ChecklistVersion", related_name="waves", on_delete=fields.RESTRICT, db_index=True
+    )
+    starts_on = fields.DateField()
+    ends_on = fields.DateField()
+    visits_per_location = fields.IntField(default=1)
+    # {"days": ["weekday", "weekend"], "dayparts": ["morning", ...]}: the slots
+    # the visits of each location are spread over (empty lists: any).
+    coverage: fields.Field[dict[str, object]] = fields.JSONField(default=dict)
+    # One auditor may make several of a location's visits in this wave.
+    allow_repeat = fields.BooleanField(default=False)
+    # A claimed visit may be given back until this many days before it is due.
+    release_days = fields.IntField(default=2)
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="waves", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "wave"
+
+
 class Assignment(Model):
-    """HQ asks an auditor (or any auditor) to visit a location with a checklist."""
+    """HQ asks an auditor (or any auditor) to visit a location with a checklist.
+
+    One left open (no auditor) is on the job board until an auditor claims it.
+    """
 
     id = fields.IntField(primary_key=True)
     location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
@@ -147,9 +183,28 @@ class Assignment(Model):
     notes = fields.TextField(default="")
     audit_uuid = fields.CharField(max_length=36, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    wave: fields.ForeignKeyNullableRelation[Wave] = fields.ForeignKeyField(
+        "models.Wave", related_name="assignments", null=True, on_delete=fields.CASCADE
+    )
+    # Set when an auditor took it from the job board (not when HQ gave it).
+    claimed_at = fields.DatetimeField(null=True)
+    # The first day of the visit's window (a wave's part of its window; null:
+    # from the day it was made).
+    opens_on = fields.DateField(null=True)
+    # The wave's slot for this visit, e.g. "weekend lunch" ("" for any time).
+    coverage = fields.CharField(max_length=40, default="")
+    # The last day a claimed visit may be given back (null: until it is started).
+    release_by = fields.DateField(null=True)
 
     class Meta:
         table = "assignment"
+        indexes = (
+            # A wave's progress reads only these columns, per location, from the index.
+            Index(fields=("wave_id", "location_id", "auditor_id", "due", "audit_uuid")),
+            # The auditor's own visits, and the job board (auditor_id IS NULL).
+            Index(fields=("auditor_id", "audit_uuid", "due")),
+            Index(fields=("audit_uuid",)),
+        )
 
 
 class Audit(Model):

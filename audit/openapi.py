@@ -372,6 +372,105 @@ def _query(name: str, schema: dict[str, Any], required: bool = False) -> dict[st
     return {"name": name, "in": "query", "required": required, "schema": schema}
 
 
+_ID = {"type": "string", "pattern": "^[0-9]+$"}
+_ASSIGNMENT_FILTERS = (
+    "open",
+    "started",
+    "submitted",
+    "approved",
+    "returned",
+    "unassigned",
+    "overdue",
+)
+_ASSIGNMENT = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "location": {"type": "string"},
+        "location_name": {"type": "string"},
+        "address": {"type": "string"},
+        "assigned": {"type": "string", "format": "date"},
+        "checklist": {"type": "string"},
+        "checklist_title": {"type": "string"},
+        "due": {"type": ["string", "null"], "format": "date"},
+        "notes": {"type": "string"},
+        "audit": {"type": ["string", "null"]},
+        "state": {"type": "string"},
+        "wave": {"type": ["string", "null"]},
+        "coverage": {"type": "string"},
+        "claimed": {"type": "boolean"},
+        "overdue": {"type": "boolean"},
+        "release_by": {"type": ["string", "null"], "format": "date"},
+        "mine": {"type": "boolean", "description": "auditors: the visit is theirs"},
+        "can_release": {"type": "boolean", "description": "auditors: it may be given back now"},
+        "auditor": {"type": ["string", "null"], "description": "HQ: who has it"},
+        "auditor_name": {"type": ["string", "null"]},
+    },
+    "required": ["id", "location", "checklist", "due", "state", "wave", "overdue"],
+}
+_PROGRESS = {
+    "type": "object",
+    "properties": {
+        name: {"type": "integer", "minimum": 0}
+        for name in ("planned", "claimed", "started", "submitted", "approved", "overdue")
+    },
+}
+_COVERAGE = {
+    "type": "object",
+    "properties": {
+        "days": {"type": "array", "items": {"type": "string", "enum": ["weekday", "weekend"]}},
+        "dayparts": {
+            "type": "array",
+            "items": {"type": "string", "enum": ["morning", "lunch", "afternoon", "evening"]},
+        },
+    },
+    "additionalProperties": False,
+}
+_WAVE = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "checklist": {"type": "string"},
+        "checklist_title": {"type": "string"},
+        "version": {"type": "integer"},
+        "from": {"type": "string", "format": "date"},
+        "to": {"type": "string", "format": "date"},
+        "visits": {"type": "integer"},
+        "coverage": _COVERAGE,
+        "allow_repeat": {"type": "boolean"},
+        "release_days": {"type": "integer"},
+        "progress": _PROGRESS,
+        "regions": {"type": "array", "items": _PROGRESS},
+    },
+    "required": ["id", "name", "checklist", "version", "from", "to", "progress"],
+}
+_WAVE_IN = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 200},
+        "checklist": {"type": "string"},
+        "version": {"type": ["integer", "null"]},
+        "locations": {
+            "description": '"all", or a list of location codes',
+            "oneOf": [
+                {"type": "string", "enum": ["all"]},
+                {"type": "array", "items": {"type": "string"}},
+            ],
+        },
+        "region": {"type": "string"},
+        "locations_csv": {"type": "string", "description": "a CSV of codes (column code)"},
+        "from": {"type": "string", "format": "date"},
+        "to": {"type": "string", "format": "date"},
+        "visits": {"type": "integer", "minimum": 1, "maximum": 12},
+        "coverage": _COVERAGE,
+        "allow_repeat": {"type": "boolean"},
+        "release_days": {"type": "integer", "minimum": 0, "maximum": 60},
+        "notes": {"type": "string", "maxLength": 2000},
+    },
+    "required": ["name", "checklist", "from", "to"],
+    "additionalProperties": False,
+}
 _CSV = "text/csv"
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -530,8 +629,14 @@ def openapi_schema() -> dict[str, Any]:
         },
         "/api/assignments": {
             "get": {
-                "summary": "Open visit assignments",
-                "responses": _responses(200, {"type": "array"}, 401, 404),
+                "summary": "Visits: an auditor's own and the job board's open ones; HQ's all",
+                "parameters": [
+                    _query("state", {"type": "string", "enum": list(_ASSIGNMENT_FILTERS)}),
+                    _query("wave", {"type": "string", "pattern": "^[0-9]+$"}),
+                ],
+                "responses": _responses(
+                    200, {"type": "array", "items": _ASSIGNMENT}, 401, 404, 422
+                ),
             },
             "post": {
                 "summary": "Assign a visit (HQ)",
@@ -555,6 +660,57 @@ def openapi_schema() -> dict[str, Any]:
                 },
                 "responses": _responses(201, {"type": "object"}, 400, 401, 403, 404, 422),
             },
+        },
+        "/api/assignments/{assignment_id}/claim": {
+            "post": {
+                "summary": "Claim an open visit from the job board (auditor)",
+                "parameters": [_path_param("assignment_id", _ID), _CSRF],
+                "responses": _responses(200, _ASSIGNMENT, 401, 403, 404, 409),
+            }
+        },
+        "/api/assignments/{assignment_id}/release": {
+            "post": {
+                "summary": "Give a claimed visit back to the job board (auditor)",
+                "parameters": [_path_param("assignment_id", _ID), _CSRF],
+                "responses": _responses(200, _ASSIGNMENT, 401, 403, 404, 409),
+            }
+        },
+        "/api/assignments/{assignment_id}/assign": {
+            "post": {
+                "summary": "Give a visit to an auditor, or back to the job board (HQ)",
+                "parameters": [_path_param("assignment_id", _ID), _CSRF],
+                "requestBody": {
+                    "required": True,
+                    "content": _json(
+                        {
+                            "type": "object",
+                            "properties": {"auditor": {"type": ["string", "null"]}},
+                            "required": ["auditor"],
+                            "additionalProperties": False,
+                        }
+                    ),
+                },
+                "responses": _responses(200, _ASSIGNMENT, 400, 401, 403, 404, 409, 422),
+            }
+        },
+        "/api/waves": {
+            "get": {
+                "summary": "Waves, the latest first, with their progress (HQ)",
+                "responses": _responses(200, {"type": "array", "items": _WAVE}, 401, 404),
+            },
+            "post": {
+                "summary": "Create a wave and its assignments (HQ)",
+                "parameters": [_CSRF],
+                "requestBody": {"required": True, "content": _json(_WAVE_IN)},
+                "responses": _responses(201, _WAVE, 400, 401, 403, 404, 422),
+            },
+        },
+        "/api/waves/{wave_id}": {
+            "get": {
+                "summary": "One wave's progress per region (HQ); by id or name",
+                "parameters": [_path_param("wave_id", {"type": "string"})],
+                "responses": _responses(200, _WAVE, 401, 404),
+            }
         },
         "/api/audits": {
             "get": {

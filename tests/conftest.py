@@ -105,6 +105,7 @@ TABLES = (
     "section_score",
     "audit",
     "assignment",
+    "wave",
     "checklist_version",
     "session",
     "login_throttle",

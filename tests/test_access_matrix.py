@@ -129,6 +129,28 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/api/assignments"): Case(
         only(201, "hq"), json={"location": "S1", "checklist": "shop", "notes": "matrix"}
     ),
+    # The target assignment is open and claimed by the auditor: claiming it
+    # again is theirs; the other auditor learns only that it is taken.
+    ("POST", "/api/assignments/{assignment_id}/claim"): Case(
+        {**only(200, "auditor"), "other_auditor": 409}
+    ),
+    ("POST", "/api/assignments/{assignment_id}/release"): Case(only(200, "auditor")),
+    ("POST", "/api/assignments/{assignment_id}/assign"): Case(
+        only(200, "hq"), json={"auditor": "auditor@x.test"}
+    ),
+    # ---- waves
+    ("GET", "/api/waves"): Case(HQ_ONLY),
+    ("GET", "/api/waves/{wave_id}"): Case(HQ_ONLY),
+    ("POST", "/api/waves"): Case(
+        only(201, "hq"),
+        json={
+            "name": "Matrix",
+            "checklist": "shop",
+            "locations": ["S1"],
+            "from": "2026-06-01",
+            "to": "2026-06-30",
+        },
+    ),
     # ---- audits (the same payload again: a replay changes nothing)
     ("GET", "/api/audits"): Case(everyone(200)),
     ("GET", "/api/audits/{uuid}"): Case(only(200, *AUDIT_READERS)),
@@ -223,6 +245,8 @@ def cheap_password_hashing(monkeypatch):
 class Target:
     audit: str
     photo: str
+    assignment: int = 0  # open, claimed by the auditor
+    wave: int = 0
 
 
 class Caller:
@@ -301,6 +325,18 @@ async def world(db, clients) -> tuple[Target, dict[str, Caller]]:
     r = await hq.call("POST", f"/api/audits/{target.audit}/review", review)
     assert r.status_code == 200, r.text
 
+    r = await hq.call(
+        "POST", "/api/assignments", Case({}, json={"location": "S2", "checklist": "shop"})
+    )
+    assert r.status_code == 201, r.text
+    target = replace(target, assignment=r.json()["id"])
+    r = await auditor.call("POST", f"/api/assignments/{target.assignment}/claim", Case({}))
+    assert r.status_code == 200, r.text
+    wave = {**MATRIX[("POST", "/api/waves")].json, "name": "World"}
+    r = await hq.call("POST", "/api/waves", Case({}, json=wave))
+    assert r.status_code == 201, r.text
+    target = replace(target, wave=r.json()["id"])
+
     callers["anonymous"] = Caller(clients())
     # A cookie whose signature was tampered with, and one past its lifetime;
     # each still carries a live server session, so only the cookie is wrong.
@@ -323,6 +359,8 @@ def url_for(method: str, path: str, case: Case, target: Target) -> str:
         .replace("{checklist_id}", "shop")
         .replace("{code}", "S1")
         .replace("{item}", "notes")
+        .replace("{assignment_id}", str(target.assignment))
+        .replace("{wave_id}", str(target.wave))
     )
     return filled + case.query
 

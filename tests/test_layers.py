@@ -165,6 +165,7 @@ PURE_CORE = (
     "audit.compare",
     "audit.presentation",
     "audit.redaction",
+    "audit.wave_plan",
 )
 
 

@@ -131,3 +131,8 @@ async def version_by_hash(slug: str, digest: str) -> ChecklistVersion | None:
 
 async def version_by_id(version_id: int) -> ChecklistVersion | None:
     return await ChecklistVersion.get_or_none(id=version_id)
+
+
+async def versions_of(slug: str) -> list[ChecklistVersion]:
+    """Every stored version of the checklist, oldest first."""
+    return await ChecklistVersion.filter(slug=slug).order_by("version", "id")

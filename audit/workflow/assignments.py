@@ -11,10 +11,17 @@ visit happened and is kept, as an audit of its own, unlinked.
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 from audit.auth import Principal
-from audit.errors import Invalid
+from audit.errors import Conflict, Invalid, NotFound
 from audit.models import Assignment, Location
 from audit.store import assignments as store
+
+# The loser of a claim race, or anyone claiming a taken visit, reads this;
+# who took it is never said (shoppers do not learn each other's names).
+TAKEN = "already claimed by another shopper"
+REPEAT = "you already have a visit to this location in this wave"
 
 
 async def check_start(
@@ -35,23 +42,91 @@ async def check_start(
         problem = "this assignment is for another location"
     elif row.checklist_slug != checklist:
         problem = f"this assignment is for the checklist {row.checklist_slug!r}"
+    elif row.auditor_id is None and await store.repeats_in_wave(row.id, who.user_id):  # type: ignore[attr-defined]
+        problem = REPEAT
     else:
         return
     raise Invalid("the audit has invalid fields", {"assignment": problem})
 
 
-async def link_start(uuid: str, assignment_id: int | None) -> None:
+async def link_start(uuid: str, assignment_id: int | None, auditor_id: int | None = None) -> None:
     """Link the audit just created to its (checked) assignment.
 
     Of two auditors starting the same open assignment at once, the first
-    link wins; the other's audit stays, unlinked, as any audit.
+    link wins; the other's audit stays, unlinked, as any audit.  So does one
+    started from a visit another auditor claimed meanwhile.
     """
     if assignment_id is not None:
-        await store.link_audit(assignment_id, uuid)
+        await store.link_audit(assignment_id, uuid, auditor_id)
 
 
-async def hq_assignments(state: str | None) -> tuple[list[Assignment], dict[int, str]]:
-    """HQ's list: every assignment, or those in ``state``, each with its state."""
-    if state is not None and state not in store.STATES:
-        raise Invalid("unknown state", {"state": f"must be one of {', '.join(store.STATES)}"})
-    return await store.all_assignments(state)
+async def hq_assignments(
+    state: str | None, wave_id: int | None = None, today: date | None = None
+) -> tuple[list[Assignment], dict[int, str]]:
+    """HQ's list: every assignment, or those in ``state`` (or of one wave), each with its state."""
+    if state is not None and state not in store.FILTERS:
+        raise Invalid("unknown state", {"state": f"must be one of {', '.join(store.FILTERS)}"})
+    return await store.all_assignments(state, wave_id, today or _today())
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+async def claim(who: Principal, assignment_id: int) -> Assignment:
+    """An auditor takes an open visit from the job board: theirs alone, or 409 saying why not."""
+    outcome = await store.claim(assignment_id, who.user_id, datetime.now(UTC))
+    if outcome == "missing":
+        raise NotFound("no such assignment")
+    if outcome == "taken":
+        raise Conflict(TAKEN, {"assignment": TAKEN})
+    if outcome == "repeat":
+        raise Conflict(REPEAT, {"assignment": REPEAT})
+    row = await store.assignment_by_id(assignment_id)
+    assert row is not None
+    return row
+
+
+RELEASE_REFUSED = {
+    "given": "head office gave you this visit: ask them to give it to someone else",
+    "started": "you have started this visit: discard its draft before giving it back",
+}
+
+
+async def release(who: Principal, assignment_id: int) -> Assignment:
+    """Give a claimed visit back to the job board, before its release day and before starting."""
+    today = _today()
+    outcome = await store.release(assignment_id, who.user_id, today)
+    if outcome == "missing":
+        raise NotFound("no such assignment of yours")
+    row = await store.assignment_by_id(assignment_id)
+    assert row is not None
+    if outcome == "late":
+        assert row.release_by is not None
+        message = (
+            f"this visit could be given back until {row.release_by.isoformat()}: "
+            "ask head office to give it to someone else"
+        )
+        raise Conflict(message, {"assignment": message})
+    if outcome in RELEASE_REFUSED:
+        raise Conflict(RELEASE_REFUSED[outcome], {"assignment": RELEASE_REFUSED[outcome]})
+    return row
+
+
+GIVE_REFUSED = {
+    "started": "the visit is started: its auditor can no longer change",
+    "repeat": "this auditor already has a visit to this location in this wave",
+}
+
+
+async def give(assignment_id: int, auditor_id: int | None) -> tuple[Assignment, bool]:
+    """HQ gives the visit to an auditor, or back to the job board; and whether it changed."""
+    outcome = await store.give(assignment_id, auditor_id)
+    if outcome == "missing":
+        raise NotFound("no such assignment")
+    if outcome in GIVE_REFUSED:
+        field = "auditor" if outcome == "repeat" else "assignment"
+        raise Conflict(GIVE_REFUSED[outcome], {field: GIVE_REFUSED[outcome]})
+    row = await store.assignment_by_id(assignment_id)
+    assert row is not None
+    return row, outcome == "given"

@@ -249,7 +249,7 @@ async def save_draft(
             )
             _set(audit, _draft_changes(resolved))
             if await store.insert_audit(audit):
-                await assignments.link_start(uuid, payload.assignment)
+                await assignments.link_start(uuid, payload.assignment, who.user_id)
                 return audit, True
             continue  # the same PUT raced itself: the other request created it
         written = await _write_draft(who, existing, await _resolve(payload, existing), expected)
