@@ -72,6 +72,20 @@ def build_parser() -> argparse.ArgumentParser:
     ladd.add_argument("--address")
     ladd.set_defaults(command_function=f"{DATABASE}:location_add")
 
+    imports = sub.add_parser("import", help="add or update many locations or users from a file")
+    isub = imports.add_subparsers(dest="import_command", required=True, metavar="KIND")
+    for kind, what in (
+        ("locations", "locations (code, name, address, region, brand)"),
+        ("owners", "franchise owners (email, name, location codes)"),
+        ("auditors", "auditors (email, name)"),
+    ):
+        ikind = isub.add_parser(kind, help=f"import {what} from CSV or XLSX")
+        ikind.add_argument("file", metavar="FILE.csv|FILE.xlsx")
+        ikind.add_argument(
+            "--dry-run", action="store_true", help="list what would change; write nothing"
+        )
+        ikind.set_defaults(command_function=f"{DATABASE}:import_file", kind=kind)
+
     user = sub.add_parser("user", help="manage users")
     usub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
     uadd = usub.add_parser("add", help="create or update a user (password from AUDIT_PASSWORD)")

@@ -166,6 +166,7 @@ PURE_CORE = (
     "audit.presentation",
     "audit.redaction",
     "audit.wave_plan",
+    "audit.onboarding",
 )
 
 

@@ -1,5 +1,6 @@
 """The commands that work on the configured database: checklist import, location add,
-user add / deactivate / sessions revoke, demo, backup and restore.
+import locations / owners / auditors, user add / deactivate / sessions revoke, demo,
+backup and restore.
 
 Each applies pending migrations first (:func:`run_with_database`), so a fresh,
 empty database just works.
@@ -28,12 +29,13 @@ from audit.checklist import Checklist
 from audit.commands import CommandError, one_line
 from audit.db import database
 from audit.demo import DemoError, DemoSize, fill_demo
-from audit.errors import NotFound
+from audit.errors import Conflict, NotFound
 from audit.settings import Settings, password_from_env
 from audit.store.accounts import add_user
 from audit.store.checklists import current_versions, import_checklists, read_checklist_dir
 from audit.store.locations import add_location
 from audit.workflow import accounts
+from audit.workflow import onboarding as imports
 
 # "database is locked" once the busy timeout ran out, a lost connection, a
 # constraint another process won: one line and exit 1, never a traceback.
@@ -146,6 +148,78 @@ def location_add(args: argparse.Namespace) -> int:
             args.code.strip(), args.name.strip(), args.region, args.address
         )
         print(f"location {location.code} {'created' if created else 'updated'}")
+        return 0
+
+    return run_with_database(work)
+
+
+# Below this many rows an import is over before a bar would be worth drawing.
+PROGRESS_MIN_ROWS = 200
+PROGRESS_WIDTH = 30
+
+
+class ProgressBar:
+    """``[#####-----] 1,000/2,000 rows`` redrawn in place on a terminal's stderr."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.drawn = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < PROGRESS_MIN_ROWS:
+            return
+        filled = PROGRESS_WIDTH * done // total if total else PROGRESS_WIDTH
+        bar = "#" * filled + "-" * (PROGRESS_WIDTH - filled)
+        sys.stderr.write(f"\r{self.label} [{bar}] {done:,}/{total:,} rows")
+        sys.stderr.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\n")
+            self.drawn = False
+
+
+def import_file(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot read it ({exc.strerror or one_line(exc)})") from None
+    filename = str(path)
+
+    async def work(settings: Settings) -> int:
+        if args.dry_run:
+            plan = await imports.preview(args.kind, filename, data)
+        else:
+            bar = ProgressBar(f"importing {args.kind}") if sys.stderr.isatty() else None
+            try:
+                applied = await imports.apply(args.kind, filename, data, progress=bar)
+            except Conflict as exc:
+                raise CommandError(f"{filename}: {exc.message}") from None
+            finally:
+                if bar is not None:
+                    bar.close()
+            plan = applied.plan
+        if not plan.ok:
+            for line in plan.problem_lines():
+                print(line, file=sys.stderr)
+            count = len(plan.problems)
+            raise CommandError(
+                f"{filename}: nothing imported: {count} problem{'s' if count != 1 else ''}"
+            )
+        if args.dry_run:
+            for row in plan.rows:
+                if row.action == imports.UNCHANGED:
+                    continue
+                detail = "; ".join(f"{name} {old!r} -> {new!r}" for name, old, new in row.changes)
+                print(
+                    f"{filename}:{row.line}: {row.key} {row.action}"
+                    + (f": {detail}" if detail else "")
+                )
+            print(f"{filename}: dry run, nothing written: {plan.summary()}")
+        else:
+            print(f"{filename}: {plan.summary()}")
         return 0
 
     return run_with_database(work)

@@ -1,0 +1,336 @@
+"""Bulk onboarding files: locations, owners and auditors as CSV or XLSX rows.
+
+Pure: bytes in, validated rows (or ``FILE:LINE: message`` problems) out; what
+the rows change in the database is :mod:`audit.workflow.onboarding`'s.  The
+columns are documented in docs/onboarding.md.  The first row names the
+columns (in any order, any case; spaces or hyphens for underscores); a column
+left out of the file leaves that field of existing records alone, while an
+empty cell in a column that is there clears the field.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+KINDS = ("locations", "owners", "auditors")
+
+# An agency's whole estate fits many times over; a bigger file is a mistake
+# (or an attack on the server's memory), refused before it is read.
+MAX_ROWS = 50_000
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_CELL = 2_000
+
+CODE_MAX = 64  # Location.code
+NAME_MAX = 200  # Location.name, User.name, Region.name, Brand.name
+EMAIL_MAX = 254  # User.email
+# Excel in much of Europe writes semicolons; some exports use tabs.
+DELIMITERS = ",;\t"
+# Several location codes in one cell: "S1; S2" or "S1, S2".
+CODE_SEPARATOR = re.compile(r"\s*[;,]\s*")
+# Deliberately loose (one @, a dot in the domain, no spaces): the invitation
+# e-mail is the real test of an address.
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class TableError(ValueError):
+    """The file cannot be read as a table at all (its line is 1, or the one named)."""
+
+    def __init__(self, message: str, line: int = 1) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    message: str
+
+    def format(self, filename: str) -> str:
+        return f"{filename}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[str, ...]  # normalised names, as in the file's first row
+    rows: tuple[tuple[int, dict[str, str]], ...]  # (line, column → cell text)
+
+
+@dataclass(frozen=True)
+class LocationRow:
+    line: int
+    code: str
+    # None: the column is not in the file (the field is left alone).
+    name: str
+    address: str | None
+    region: str | None  # "" clears it
+    brand: str | None  # "" is the default brand
+
+
+@dataclass(frozen=True)
+class UserRow:
+    line: int
+    email: str
+    name: str | None
+    location_codes: tuple[str, ...] | None  # owners only
+
+
+@dataclass(frozen=True)
+class Parsed:
+    kind: str
+    columns: tuple[str, ...]
+    locations: tuple[LocationRow, ...] = ()
+    users: tuple[UserRow, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def rows(self) -> int:
+        return len(self.locations) + len(self.users)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    required: bool
+    aliases: tuple[str, ...] = ()
+
+
+LOCATION_COLUMNS = (
+    Column("code", True, ("location_code",)),
+    Column("name", True, ("location_name",)),
+    Column("address", False),
+    Column("region", False),
+    Column("brand", False),
+)
+OWNER_COLUMNS = (
+    Column("email", True, ("e_mail", "email_address")),
+    Column("name", False),
+    Column("location_codes", False, ("locations", "location_code", "codes")),
+)
+AUDITOR_COLUMNS = (
+    Column("email", True, ("e_mail", "email_address")),
+    Column("name", False),
+)
+COLUMNS = {"locations": LOCATION_COLUMNS, "owners": OWNER_COLUMNS, "auditors": AUDITOR_COLUMNS}
+
+
+def normalise_header(text: str) -> str:
+    return re.sub(r"[\s\-]+", "_", text.strip().lower()).strip("_")
+
+
+def _cell_text(value: Any) -> str:
+    """A spreadsheet cell as the text a CSV would hold (1001.0 is "1001")."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise TableError("not UTF-8 text (save the file as CSV UTF-8)", line) from None
+    first = text.split("\n", 1)[0]
+    try:
+        dialect: Any = csv.Sniffer().sniff(first, delimiters=DELIMITERS)
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    start = 1
+    try:
+        for row in reader:
+            yield start, row
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise TableError(f"not a readable CSV row: {exc}", start) from None
+
+
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    # Imported here: openpyxl costs 0.3 s to import, and CSV needs none of it.
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        # Read-only: rows are streamed from the zip instead of built as a
+        # whole workbook in memory (a 50,000-row sheet stays small).
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise TableError(f"not a readable XLSX workbook ({type(exc).__name__})") from None
+    try:
+        sheet = book.worksheets[0]
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, [_cell_text(v) for v in values]
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise TableError(f"not a readable XLSX workbook ({type(exc).__name__})") from None
+    finally:
+        book.close()
+
+
+def is_xlsx(filename: str, data: bytes) -> bool:
+    # An XLSX is a zip: its first bytes say so whatever the name.
+    return data[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx")
+
+
+def read_table(filename: str, data: bytes) -> Table:
+    """The file's rows under its first row's column names; blank rows are skipped."""
+    if len(data) > MAX_FILE_BYTES:
+        raise TableError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    raw = _xlsx_rows(data) if is_xlsx(filename, data) else _csv_rows(data)
+    header: list[str] | None = None
+    rows: list[tuple[int, dict[str, str]]] = []
+    for line, cells in raw:
+        texts = [c.strip() for c in cells]
+        if not any(texts):
+            continue
+        if header is None:
+            header = [normalise_header(c) for c in texts]
+            while header and not header[-1]:
+                header.pop()
+            _check_header(header, line)
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise TableError(f"more than {MAX_ROWS:,} rows; split the file", line)
+        if len([t for t in texts[len(header) :] if t]):
+            raise TableError(
+                f"{len(texts)} cells but {len(header)} columns (a stray delimiter?)", line
+            )
+        row = dict(zip(header, texts, strict=False))
+        for name in header[len(texts) :]:
+            row[name] = ""
+        rows.append((line, row))
+    if header is None:
+        raise TableError("the file is empty (the first row must name the columns)")
+    return Table(tuple(header), tuple(rows))
+
+
+def _check_header(header: Sequence[str], line: int) -> None:
+    seen: set[str] = set()
+    for name in header:
+        if not name:
+            raise TableError("a column has no name in the first row", line)
+        if name in seen:
+            raise TableError(f"column {name!r} appears twice", line)
+        seen.add(name)
+
+
+def _resolve_columns(kind: str, header: Sequence[str]) -> tuple[dict[str, str], list[Problem]]:
+    """File column → our column, and problems with the header (unknown or missing columns)."""
+    known = COLUMNS[kind]
+    names = {c.name: c for c in known}
+    lookup = {alias: c.name for c in known for alias in (c.name, *c.aliases)}
+    mapping: dict[str, str] = {}
+    problems: list[Problem] = []
+    for name in header:
+        ours = lookup.get(name)
+        if ours is None:
+            expected = ", ".join(c.name.replace("_", " ") for c in known)
+            problems.append(Problem(1, f"unknown column {name!r} (the columns are: {expected})"))
+        elif ours in mapping.values():
+            problems.append(Problem(1, f"column {name!r} repeats {ours.replace('_', ' ')!r}"))
+        else:
+            mapping[name] = ours
+    for column in names.values():
+        if column.required and column.name not in mapping.values():
+            problems.append(Problem(1, f"the column {column.name.replace('_', ' ')!r} is missing"))
+    return mapping, problems
+
+
+def _text(row: dict[str, str], column: str, limit: int, problems: list[str]) -> str:
+    value = row.get(column, "")
+    if "\x00" in value:
+        problems.append(f"{column.replace('_', ' ')} holds a NUL character")
+    elif len(value) > limit:
+        problems.append(f"{column.replace('_', ' ')} is longer than {limit} characters")
+    return value
+
+
+def _optional(row: dict[str, str], column: str, limit: int, problems: list[str]) -> str | None:
+    return _text(row, column, limit, problems) if column in row else None
+
+
+def _location_row(line: int, row: dict[str, str], problems: list[str]) -> LocationRow:
+    code = _text(row, "code", CODE_MAX, problems)
+    if not code:
+        problems.append("code is empty")
+    name = _text(row, "name", NAME_MAX, problems)
+    if not name:
+        problems.append("name is empty")
+    return LocationRow(
+        line,
+        code,
+        name,
+        address=_optional(row, "address", MAX_CELL, problems),
+        region=_optional(row, "region", NAME_MAX, problems),
+        brand=_optional(row, "brand", NAME_MAX, problems),
+    )
+
+
+def _user_row(line: int, row: dict[str, str], problems: list[str]) -> UserRow:
+    email = _text(row, "email", EMAIL_MAX, problems).lower()
+    if not email:
+        problems.append("email is empty")
+    elif len(email) <= EMAIL_MAX and not EMAIL.match(email):
+        problems.append(f"{email!r} is not an e-mail address")
+    codes: tuple[str, ...] | None = None
+    if "location_codes" in row:
+        cell = _text(row, "location_codes", MAX_CELL, problems)
+        codes = tuple(dict.fromkeys(c for c in CODE_SEPARATOR.split(cell) if c))
+        for code in codes:
+            if len(code) > CODE_MAX:
+                problems.append(f"location code {code[:20]!r}… is longer than {CODE_MAX}")
+    return UserRow(line, email, _optional(row, "name", NAME_MAX, problems), codes)
+
+
+_ROW_READERS: dict[str, Callable[[int, dict[str, str], list[str]], Any]] = {
+    "locations": _location_row,
+    "owners": _user_row,
+    "auditors": _user_row,
+}
+
+
+def parse(kind: str, filename: str, data: bytes) -> Parsed:
+    """Every row of the file checked on its own and against the others (duplicates)."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+    try:
+        table = read_table(filename, data)
+    except TableError as exc:
+        return Parsed(kind, (), problems=(Problem(exc.line, str(exc)),))
+    mapping, problems = _resolve_columns(kind, table.columns)
+    if problems:
+        return Parsed(kind, table.columns, problems=tuple(problems))
+    columns = tuple(mapping[c] for c in table.columns)
+    rows: list[Any] = []
+    first_line: dict[str, int] = {}
+    key = "code" if kind == "locations" else "email"
+    for line, cells in table.rows:
+        row = {mapping[name]: value for name, value in cells.items()}
+        row_problems: list[str] = []
+        parsed = _ROW_READERS[kind](line, row, row_problems)
+        value: str = getattr(parsed, key)
+        if value and not row_problems:
+            folded = value.lower() if key == "email" else value
+            if folded in first_line:
+                row_problems.append(f"{key} {value!r} is already on line {first_line[folded]}")
+            else:
+                first_line[folded] = line
+        problems.extend(Problem(line, message) for message in row_problems)
+        rows.append(parsed)
+    if not table.rows:
+        problems.append(Problem(1, "the file has no rows under its column names"))
+    if kind == "locations":
+        return Parsed(kind, columns, locations=tuple(rows), problems=tuple(problems))
+    return Parsed(kind, columns, users=tuple(rows), problems=tuple(problems))

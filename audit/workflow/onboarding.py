@@ -1,0 +1,247 @@
+"""Bulk onboarding: what an import file changes, previewed, then applied whole.
+
+An import is checked in full before anything is written: every row on its
+own (:mod:`audit.onboarding`), then against the database (an owner's
+locations must exist, an e-mail keeps its role).  Any problem and nothing is
+applied.  Otherwise the plan (each row added, changed or unchanged) is
+computed again inside one transaction and written there, so a second import
+of the same file finds every row unchanged and writes nothing.
+
+Records are matched by location code and by e-mail address (in lower case).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from audit.errors import Conflict
+from audit.onboarding import LocationRow, Parsed, Problem, UserRow, parse
+from audit.store import onboarding as store
+from audit.store.onboarding import LocationWrite, UserState, UserWrite
+
+ADDED, CHANGED, UNCHANGED = "added", "changed", "unchanged"
+ROLE_OF = {"owners": "owner", "auditors": "auditor"}
+
+
+@dataclass(frozen=True)
+class RowChange:
+    line: int
+    key: str  # the location code or the e-mail address
+    action: str  # added | changed | unchanged
+    changes: tuple[tuple[str, str, str], ...] = ()  # (field, before, after) when changed
+
+
+@dataclass(frozen=True)
+class Plan:
+    kind: str
+    filename: str
+    rows: tuple[RowChange, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+    def summary(self) -> str:
+        return (
+            f"{self.count(ADDED)} added, {self.count(CHANGED)} changed,"
+            f" {self.count(UNCHANGED)} unchanged"
+        )
+
+    def problem_lines(self) -> list[str]:
+        return [p.format(self.filename) for p in self.problems]
+
+    def digest(self) -> str:
+        """Names this plan: applying checks that the database still gives the same one."""
+        text = repr((self.kind, self.rows, self.problems))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class _Writes:
+    locations_added: list[LocationWrite] = field(default_factory=list)
+    locations_changed: list[tuple[int, LocationWrite]] = field(default_factory=list)
+    users_added: list[UserWrite] = field(default_factory=list)
+    users_changed: list[tuple[UserState, UserWrite]] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return (
+            len(self.locations_added)
+            + len(self.locations_changed)
+            + len(self.users_added)
+            + len(self.users_changed)
+        )
+
+
+def _shown(value: str | None) -> str:
+    return value if value else "(none)"
+
+
+async def _plan_locations(parsed: Parsed, plan_rows: list[RowChange], writes: _Writes) -> None:
+    existing = await store.locations_by_code([r.code for r in parsed.locations])
+    default = await store.default_brand_name()
+    for row in parsed.locations:
+        write = LocationWrite(row.code, row.name, row.address, row.region, row.brand)
+        state = existing.get(row.code)
+        if state is None:
+            writes.locations_added.append(write)
+            plan_rows.append(RowChange(row.line, row.code, ADDED))
+            continue
+        changes = _location_changes(row, state, default)
+        if changes:
+            writes.locations_changed.append((state.id, write))
+            plan_rows.append(RowChange(row.line, row.code, CHANGED, changes))
+        else:
+            plan_rows.append(RowChange(row.line, row.code, UNCHANGED))
+
+
+def _location_changes(
+    row: LocationRow, state: store.LocationState, default_brand: str | None
+) -> tuple[tuple[str, str, str], ...]:
+    changes: list[tuple[str, str, str]] = []
+    if row.name != state.name:
+        changes.append(("name", state.name, row.name))
+    if row.address is not None and row.address != state.address:
+        changes.append(("address", _shown(state.address), _shown(row.address)))
+    if row.region is not None and (row.region or None) != state.region:
+        changes.append(("region", _shown(state.region), _shown(row.region)))
+    if row.brand is not None:
+        brand = row.brand or default_brand
+        if brand != state.brand:
+            changes.append(("brand", _shown(state.brand), _shown(brand)))
+    return tuple(changes)
+
+
+async def _plan_users(
+    parsed: Parsed, plan_rows: list[RowChange], writes: _Writes, problems: list[Problem]
+) -> None:
+    role = ROLE_OF[parsed.kind]
+    existing = await store.users_by_email([r.email for r in parsed.users])
+    codes = sorted({c for r in parsed.users for c in r.location_codes or ()})
+    known = set(await store.location_ids(codes))
+    for row in parsed.users:
+        unknown = [c for c in row.location_codes or () if c not in known]
+        if unknown:
+            problems.append(
+                Problem(
+                    row.line,
+                    f"unknown location {unknown[0]!r} (import the locations first)"
+                    + (f", and {len(unknown) - 1} more" if len(unknown) > 1 else ""),
+                )
+            )
+        state = existing.get(row.email)
+        if state is not None and state.role != role:
+            problems.append(
+                Problem(
+                    row.line,
+                    f"{row.email} is already a user with the role {state.role}"
+                    f" (an e-mail address has one role)",
+                )
+            )
+        if unknown or (state is not None and state.role != role):
+            continue
+        write = UserWrite(row.email, role, row.name, row.location_codes)
+        if state is None:
+            writes.users_added.append(write)
+            plan_rows.append(RowChange(row.line, row.email, ADDED))
+            continue
+        changes = _user_changes(row, state)
+        if changes:
+            writes.users_changed.append((state, write))
+            plan_rows.append(RowChange(row.line, row.email, CHANGED, changes))
+        else:
+            plan_rows.append(RowChange(row.line, row.email, UNCHANGED))
+
+
+def _user_changes(row: UserRow, state: UserState) -> tuple[tuple[str, str, str], ...]:
+    changes: list[tuple[str, str, str]] = []
+    if row.name is not None and row.name != state.name:
+        changes.append(("name", _shown(state.name), _shown(row.name)))
+    if row.location_codes is not None and set(row.location_codes) != state.location_codes:
+        before = ", ".join(sorted(state.location_codes))
+        after = ", ".join(sorted(row.location_codes))
+        changes.append(("locations", _shown(before), _shown(after)))
+    return tuple(changes)
+
+
+async def _plan(parsed: Parsed, filename: str) -> tuple[Plan, _Writes]:
+    problems = list(parsed.problems)
+    plan_rows: list[RowChange] = []
+    writes = _Writes()
+    # A file with problems of its own is still checked against the database,
+    # so that one run lists every problem.
+    if parsed.kind == "locations":
+        await _plan_locations(parsed, plan_rows, writes)
+    elif parsed.users:
+        await _plan_users(parsed, plan_rows, writes, problems)
+    problems.sort(key=lambda p: p.line)
+    return Plan(parsed.kind, filename, tuple(plan_rows), tuple(problems)), writes
+
+
+async def preview(kind: str, filename: str, data: bytes) -> Plan:
+    """What importing the file would change, or its problems; nothing is written."""
+    return (await _plan(parse(kind, filename, data), filename))[0]
+
+
+@dataclass(frozen=True)
+class Applied:
+    plan: Plan
+    written: bool  # False when the plan had problems (nothing was written)
+
+
+Progress = Callable[[int, int], None]  # (rows written so far, rows to write)
+
+
+async def apply(
+    kind: str,
+    filename: str,
+    data: bytes,
+    *,
+    expected: str | None = None,
+    progress: Progress | None = None,
+) -> Applied:
+    """Check the whole file, then write every change in one transaction (or nothing).
+
+    ``expected`` is the digest of a previewed plan: when the database has
+    changed since, so that the file would now do something else, nothing is
+    written and :class:`Conflict` says to preview again.
+    """
+    parsed = parse(kind, filename, data)
+    try:
+        async with in_transaction():
+            plan, writes = await _plan(parsed, filename)
+            if not plan.ok:
+                return Applied(plan, False)
+            if expected is not None and plan.digest() != expected:
+                raise Conflict(
+                    "the data changed since this file was previewed; preview it again",
+                    {"file": "preview again"},
+                )
+            total, done = writes.rows, 0
+
+            def step(count: int) -> None:
+                nonlocal done
+                done += count
+                if progress is not None:
+                    progress(done, total)
+
+            if progress is not None:
+                progress(0, total)
+            await store.write_locations(writes.locations_added, writes.locations_changed, step)
+            await store.write_users(writes.users_added, writes.users_changed, step)
+    except IntegrityError:
+        # Another import (or HQ) added one of these records meanwhile.
+        raise Conflict(
+            "some of these records were added meanwhile; nothing was imported, run it again",
+            {"file": "run it again"},
+        ) from None
+    return Applied(plan, True)
