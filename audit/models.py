@@ -11,7 +11,10 @@ from tortoise.indexes import Index
 from tortoise.models import Model
 
 ROLES = ("auditor", "owner", "hq")
-STATUSES = ("draft", "submitted", "approved", "returned")
+# "rejected" is final: HQ found the visit unusable; it counts in no figure and
+# its assignment is open again (docs/programme.md, "Editor QA").
+STATUSES = ("draft", "submitted", "approved", "returned", "rejected")
+GRADES = (1, 2, 3, 4, 5)
 
 
 class Brand(Model):
@@ -234,6 +237,11 @@ class Audit(Model):
     draft_hash = fields.CharField(max_length=64, default="")
     submit_hash = fields.CharField(max_length=64, null=True)
     review_note = fields.TextField(default="")
+    # HQ's notes to the auditor per item of a returned audit: {item id: note}.
+    item_notes: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
+    # HQ's 1-5 grade of the shopper's report, from the latest decision that gave one.
+    grade = fields.IntField(null=True)
+    grade_note = fields.TextField(default="", db_default="")
     # Optimistic concurrency (docs/api.md, "Revisions"): +1 on every stored
     # change of the audit itself; sent as the ETag, checked against If-Match.
     revision = fields.IntField(default=1, db_default=1)
@@ -352,8 +360,12 @@ class ReviewEvent(Model):
     actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="review_events", null=True, on_delete=fields.SET_NULL
     )
-    action = fields.CharField(max_length=16)
+    action = fields.CharField(max_length=16)  # approve | return | reject | owner_text
     note = fields.TextField(default="")
+    grade = fields.IntField(null=True)  # the grade this decision gave the report
+    # What changed: {"item_notes": {...}} of a return; {"item", "field", "old",
+    # "new", "cleared_before", "cleared"} of an owner's copy.
+    detail: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

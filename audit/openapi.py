@@ -141,8 +141,41 @@ _AUDIT_OUT = {
             "description": "the scorecard's figures and labels as every output prints them",
         },
         "overall": _NULLABLE_NUMBER,
+        "review_note": {"type": "string", "description": "HQ's note; not in owners' views"},
+        "item_notes": {
+            "type": "object",
+            "description": "HQ's notes per item of a returned audit; not in owners' views",
+            "additionalProperties": {"type": "string"},
+        },
+        "grade": {
+            "type": ["integer", "null"],
+            "description": "HQ's 1-5 grade of the report; not in owners' views",
+        },
+        "grade_note": {"type": "string", "description": "not in owners' views"},
     },
     "required": ["uuid", "status", "location", "checklist", "answers", "scorecard"],
+}
+_SHOPPER = {
+    "type": "object",
+    "description": "an auditor's record with HQ (HQ only); rates are shares of the"
+    " visits HQ decided on",
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "email": {"type": "string"},
+        "active": {"type": "boolean"},
+        "visits": {"type": "integer"},
+        "reviewed": {"type": "integer"},
+        "returned": {"type": "integer"},
+        "rejected": {"type": "integer"},
+        "graded": {"type": "integer"},
+        "grade": _NULLABLE_NUMBER,
+        "return_rate": _NULLABLE_NUMBER,
+        "rejection_rate": _NULLABLE_NUMBER,
+        "last_visit": {"type": ["string", "null"], "format": "date"},
+        "audits": {"type": "array", "items": {"type": "object"}},
+    },
+    "required": ["id", "visits", "grade", "return_rate", "rejection_rate"],
 }
 _OWNER_TEXT = {
     "type": "object",
@@ -769,7 +802,7 @@ def openapi_schema() -> dict[str, Any]:
         },
         "/api/audits/{uuid}/review": {
             "post": {
-                "summary": "Approve or return (HQ)",
+                "summary": "Approve, return or reject a submitted audit, grading the report (HQ)",
                 "parameters": [_path_param("uuid"), _CSRF],
                 "requestBody": {
                     "required": True,
@@ -777,8 +810,28 @@ def openapi_schema() -> dict[str, Any]:
                         {
                             "type": "object",
                             "properties": {
-                                "decision": {"type": "string", "enum": ["approve", "return"]},
-                                "note": {"type": "string"},
+                                "decision": {
+                                    "type": "string",
+                                    "enum": ["approve", "return", "reject"],
+                                },
+                                "note": {
+                                    "type": ["string", "null"],
+                                    "maxLength": 4000,
+                                    "description": "to the auditor; required to return"
+                                    " (or item_notes) and to reject (the reason)",
+                                },
+                                "grade": {
+                                    "type": ["integer", "null"],
+                                    "minimum": 1,
+                                    "maximum": 5,
+                                    "description": "the report's quality; not with reject",
+                                },
+                                "grade_note": {"type": ["string", "null"], "maxLength": 4000},
+                                "item_notes": {
+                                    "type": ["object", "null"],
+                                    "description": "item id → note to the auditor (return only)",
+                                    "additionalProperties": {"type": "string", "maxLength": 4000},
+                                },
                             },
                             "required": ["decision"],
                             "additionalProperties": False,
@@ -931,12 +984,35 @@ def openapi_schema() -> dict[str, Any]:
         },
         "/api/review-queue": {
             "get": {
-                "summary": "Submitted audits awaiting review (HQ)",
+                "summary": "Submitted audits awaiting review (HQ), of some shoppers only",
                 "parameters": [
                     _query("limit", {"type": "integer", "minimum": 1, "maximum": 500}),
                     _query("offset", {"type": "integer", "minimum": 0}),
+                    _query("shopper", {"type": "integer", "minimum": 0}),
+                    _query(
+                        "grade_below",
+                        {"type": "number", "exclusiveMinimum": 1, "maximum": 5},
+                    ),
+                    _query("return_rate", {"type": "integer", "minimum": 0, "maximum": 100}),
                 ],
                 "responses": _responses(200, {"type": "object"}, 401, 404, 422),
+            }
+        },
+        "/api/shoppers": {
+            "get": {
+                "summary": "Every auditor's record: visits, grades, return and rejection rates (HQ)",
+                "responses": _responses(
+                    200, {"type": "array", "items": _SHOPPER}, 401, 404, 422
+                ),
+            }
+        },
+        "/api/shoppers/{user_id}": {
+            "get": {
+                "summary": "One auditor's record and visits (HQ)",
+                "parameters": [
+                    _path_param("user_id", {"type": "integer", "minimum": 0}),
+                ],
+                "responses": _responses(200, _SHOPPER, 401, 404, 422),
             }
         },
         "/api/audits.csv": {

@@ -86,6 +86,24 @@ def format_percent(fraction: float | None, empty: str = DASH) -> str:
     return f"{format_score(100 * fraction)}%"
 
 
+def round_grade(mean: float | None) -> float | None:
+    """A mean 1-5 grade as people see it, to one decimal (halves away from zero)."""
+    if mean is None or not math.isfinite(mean):
+        return None
+    return float(round_half_up(mean, 1))
+
+
+def format_grade(mean: float | None, empty: str = DASH) -> str:
+    """A mean grade as printed: ``"3.8"``; ``empty`` when nothing was graded."""
+    shown = round_grade(mean)
+    return empty if shown is None else f"{shown:.1f}"
+
+
+def round_rate(fraction: float | None) -> int | None:
+    """A share of 1 as the whole percentage :func:`format_percent` prints."""
+    return None if fraction is None else round_score(100 * fraction)
+
+
 def score_change(current: float | None, previous: float | None) -> int | None:
     """The change as shown: the difference of the two printed whole numbers."""
     now, before = round_score(current), round_score(previous)

@@ -183,6 +183,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/api/trends"): Case(HQ_ONLY, query="?checklist=shop"),
     ("GET", "/api/weakest-items"): Case(HQ_ONLY, query="?checklist=shop"),
     ("GET", "/api/review-queue"): Case(HQ_ONLY),
+    ("GET", "/api/shoppers"): Case(HQ_ONLY),
+    # The path names no user ({user_id} is left as it is): 422 for HQ, 404 for the rest.
+    ("GET", "/api/shoppers/{user_id}"): Case(only(422, "hq")),
     ("GET", "/api/audits.csv"): Case(HQ_ONLY),
     ("GET", "/api/audits.xlsx"): Case(HQ_ONLY),
     ("GET", "/api/answers.csv"): Case(HQ_ONLY),
@@ -196,6 +199,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/hq/locations/{code}"): Case(HQ_ONLY, signed_out=303),
     ("GET", "/hq/audits/{uuid}"): Case(HQ_ONLY, signed_out=303),
     ("GET", "/hq/users"): Case(HQ_ONLY, signed_out=303),
+    ("GET", "/hq/shoppers"): Case(HQ_ONLY, signed_out=303),
+    ("GET", "/hq/shoppers/{user_id}"): Case(only(422, "hq"), signed_out=303),
     # The path names no user ({user_id} is left as it is): 404 even for HQ, so
     # the matrix signs nobody out; tests/test_hq_users.py covers what they do.
     ("POST", "/hq/users/{user_id}/end-sessions"): Case(everyone(404), signed_out=303),

@@ -116,8 +116,13 @@ def api_routes(app) -> list[tuple[str, str]]:
     return found
 
 
+# Path parameters that are not uuids: a checklist, and a user (1: the first
+# seeded, Ann the auditor, whose shopper record HQ reads).
+FILLED = {"checklist_id": "shop", "user_id": "1"}
+
+
 def fill(path: str) -> str:
-    return re.sub(r"{(\w+)}", lambda m: "shop" if m[1] == "checklist_id" else new_uuid(), path)
+    return re.sub(r"{(\w+)}", lambda m: FILLED.get(m[1]) or new_uuid(), path)
 
 
 async def snapshot() -> list[dict[str, Any]]:
@@ -276,7 +281,7 @@ async def test_hq_sees_everything(login, world):
         r = await hq.get(f"/api/audits/{uid}")
         assert r.status_code == 200
     view = (await hq.get(f"/api/audits/{world.approved}")).json()
-    assert view["auditor"] == {"name": "Ann Auditor", "email": "auditor@x.test"}
+    assert view["auditor"] == {"id": 1, "name": "Ann Auditor", "email": "auditor@x.test"}
     assert view["visited_at"] == "2026-11-20T14:30:00+00:00"
     assert [e["action"] for e in view["review_history"]] == ["approve"]
     r = await hq.get(f"/api/audits/{world.approved}/photos/{world.photo}")

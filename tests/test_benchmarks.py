@@ -22,6 +22,7 @@ from audit.store.locations import add_location
 from audit.submission import parse_payload
 from audit.workflow import audits as workflow
 from audit.workflow.reports import freeze_benchmarks, report_data_for
+from audit.workflow.review import Decision, review
 from tests.helpers import ROOT, new_uuid
 from tests.test_store_reports import person
 
@@ -69,7 +70,7 @@ class World:
         return uid
 
     async def approve(self, uid: str) -> None:
-        await workflow.review(self.hq, uid, "approve", "")
+        await review(self.hq, uid, Decision("approve"))
 
     async def benchmarks(self, uid: str) -> Any:
         data = await report_data_for(uid, self.settings)

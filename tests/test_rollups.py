@@ -49,7 +49,7 @@ from audit.store.filters import shares_touchpoints
 from audit.store.locations import add_location
 from audit.store.rollups import add_approved, rebuild_rollups
 from audit.store.scope import Group, Scope
-from audit.workflow.audits import review
+from audit.workflow.review import Decision, review
 from tests.conftest import make_client
 from tests.helpers import PASSWORD, sign_in
 from tests.test_hq_api import import_yaml
@@ -198,7 +198,7 @@ async def write(world: World, spec: Spec) -> None:
     )
     if spec.by_review:
         decision = "approve" if spec.status == "approved" else "return"
-        await review(world.hq, audit.uuid, decision, "")
+        await review(world.hq, audit.uuid, Decision(decision, note="Add the receipt"))
 
 
 async def write_all(world: World, specs: list[Spec], rebuild: bool) -> None:
@@ -566,7 +566,7 @@ async def test_approvals_at_the_same_moment_in_one_month_all_count(world: World)
     for n in range(8):
         await write(world, spec(by_review=False, status="submitted", overall=float(n * 10)))
     uuids = await Audit.filter(status="submitted").values_list("uuid", flat=True)
-    await asyncio.gather(*(review(world.hq, str(u), "approve", "") for u in uuids))
+    await asyncio.gather(*(review(world.hq, str(u), Decision("approve")) for u in uuids))
     month = await MonthRollup.get()
     assert (month.audits, month.overall_sum, month.overall_count) == (8, 280.0, 8)
     assert await TouchpointRollup.filter(touchpoint="service").values_list(

@@ -39,6 +39,7 @@ from audit.workflow import photos as photo_workflow
 from audit.workflow import reports as report_workflow
 from audit.workflow.delivery import MAX_ATTEMPTS, ReportMailer, parse_smtp_url
 from audit.workflow.reports import freeze_benchmarks, report_data_for
+from audit.workflow.review import Decision, review
 from tests.helpers import ROOT, new_uuid
 from tests.test_report import decompressed, flat, images_in, jpeg_with_gps, pdf_text
 
@@ -90,7 +91,7 @@ async def approved_audit(
         )
     await workflow.submit(auditor, uid, None)
     if hq is not None:
-        await workflow.review(hq, uid, "approve", "")
+        await review(hq, uid, Decision("approve"))
     return uid
 
 
@@ -179,7 +180,7 @@ async def test_benchmarks_are_frozen_once_an_approved_audit_is_reported(audits) 
     assert late.benchmarks.brand_count == before.benchmarks.brand_count + 1
     assert report_cache_key(late) != report_cache_key(before)
     fresh_preview = await report_data_for(audits["pending"], settings)
-    await workflow.review(audits["hq"], audits["pending"], "approve", "")
+    await review(audits["hq"], audits["pending"], Decision("approve"))
     now_approved = await report_data_for(audits["pending"], settings)
     assert now_approved.benchmarks == fresh_preview.benchmarks
 
@@ -209,7 +210,7 @@ async def test_frozen_benchmarks_are_a_row_and_the_report_keeps_them_after_more_
     assert compared_with(first_pdf)[1] == "1" and compared_with(first_pdf)[4] == "2"
 
     # More approvals of later visits move the live averages, not this report's.
-    await workflow.review(audits["hq"], audits["pending"], "approve", "")
+    await review(audits["hq"], audits["pending"], Decision("approve"))
     await approved_audit(settings, audits["auditor"], audits["hq"], "S3", "2025-03-18")
     live = await report_store.peer_mean(
         Peers(

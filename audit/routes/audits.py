@@ -17,7 +17,7 @@ from starlette.responses import Response
 from audit.auth import Principal, principal, require_role
 from audit.errors import BadRequest, Invalid, NotFound
 from audit.metrics import submission
-from audit.models import Audit
+from audit.models import GRADES, Audit
 from audit.photos import MAX_PHOTO_BYTES
 from audit.routes.common import (
     PRIVATE_NO_STORE,
@@ -31,7 +31,9 @@ from audit.store.audits import PhotoRow
 from audit.submission import check_new_uuid, check_uuid, parse_payload
 from audit.workflow import audits as workflow
 from audit.workflow import photos as photo_workflow
+from audit.workflow import review as review_workflow
 from audit.workflow.audits import Precondition
+from audit.workflow.review import DECISIONS, Decision
 from audit.workflow.views import audit_etag, audit_view
 
 MAX_NOTE = 4_000
@@ -126,30 +128,57 @@ async def submit_audit(request: Request) -> Response:
     return _audit_response(who, await audit_view(who, audit, photos), audit)
 
 
+REVIEW_KEYS = ("decision", "note", "grade", "grade_note", "item_notes")
+# A checklist has a few dozen items; a note on every one of them is plenty.
+MAX_ITEM_NOTES = 200
+
+
+def parse_review(body: Any) -> Decision:
+    """The review body, every bad field named (docs/api.md, "Review")."""
+    if not isinstance(body, Mapping):
+        raise Invalid("the body must be a JSON object", {"body": "must be a JSON object"})
+    problems = {str(key): "unknown field" for key in body if key not in REVIEW_KEYS}
+    decision = body.get("decision")
+    if decision not in DECISIONS:
+        problems["decision"] = f"must be one of {', '.join(DECISIONS)}"
+    note = _text(body, "note", problems)
+    grade_note = _text(body, "grade_note", problems)
+    grade = body.get("grade")
+    if grade is not None and (type(grade) is not int or grade not in GRADES):
+        problems["grade"] = "must be a whole number from 1 to 5, or null"
+    raw_notes = body.get("item_notes") or {}
+    item_notes: dict[str, str] = {}
+    if not isinstance(raw_notes, Mapping) or len(raw_notes) > MAX_ITEM_NOTES:
+        problems["item_notes"] = f"must be an object of item id → note (at most {MAX_ITEM_NOTES})"
+    else:
+        for item_id, text in raw_notes.items():
+            if not isinstance(text, str) or len(text) > MAX_NOTE:
+                problems[f"item_notes.{item_id}"] = (
+                    f"must be text of at most {MAX_NOTE:,} characters"
+                )
+            elif text.strip():
+                item_notes[str(item_id)] = text.strip()
+    if problems:
+        raise Invalid("the review has invalid fields", problems)
+    assert isinstance(decision, str)
+    return Decision(decision, note, grade, grade_note, item_notes)
+
+
+def _text(body: Mapping[str, Any], name: str, problems: dict[str, str]) -> str:
+    value = body.get(name) or ""
+    if not isinstance(value, str) or len(value) > MAX_NOTE:
+        problems[name] = f"must be text of at most {MAX_NOTE:,} characters"
+        return ""
+    return value.strip()
+
+
 async def review_audit(request: Request) -> Response:
     who = require_role(request, "hq")
     uuid = _uuid(request)
-    body = await read_json(request)
-    if not isinstance(body, Mapping):
-        raise Invalid("the body must be a JSON object", {"body": "must be a JSON object"})
-    problems: dict[str, str] = {}
-    for key in body:
-        if key not in ("decision", "note"):
-            problems[str(key)] = "unknown field"
-    decision = body.get("decision")
-    if decision not in ("approve", "return"):
-        problems["decision"] = "must be approve or return"
-    note = body.get("note") or ""
-    if not isinstance(note, str) or len(note) > MAX_NOTE:
-        problems["note"] = f"must be text of at most {MAX_NOTE:,} characters"
-    elif decision == "return" and not note.strip():
-        problems["note"] = "tell the auditor what to correct"
-    if problems:
-        raise Invalid("the review has invalid fields", problems)
-    assert isinstance(decision, str) and isinstance(note, str)
-    audit = await workflow.review(who, uuid, decision, note.strip())
+    decision = parse_review(await read_json(request))
+    audit = await review_workflow.review(who, uuid, decision)
     hooks = getattr(request.app.state, "on_approved", None)
-    if decision == "approve" and hooks is not None:
+    if decision.decision == "approve" and hooks is not None:
         await hooks(audit)
     return _audit_response(who, await audit_view(who, audit), audit)
 

@@ -2,8 +2,8 @@
 
 One computation feeds a page and its JSON twin (:mod:`audit.routes.hq_figures`);
 the handlers live by idea in :mod:`~audit.routes.hq_api`,
-:mod:`~audit.routes.exports`, :mod:`~audit.routes.hq_pages` and
-:mod:`~audit.routes.review_pages`.
+:mod:`~audit.routes.exports`, :mod:`~audit.routes.hq_pages`,
+:mod:`~audit.routes.review_pages` and :mod:`~audit.routes.shopper_pages`.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from audit.routes.hq_pages import (
 from audit.routes.hq_templates import page
 from audit.routes.hq_users import deactivate, end_sessions, users_page
 from audit.routes.review_pages import audit_page, review_page
+from audit.routes.shopper_pages import shopper_json, shopper_page, shoppers_json, shoppers_page
 
 
 def hq_routes() -> list[BaseRoute]:
@@ -41,6 +42,8 @@ def hq_routes() -> list[BaseRoute]:
         Route("/api/trends", api(trends_json), methods=["GET"]),
         Route("/api/weakest-items", api(weakest_json), methods=["GET"]),
         Route("/api/review-queue", api(review_queue_json), methods=["GET"]),
+        Route("/api/shoppers", api(shoppers_json), methods=["GET"]),
+        Route("/api/shoppers/{user_id}", api(shopper_json), methods=["GET"]),
         Route("/api/audits.csv", api(audits_csv), methods=["GET"]),
         Route("/api/audits.xlsx", api(audits_xlsx), methods=["GET"]),
         Route("/api/answers.csv", api(answers_csv), methods=["GET"]),
@@ -52,6 +55,8 @@ def hq_routes() -> list[BaseRoute]:
         Route("/hq/review", page(review_page), methods=["GET"]),
         Route("/hq/locations/{code}", page(location_page), methods=["GET"]),
         Route("/hq/audits/{uuid}", page(audit_page), methods=["GET"]),
+        Route("/hq/shoppers", page(shoppers_page), methods=["GET"]),
+        Route("/hq/shoppers/{user_id}", page(shopper_page), methods=["GET"]),
         Route("/hq/users", page(users_page), methods=["GET"]),
         Route("/hq/users/{user_id}/end-sessions", page(end_sessions), methods=["POST"]),
         Route("/hq/users/{user_id}/deactivate", page(deactivate), methods=["POST"]),

@@ -26,7 +26,8 @@ from audit.routes.hq_figures import (
     weakest_items,
 )
 from audit.routes.hq_filters import read_filters
-from audit.store import audit_lists
+from audit.routes.shopper_pages import queue_filter
+from audit.workflow import shoppers
 
 MAX_QUEUE_LIMIT = 500
 
@@ -133,5 +134,5 @@ async def review_queue_json(request: Request) -> Response:
     require_role(request, "hq")
     limit = query_int(request, "limit", 100, 1, MAX_QUEUE_LIMIT)
     offset = query_int(request, "offset", 0, 0, 10**9)
-    count, rows = await audit_lists.review_queue(limit, offset)
+    count, rows, _ = await shoppers.review_queue(queue_filter(request), limit, offset)
     return json_response({"total": count, "audits": rows})

@@ -23,6 +23,7 @@ from audit.errors import HTTPError
 from audit.presentation import (
     HEAT_BANDS,
     format_change,
+    format_grade,
     format_percent,
     format_score,
     heat_band,
@@ -89,6 +90,7 @@ async def render(
         "band": lambda v: heat_band(v).key,
         "tp_label": touchpoint_label,
         "pct": format_percent,
+        "grade": format_grade,
         "bands": HEAT_BANDS,
     }
     response = templates.TemplateResponse(request, name, {**base, **context}, status_code=status)

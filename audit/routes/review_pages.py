@@ -19,19 +19,23 @@ from audit.presentation import describe_answer
 from audit.redaction import segments
 from audit.routes.common import query_int
 from audit.routes.hq_templates import PAGE_SIZE, render
+from audit.routes.shopper_pages import queue_filter
 from audit.scoring import ItemResult, score_answers
 from audit.store import audit_lists, filters
 from audit.store.audits import stored_answers
 from audit.store.checklists import parsed
+from audit.workflow import shoppers
 from audit.workflow.audits import get_audit
 from audit.workflow.views import audit_view
 
 
 async def review_page(request: Request, who: Principal) -> Response:
     page_number = query_int(request, "page", 1, 1, 10**6)
-    count, rows = await audit_lists.review_queue(PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
+    f = queue_filter(request)
+    count, rows, records = await shoppers.review_queue(f, PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
     now = datetime.now(UTC)
     for r in rows:
+        r["shopper"] = records.get(r["auditor_id"])
         submitted = datetime.fromisoformat(r["submitted_at"]) if r["submitted_at"] else None
         r["waiting"] = _age(now - submitted) if submitted else ""
         r["visit_day"] = r["visited_at"][:10] if r["visited_at"] else ""
@@ -43,6 +47,8 @@ async def review_page(request: Request, who: Principal) -> Response:
         {
             "nav": "review",
             "rows": rows,
+            "filter": f,
+            "shoppers": sorted(records.values(), key=lambda r: (r.name or r.email).lower()),
             "paging": {"page": page_number, "pages": pages, "total": count},
         },
     )

@@ -3,14 +3,22 @@ location's latest audits."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from audit.models import Audit
 
 
-async def review_queue(limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
-    """Submitted audits, the longest waiting first, and how many there are."""
+async def review_queue(
+    limit: int, offset: int, auditor_ids: Sequence[int] | None = None
+) -> tuple[int, list[dict[str, Any]]]:
+    """Submitted audits (of ``auditor_ids`` only, when given), the longest waiting
+    first, and how many there are."""
+    if auditor_ids is not None and not auditor_ids:
+        return 0, []
     query = Audit.filter(status="submitted")
+    if auditor_ids is not None:
+        query = query.filter(auditor_id__in=list(auditor_ids))
     count = await query.count()
     rows = (
         await query.order_by("submitted_at", "id")
@@ -28,6 +36,7 @@ async def review_queue(limit: int, offset: int) -> tuple[int, list[dict[str, Any
             region="location__region__name",
             checklist_title="checklist__title",
             checklist_version="checklist__version",
+            auditor_id="auditor__id",
             auditor_name="auditor__name",
             auditor_email="auditor__email",
         )
@@ -44,6 +53,7 @@ async def review_queue(limit: int, offset: int) -> tuple[int, list[dict[str, Any
             "visited_at": r["visited_at"].isoformat() if r["visited_at"] else None,
             "submitted_at": r["submitted_at"].isoformat() if r["submitted_at"] else None,
             "auditor": r["auditor_name"] or r["auditor_email"],
+            "auditor_id": r["auditor_id"],
             "overall": r["overall"],
             "critical_failed": bool(r["critical_failed"]),
         }
@@ -66,8 +76,9 @@ async def next_in_queue(after_uuid: str) -> str | None:
 async def recent_audits(
     location_id: int, checklist: str | None, limit: int
 ) -> list[dict[str, Any]]:
-    """A location's latest audits past the draft stage, newest visit first."""
-    query = Audit.filter(location_id=location_id).exclude(status="draft")
+    """A location's latest audits past the draft stage, newest visit first (a rejected
+    visit is not the location's: it is on its shopper's page)."""
+    query = Audit.filter(location_id=location_id).exclude(status__in=("draft", "rejected"))
     if checklist is not None:
         query = query.filter(checklist_slug=checklist)
     return list(

@@ -182,22 +182,44 @@ async def store_scores(audit_id: int, card: Scorecard, *, replace: bool) -> None
     )
 
 
-async def add_review_event(audit_id: int, actor_id: int, action: str, note: str) -> None:
-    await ReviewEvent.create(audit_id=audit_id, actor_id=actor_id, action=action, note=note)
+async def add_review_event(
+    audit_id: int,
+    actor_id: int,
+    action: str,
+    note: str,
+    grade: int | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> None:
+    await ReviewEvent.create(
+        audit_id=audit_id,
+        actor_id=actor_id,
+        action=action,
+        note=note,
+        grade=grade,
+        detail=dict(detail) if detail is not None else None,
+    )
 
 
 async def review_events(audit_id: int) -> list[dict[str, Any]]:
     rows = (
         await ReviewEvent.filter(audit_id=audit_id)
-        .order_by("created_at")
+        .order_by("created_at", "id")
         .values(
-            "action", "note", "created_at", actor_email="actor__email", actor_name="actor__name"
+            "action",
+            "note",
+            "grade",
+            "detail",
+            "created_at",
+            actor_email="actor__email",
+            actor_name="actor__name",
         )
     )
     return [
         {
             "action": r["action"],
             "note": r["note"],
+            "grade": r["grade"],
+            "detail": r["detail"] or {},
             "at": r["created_at"].isoformat(),
             "by": r["actor_name"] or r["actor_email"],
         }
@@ -242,6 +264,9 @@ async def audit_rows(
             "visit_date",
             "overall",
             "review_note",
+            "item_notes",
+            "grade",
+            "grade_note",
             "checklist_slug",
             location_code="location__code",
             location_name="location__name",

@@ -18,6 +18,8 @@ from tortoise import connections
 from audit.store.rollups import APPROVED
 from audit.store.sql import dialect_sql
 
+REJECTED = "rejected"
+
 Group = Literal["location", "month", "all"]
 
 
@@ -32,7 +34,7 @@ class Scope:
     location_id: int | None = None
     date_from: date | None = None
     date_to: date | None = None
-    status: str | None = APPROVED  # None: any status
+    status: str | None = APPROVED  # None: any status but rejected
     unrolled_only: bool = False  # only approved audits the rollups do not count
 
     def between(self, start: date | None, end: date | None) -> Scope:
@@ -82,6 +84,9 @@ def audit_where(scope: Scope, q: Query) -> str:
     parts: list[str] = []
     if scope.status is not None:
         parts.append(f"a.status = {q(scope.status)}")
+    else:
+        # "Any status" still leaves out rejected visits: they count nowhere.
+        parts.append(f"a.status <> '{REJECTED}'")
     if scope.unrolled_only:
         # Literal, as the partial index audit_not_rolled_up says it (0004_rollups).
         parts.append(f"a.status = '{APPROVED}' AND a.rolled_up = FALSE")

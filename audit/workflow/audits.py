@@ -1,4 +1,5 @@
-"""The life of an audit: draft, submit, review, and who may see it.
+"""The life of an audit: draft, submit, discard, and who may see it (HQ's review:
+:mod:`audit.workflow.review`).
 
 Concurrency (docs/api.md, "Revisions"): every stored change of an audit moves
 its ``revision`` by one, in a single conditional ``UPDATE … WHERE revision =
@@ -35,8 +36,6 @@ from audit.scoring import score_answers
 from audit.store import assignments as assignment_store
 from audit.store import audits as store
 from audit.store import photos as photo_store
-from audit.store import reports as report_store
-from audit.store import rollups
 from audit.store.accounts import owned_location_ids
 from audit.store.checklists import current_version, parsed, version_by_hash
 from audit.store.locations import location_by_code
@@ -45,7 +44,8 @@ from audit.workflow import assignments
 from audit.workflow.views import list_rows, stale
 
 EDITABLE = ("draft", "returned")
-LOCKED = ("submitted", "approved")
+# HQ's from the submit on; a returned audit is the auditor's again.
+LOCKED = ("submitted", "approved", "rejected")
 MAX_LIST_LIMIT = 10_000
 # A write that loses a race is redone from the fresh state.  Each loss means
 # another write of the same audit succeeded, so more than a few in a row
@@ -367,6 +367,7 @@ async def _try_submit(
         "submitted_at": stamp,
         "updated_at": stamp,
         "review_note": "",
+        "item_notes": None,  # HQ's notes on the returned audit were answered by this submit
         "overall": card.overall,
         "service": card.service,
         "experience": card.experience,
@@ -396,44 +397,6 @@ async def _try_submit(
     _set(audit, changes)
     audit.revision += 1
     return audit, photos
-
-
-async def review(who: Principal, uuid: str, decision: str, note: str) -> Audit:
-    """HQ approves (publishes to the owner) or returns a submitted audit."""
-    target = {"approve": "approved", "return": "returned"}[decision]
-    audit = await _visible_audit(who, uuid)
-    if audit.status == target:
-        return audit  # the same decision again changes nothing
-    if audit.status != "submitted":
-        raise Conflict(f"this audit is {audit.status}, not awaiting review")
-    stamp = _now()
-    changes: dict[str, Any] = {"status": target, "updated_at": stamp}
-    if target == "approved":
-        changes["approved_at"] = stamp
-    else:
-        changes["review_note"] = note
-    async with in_transaction():
-        moved = await store.update_audit_if(audit.id, audit.revision, ("submitted",), changes)
-        if moved:
-            if target == "approved":
-                await rollups.add_approved(audit.id)
-                if audit.visit_date is not None:
-                    # Later visits elsewhere benchmarked without it: they count it now.
-                    await report_store.drop_snapshots_benchmarked_by(
-                        audit.checklist_slug,
-                        audit.location.brand_id,  # type: ignore[attr-defined]
-                        audit.location.id,
-                        audit.visit_date,
-                    )
-            await store.add_review_event(audit.id, who.user_id, decision, note)
-    if not moved:
-        fresh = await _visible_audit(who, uuid)
-        if fresh.status == target:
-            return fresh  # the same decision, made by a twin request just now
-        raise Conflict("this audit was reviewed by someone else just now")
-    _set(audit, changes)
-    audit.revision += 1
-    return audit
 
 
 async def discard_draft(

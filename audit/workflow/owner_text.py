@@ -2,7 +2,8 @@
 
 The auditor's words stay as submitted; HQ's copy and clearance are stored
 beside them on the audit, and each change is a review event in the audit's
-history (HQ reads it, owners never do).
+history (HQ reads it, owners never do): who, when, the owner's copy before
+and after, and the clearance before and after.
 """
 
 from __future__ import annotations
@@ -54,7 +55,18 @@ async def edit_owner_text(
             if moved:
                 updated = OwnerText(item_id, chosen, current.original, text, cleared)
                 await store.add_review_event(
-                    audit.id, who.user_id, ACTION, _describe(current, updated)
+                    audit.id,
+                    who.user_id,
+                    ACTION,
+                    _describe(current, updated),
+                    detail={
+                        "item": item_id,
+                        "field": chosen,
+                        "old": current.copy,
+                        "new": updated.copy,
+                        "cleared_before": current.cleared,
+                        "cleared": cleared,
+                    },
                 )
         if moved:
             return updated

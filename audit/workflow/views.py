@@ -79,11 +79,16 @@ async def audit_view(
             "finished_at": audit.finished_at.isoformat() if audit.finished_at else None,
             "submitted_at": audit.submitted_at.isoformat() if audit.submitted_at else None,
             "review_note": audit.review_note,
+            # HQ's notes per item of a returned audit, and its grade of the report
+            # (docs/programme.md, "Editor QA"): the auditor's and HQ's, never an owner's.
+            "item_notes": dict(audit.item_notes or {}),
+            "grade": audit.grade,
+            "grade_note": audit.grade_note,
         }
     )
     if who.is_hq:
         auditor = await store.auditor_of(audit)
-        view["auditor"] = {"name": auditor.name, "email": auditor.email}
+        view["auditor"] = {"id": auditor.id, "name": auditor.name, "email": auditor.email}
         view["approved_at"] = audit.approved_at.isoformat() if audit.approved_at else None
         view["review_history"] = await store.review_events(audit.id)
         # The auditor's words beside the owner's copy, with what the detector flags.
@@ -131,5 +136,8 @@ def list_rows(who: Principal, rows: list[dict[str, Any]]) -> list[dict[str, Any]
             del row["revision"]
         else:
             row["review_note"] = r["review_note"]
+            row["item_notes"] = dict(r["item_notes"] or {})
+            row["grade"] = r["grade"]
+            row["grade_note"] = r["grade_note"]
         out.append(row)
     return out

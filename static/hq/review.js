@@ -1,5 +1,7 @@
-// The review buttons of an audit page. A decision is first announced, naming
-// the audit, with an Undo button for UNDO_SECONDS; only then is it sent
+// The review buttons of an audit page: approve, return (with a note, and notes
+// on single items written under each answer) or reject (with the reason), and
+// a 1-5 grade of the report with its note. A decision is first announced,
+// naming the audit, with an Undo button for UNDO_SECONDS; only then is it sent
 // (POST /api/audits/{uuid}/review with the session's CSRF header), and the
 // page moves on to the next audit in the queue. Undo, or leaving the page in
 // the meantime, sends nothing.
@@ -19,9 +21,34 @@ function say(text, problem) {
 const WORDS = {
   approve: { doing: "Approving", done: "Approved", undone: "Not approved" },
   return: { doing: "Returning", done: "Returned to the auditor", undone: "Not returned" },
+  reject: { doing: "Rejecting", done: "Rejected", undone: "Not rejected" },
 };
 
-async function send(decision, note) {
+function itemNoteFields() {
+  return [...document.querySelectorAll("textarea[data-item-note]")];
+}
+
+/** The request body: what the form holds that goes with this decision. */
+function reviewBody(decision) {
+  const body = { decision, note: form.elements.note.value.trim() };
+  if (decision !== "reject") {
+    const grade = form.querySelector('input[name="grade"]:checked')?.value;
+    if (grade) {
+      body.grade = Number(grade);
+      body.grade_note = form.elements.grade_note.value.trim();
+    }
+  }
+  if (decision === "return") {
+    const notes = {};
+    for (const field of itemNoteFields()) {
+      if (field.value.trim()) notes[field.dataset.itemNote] = field.value.trim();
+    }
+    if (Object.keys(notes).length) body.item_notes = notes;
+  }
+  return body;
+}
+
+async function send(decision, body) {
   const words = WORDS[decision];
   say(`${words.doing} the audit of ${form.dataset.audit}…`, false);
   try {
@@ -29,7 +56,7 @@ async function send(decision, note) {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
-      body: JSON.stringify({ decision, note }),
+      body: JSON.stringify(body),
     });
     if (response.ok) {
       say(`${words.done}: ${form.dataset.audit}. Opening the next audit…`, false);
@@ -50,16 +77,29 @@ async function send(decision, note) {
 }
 
 function decide(decision, buttons) {
-  const note = form.elements.note.value.trim();
-  if (decision === "return" && !note) {
-    say("Write a note telling the auditor what to correct.", true);
+  const body = reviewBody(decision);
+  if (decision === "return" && !body.note && !body.item_notes) {
+    say("Write a note telling the auditor what to correct, here or on an item.", true);
     form.elements.note.focus();
+    return;
+  }
+  if (decision === "reject" && !body.note) {
+    say("Write the reason the visit is rejected in the note to the auditor.", true);
+    form.elements.note.focus();
+    return;
+  }
+  const gradeNote = form.elements.grade_note.value.trim();
+  if (decision !== "reject" && gradeNote && body.grade === undefined) {
+    say("Choose a grade for the note on the grade, or clear the note.", true);
     return;
   }
   const words = WORDS[decision];
   const enable = (on) => {
     buttons.forEach((b) => { b.disabled = !on; });
-    form.elements.note.readOnly = !on;
+    for (const field of [form.elements.note, form.elements.grade_note, ...itemNoteFields()]) {
+      field.readOnly = !on;
+    }
+    form.querySelectorAll('input[name="grade"]').forEach((r) => { r.disabled = !on; });
   };
   enable(false);
   let left = UNDO_SECONDS;
@@ -82,7 +122,7 @@ function decide(decision, buttons) {
       return;
     }
     stop();
-    if (!(await send(decision, note))) enable(true);
+    if (!(await send(decision, body))) enable(true);
   }, 1000);
   undo.onclick = () => {
     stop();

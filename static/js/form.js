@@ -44,12 +44,15 @@ export class AuditForm {
    * readOnly, touchpointDates (section id → day), dateLimits {min, max},
    * dayProblem(day) → message | null, and callbacks: onAnswer(itemId,
    * answer | undefined), onAddPhotos(itemId, files), onRemovePhoto(photo),
-   * photoSrc(photo), onTouchpointDate(sectionId, day | null).
+   * photoSrc(photo), onTouchpointDate(sectionId, day | null); itemNotes
+   * (item id → head office's note on a returned visit, shown on its item).
    */
   constructor({
     checklist, answers, photos, readOnly, onAnswer, onAddPhotos, onRemovePhoto, photoSrc,
     touchpointDates = {}, dateLimits = {}, dayProblem = () => null, onTouchpointDate = () => {},
+    itemNotes = {},
   }) {
+    this.itemNotes = itemNotes ?? {};
     this.checklist = checklist;
     this.answers = answers;
     this.photos = photos;
@@ -133,7 +136,8 @@ export class AuditForm {
 
   renderItem(item) {
     const key = uid('item');
-    const ids = { badges: `${key}-badges`, help: `${key}-help`, error: `${key}-error` };
+    const ids = { badges: `${key}-badges`, help: `${key}-help`, error: `${key}-error`, note: `${key}-note` };
+    const hqNote = this.itemNotes[item.id];
     const entry = { item, radios: [], input: null, naBox: null, comment: null };
     const answer = this.answers[item.id];
 
@@ -141,8 +145,8 @@ export class AuditForm {
     if (item.required && item.type !== 'photo') badges.push(h('span', { class: 'badge required' }, 'Required'));
     if (item.type === 'photo' && item.required) badges.push(h('span', { class: 'badge required' }, 'Photo required'));
     if (item.photo === 'required') badges.push(h('span', { class: 'badge required' }, 'Photo required'));
-    const describedBy = [badges.length ? ids.badges : null, item.help ? ids.help : null, ids.error]
-      .filter(Boolean).join(' ');
+    const describedBy = [hqNote ? ids.note : null, badges.length ? ids.badges : null,
+      item.help ? ids.help : null, ids.error].filter(Boolean).join(' ');
 
     const controls = [];
     if (RADIO_TYPES.has(item.type)) {
@@ -208,6 +212,8 @@ export class AuditForm {
       'fieldset',
       { class: `item item-${item.type}`, id: `item-${item.id}`, 'aria-describedby': describedBy, disabled: this.readOnly },
       h('legend', {}, item.text),
+      hqNote ? h('div', { class: 'hq-note', id: ids.note },
+        h('p', { class: 'hq-note-title' }, 'Head office’s note'), h('p', {}, hqNote)) : null,
       badges.length ? h('p', { class: 'badges', id: ids.badges }, badges) : null,
       item.help ? h('p', { class: 'help', id: ids.help }, item.help) : null,
       controls,

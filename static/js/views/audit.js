@@ -47,6 +47,7 @@ async function importServerAudit(store, uuid) {
     deletedPhotos: [],
     serverStatus: audit.status,
     reviewNote: audit.review_note || null,
+    itemNotes: audit.item_notes ?? {},
     // What every later write names in If-Match (outbox.js).
     serverRevision: Number.isInteger(audit.revision) ? audit.revision : null,
     conflict: null,
@@ -182,6 +183,7 @@ export async function renderAudit(container, ctx, uuid) {
     readOnly,
     photoSrc,
     touchpointDates,
+    itemNotes: record.serverStatus === 'returned' ? (record.itemNotes ?? {}) : {},
     dateLimits: { min: earliest, max: localDay() },
     dayProblem,
     onTouchpointDate(sectionId, day) {
@@ -374,6 +376,11 @@ export async function renderAudit(container, ctx, uuid) {
   // --- layout
 
   const problem = record.problem;
+  // Items head office wrote a note on, in the order of the journey.
+  const noted = record.serverStatus === 'returned'
+    ? record.checklist.sections.flatMap((sec) => sec.items.map((i) => i.id))
+      .filter((id) => (record.itemNotes ?? {})[id])
+    : [];
   if (conflict) {
     setBanner('problem', h('strong', {}, 'Changed on another device — review the differences. '),
       'Your answers are kept on this phone and are not sent until you have compared them with the server’s. ',
@@ -385,8 +392,13 @@ export async function renderAudit(container, ctx, uuid) {
         : 'You are offline. Your visit is saved on this phone and will be sent by itself when you are back online. You can close the app.');
   } else if (problem) {
     setBanner('problem', h('strong', {}, 'Not sent yet. '), problem.message);
-  } else if (record.serverStatus === 'returned' && record.reviewNote) {
-    setBanner('problem', h('strong', {}, 'Head office returned this visit: '), record.reviewNote);
+  } else if (record.serverStatus === 'returned' && (record.reviewNote || noted.length)) {
+    setBanner('problem', h('strong', {}, 'Head office returned this visit'),
+      record.reviewNote ? `: ${record.reviewNote}` : '.',
+      noted.length ? h('p', {}, noted.length === 1 ? '1 item has a note from head office. '
+        : `${noted.length} items have a note from head office. `,
+      h('button', { type: 'button', class: 'link', onclick: () => form.goToItem(noted[0]) },
+        'Go to the first')) : null);
   } else {
     setBanner('info');
   }

@@ -15,7 +15,18 @@ import { needsHomeScreen } from '../session.js';
 // On poor signal, show what is on the phone rather than a blank screen.
 const FIRST_PAINT_WAIT_MS = 1_500;
 
-const SENT_LABELS = { submitted: 'Sent', approved: 'Approved', returned: 'Returned' };
+const SENT_LABELS = { submitted: 'Sent', approved: 'Approved', returned: 'Returned', rejected: 'Rejected' };
+
+/** Head office's grade of the report, as the shopper reads it. */
+export function gradeWords(grade) {
+  return grade ? `Editor’s grade ${grade}/5` : null;
+}
+
+function notesWords(row) {
+  const count = Object.keys(row.item_notes ?? {}).length;
+  if (!count) return null;
+  return count === 1 ? '1 item to check' : `${count} items to check`;
+}
 
 export function newAuditRecord({ checklist, location, assignment }) {
   return {
@@ -151,9 +162,11 @@ export function renderHome(container, ctx) {
         await store.updateAudit(record.uuid, (r) => {
           r.serverStatus = row.status;
           r.reviewNote = row.review_note || r.reviewNote;
+          r.itemNotes = row.item_notes ?? r.itemNotes ?? {};
         });
         record.serverStatus = row.status;
         record.reviewNote = row.review_note || record.reviewNote;
+        record.itemNotes = row.item_notes ?? record.itemNotes ?? {};
       }
       kept.push(record);
     }
@@ -182,8 +195,9 @@ export function renderHome(container, ctx) {
     for (const a of server) {
       if (localIds.has(a.uuid) || (a.status !== 'draft' && a.status !== 'returned')) continue;
       const badge = a.status === 'returned' ? ['Returned by head office', 'problem'] : ['Draft on the server', 'ok'];
+      const detail = [a.review_note, notesWords(a)].filter(Boolean).join(' · ');
       cards.push(visitCard(`#/audit/${a.uuid}`, a.location_name ?? a.location,
-        a.checklist_title ?? a.checklist, badge, a.review_note || null));
+        a.checklist_title ?? a.checklist, badge, detail || null));
     }
     inProgress.replaceChildren(...cards);
     progressSection.hidden = cards.length === 0;
@@ -209,9 +223,12 @@ export function renderHome(container, ctx) {
     }
     for (const a of server) {
       if (a.status === 'draft' || a.status === 'returned') continue;
+      const rejected = a.status === 'rejected';
+      const detail = rejected ? `Not counted: ${a.review_note}`
+        : [`Score ${score(a.overall)}`, gradeWords(a.grade)].filter(Boolean).join(' · ');
       sentCards.push(visitCard(`#/done/${a.uuid}`, a.location_name ?? a.location,
-        a.checklist_title ?? a.checklist, [SENT_LABELS[a.status] ?? a.status, 'ok'],
-        `Score ${score(a.overall)}`));
+        a.checklist_title ?? a.checklist, [SENT_LABELS[a.status] ?? a.status, rejected ? 'problem' : 'ok'],
+        detail));
     }
     sent.replaceChildren(...sentCards.slice(0, 20));
     sentSection.hidden = sentCards.length === 0;

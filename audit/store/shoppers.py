@@ -1,0 +1,118 @@
+"""Each shopper's record with HQ: visits, how their reports were graded, returned, rejected.
+
+HQ-only figures (the auditor's identity never reaches owners).  Per auditor,
+over their audits submitted at least once:
+
+- ``visits``: those audits;
+- ``reviewed``: those HQ decided on at least once (approved, rejected, or
+  returned at least once, whatever happened after);
+- ``returned``: those returned at least once; ``rejected``: those rejected;
+- ``grade_sum`` / ``graded``: HQ's latest grade of each graded report.
+
+The rates are shares of ``reviewed``; the mean grade is ``grade_sum /
+graded``.  One statement for every auditor (or one), both databases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from audit.store.scope import Query
+
+
+@dataclass(frozen=True)
+class ShopperRecord:
+    id: int
+    name: str
+    email: str
+    active: bool
+    visits: int
+    reviewed: int
+    returned: int
+    rejected: int
+    graded: int
+    grade_sum: int
+    last_visit: date | None
+
+    @property
+    def grade(self) -> float | None:
+        return self.grade_sum / self.graded if self.graded else None
+
+    @property
+    def return_rate(self) -> float | None:
+        return self.returned / self.reviewed if self.reviewed else None
+
+    @property
+    def rejection_rate(self) -> float | None:
+        return self.rejected / self.reviewed if self.reviewed else None
+
+
+_RECORDS = """
+SELECT u.id, u.name, u.email, u.active,
+       COUNT(a.id) AS visits,
+       COUNT(CASE WHEN a.status IN ('approved', 'rejected') OR r.audit_id IS NOT NULL
+             THEN 1 END) AS reviewed,
+       COUNT(r.audit_id) AS returned,
+       COUNT(CASE WHEN a.status = 'rejected' THEN 1 END) AS rejected,
+       COUNT(a.grade) AS graded,
+       COALESCE(SUM(a.grade), 0) AS grade_sum,
+       MAX(a.visit_date) AS last_visit
+FROM "user" u
+LEFT JOIN audit a ON a.auditor_id = u.id AND a.submitted_at IS NOT NULL
+LEFT JOIN (SELECT DISTINCT audit_id FROM review_event WHERE action = 'return') r
+       ON r.audit_id = a.id
+WHERE u.role = 'auditor' {only}
+GROUP BY u.id, u.name, u.email, u.active
+ORDER BY u.name, u.email
+"""
+
+
+async def shopper_records(user_id: int | None = None) -> list[ShopperRecord]:
+    """Every auditor's record (or the one auditor's), by name."""
+    q = Query()
+    only = f"AND u.id = {q(user_id)}" if user_id is not None else ""
+    return [_record(r) for r in await q.rows(_RECORDS.format(only=only))]
+
+
+def _record(r: dict[str, Any]) -> ShopperRecord:
+    last = r["last_visit"]
+    if isinstance(last, str):  # SQLite keeps dates as ISO text
+        last = date.fromisoformat(last[:10])
+    elif isinstance(last, datetime):
+        last = last.date()
+    return ShopperRecord(
+        id=int(r["id"]),
+        name=str(r["name"] or ""),
+        email=str(r["email"]),
+        active=bool(r["active"]),
+        visits=int(r["visits"]),
+        reviewed=int(r["reviewed"]),
+        returned=int(r["returned"]),
+        rejected=int(r["rejected"]),
+        graded=int(r["graded"]),
+        grade_sum=int(r["grade_sum"]),
+        last_visit=last,
+    )
+
+
+_AUDITS = """
+SELECT a.uuid, a.status, a.visit_date, a.overall, a.grade, a.grade_note, a.review_note,
+       a.submitted_at, l.code AS location, l.name AS location_name,
+       cv.title AS checklist_title,
+       (SELECT COUNT(*) FROM review_event e WHERE e.audit_id = a.id AND e.action = 'return')
+         AS returns
+FROM audit a JOIN location l ON l.id = a.location_id
+JOIN checklist_version cv ON cv.id = a.checklist_id
+WHERE a.auditor_id = {auditor} AND a.submitted_at IS NOT NULL
+ORDER BY a.visit_date DESC, a.id DESC
+LIMIT {limit}
+"""
+
+
+async def shopper_audits(user_id: int, limit: int) -> list[dict[str, Any]]:
+    """The auditor's audits submitted at least once, newest visit first."""
+    q = Query()
+    sql = _AUDITS.format(auditor=q(user_id), limit=q(limit))
+    return await q.rows(sql)

@@ -1,0 +1,110 @@
+"""HQ's view of each shopper: their record (:mod:`audit.store.shoppers`), their visits,
+and the review queue narrowed to some shoppers.
+
+Everything here is HQ's alone: it names auditors, which owners never learn.
+Figures are compared as the pages print them (a mean grade to one decimal, a
+rate as a whole percentage), so "grade below 3" never keeps a shopper the
+page shows at 3.0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from audit.errors import NotFound
+from audit.presentation import round_grade, round_rate
+from audit.store import audit_lists
+from audit.store import shoppers as store
+from audit.store.shoppers import ShopperRecord
+
+# The visits a shopper's page lists, newest first: a year of weekly visits.
+SHOPPER_AUDITS = 60
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which shoppers' audits the review queue shows (all of them by default)."""
+
+    shopper: int | None = None
+    grade_below: float | None = None  # mean grade as shown, strictly below
+    return_rate: int | None = None  # return rate as shown, in percent, at least
+
+    @property
+    def active(self) -> bool:
+        return (
+            self.shopper is not None
+            or self.grade_below is not None
+            or (self.return_rate is not None)
+        )
+
+    def keeps(self, r: ShopperRecord) -> bool:
+        if self.shopper is not None and r.id != self.shopper:
+            return False
+        if self.grade_below is not None:
+            grade = round_grade(r.grade)
+            if grade is None or grade >= self.grade_below:
+                return False
+        if self.return_rate is not None:
+            rate = round_rate(r.return_rate)
+            if rate is None or rate < self.return_rate:
+                return False
+        return True
+
+
+def record_json(r: ShopperRecord) -> dict[str, Any]:
+    """One shopper's record; ``grade`` and the rates exact (pages round them)."""
+    return {
+        "id": r.id,
+        "name": r.name,
+        "email": r.email,
+        "active": r.active,
+        "visits": r.visits,
+        "reviewed": r.reviewed,
+        "returned": r.returned,
+        "rejected": r.rejected,
+        "graded": r.graded,
+        "grade": r.grade,
+        "return_rate": r.return_rate,
+        "rejection_rate": r.rejection_rate,
+        "last_visit": r.last_visit.isoformat() if r.last_visit else None,
+    }
+
+
+async def shopper_records() -> list[ShopperRecord]:
+    return await store.shopper_records()
+
+
+async def shopper(user_id: int) -> tuple[ShopperRecord, list[dict[str, Any]]]:
+    """One auditor's record and visits; 404 for anyone who is not an auditor."""
+    found = await store.shopper_records(user_id)
+    if not found:
+        raise NotFound("no such shopper")
+    rows = await store.shopper_audits(user_id, SHOPPER_AUDITS)
+    audits = [
+        {
+            "uuid": r["uuid"],
+            "status": r["status"],
+            "location": r["location"],
+            "location_name": r["location_name"],
+            "checklist_title": r["checklist_title"],
+            "visit_date": str(r["visit_date"])[:10] if r["visit_date"] else None,
+            "overall": r["overall"],
+            "grade": r["grade"],
+            "grade_note": r["grade_note"] or "",
+            "review_note": r["review_note"] or "",
+            "returns": int(r["returns"]),
+        }
+        for r in rows
+    ]
+    return found[0], audits
+
+
+async def review_queue(
+    f: QueueFilter, limit: int, offset: int
+) -> tuple[int, list[dict[str, Any]], dict[int, ShopperRecord]]:
+    """The queue (narrowed by ``f``), its size, and the record of each shopper in it."""
+    records = {r.id: r for r in await store.shopper_records()}
+    ids = [i for i, r in records.items() if f.keeps(r)] if f.active else None
+    count, rows = await audit_lists.review_queue(limit, offset, ids)
+    return count, rows, records
