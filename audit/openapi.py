@@ -1000,10 +1000,8 @@ def openapi_schema() -> dict[str, Any]:
         },
         "/api/shoppers": {
             "get": {
-                "summary": "Every auditor's record: visits, grades, return and rejection rates (HQ)",
-                "responses": _responses(
-                    200, {"type": "array", "items": _SHOPPER}, 401, 404, 422
-                ),
+                "summary": "Every auditor's record: visits, grades, returns and rejections (HQ)",
+                "responses": _responses(200, {"type": "array", "items": _SHOPPER}, 401, 404, 422),
             }
         },
         "/api/shoppers/{user_id}": {

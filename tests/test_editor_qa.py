@@ -147,6 +147,17 @@ async def test_rejection_reopens_the_assignment_for_another_visit(
     assert (await Assignment.get(id=assignment)).audit_uuid is None
     open_ones = (await people["auditor2"].get("/api/assignments")).json()
     assert assignment in [a["id"] for a in open_ones]
+    # One HQ gave to an auditor goes back to the job board too, for anyone to claim.
+    r = await hq.post(
+        "/api/assignments",
+        json={"location": "S2", "checklist": "shop", "auditor": "auditor@x.test"},
+    )
+    assert r.status_code == 201, r.text
+    given = r.json()["id"]
+    visit = await submitted(auditor, location="S2", assignment=given)
+    await decide(hq, visit, decision="reject", note="Not at the store")
+    row = await Assignment.get(id=given)
+    assert (row.audit_uuid, row.auditor_id, row.claimed_at) == (None, None, None)
     # Another auditor visits again from the same assignment; that visit counts.
     again = await submitted(people["auditor2"], assignment=assignment)
     assert (await Assignment.get(id=assignment)).audit_uuid == again

@@ -9,7 +9,7 @@ from tortoise import fields
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0011_owner_text')]
+    dependencies = [('models', '0012_waves')]
 
     initial = False
 

@@ -120,8 +120,8 @@ async def review(who: Principal, uuid: str, decision: Decision) -> Audit:
             if target == "approved":
                 await _count_approved(audit)
             elif target == "rejected":
-                # The visit does not count: the assignment is there to visit again.
-                await assignment_store.unlink_audit(uuid)
+                # The visit does not count: the assignment is on the job board again.
+                await assignment_store.reopen_for(uuid)
             await store.add_review_event(
                 audit.id, who.user_id, decision.decision, decision.note, decision.grade, detail
             )

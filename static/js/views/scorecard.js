@@ -69,7 +69,7 @@ export async function renderScorecard(container, ctx, uuid, justSent) {
       audit.visited_at ? ` · ${when(audit.visited_at)}` : ''),
     audit.status === 'rejected' ? h('div', { class: 'banner problem', role: 'status' },
       h('strong', {}, 'Head office rejected this visit: '), audit.review_note || '',
-      h('p', {}, 'It does not count in any result. The assignment is open for another visit.')) : null,
+      h('p', {}, 'It does not count in any result, and its report is not sent.')) : null,
     audit.grade ? h('section', { class: 'grade-card', 'aria-labelledby': 'h-grade' },
       h('h2', { id: 'h-grade' }, 'Editor’s grade'),
       h('p', { class: 'grade-value' }, h('strong', {}, String(audit.grade)), ' of 5'),
