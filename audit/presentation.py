@@ -39,7 +39,7 @@ from typing import Any
 from audit.answers import Answer
 from audit.checklist import Checklist, Item, humanize
 from audit.facts import money_of
-from audit.scoring import weighted_mean
+from audit.scoring import AGREE, DISAGREE, ConsistencyResult, weighted_mean
 
 DASH = "\u2013"  # an en dash stands for "no score"
 MINUS = "\u2212"  # a real minus sign: as wide as the plus, never a hyphen break
@@ -435,3 +435,86 @@ def scorecard_display(card: Mapping[str, Any] | None, checklist: Checklist) -> d
             for item_id in card.get("critical_failures") or ()
         ],
     }
+
+
+# ---- Consistency across touchpoints
+
+CONSISTENCY_LABEL = "Consistency"
+RESULT_LABELS: Mapping[str, str] = {
+    AGREE: "Agree",
+    DISAGREE: "Disagree",
+    "not_checked": "Not checked",
+}
+NOT_RECORDED = "Not recorded"
+
+
+@dataclass(frozen=True)
+class FactSeen:
+    fact: str
+    item: str
+    text: str  # the item's question
+    touchpoint: str  # slug
+    touchpoint_label: str
+    value: Any  # as stored; None when N/A or unanswered
+    words: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One consistency rule as every output shows it."""
+
+    id: str
+    label: str
+    result: str  # agree | disagree | not_checked
+    result_label: str
+    critical: bool
+    facts: tuple[FactSeen, ...]
+
+    @property
+    def sentence(self) -> str:
+        """ "Website 09:00-21:00 · Phone 09:00-18:00 · Arrival not recorded"."""
+        return " \u00b7 ".join(f"{f.touchpoint_label}: {f.words}" for f in self.facts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "result": self.result,
+            "critical": self.critical,
+            "values": [
+                {
+                    "fact": f.fact,
+                    "item": f.item,
+                    "touchpoint": f.touchpoint,
+                    "value": f.value,
+                    "text": f.words,
+                }
+                for f in self.facts
+            ],
+        }
+
+
+def consistency_findings(checklist: Checklist, result: ConsistencyResult) -> list[Finding]:
+    """Every rule's result with the value each touchpoint gave, in the checklist's order."""
+    items = checklist.fact_items()
+    touchpoint_of = {item.id: s.touchpoint for s in checklist.sections for item in s.items}
+    out = []
+    for r in result.rules:
+        seen = []
+        for fact in r.rule.facts:
+            item = items[fact]
+            value = r.values.get(fact)
+            words = NOT_RECORDED if value is None else answer_words(item, Answer(value=value))
+            tp = touchpoint_of[item.id]
+            seen.append(FactSeen(fact, item.id, item.text, tp, touchpoint_label(tp), value, words))
+        out.append(
+            Finding(
+                r.rule.id,
+                r.rule.label,
+                r.result,
+                RESULT_LABELS[r.result],
+                r.rule.critical,
+                tuple(seen),
+            )
+        )
+    return out

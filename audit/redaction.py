@@ -4,10 +4,10 @@ The report promises the owner nothing that identifies the auditor, but free
 text is typed by a person: "Seen at about 11am", "Alex, the shopper, was
 served by Sam at 3:15pm". :func:`find_flags` marks times of day, e-mail
 addresses, phone numbers and person-like names. Each free text (a ``text``
-item's answer, any other item's comment) has an owner's copy: the auditor's
-words unless HQ edited them during review. A copy that still carries a flag
-is withheld from every owner output until HQ clears it
-(:func:`owner_answers`); the auditor's original stays for HQ.
+item's answer, unless the item records a fact, and any item's comment) has an
+owner's copy: the auditor's words unless HQ edited them during review. A copy
+that still carries a flag is withheld from every owner output until HQ clears
+it (:func:`owner_answers`); the auditor's original stays for HQ.
 
 HQ's edits are stored on the audit as ``{item: {field: {"original", "text",
 "cleared"}}}``; an edit made against words the auditor has since changed no
@@ -183,11 +183,12 @@ class OwnerText:
 
 
 def free_text_field(checklist: Checklist, item_id: str) -> str | None:
-    """The field holding an item's free text by default: a text item's value, else its comment."""
+    """The field holding an item's free text by default: a text item's value (unless it
+    records a fact), else its comment."""
     item = checklist.item_map().get(item_id)
     if item is None:
         return None
-    return "value" if item.type == "text" else "comment"
+    return "value" if item.type == "text" and item.fact is None else "comment"
 
 
 def _raw_texts(
@@ -197,7 +198,16 @@ def _raw_texts(
         answer = answers.get(item.id)
         if answer is None:
             continue
-        if item.type == "text" and isinstance(answer.value, str) and answer.value.strip():
+        # A text item that records a fact (the phone number on the door) holds
+        # what a touchpoint told every customer, not the shopper's own words:
+        # it reaches the owner as recorded, so a report's consistency findings
+        # and its scores rest on the same values.
+        if (
+            item.type == "text"
+            and item.fact is None
+            and isinstance(answer.value, str)
+            and answer.value.strip()
+        ):
             yield item.id, "value", answer.value
         if answer.comment and answer.comment.strip():
             yield item.id, "comment", answer.comment

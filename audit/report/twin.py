@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.presentation import touchpoint_label
+from audit.presentation import consistency_findings, touchpoint_label
 from audit.report.data import Rank, ReportData
 from audit.report.view import strongest_and_weakest
 
@@ -37,7 +37,7 @@ def report_document(data: ReportData) -> dict[str, Any]:
             "touchpoints": {tp: by_touchpoint.get(tp) for tp in touchpoints},
         }
 
-    return {
+    doc: dict[str, Any] = {
         "uuid": data.reference,
         "location": data.location_code,
         "location_name": data.location_name,
@@ -88,6 +88,13 @@ def report_document(data: ReportData) -> dict[str, Any]:
             {"visited_at": p.visit_date.isoformat(), "overall": p.overall} for p in data.trend
         ],
     }
+    if card.consistency is not None:
+        # Only for a checklist with consistency rules: others keep their exact document.
+        doc["consistency"] = {
+            "score": card.consistency.score,
+            "rules": [f.to_dict() for f in consistency_findings(data.checklist, card.consistency)],
+        }
+    return doc
 
 
 def _rank(rank: Rank | None, name: str | None) -> dict[str, Any] | None:

@@ -14,10 +14,13 @@ from typing import Any
 from audit.answers import MAX_COMMENT, MAX_TEXT_ANSWER
 from audit.checklist import Item
 from audit.presentation import (
+    CONSISTENCY_LABEL,
     DASH,
     NPS_MEANINGS,
     Band,
+    Finding,
     band_for,
+    consistency_findings,
     describe_answer,
     format_change,
     format_number,
@@ -324,6 +327,34 @@ def _kind_scores(results: list[ItemResult]) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class ConsistencyView:
+    score: str
+    band: Band
+    checked: int  # rules with at least two facts recorded
+    agreed: int
+    disagreements: tuple[Finding, ...]
+    agreements: tuple[Finding, ...]
+    unchecked: tuple[Finding, ...]
+
+
+def _consistency(data: ReportData) -> ConsistencyView | None:
+    """The consistency cell of the journey strip and its findings; None without rules."""
+    result = data.scorecard.consistency
+    if result is None:
+        return None
+    findings = consistency_findings(data.checklist, result)
+    return ConsistencyView(
+        score=format_score(result.score),
+        band=band_for(result.score),
+        checked=sum(1 for f in findings if f.result != "not_checked"),
+        agreed=sum(1 for f in findings if f.result == "agree"),
+        disagreements=tuple(f for f in findings if f.result == "disagree"),
+        agreements=tuple(f for f in findings if f.result == "agree"),
+        unchecked=tuple(f for f in findings if f.result == "not_checked"),
+    )
+
+
 def _uncapped_overall(data: ReportData) -> float | None:
     """Rule 4 without rule 5's cap: what the visit would have scored."""
     return weighted_mean((s.weight, s.score) for s in data.scorecard.sections)
@@ -455,7 +486,18 @@ def report_context(data: ReportData) -> dict[str, Any]:
         )
         for item_id in card.critical_failures
     ]
-    uncapped = _uncapped_overall(data) if card.critical_failures else None
+    consistency = _consistency(data)
+    if consistency is not None:
+        criticals += [
+            Critical(
+                text=f"{f.label}: the touchpoints disagree",
+                touchpoint=CONSISTENCY_LABEL,
+                answer=f.sentence,
+            )
+            for f in consistency.disagreements
+            if f.critical
+        ]
+    uncapped = _uncapped_overall(data) if card.critical_failed else None
     strong_items, weak_items = strongest_and_weakest(data)
     strongest = [_highlight(data, r, tp_of) for r in strong_items]
     weakest = [_highlight(data, r, tp_of) for r in weak_items]
@@ -497,6 +539,7 @@ def report_context(data: ReportData) -> dict[str, Any]:
         if (score_change(uncapped, card.overall) or 0) > 0
         else None,
         "strip": strip,
+        "consistency": consistency,
         "nps": nps,
         "strongest": strongest,
         "weakest": weakest,
