@@ -31,6 +31,7 @@ from audit.routes import (
     reference,
     reports,
     session,
+    visits,
     waves,
 )
 from audit.routes.common import api
@@ -50,7 +51,8 @@ SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
-    (b"permissions-policy", b"camera=(self), geolocation=(), microphone=()"),
+    # Geolocation for this origin only: the PWA asks for it at check-in, nowhere else.
+    (b"permissions-policy", b"camera=(self), geolocation=(self), microphone=()"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 
@@ -137,6 +139,10 @@ def api_routes() -> list[BaseRoute]:
         Route("/api/audits/{uuid}", api(audits.discard_audit), methods=["DELETE"]),
         Route("/api/audits/{uuid}/submit", api(audits.submit_audit), methods=["POST"]),
         Route("/api/audits/{uuid}/review", api(audits.review_audit), methods=["POST"]),
+        Route("/api/audits/{uuid}/check-in", api(visits.check_in), methods=["POST"]),
+        Route("/api/audits/{uuid}/check-out", api(visits.check_out), methods=["POST"]),
+        Route("/api/locations/{code}/place", api(visits.get_place), methods=["GET"]),
+        Route("/api/locations/{code}/place", api(visits.put_place), methods=["PUT"]),
         Route(
             "/api/audits/{uuid}/owner-text/{item}",
             api(owner_text.put_owner_text),

@@ -92,6 +92,13 @@ CHECKLIST_KEYS: dict[str, KeySpec] = {
         minimum=0,
         maximum=100,
     ),
+    "min_visit_minutes": KeySpec(
+        ("integer",),
+        "Time on site the scenario needs, check-in to check-out (proof of visit;"
+        " default: AUDIT_MIN_VISIT_MINUTES)",
+        minimum=1,
+        maximum=1440,
+    ),
     "sections": KeySpec(("array",), "Touchpoints in journey order", True),
     "consistency": KeySpec(
         ("array",),
@@ -390,6 +397,8 @@ class Checklist:
     critical_fail_score: float
     sections: tuple[Section, ...]
     consistency: tuple[Rule, ...] = ()
+    # Proof of visit: the time on site the scenario needs (None: the setting's).
+    min_visit_minutes: int | None = None
 
     def items(self) -> Iterator[Item]:
         """Every item in journey order."""
@@ -439,6 +448,9 @@ class Checklist:
         if self.consistency:
             # Only when set: checklists without rules keep their content hash.
             out["consistency"] = [rule.to_dict() for rule in self.consistency]
+        if self.min_visit_minutes is not None:
+            # Only when set, too.
+            out["min_visit_minutes"] = self.min_visit_minutes
         return out
 
     @property
@@ -646,6 +658,7 @@ def _validate_checklist(data: Any, path: str) -> Checklist:
         critical_fail_score=_number(top.get("critical_fail_score", 0)),
         sections=tuple(sections),
         consistency=rules,
+        min_visit_minutes=top.get("min_visit_minutes"),
     )
 
 

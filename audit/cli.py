@@ -70,7 +70,18 @@ def build_parser() -> argparse.ArgumentParser:
     ladd.add_argument("--name", required=True)
     ladd.add_argument("--region")
     ladd.add_argument("--address")
+    ladd.add_argument("--lat", type=float, metavar="DEGREES", help="latitude (proof of visit)")
+    ladd.add_argument("--lon", type=float, metavar="DEGREES", help="longitude")
+    ladd.add_argument(
+        "--hours", metavar="JSON", help='opening hours, like \'{"mon": [["09:00", "18:00"]]}\''
+    )
+    ladd.add_argument("--timezone", metavar="ZONE", help="IANA time zone of the hours")
     ladd.set_defaults(command_function=f"{DATABASE}:location_add")
+    lcoords = lsub.add_parser(
+        "coordinates", help="set coordinates (and hours) from code,latitude,longitude[,hours] rows"
+    )
+    lcoords.add_argument("file", metavar="FILE.csv")
+    lcoords.set_defaults(command_function=f"{DATABASE}:location_coordinates")
 
     imports = sub.add_parser("import", help="add or update many locations or users from a file")
     isub = imports.add_subparsers(dest="import_command", required=True, metavar="KIND")

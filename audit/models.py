@@ -52,6 +52,13 @@ class Location(Model):
         on_delete=fields.SET_NULL,
         db_index=True,
     )
+    # Proof of visit (audit.trust): the point a check-in is measured from, and
+    # the opening hours ({"mon": [["09:00", "18:00"]], ...}) in ``timezone``
+    # (an IANA name; unset: AUDIT_TIMEZONE).  Owners never see check-ins.
+    latitude = fields.FloatField(null=True)
+    longitude = fields.FloatField(null=True)
+    opening_hours: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
+    timezone = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -261,6 +268,10 @@ class Audit(Model):
     scorecard: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
     # HQ's owner-facing copies and clearances of free text (audit.redaction).
     owner_text: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
+    # Proof of visit, computed at submission (audit.trust): the score 0-100
+    # (indexed: HQ filters the review queue by it) and the whole assessment.
+    trust_score = fields.IntField(null=True)
+    trust: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
     # Counted in the monthly rollups (audit.store.rollups); an approved audit
     # that is not (written by other means) is read from its own rows instead.
     rolled_up = fields.BooleanField(default=False, db_default=False)
@@ -348,6 +359,32 @@ class Photo(Model):
 
     class Meta:
         table = "photo"
+        # Proof of visit looks up the same bytes in other audits.
+        indexes = (Index(fields=("sha256", "audit_id")),)
+
+
+class VisitCheck(Model):
+    """A check-in or check-out of an audit: the phone's reading, and when it arrived.
+
+    One per audit and kind: a phone re-sending from its offline outbox gets
+    the stored one back.  HQ reads them; owners never do.
+    """
+
+    id = fields.IntField(primary_key=True)
+    audit: fields.ForeignKeyRelation[Audit] = fields.ForeignKeyField(
+        "models.Audit", related_name="visit_checks", on_delete=fields.CASCADE, db_index=True
+    )
+    kind = fields.CharField(max_length=16)  # check_in | check_out
+    permission = fields.CharField(max_length=16, default="granted")
+    latitude = fields.FloatField(null=True)
+    longitude = fields.FloatField(null=True)
+    accuracy = fields.FloatField(null=True)
+    device_time = fields.DatetimeField()
+    received_at = fields.DatetimeField()
+
+    class Meta:
+        table = "visit_check"
+        unique_together = (("audit", "kind"),)
 
 
 class ReviewEvent(Model):

@@ -152,6 +152,16 @@ _AUDIT_OUT = {
             "description": "HQ's 1-5 grade of the report; not in owners' views",
         },
         "grade_note": {"type": "string", "description": "not in owners' views"},
+        "visit": {
+            "type": "object",
+            "description": "proof of visit (GET; never in owners' views): check_in and"
+            " check_out as the phone sent them, and for HQ the trust score with its reasons",
+            "properties": {
+                "check_in": {"type": ["object", "null"]},
+                "check_out": {"type": ["object", "null"]},
+                "trust": {"type": ["object", "null"]},
+            },
+        },
     },
     "required": ["uuid", "status", "location", "checklist", "answers", "scorecard"],
 }
@@ -176,6 +186,49 @@ _SHOPPER = {
         "audits": {"type": "array", "items": {"type": "object"}},
     },
     "required": ["id", "visits", "grade", "return_rate", "rejection_rate"],
+}
+_READING_IN = {
+    "type": "object",
+    "description": "the phone's Geolocation reading, or why there is none",
+    "properties": {
+        "latitude": {"type": "number", "minimum": -90, "maximum": 90},
+        "longitude": {"type": "number", "minimum": -180, "maximum": 180},
+        "accuracy": {"type": "number", "minimum": 0, "maximum": 1_000_000},
+        "time": {"type": "string", "format": "date-time", "description": "the phone's clock"},
+        "permission": {
+            "type": "string",
+            "enum": ["denied", "unavailable"],
+            "description": "the shopper refused, or no position was found (then no position)",
+        },
+    },
+    "additionalProperties": False,
+}
+_CHECK_OUT = {
+    "type": "object",
+    "properties": {
+        "kind": {"type": "string", "enum": ["check_in", "check_out"]},
+        "permission": {"type": "string", "enum": ["granted", "denied", "unavailable"]},
+        "latitude": _NULLABLE_NUMBER,
+        "longitude": _NULLABLE_NUMBER,
+        "accuracy": _NULLABLE_NUMBER,
+        "time": {"type": "string", "format": "date-time"},
+        "received_at": {"type": "string", "format": "date-time"},
+    },
+    "required": ["kind", "permission", "time", "received_at"],
+}
+_PLACE = {
+    "type": "object",
+    "properties": {
+        "latitude": _NULLABLE_NUMBER,
+        "longitude": _NULLABLE_NUMBER,
+        "hours": {
+            "type": ["object", "null"],
+            "description": 'weekday (mon..sun) → [["HH:MM", "HH:MM"], ...]; a day left out is'
+            " closed",
+            "additionalProperties": {"type": "array"},
+        },
+        "timezone": {"type": ["string", "null"], "description": "IANA name, like Europe/Paris"},
+    },
 }
 _OWNER_TEXT = {
     "type": "object",
@@ -394,6 +447,22 @@ def _file(
     return {
         "200": {"description": description, "content": {media_type: {"schema": schema}}},
         **_errors(errors),
+    }
+
+
+def _check_operation(summary: str) -> dict[str, Any]:
+    return {
+        "post": {
+            "summary": summary,
+            "description": "201 stored; 200 the same reading again (the outbox re-sending);"
+            " 409 a different one, or the audit is submitted",
+            "parameters": [_path_param("uuid"), _CSRF],
+            "requestBody": {"required": True, "content": _json(_READING_IN)},
+            "responses": {
+                **_responses(201, _CHECK_OUT, 400, 401, 403, 404, 409, 422),
+                "200": {"description": "already stored", "content": _json(_CHECK_OUT)},
+            },
+        }
     }
 
 
@@ -843,6 +912,24 @@ def openapi_schema() -> dict[str, Any]:
                 ),
             }
         },
+        "/api/audits/{uuid}/check-in": _check_operation("Check in on arrival (its auditor)"),
+        "/api/audits/{uuid}/check-out": _check_operation("Check out when leaving (its auditor)"),
+        "/api/locations/{code}/place": {
+            "get": {
+                "summary": "A location's coordinates, opening hours and time zone (HQ)",
+                "parameters": [_path_param("code", {"type": "string"})],
+                "responses": _responses(200, _PLACE, 401, 404),
+            },
+            "put": {
+                "summary": "Set a location's coordinates, opening hours and time zone (HQ)",
+                "parameters": [_path_param("code", {"type": "string"}), _CSRF],
+                "requestBody": {
+                    "required": True,
+                    "content": _json({**_PLACE, "additionalProperties": False}),
+                },
+                "responses": _responses(200, _PLACE, 400, 401, 403, 404, 422),
+            },
+        },
         "/api/audits/{uuid}/owner-text/{item}": {
             "put": {
                 "summary": "Edit or clear the owner's copy of a comment or text answer (HQ)",
@@ -994,6 +1081,7 @@ def openapi_schema() -> dict[str, Any]:
                         {"type": "number", "exclusiveMinimum": 1, "maximum": 5},
                     ),
                     _query("return_rate", {"type": "integer", "minimum": 0, "maximum": 100}),
+                    _query("trust", {"type": "string", "enum": ["low"]}),
                 ],
                 "responses": _responses(200, {"type": "object"}, 401, 404, 422),
             }

@@ -251,6 +251,26 @@ def band_for(score: float | None) -> Band:
     return WEAK
 
 
+# Visit trust (audit.trust): 80+ has at most one minor doubt (no check-out,
+# hours); under 50 has a serious one (too far, a mock location, a reused
+# photo, no check-in).  HQ's "low trust" filter shows everything under 80.
+TRUSTED = Band("trusted", "Trusted", "#2f7a52", 80.0)
+DOUBTFUL = Band("doubtful", "Doubtful", "#c98f1c", 50.0)
+SUSPICIOUS = Band("suspicious", "Suspicious", "#b23d3a", 0.0)
+TRUST_BANDS = (TRUSTED, DOUBTFUL, SUSPICIOUS)
+LOW_TRUST_BELOW = int(TRUSTED.floor)
+
+
+def trust_label(score: int | None) -> Band:
+    """Trusted, Doubtful or Suspicious for a visit trust score 0-100."""
+    if score is None:
+        return UNRATED
+    for band in TRUST_BANDS:
+        if score >= band.floor:
+            return band
+    return SUSPICIOUS
+
+
 @dataclass(frozen=True)
 class HeatBand:
     key: str  # CSS class suffix: heat-<key>

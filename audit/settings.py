@@ -9,6 +9,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def _secret_key(var_dir: Path, create: bool = True) -> str:
@@ -65,6 +66,17 @@ def export_metrics_dir(path: Path) -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
 
 
+def _timezone() -> str:
+    value = os.environ.get("AUDIT_TIMEZONE", "").strip() or "UTC"
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"AUDIT_TIMEZONE must be an IANA time zone like Europe/Paris, not {value!r}"
+        ) from None
+    return value
+
+
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -99,6 +111,13 @@ class Settings:
     log_format: str = "text"
     # Bearer token that lets a scraper read /metrics (HQ's session may too).
     metrics_token: str | None = field(default=None, repr=False)
+    # Proof of visit (docs/programme.md): how far from a location's pin a
+    # check-in may be before its accuracy is added, the time on site a visit
+    # needs when its checklist does not say, and the time zone of opening
+    # hours for locations that name none.
+    visit_radius_m: int = 150
+    min_visit_minutes: int = 10
+    timezone: str = "UTC"
 
     @classmethod
     def from_env(cls, *, create_secret: bool = True) -> Settings:
@@ -130,6 +149,9 @@ class Settings:
             benchmark_days=_positive_int("AUDIT_BENCHMARK_DAYS", 0) or None,
             log_format=_log_format(),
             metrics_token=os.environ.get("AUDIT_METRICS_TOKEN") or None,
+            visit_radius_m=_positive_int("AUDIT_VISIT_RADIUS_M", 150),
+            min_visit_minutes=_positive_int("AUDIT_MIN_VISIT_MINUTES", 10),
+            timezone=_timezone(),
         )
 
 

@@ -100,6 +100,7 @@ TABLES = (
     "report_benchmarks",
     "delivery",
     "review_event",
+    "visit_check",
     "photo",
     "item_score",
     "section_score",

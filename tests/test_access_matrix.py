@@ -32,7 +32,7 @@ from starlette.routing import Mount, Route
 from audit import auth
 from audit.app import create_app
 from audit.auth import COOKIE_NAME, SESSION_SECONDS
-from audit.models import Assignment, Audit, Photo, ReviewEvent, Session
+from audit.models import Assignment, Audit, Location, Photo, ReviewEvent, Session, VisitCheck
 from audit.settings import Settings
 from tests.helpers import PASSWORD, new_uuid, seed
 
@@ -55,7 +55,18 @@ EMAILS = {
     "hq": "hq@x.test",
 }
 # What identifies the auditor of the target audit; an owner's answer holds none of it.
-AUDITOR_IDENTITY = ("auditor@x.test", "Ann Auditor")
+# Nor does it hold the proof of visit: where the phone was, when, the trust score.
+CHECK_IN = {"latitude": 45.7641234, "longitude": 4.8361234, "accuracy": 12.5}
+AUDITOR_IDENTITY = (
+    "auditor@x.test",
+    "Ann Auditor",
+    "45.7641234",
+    "4.8361234",
+    "trust",
+    "check_in",
+    "check-in",
+    "accuracy",
+)
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 ANSWERS: dict[str, Any] = {
     "answered": {"value": True},
@@ -172,6 +183,18 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("DELETE", "/api/audits/{uuid}"): Case(only(409, "auditor")),
     ("PUT", "/api/audits/{uuid}/owner-text/{item}"): Case(
         HQ_ONLY, json={"text": "Tidy shelves.", "cleared": True}
+    ),
+    # Proof of visit: the target is approved, so its auditor's new check is 409.
+    ("POST", "/api/audits/{uuid}/check-in"): Case(
+        only(409, "auditor"), json={"permission": "denied"}
+    ),
+    ("POST", "/api/audits/{uuid}/check-out"): Case(
+        only(409, "auditor"), json={"permission": "denied"}
+    ),
+    ("GET", "/api/locations/{code}/place"): Case(HQ_ONLY),
+    ("PUT", "/api/locations/{code}/place"): Case(
+        HQ_ONLY,
+        json={"latitude": 45.764043, "longitude": 4.835659, "hours": None, "timezone": None},
     ),
     ("GET", "/api/audits/{uuid}/report.pdf"): Case(only(200, "owner", "hq")),
     ("GET", "/api/audits/{uuid}/report.json"): Case(only(200, "owner", "hq")),
@@ -324,6 +347,11 @@ async def world(db, clients) -> tuple[Target, dict[str, Caller]]:
         "PUT", f"/api/audits/{target.audit}/photos/{target.photo}?item=clean", photo
     )
     assert r.status_code == 201, r.text
+    for kind in ("check-in", "check-out"):
+        r = await auditor.call(
+            "POST", f"/api/audits/{target.audit}/{kind}", Case({}, json=CHECK_IN)
+        )
+        assert r.status_code == 201, r.text
     r = await auditor.call("POST", f"/api/audits/{target.audit}/submit", Case({}))
     assert r.status_code == 200, r.text
     review = MATRIX[("POST", "/api/audits/{uuid}/review")]
@@ -377,6 +405,8 @@ async def database_state() -> dict[str, Any]:
         "assignments": await Assignment.all().count(),
         "reviews": await ReviewEvent.all().count(),
         "sessions": await Session.all().count(),
+        "visit_checks": await VisitCheck.all().order_by("id").values(),
+        "places": await Location.all().order_by("id").values("latitude", "longitude"),
     }
 
 

@@ -15,6 +15,7 @@ import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg  # type: ignore[import-untyped]
@@ -31,10 +32,12 @@ from audit.db import database
 from audit.demo import DemoError, DemoSize, fill_demo
 from audit.errors import Conflict, NotFound
 from audit.settings import Settings, password_from_env
+from audit.store import visits as visit_store
 from audit.store.accounts import add_user
 from audit.store.checklists import current_versions, import_checklists, read_checklist_dir
 from audit.store.locations import add_location
-from audit.workflow import accounts
+from audit.trust import TrustInputError
+from audit.workflow import accounts, places
 from audit.workflow import onboarding as imports
 
 # "database is locked" once the busy timeout ran out, a lost connection, a
@@ -137,16 +140,46 @@ def checklist_import(args: argparse.Namespace) -> int:
     return run_with_database(work)
 
 
+_PLACE_OPTIONS = {"latitude": "--lat", "longitude": "--lon", "hours": "--hours"}
+
+
+def _place_changes(args: argparse.Namespace) -> dict[str, Any]:
+    """The proof-of-visit columns ``location add`` was given, checked (nothing else changes)."""
+    given_place = args.lat is not None or args.lon is not None
+    if not given_place and args.hours is None and args.timezone is None:
+        return {}
+    try:
+        hours = places.hours_from_text(args.hours) if args.hours is not None else None
+        place = places.parse_place(args.lat, args.lon, hours, args.timezone)
+    except TrustInputError as exc:
+        field, message = next(iter(exc.fields.items()))
+        option = _PLACE_OPTIONS.get(field.partition(".")[0], f"--{field.partition('.')[0]}")
+        raise CommandError(
+            f"{option}: {field}: {message}" if "." in field else f"{option}: {message}"
+        ) from None
+    changes = place.fields()
+    if not given_place:
+        del changes["latitude"], changes["longitude"]
+    if args.hours is None:
+        del changes["opening_hours"]
+    if args.timezone is None:
+        del changes["timezone"]
+    return changes
+
+
 def location_add(args: argparse.Namespace) -> int:
     if not args.code.strip() or len(args.code) > 64:
         raise CommandError("CODE must be 1 to 64 characters")
     if not args.name.strip():
         raise CommandError("--name must not be empty")
+    place = _place_changes(args)
 
     async def work(settings: Settings) -> int:
         location, created = await add_location(
             args.code.strip(), args.name.strip(), args.region, args.address
         )
+        if place:
+            await visit_store.set_places([(location.code, place)])
         print(f"location {location.code} {'created' if created else 'updated'}")
         return 0
 
@@ -220,6 +253,27 @@ def import_file(args: argparse.Namespace) -> int:
             print(f"{filename}: dry run, nothing written: {plan.summary()}")
         else:
             print(f"{filename}: {plan.summary()}")
+
+
+def location_coordinates(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"{path}:1: cannot read: {one_line(exc)}") from None
+
+    async def work(settings: Settings) -> int:
+        codes = await visit_store.location_codes()
+        try:
+            changes = places.parse_coordinates_csv(text, str(path), codes)
+        except places.PlaceFileError as exc:
+            for line in exc.problems:
+                print(line, file=sys.stderr)
+            raise CommandError(
+                f"nothing changed: fix the {len(exc.problems)} problem(s) above"
+            ) from None
+        count = await visit_store.set_places(changes)
+        print(f"{count} location{'s' if count != 1 else ''} placed")
         return 0
 
     return run_with_database(work)

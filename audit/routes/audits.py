@@ -26,6 +26,7 @@ from audit.routes.common import (
     read_body,
     read_json,
     settings_of,
+    visit_rules,
 )
 from audit.store.audits import PhotoRow
 from audit.submission import check_new_uuid, check_uuid, parse_payload
@@ -113,7 +114,10 @@ async def put_audit(request: Request) -> Response:
     # A new audit has no photos yet (they are uploaded to an existing one).
     photos: list[PhotoRow] | None = [] if created else None
     return _audit_response(
-        who, await audit_view(who, audit, photos), audit, status=201 if created else 200
+        who,
+        await audit_view(who, audit, photos, visit=False),
+        audit,
+        status=201 if created else 200,
     )
 
 
@@ -124,8 +128,10 @@ async def submit_audit(request: Request) -> Response:
     body = await read_json(request, optional=True)
     payload = parse_payload(body) if body is not None else None
     with submission():  # counted by outcome for /metrics
-        audit, photos = await workflow.submit(who, uuid, payload, expected)
-    return _audit_response(who, await audit_view(who, audit, photos), audit)
+        audit, photos = await workflow.submit(
+            who, uuid, payload, expected, visit_rules(settings_of(request))
+        )
+    return _audit_response(who, await audit_view(who, audit, photos, visit=False), audit)
 
 
 REVIEW_KEYS = ("decision", "note", "grade", "grade_note", "item_notes")

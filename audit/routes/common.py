@@ -16,6 +16,7 @@ from audit.auth import COOKIE_NAME, CookieSigner, Principal, check_csrf
 from audit.errors import BadRequest, HTTPError, Invalid, PayloadTooLarge
 from audit.settings import Settings
 from audit.store.accounts import session_principal
+from audit.trust import Rules
 
 log = logging.getLogger("audit")
 
@@ -33,6 +34,15 @@ Handler = Callable[[Request], Awaitable[Response]]
 def settings_of(request: Request) -> Settings:
     found: Settings = request.app.state.settings
     return found
+
+
+def visit_rules(settings: Settings) -> Rules:
+    """The proof-of-visit thresholds of the settings (audit.trust)."""
+    return Rules(
+        radius_m=float(settings.visit_radius_m),
+        min_minutes=settings.min_visit_minutes,
+        timezone=settings.timezone,
+    )
 
 
 async def resolve_principal(request: Request) -> Principal | None:

@@ -27,7 +27,7 @@ from audit.routes.hq_figures import (
 )
 from audit.routes.hq_filters import read_filters
 from audit.routes.shopper_pages import queue_filter
-from audit.workflow import shoppers
+from audit.workflow import shoppers, visits
 
 MAX_QUEUE_LIMIT = 500
 
@@ -134,5 +134,6 @@ async def review_queue_json(request: Request) -> Response:
     require_role(request, "hq")
     limit = query_int(request, "limit", 100, 1, MAX_QUEUE_LIMIT)
     offset = query_int(request, "offset", 0, 0, 10**9)
-    count, rows, _ = await shoppers.review_queue(queue_filter(request), limit, offset)
-    return json_response({"total": count, "audits": rows})
+    trust_below = visits.trust_filter(request.query_params.get("trust"))
+    count, rows, _ = await shoppers.review_queue(queue_filter(request), limit, offset, trust_below)
+    return json_response({"total": count, "audits": visits.label_queue_rows(rows)})

@@ -33,6 +33,7 @@ from audit.routes.hq_templates import PAGE_SIZE, render
 from audit.store import aggregates, audit_lists, filters
 from audit.store.checklists import current_versions
 from audit.store.scope import Scope
+from audit.workflow import places
 
 
 async def league_page(request: Request, who: Principal) -> Response:
@@ -173,6 +174,8 @@ async def location_page(request: Request, who: Principal) -> Response:
             "chain_row": chain_row,
             "chart": line_chart(labels, series),
             "audits": audits,
+            "geo": await places.place_json(place.key),
+            "default_timezone": settings_of(request).timezone,
             **await _filter_context(f),
         },
     )

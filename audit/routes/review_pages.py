@@ -24,7 +24,7 @@ from audit.scoring import ItemResult, score_answers
 from audit.store import audit_lists, filters
 from audit.store.audits import stored_answers
 from audit.store.checklists import parsed
-from audit.workflow import shoppers
+from audit.workflow import shoppers, visits
 from audit.workflow.audits import get_audit
 from audit.workflow.views import audit_view
 
@@ -32,7 +32,11 @@ from audit.workflow.views import audit_view
 async def review_page(request: Request, who: Principal) -> Response:
     page_number = query_int(request, "page", 1, 1, 10**6)
     f = queue_filter(request)
-    count, rows, records = await shoppers.review_queue(f, PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
+    trust = request.query_params.get("trust") or ""
+    count, rows, records = await shoppers.review_queue(
+        f, PAGE_SIZE, (page_number - 1) * PAGE_SIZE, visits.trust_filter(trust)
+    )
+    visits.label_queue_rows(rows)
     now = datetime.now(UTC)
     for r in rows:
         r["shopper"] = records.get(r["auditor_id"])
@@ -49,6 +53,7 @@ async def review_page(request: Request, who: Principal) -> Response:
             "rows": rows,
             "filter": f,
             "shoppers": sorted(records.values(), key=lambda r: (r.name or r.email).lower()),
+            "trust": trust,
             "paging": {"page": page_number, "pages": pages, "total": count},
         },
     )
@@ -113,6 +118,7 @@ async def audit_page(request: Request, who: Principal) -> Response:
             "sections": sections,
             "critical": critical,
             "region": await _region_of(view["location"]),
+            "place": {"latitude": audit.location.latitude, "longitude": audit.location.longitude},
             "next_url": f"/hq/audits/{next_uuid}" if next_uuid else "/hq/review",
             # Free text with what the detector flags, keyed "item:field" (audit.redaction).
             "owner_text": {

@@ -10,15 +10,24 @@ from audit.models import Audit
 
 
 async def review_queue(
-    limit: int, offset: int, auditor_ids: Sequence[int] | None = None
+    limit: int,
+    offset: int,
+    auditor_ids: Sequence[int] | None = None,
+    trust_below: int | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
     """Submitted audits (of ``auditor_ids`` only, when given), the longest waiting
-    first, and how many there are."""
+    first, and how many there are.
+
+    ``trust_below``: only those whose visit trust score is under it (audits
+    from before proof of visit have none and are left out).
+    """
     if auditor_ids is not None and not auditor_ids:
         return 0, []
     query = Audit.filter(status="submitted")
     if auditor_ids is not None:
         query = query.filter(auditor_id__in=list(auditor_ids))
+    if trust_below is not None:
+        query = query.filter(trust_score__lt=trust_below)
     count = await query.count()
     rows = (
         await query.order_by("submitted_at", "id")
@@ -31,6 +40,7 @@ async def review_queue(
             "overall",
             "critical_failed",
             "checklist_slug",
+            "trust_score",
             location_code="location__code",
             location_name="location__name",
             region="location__region__name",
@@ -56,6 +66,7 @@ async def review_queue(
             "auditor_id": r["auditor_id"],
             "overall": r["overall"],
             "critical_failed": bool(r["critical_failed"]),
+            "trust_score": r["trust_score"],
         }
         for r in rows
     ]

@@ -40,7 +40,8 @@ from audit.store.accounts import owned_location_ids
 from audit.store.checklists import current_version, parsed, version_by_hash
 from audit.store.locations import location_by_code
 from audit.submission import AuditPayload, answers_json, content_hash
-from audit.workflow import assignments
+from audit.trust import Rules
+from audit.workflow import assignments, visits
 from audit.workflow.views import list_rows, stale
 
 EDITABLE = ("draft", "returned")
@@ -215,7 +216,7 @@ def _times_changed(audit: Audit, payload: AuditPayload) -> bool:
 
 
 class _PhotosChanged(Exception):
-    """Rolls a submit back: its photos changed between scoring and the write."""
+    """Rolls a submit back: its photos or checks changed between scoring and the write."""
 
 
 def _busy() -> Conflict:
@@ -285,11 +286,14 @@ async def submit(
     uuid: str,
     payload: AuditPayload | None,
     expected: Precondition | None = None,
+    rules: Rules | None = None,
 ) -> tuple[Audit, list[store.PhotoRow]]:
     """Submit once: replays return the same audit, a different payload is 409.
 
     Returns the audit and its photos as stored (the caller's view needs both).
+    ``rules``: the proof-of-visit thresholds of the settings (audit.trust).
     """
+    rules = rules or Rules()
     for _ in range(MAX_ATTEMPTS):
         audit = await own_audit(who, uuid)
         if audit is None:
@@ -298,14 +302,18 @@ async def submit(
             if expected is not None:
                 raise _missing_audit(expected)
             audit, _ = await save_draft(who, uuid, payload)
-        done = await _try_submit(who, audit, payload, expected)
+        done = await _try_submit(who, audit, payload, expected, rules)
         if done is not None:
             return done
     raise _busy()
 
 
 async def _try_submit(
-    who: Principal, audit: Audit, payload: AuditPayload | None, expected: Precondition | None
+    who: Principal,
+    audit: Audit,
+    payload: AuditPayload | None,
+    expected: Precondition | None,
+    rules: Rules,
 ) -> tuple[Audit, list[store.PhotoRow]] | None:
     resolved = await _resolve(payload, audit) if payload is not None else None
     if audit.status in LOCKED:
@@ -353,6 +361,9 @@ async def _try_submit(
     stamp = _now()
     visited = visited_at or finished_at or stamp
     draft_hash = draft.get("draft_hash", audit.draft_hash)
+    touchpoint_dates = draft.get("touchpoint_dates", audit.touchpoint_dates)
+    # Proof of visit, from the checks and photos as submitted (checked again below).
+    trust, checks = await visits.assess_audit(audit, checklist, rules, touchpoint_dates)
     changes: dict[str, Any] = {
         "status": "submitted",
         "answers": draft.get("answers", audit.answers),
@@ -362,7 +373,7 @@ async def _try_submit(
         "visited_at": visited,
         "visit_date": visited.date(),
         "started_at": draft.get("started_at", audit.started_at),
-        "touchpoint_dates": draft.get("touchpoint_dates", audit.touchpoint_dates),
+        "touchpoint_dates": touchpoint_dates,
         "finished_at": finished_at or stamp,
         "submitted_at": stamp,
         "updated_at": stamp,
@@ -374,6 +385,8 @@ async def _try_submit(
         "nps": card.nps,
         "critical_failed": card.critical_failed,
         "scorecard": card.to_dict(),
+        "trust_score": trust.score,
+        "trust": trust.to_dict(),
     }
     # Only an audit submitted before (and returned) has scores to replace.
     resubmitted = audit.submitted_at is not None
@@ -390,6 +403,9 @@ async def _try_submit(
             # went since the score was taken means scoring again: undo.
             photos = await store.photo_rows(audit.id)
             if store.count_photos(photos) != photo_counts:
+                raise _PhotosChanged
+            # A check-in stored meanwhile took the same lock first: score again.
+            if not await visits.checks_unchanged(audit.id, checks):
                 raise _PhotosChanged
             await store.store_scores(audit.id, card, replace=resubmitted)
     except _PhotosChanged:

@@ -101,10 +101,11 @@ async def shopper(user_id: int) -> tuple[ShopperRecord, list[dict[str, Any]]]:
 
 
 async def review_queue(
-    f: QueueFilter, limit: int, offset: int
+    f: QueueFilter, limit: int, offset: int, trust_below: int | None = None
 ) -> tuple[int, list[dict[str, Any]], dict[int, ShopperRecord]]:
-    """The queue (narrowed by ``f``), its size, and the record of each shopper in it."""
+    """The queue (narrowed by ``f``, and to visit trust scores under ``trust_below``),
+    its size, and the record of each shopper in it."""
     records = {r.id: r for r in await store.shopper_records()}
     ids = [i for i, r in records.items() if f.keeps(r)] if f.active else None
-    count, rows = await audit_lists.review_queue(limit, offset, ids)
+    count, rows = await audit_lists.review_queue(limit, offset, ids, trust_below)
     return count, rows, records

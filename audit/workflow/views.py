@@ -17,6 +17,7 @@ from audit.scoring import score_answers, scorecard_in_order
 from audit.store import audits as store
 from audit.store.checklists import parsed
 from audit.submission import answers_json
+from audit.workflow.visits import visit_view
 
 
 def audit_etag(audit: Audit) -> str:
@@ -25,11 +26,18 @@ def audit_etag(audit: Audit) -> str:
 
 
 async def audit_view(
-    who: Principal, audit: Audit, photos: list[store.PhotoRow] | None = None
+    who: Principal,
+    audit: Audit,
+    photos: list[store.PhotoRow] | None = None,
+    *,
+    visit: bool = True,
 ) -> dict[str, Any]:
     """One audit as the caller may see it.
 
     ``photos`` are the audit's photo rows when the caller has them already.
+    ``visit=False`` leaves out the proof of visit (the answers to a draft
+    save or a submit, which never change it: one query fewer on the phone's
+    hottest requests).  Owners never get it.
     """
     version = audit.checklist
     checklist = parsed(version)
@@ -86,6 +94,9 @@ async def audit_view(
             "grade_note": audit.grade_note,
         }
     )
+    if visit:
+        # Check-in, check-out (and for HQ the trust score): never an owner's.
+        view["visit"] = await visit_view(who, audit)
     if who.is_hq:
         auditor = await store.auditor_of(audit)
         view["auditor"] = {"id": auditor.id, "name": auditor.name, "email": auditor.email}
