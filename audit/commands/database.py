@@ -253,6 +253,9 @@ def import_file(args: argparse.Namespace) -> int:
             print(f"{filename}: dry run, nothing written: {plan.summary()}")
         else:
             print(f"{filename}: {plan.summary()}")
+        return 0
+
+    return run_with_database(work)
 
 
 def location_coordinates(args: argparse.Namespace) -> int:
