@@ -109,7 +109,9 @@ def assert_printed_literally(pdf: bytes, texts: dict[str, str]) -> str:
     assert "C" * MAX_CODE_CHARS in tight and "C" * (MAX_CODE_CHARS + 1) not in tight
     assert squeezed(texts["css"]) in tight  # the stylesheet is text, and did not hide the page
     with pikepdf.open(BytesIO(pdf)) as doc:
-        assert 6 <= len(doc.pages) <= 20
+        # Bounded: the text is shortened, not laid out in full. (Four rows of a
+        # section kept together on a page cost two pages here over 20 without.)
+        assert 6 <= len(doc.pages) <= 24
     bbox = subprocess.run(
         ["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True, check=True
     ).stdout.decode()
@@ -248,7 +250,7 @@ async def test_hostile_audit_through_the_api_gives_the_owner_a_literal_report(
     assert tight.count(squeezed(comment[:400])) >= len(COMMENTS)
     assert squeezed(long_text[:400]) in tight
     with pikepdf.open(BytesIO(r.content)) as doc:
-        assert len(doc.pages) <= 20
+        assert len(doc.pages) <= 24
     # ... and the service answers on.
     r = await owner.get("/api/locations")
     assert r.status_code == 200

@@ -83,6 +83,12 @@ class ItemRow:
     long_text: str | None
     photos: tuple[Photo, ...] = ()
 
+    @property
+    def tall(self) -> bool:
+        """Free text long enough that keeping the next row with it could leave
+        most of a page empty: a page may break after it, inside a row group."""
+        return len(self.comment or "") + len(self.long_text or "") > TALL_TEXT_CHARS
+
 
 @dataclass(frozen=True)
 class SectionView:
@@ -262,8 +268,10 @@ def _highlight(data: ReportData, r: ItemResult, tp: dict[str, str]) -> Highlight
     )
 
 
-# A page holds at least this many rows of a section, or none of it.
+# A page holds at least this many rows of a section, or none of it (unless a
+# row's free text is TALL_TEXT_CHARS or more: about a third of a page).
 MIN_ROWS_ON_A_PAGE = 4
+TALL_TEXT_CHARS = 1200
 
 
 def _row_groups(rows: tuple[ItemRow, ...]) -> tuple[tuple[ItemRow, ...], ...]:
