@@ -92,6 +92,8 @@ class Tally:
     experience: Mean = Mean()
     nps: Nps = Nps()
     touchpoints: Mapping[str, Mean] = field(default_factory=dict)
+    # The audits' consistency scores: only read for checklists with rules.
+    consistency: Mean = Mean()
 
     def __add__(self, other: Tally) -> Tally:
         touchpoints = dict(self.touchpoints)
@@ -104,6 +106,7 @@ class Tally:
             self.experience + other.experience,
             self.nps + other.nps,
             touchpoints,
+            self.consistency + other.consistency,
         )
 
     def touchpoint_means(self, order: Sequence[str]) -> dict[str, float | None]:
@@ -132,12 +135,12 @@ def touchpoint_scores(
 def total(tallies: Iterable[Tally]) -> Tally:
     """The sum of many tallies (one pass, no intermediate Tally per addition)."""
     audits = promoters = detractors = answers = 0
-    sums = [0.0, 0.0, 0.0]
-    counts = [0, 0, 0]
+    sums = [0.0, 0.0, 0.0, 0.0]
+    counts = [0, 0, 0, 0]
     touchpoints: dict[str, list[float]] = {}
     for t in tallies:
         audits += t.audits
-        for n, mean in enumerate((t.overall, t.service, t.experience)):
+        for n, mean in enumerate((t.overall, t.service, t.experience, t.consistency)):
             sums[n] += mean.total
             counts[n] += mean.count
         promoters += t.nps.promoters
@@ -154,6 +157,7 @@ def total(tallies: Iterable[Tally]) -> Tally:
         Mean(sums[2], counts[2]),
         Nps(promoters, detractors, answers),
         {tp: Mean(s, int(c)) for tp, (s, c) in touchpoints.items()},
+        Mean(sums[3], counts[3]),
     )
 
 
@@ -184,6 +188,8 @@ class Row:
     # False: fewer audits than the league's minimum sample, so listed, not ranked.
     ranked: bool = True
     critical_failures: int = 0  # audits with a failed critical item
+    # Mean consistency score (checklists with consistency rules only; else None).
+    consistency: float | None = None
 
     @property
     def change(self) -> float | None:
@@ -232,6 +238,7 @@ def row(
             "experience": tally.experience.count,
             "nps": tally.nps.answers,
         },
+        consistency=tally.consistency.value,
     )
 
 
@@ -282,7 +289,7 @@ def sort_value(r: Row, key: str) -> object:
 
 # Sorted by a figure, rows without enough visits follow the ranked ones: a
 # single visit's 100 must not top a column of locations visited ten times.
-FIGURE_KEYS = frozenset({"overall", "service", "experience", "nps", "change"})
+FIGURE_KEYS = frozenset({"overall", "service", "experience", "nps", "change", "consistency"})
 
 
 def sort_rows(rows: Iterable[Row], key: str, descending: bool) -> list[Row]:

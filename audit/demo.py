@@ -357,6 +357,7 @@ async def fill_demo(
                 experience=card.experience if stored else None,
                 nps=card.nps if stored else None,
                 critical_failed=card.critical_failed if stored else False,
+                consistency=card.consistency_score if stored else None,
                 scorecard=stored,
             )
         )

@@ -265,6 +265,8 @@ class Audit(Model):
     experience = fields.FloatField(null=True)
     nps = fields.IntField(null=True)
     critical_failed = fields.BooleanField(default=False)
+    # The consistency score (docs/scoring.md): null without rules or none checked.
+    consistency = fields.FloatField(null=True)
     scorecard: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
     # HQ's owner-facing copies and clearances of free text (audit.redaction).
     owner_text: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
@@ -462,6 +464,9 @@ AUDIT_SUMS = (
     "nps_answers",
 )
 TOUCHPOINT_SUMS = ("score_sum", "score_count")
+# Kept apart from AUDIT_SUMS and their covering indexes: only comparisons of a
+# checklist with consistency rules read them.
+CONSISTENCY_SUMS = ("consistency_sum", "consistency_count")
 
 
 class MonthRollup(Model):
@@ -490,6 +495,8 @@ class MonthRollup(Model):
     nps_promoters = fields.IntField(default=0)
     nps_detractors = fields.IntField(default=0)
     nps_answers = fields.IntField(default=0)
+    consistency_sum = fields.FloatField(default=0.0, db_default=0.0)
+    consistency_count = fields.IntField(default=0, db_default=0)
 
     class Meta:
         table = "month_rollup"
@@ -586,6 +593,8 @@ class TotalRollup(Model):
     nps_promoters = fields.IntField(default=0)
     nps_detractors = fields.IntField(default=0)
     nps_answers = fields.IntField(default=0)
+    consistency_sum = fields.FloatField(default=0.0, db_default=0.0)
+    consistency_count = fields.IntField(default=0, db_default=0)
 
     class Meta:
         table = "total_rollup"

@@ -178,6 +178,11 @@ class Scorecard:
         return not self.missing
 
     @property
+    def consistency_score(self) -> float | None:
+        """The consistency score, as the audit row keeps it (None without rules)."""
+        return None if self.consistency is None else self.consistency.score
+
+    @property
     def critical_failed(self) -> bool:
         """A critical item failed, or a critical consistency rule disagreed."""
         return bool(self.critical_failures) or bool(

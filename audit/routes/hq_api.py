@@ -58,7 +58,7 @@ async def heatmap_json(request: Request) -> Response:
     rows, chain = await heatmap(f, group)
 
     def cells(r: Row) -> dict[str, Any]:
-        return {
+        out = {
             "key": r.place.key,
             "name": r.place.name,
             "region": r.place.region,
@@ -67,6 +67,10 @@ async def heatmap_json(request: Request) -> Response:
             "touchpoints": r.touchpoints,
             "weakest": r.weakest,
         }
+        if f.consistency:
+            # Its own column, never among the touchpoints (nor their weakest).
+            out["consistency"] = r.consistency
+        return out
 
     return figures_response(
         {

@@ -91,8 +91,8 @@ def matching(rows: list[Row], search: str) -> list[Row]:
 
 
 async def heatmap(f: Filters, group: str) -> tuple[list[Row], Row]:
-    """Rows (locations or regions) by touchpoints, and the chain's row."""
-    tallies = await aggregates.tallies(f.scope, "location", f.shared)
+    """Rows (locations or regions) by touchpoints (and consistency), and the chain's row."""
+    tallies = await aggregates.tallies(f.scope, "location", f.shared, consistency=f.consistency)
     places = await filters.places(tallies)
     chain = row(CHAIN, total(tallies.values()), f.touchpoints)
     if group == "region":

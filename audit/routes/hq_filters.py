@@ -34,6 +34,7 @@ class Filters:
     all_versions: list[ChecklistVersion]  # of the checklist, for the version picker
     touchpoints: list[str]
     shared: bool  # two sections of one version share a touchpoint
+    consistency: bool  # some version has consistency rules: the heat map has their column
     region: str | None = None
     version: int | None = None
     date_from: date | None = None
@@ -173,6 +174,7 @@ async def read_filters(request: Request, *, page: bool = False, trend: bool = Fa
         all_versions=all_versions,
         touchpoints=filters.journey(versions),
         shared=filters.shares_touchpoints(versions),
+        consistency=filters.has_consistency_rules(versions),
         region=region,
         version=version,
         date_from=date_from,

@@ -71,7 +71,7 @@ async def heatmap_page(request: Request, who: Principal) -> Response:
         group = "region"
     rows, chain = await heatmap(f, group)
     tp_keys = [f"touchpoint:{tp}" for tp in f.touchpoints]
-    key, descending = _sorting(request, tp_keys)
+    key, descending = _sorting(request, [*tp_keys, *(["consistency"] if f.consistency else [])])
     if group == "region" and key == "rank":
         key = "name"
     shown, paging = _paged(request, sort_rows(rows, key, descending))

@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from audit.auth import Principal
 from audit.checklist import Item, Section
-from audit.presentation import describe_answer
+from audit.presentation import consistency_findings, describe_answer
 from audit.redaction import segments
 from audit.routes.common import query_int
 from audit.routes.hq_templates import PAGE_SIZE, render
@@ -117,6 +117,12 @@ async def audit_page(request: Request, who: Principal) -> Response:
             "checklist": checklist,
             "sections": sections,
             "critical": critical,
+            # Every consistency rule with what each touchpoint said (docs/scoring.md).
+            "findings": consistency_findings(checklist, card.consistency)
+            if card.consistency is not None
+            else [],
+            "consistency_score": card.consistency_score,
+            "checklist_section": {i.id: s.id for s in checklist.sections for i in s.items},
             "region": await _region_of(view["location"]),
             "place": {"latitude": audit.location.latitude, "longitude": audit.location.longitude},
             "next_url": f"/hq/audits/{next_uuid}" if next_uuid else "/hq/review",

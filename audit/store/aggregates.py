@@ -58,6 +58,13 @@ class _Sums:
         # key -> [audits, overall, n, service, n, experience, n, promoters, detractors, answers]
         self.audits: dict[Any, list[Any]] = {}
         self.points: dict[Any, dict[str, list[Any]]] = {}
+        self.consistency: dict[Any, list[Any]] = {}
+
+    def add_consistency(self, rows: Iterable[Sequence[Any]]) -> None:
+        for key, total_, count in rows:
+            found = self.consistency.setdefault(key, [0.0, 0])
+            found[0] += total_ or 0.0
+            found[1] += count or 0
 
     def add_audits(self, rows: Iterable[Sequence[Any]]) -> None:
         for key, *values in rows:
@@ -94,6 +101,7 @@ class _Sums:
                     Mean(e, en),
                     Nps(p, d, n),
                     {tp: Mean(t, c) for tp, (t, c) in points.items()},
+                    Mean(*self.consistency.get(key, (0.0, 0))),
                 )
         return out
 
@@ -105,13 +113,16 @@ async def tallies(
     touchpoints: bool = True,
     *,
     rollups: bool | None = None,
+    consistency: bool = False,
 ) -> dict[Any, Tally]:
     """Group key (location id, "YYYY-MM" or None) -> Tally of the scope's audits.
 
     ``touchpoints=False`` skips the section join when only the audit-level
     figures are wanted (a comparison line on a chart).  ``rollups``: True
     reads whole months from the rollups, False every audit's rows, None
-    (the default) whichever is faster for the period.
+    (the default) whichever is faster for the period.  ``consistency``
+    also sums the audits' consistency scores (checklists with rules: the
+    columns are outside the covering indexes, so others never read them).
     """
     sums = _Sums()
     parts = [scope]
@@ -126,12 +137,44 @@ async def tallies(
         sums.add_audits(await _rollup_audit_sums(scope, months, group, level))
         if touchpoints:
             sums.add_points(await _rollup_touchpoint_sums(scope, months, group, level))
+        if consistency:
+            sums.add_consistency(await _rollup_consistency_sums(scope, months, group, level))
     for part in parts:
         found = await _audit_sums(part, group)
         sums.add_audits(found)
         if found and touchpoints:
             sums.add_points(await _touchpoint_sums(part, group, shared_touchpoints))
+        if found and consistency:
+            sums.add_consistency(await _consistency_sums(part, group))
     return sums.tallies()
+
+
+async def _rollup_consistency_sums(
+    scope: Scope, months: tuple[date | None, date | None], group: Group, level: Level
+) -> Sequence[Any]:
+    q = Query()
+    expr = group_expr(group, q, "r")
+    where = rollup_where(scope, months, q)
+    sql = (
+        f"SELECT {expr or 'NULL'} AS grp, SUM(r.consistency_sum), SUM(r.consistency_count) "
+        f"FROM {level.audits} r WHERE {where}"
+    )
+    if expr:
+        sql += f" GROUP BY {_rollup_group(group, expr)}"
+    return await q.tuples(sql)
+
+
+async def _consistency_sums(scope: Scope, group: Group) -> Sequence[Any]:
+    q = Query()
+    expr = group_expr(group, q)
+    where = audit_where(scope, q)
+    sql = (
+        f"SELECT {expr or 'NULL'} AS grp, SUM(a.consistency), COUNT(a.consistency) "
+        f"FROM audit a WHERE {where}"
+    )
+    if expr:
+        sql += f" GROUP BY {expr}"
+    return await q.tuples(sql)
 
 
 # Fewer whole months than this are read from the audits' rows: the rollups'

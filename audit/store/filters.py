@@ -67,6 +67,11 @@ def journey(versions: Sequence[ChecklistVersion]) -> list[str]:
     return list(order)
 
 
+def has_consistency_rules(versions: Sequence[ChecklistVersion]) -> bool:
+    """Does any version have consistency rules (and so a consistency column)?"""
+    return any(parsed(version).consistency for version in versions)
+
+
 def shares_touchpoints(versions: Sequence[ChecklistVersion]) -> bool:
     """Does any version have two sections on one touchpoint?"""
     for version in versions:

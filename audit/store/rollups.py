@@ -35,7 +35,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from audit.compare import DETRACTOR_MAX, PROMOTER_MIN
-from audit.models import AUDIT_SUMS, TOUCHPOINT_SUMS, Audit
+from audit.models import AUDIT_SUMS, CONSISTENCY_SUMS, TOUCHPOINT_SUMS, Audit
 from audit.store.sql import dialect_sql
 
 APPROVED = "approved"
@@ -93,16 +93,18 @@ def add_audits_sql(level: Level, where: str, dialect: str) -> str:
     """Adds the audits ``a`` matching ``where`` to their rows of ``level``."""
     key = _key(level, dialect)
     values = ", ".join(key.values())
+    sums = (*AUDIT_SUMS, *CONSISTENCY_SUMS)
     return (
-        f"INSERT INTO {level.audits} ({', '.join(key)}, {', '.join(AUDIT_SUMS)}) "
+        f"INSERT INTO {level.audits} ({', '.join(key)}, {', '.join(sums)}) "
         f"SELECT {values}, COUNT(*), "
         "COALESCE(SUM(a.overall), 0), COUNT(a.overall), "
         "COALESCE(SUM(a.service), 0), COUNT(a.service), "
         "COALESCE(SUM(a.experience), 0), COUNT(a.experience), "
         f"COUNT(CASE WHEN a.nps >= {PROMOTER_MIN:d} THEN 1 END), "
-        f"COUNT(CASE WHEN a.nps <= {DETRACTOR_MAX:d} THEN 1 END), COUNT(a.nps) "
+        f"COUNT(CASE WHEN a.nps <= {DETRACTOR_MAX:d} THEN 1 END), COUNT(a.nps), "
+        "COALESCE(SUM(a.consistency), 0), COUNT(a.consistency) "
         f"FROM audit a WHERE {where} GROUP BY {values} "
-        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {_adding(level.audits, AUDIT_SUMS)}"
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {_adding(level.audits, sums)}"
     )
 
 

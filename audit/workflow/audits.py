@@ -384,6 +384,7 @@ async def _try_submit(
         "experience": card.experience,
         "nps": card.nps,
         "critical_failed": card.critical_failed,
+        "consistency": card.consistency_score,
         "scorecard": card.to_dict(),
         "trust_score": trust.score,
         "trust": trust.to_dict(),
