@@ -9,7 +9,7 @@ from tortoise import fields
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0014_editor_qa')]
+    dependencies = [('models', '0015_proof_of_visit')]
 
     initial = False
 
