@@ -24,6 +24,7 @@ from audit.openapi import openapi_schema
 from audit.pwa import pwa_routes
 from audit.report.pool import configure_pool, shutdown_pool
 from audit.routes import (
+    actions,
     assignments,
     audits,
     health,
@@ -155,6 +156,9 @@ def api_routes() -> list[BaseRoute]:
             api(audits.delete_photo),
             methods=["DELETE"],
         ),
+        Route("/api/actions", api(actions.list_actions), methods=["GET"]),
+        Route("/api/audits/{uuid}/actions", api(actions.audit_actions), methods=["GET"]),
+        Route("/api/audits/{uuid}/actions/{item}", api(actions.put_action), methods=["PUT"]),
         *hq_routes(),
         Route("/api/audits/{uuid}/report.pdf", api(reports.report_pdf), methods=["GET"]),
         Route("/api/audits/{uuid}/report.json", api(reports.report_json), methods=["GET"]),

@@ -419,6 +419,10 @@ class Delivery(Model):
         "models.Audit", related_name="deliveries", on_delete=fields.CASCADE, db_index=True
     )
     recipient = fields.CharField(max_length=254)
+    # What the e-mail is: "report" (the audit's report, once per owner), or a
+    # reminder of an overdue corrective action, "action:<id>:<YYYY-MM-DD>",
+    # so a reminder is queued at most once per action, owner and day.
+    purpose = fields.CharField(max_length=80, default="report", db_default="report")
     status = fields.CharField(max_length=16, default="pending")
     attempts = fields.IntField(default=0)
     last_error = fields.TextField(default="")
@@ -428,7 +432,7 @@ class Delivery(Model):
 
     class Meta:
         table = "delivery"
-        unique_together = (("audit", "recipient"),)
+        unique_together = (("audit", "recipient", "purpose"),)
 
 
 class ReportBenchmarks(Model):
@@ -448,6 +452,45 @@ class ReportBenchmarks(Model):
 
     class Meta:
         table = "report_benchmarks"
+
+
+ACTION_STATUSES = ("open", "done")
+
+
+class CorrectiveAction(Model):
+    """What a location's owner will do about one failed or weak item of an approved audit.
+
+    One per audit and item (the unique pair decides between two racing first
+    saves).  ``who`` is free text, a name or role in the owner's team, never
+    a user account; ``created_by`` is the owner who recorded it.
+    """
+
+    id = fields.IntField(primary_key=True)
+    audit: fields.ForeignKeyRelation[Audit] = fields.ForeignKeyField(
+        "models.Audit", related_name="actions", on_delete=fields.CASCADE, db_index=True
+    )
+    location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
+        "models.Location", related_name="actions", on_delete=fields.CASCADE, db_index=True
+    )
+    item_id = fields.CharField(max_length=80)
+    touchpoint = fields.CharField(max_length=40)
+    what = fields.TextField()
+    who = fields.CharField(max_length=200)
+    due = fields.DateField()
+    status = fields.CharField(max_length=16, default="open")
+    done_at = fields.DatetimeField(null=True)
+    note = fields.TextField(default="")
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="actions", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "corrective_action"
+        unique_together = (("audit", "item_id"),)
+        # HQ's list: open ones by due date (overdue first).
+        indexes = (Index(fields=("status", "due")),)
 
 
 # The columns a rollup adds up (audit.store.rollups writes them by these names).

@@ -416,6 +416,100 @@ _REPORT_DATA = {
 
 
 _BINARY = {"type": "string", "format": "binary"}
+_NULLABLE_TEXT = {"type": ["string", "null"]}
+_ACTION_CHECK = {
+    "type": ["object", "null"],
+    "description": "what the next approved visit of the checklist found (null: none yet)",
+    "properties": {
+        "verdict": {"type": "string", "enum": ["fixed", "still_failing", "not_checked"]},
+        "label": {"type": "string"},
+        "visited_at": {"type": "string", "format": "date"},
+    },
+}
+_ACTION = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "audit": {"type": "string"},
+        "item": {"type": "string"},
+        "item_text": {"type": "string"},
+        "touchpoint": {"type": "string"},
+        "touchpoint_label": {"type": "string"},
+        "what": {"type": "string"},
+        "who": {"type": "string", "description": "a name or role in the owner's team"},
+        "due": {"type": "string", "format": "date"},
+        "status": {"type": "string", "enum": ["open", "done"]},
+        "overdue": {"type": "boolean"},
+        "done_at": _NULLABLE_TEXT,
+        "note": {"type": "string"},
+        "created_at": _NULLABLE_TEXT,
+        "updated_at": _NULLABLE_TEXT,
+        "check": _ACTION_CHECK,
+        "location": {"type": "string"},
+        "location_name": {"type": "string"},
+        "region": _NULLABLE_TEXT,
+        "checklist": {"type": "string"},
+        "visited_at": _NULLABLE_TEXT,
+    },
+    "required": ["id", "audit", "item", "what", "who", "due", "status", "overdue", "check"],
+}
+_ACTION_IN = {
+    "type": "object",
+    "properties": {
+        "what": {"type": "string", "minLength": 1, "maxLength": 2000},
+        "who": {"type": "string", "minLength": 1, "maxLength": 200},
+        "due": {"type": "string", "format": "date"},
+        "status": {"type": "string", "enum": ["open", "done"]},
+        "note": {"type": "string", "maxLength": 2000},
+    },
+    "additionalProperties": False,
+}
+_ACTION_LIST = {
+    "type": "object",
+    "properties": {
+        "total": {"type": "integer"},
+        "actions": {"type": "array", "items": _ACTION},
+        "fix_rates": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "region": _NULLABLE_TEXT,
+                    "fixed": {"type": "integer"},
+                    "verified": {"type": "integer"},
+                    "rate": _NULLABLE_NUMBER,
+                },
+            },
+        },
+    },
+    "required": ["total", "actions", "fix_rates"],
+}
+_AUDIT_ACTIONS = {
+    "type": "object",
+    "properties": {
+        "audit": {"type": "string"},
+        "location": {"type": "string"},
+        "location_name": {"type": "string"},
+        "checklist": {"type": "string"},
+        "visited_at": _NULLABLE_TEXT,
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "item": {"type": "string"},
+                    "text": {"type": "string"},
+                    "touchpoint": {"type": "string"},
+                    "points": _NULLABLE_NUMBER,
+                    "shortfall": {"type": ["string", "null"], "enum": ["failed", "weak", None]},
+                    "answer": _NULLABLE_TEXT,
+                    "action": {"oneOf": [_ACTION, {"type": "null"}]},
+                },
+            },
+        },
+    },
+    "required": ["audit", "items"],
+}
 
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
@@ -1006,6 +1100,42 @@ def openapi_schema() -> dict[str, Any]:
                 "summary": "The experience report's data (the JSON twin of the PDF)",
                 "parameters": [_path_param("uuid")],
                 "responses": _responses(200, _REPORT_DATA, 401, 404, 422),
+            }
+        },
+        "/api/actions": {
+            "get": {
+                "summary": "Corrective actions, overdue first, with the fix rate by region"
+                " (owners: their locations; HQ: all)",
+                "parameters": [
+                    _query("location", {"type": "string"}),
+                    _query("region", {"type": "string"}),
+                    _query("status", {"type": "string", "enum": ["open", "done", "overdue"]}),
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),
+                    _query("offset", {"type": "integer", "minimum": 0}),
+                ],
+                "responses": _responses(200, _ACTION_LIST, 401, 404, 422),
+            }
+        },
+        "/api/audits/{uuid}/actions": {
+            "get": {
+                "summary": "An approved audit's failed and weak items, each with its action",
+                "parameters": [_path_param("uuid")],
+                "responses": _responses(200, _AUDIT_ACTIONS, 401, 404, 422),
+            }
+        },
+        "/api/audits/{uuid}/actions/{item}": {
+            "put": {
+                "summary": "Record or change the corrective action of one item (the owner)",
+                "parameters": [
+                    _path_param("uuid"),
+                    _path_param("item", {"type": "string", "minLength": 1}),
+                    _CSRF,
+                ],
+                "requestBody": {"required": True, "content": _json(_ACTION_IN)},
+                "responses": {
+                    "201": {"description": "created", "content": _json(_ACTION)},
+                    **_responses(200, _ACTION, 401, 403, 404, 413, 422, 503),
+                },
             }
         },
         "/api/compare": {

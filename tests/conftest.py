@@ -97,6 +97,7 @@ def postgres_database() -> Iterator[str]:
 
 
 TABLES = (
+    "corrective_action",
     "report_benchmarks",
     "delivery",
     "review_event",

@@ -167,6 +167,7 @@ PURE_CORE = (
     "audit.redaction",
     "audit.wave_plan",
     "audit.onboarding",
+    "audit.corrective",
 )
 
 
