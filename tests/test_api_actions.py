@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from audit.models import CorrectiveAction
+from audit.models import CorrectiveAction, Delivery
+from audit.store.accounts import add_user
 from audit.store.locations import add_location
+from audit.workflow.delivery import ReportMailer
 from tests.helpers import Session, audit_body, new_uuid, seed
+from tests.test_store_reports import free_port, smtp_server
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
@@ -316,3 +320,60 @@ async def test_marking_done_twice_at_once_keeps_one_done_time(world: World) -> N
     stored = await CorrectiveAction.get(item_id="clean")
     assert stored.status == "done" and stored.done_at is not None
     assert {r.json()["done_at"] for r in answers} == {stored.done_at.isoformat()}
+
+
+async def test_overdue_actions_remind_each_owner_once_a_day_through_the_mail_queue(
+    world: World, settings: Any
+) -> None:
+    await add_user("partner@x.test", "owner", "correct horse battery", "Pia Partner", ["S1"])
+    uid = await world.visit("S1", days_ago(30), POOR)
+    late = {**PLAN, "due": days_ago(2).isoformat()}
+    for item in ("answered", "clean"):
+        assert (
+            await world.owner.put(f"/api/audits/{uid}/actions/{item}", json=late)
+        ).status_code == 201
+    assert (await world.owner.put(f"/api/audits/{uid}/actions/rings", json=PLAN)).status_code == 201
+    port = free_port()
+    controller, inbox = smtp_server(port)
+    try:
+        mailer = ReportMailer(
+            replace(settings, smtp_url=f"smtp://127.0.0.1:{port}", smtp_from="audit@x.test")
+        )
+        # Two nodes (or hours) looking on one day queue the same reminders.
+        queued = await asyncio.gather(mailer.queue_reminders(TODAY), mailer.queue_reminders(TODAY))
+        assert await mailer.queue_reminders(TODAY) == 4
+        assert await Delivery.filter(purpose__startswith="action:").count() == 4
+        assert sum(queued) >= 4
+        # One of them is done before the mail goes: its reminders are dropped.
+        done = {"status": "done", "note": "Cleaned"}
+        assert (
+            await world.owner.put(f"/api/audits/{uid}/actions/clean", json=done)
+        ).status_code == 200
+        assert await mailer.send_due() == 2
+        assert await mailer.send_due() == 0
+        # The next day: one more reminder for the action still overdue, per owner.
+        assert await mailer.queue_reminders(TODAY + timedelta(days=1)) == 2
+        assert await mailer.send_due() == 2
+    finally:
+        controller.stop()
+
+    assert sorted(m["To"] for m in inbox.messages) == [
+        "owner@x.test",
+        "owner@x.test",
+        "partner@x.test",
+        "partner@x.test",
+    ]
+    message = inbox.messages[0]
+    assert (
+        message["Subject"].strip()
+        == "Overdue action at Riverside Mall: A person answered within three rings"
+    )
+    body = message.get_body(("plain",)).get_content()
+    assert "Answer the phone before the third ring" in body and "Maria, shift lead" in body
+    assert "2 days ago" in body
+    assert not list(message.iter_attachments())
+    raw = message.as_bytes().lower()
+    assert b"ann auditor" not in raw and b"auditor@x.test" not in raw
+    skipped = await Delivery.filter(status="skipped").count()
+    assert skipped == 2
+    assert len({m["Message-ID"] for m in inbox.messages}) == 4

@@ -13,7 +13,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from audit.models import Audit, CorrectiveAction, ItemScore
+from audit.models import Audit, ChecklistVersion, CorrectiveAction, ItemScore
 from audit.store import sql
 
 
@@ -222,3 +222,34 @@ def _date(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
+
+
+async def overdue_actions(day: date) -> list[tuple[int, int, int]]:
+    """(action id, audit id, location id) of every open action due before ``day``."""
+    rows = (
+        await CorrectiveAction.filter(status="open", due__lt=day)
+        .order_by("id")
+        .values_list("id", "audit_id", "location_id")
+    )
+    return [(int(a), int(b), int(c)) for a, b, c in rows]
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """What a reminder e-mail of one action says."""
+
+    action: CorrectiveAction
+    audit_uuid: str
+    visit_date: date | None
+    location_name: str
+    version: ChecklistVersion  # the audit's checklist version, for the item's text
+
+
+async def reminder_of(action_id: int) -> Reminder | None:
+    action = await CorrectiveAction.get_or_none(id=action_id).select_related(
+        "audit", "location", "audit__checklist"
+    )
+    if action is None:
+        return None
+    audit = action.audit
+    return Reminder(action, audit.uuid, audit.visit_date, action.location.name, audit.checklist)

@@ -38,13 +38,25 @@ class Claim:
     audit_id: int
     recipient: str
     attempt: int  # 1 for the first; the fencing token of every update below
+    purpose: str = "report"
 
 
-async def record_deliveries(audit_id: int, recipients: Sequence[str]) -> list[Delivery]:
-    """One pending delivery per recipient; an existing one is kept (approval may repeat)."""
+REPORT = "report"  # Delivery.purpose of the audit's report
+
+
+async def record_deliveries(
+    audit_id: int, recipients: Sequence[str], purpose: str = REPORT
+) -> list[Delivery]:
+    """One pending delivery per recipient; an existing one is kept (approval may repeat).
+
+    ``purpose``: the report (once per owner), or another e-mail about the
+    audit, one per owner and purpose (a reminder of an action on one day).
+    """
     out = []
     for email in dict.fromkeys(recipients):
-        delivery, _ = await Delivery.get_or_create(audit_id=audit_id, recipient=email)
+        delivery, _ = await Delivery.get_or_create(
+            audit_id=audit_id, recipient=email, purpose=purpose
+        )
         out.append(delivery)
     return out
 
@@ -76,7 +88,7 @@ async def claim_next(now: datetime, lease_until: datetime, max_attempts: int) ->
     if not taken:
         return None  # another process took it between the read and the update
     audit_id: int = found.audit_id  # type: ignore[attr-defined]
-    return Claim(found.id, audit_id, found.recipient, attempt)
+    return Claim(found.id, audit_id, found.recipient, attempt, found.purpose)
 
 
 def _held(claim: Claim) -> QuerySet[Delivery]:
@@ -91,6 +103,13 @@ async def renew(claim: Claim, lease_until: datetime) -> bool:
 async def mark_sent(claim: Claim, now: datetime) -> bool:
     return bool(
         await _held(claim).update(status="sent", sent_at=now, last_error="", next_attempt_at=None)
+    )
+
+
+async def mark_skipped(claim: Claim, reason: str) -> bool:
+    """Nothing to send any more (a reminder of an action done meanwhile): finished, unsent."""
+    return bool(
+        await _held(claim).update(status="skipped", last_error=reason[:2000], next_attempt_at=None)
     )
 
 

@@ -32,20 +32,24 @@ import smtplib
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from urllib.parse import unquote, urlsplit
 
 from audit.models import Audit, Delivery
+from audit.presentation import touchpoint_label
 from audit.report.data import ReportData, report_filename
 from audit.report.pool import RenderPool, cached_report_pdf, report_cache
-from audit.report.view import report_context
+from audit.report.view import date_text, report_context
 from audit.settings import Settings
+from audit.store import actions as action_store
 from audit.store import deliveries as queue_store
 from audit.store import reports as store
 from audit.store.accounts import owner_emails
+from audit.store.checklists import parsed
 from audit.store.deliveries import Claim
+from audit.store.locks import single_node
 from audit.workflow.reports import freeze_benchmarks, report_data_for_audit
 
 log = logging.getLogger("audit.workflow.delivery")
@@ -62,6 +66,24 @@ SMTP_TIMEOUT = 30.0  # seconds per SMTP operation
 # deliveries another node queued (its own wake it at once) or left behind.
 POLL_SECONDS = 5.0
 BATCH = 100  # deliveries one pass attempts at most, so a backlog does not hold a pass for ever
+
+
+# Overdue actions are looked for this often; a reminder is queued once per
+# action, owner and day (Delivery.purpose), so an hourly look sends each
+# owner at most one reminder of an action a day, whichever node looks.
+REMINDER_SECONDS = 3600.0
+REMINDER_PREFIX = "action:"
+
+
+def reminder_purpose(action_id: int, day: date) -> str:
+    """The Delivery.purpose of the reminder of one action on one day."""
+    return f"{REMINDER_PREFIX}{action_id}:{day.isoformat()}"
+
+
+def reminder_action_id(purpose: str) -> int | None:
+    if not purpose.startswith(REMINDER_PREFIX):
+        return None
+    return int(purpose.removeprefix(REMINDER_PREFIX).split(":", 1)[0])
 
 
 class DeliveryError(Exception):
@@ -171,6 +193,37 @@ def compose_email(
     return message
 
 
+def compose_reminder(
+    reminder: action_store.Reminder, day: date, recipient: str, sender: str, msgid: str
+) -> EmailMessage:
+    """The owner's reminder of one overdue corrective action (no report attached)."""
+    action = reminder.action
+    checklist = parsed(reminder.version)
+    item_text = next((i.text for i in checklist.items() if i.id == action.item_id), action.item_id)
+    due = action.due if isinstance(action.due, date) else date.fromisoformat(str(action.due))
+    late = (day - due).days
+    visit = f" of {date_text(reminder.visit_date)}" if reminder.visit_date else ""
+    lines = [
+        f"A corrective action at {reminder.location_name} was due on {date_text(due)}"
+        f" ({late} day{'s' if late != 1 else ''} ago) and is still open.",
+        "",
+        f"What the visit{visit} found: {item_text} ({touchpoint_label(action.touchpoint)})",
+        f"What will be done: {action.what}",
+        f"Who: {action.who}",
+        "",
+        "When it is done, mark it done in the app with a note of what was done;",
+        "if it needs longer, change its due date. This reminder comes once a day",
+        "while the action is overdue.",
+    ]
+    message = EmailMessage()
+    message["Subject"] = f"Overdue action at {reminder.location_name}: {item_text}"
+    message["From"] = sender
+    message["To"] = recipient
+    message["Message-ID"] = msgid
+    message.set_content("\n".join(lines) + "\n")
+    return message
+
+
 def _next_attempt(attempts: int, now: datetime) -> datetime | None:
     """After the ``attempts``-th failure: 1, 2, 4 … minutes, at most 6 hours; None to give up."""
     if attempts >= MAX_ATTEMPTS:
@@ -233,6 +286,28 @@ class ReportMailer:
             self._wake.set()
         return recorded
 
+    async def queue_reminders(self, day: date | None = None) -> int:
+        """Queue today's reminder of every overdue action to each owner of its location.
+
+        One node at a time (and the unique purpose besides): an action gets
+        one reminder per owner and day whichever node looks, however often.
+        Returns how many deliveries exist for today's reminders.
+        """
+        if not self.enabled:
+            return 0
+        day = day or datetime.now(UTC).date()
+        queued = 0
+        async with single_node("action-reminders") as ours:
+            if not ours:
+                return 0
+            for action_id, audit_id, location_id in await action_store.overdue_actions(day):
+                recipients = await owner_emails(location_id)
+                purpose = reminder_purpose(action_id, day)
+                queued += len(await queue_store.record_deliveries(audit_id, recipients, purpose))
+        if queued and self._wake is not None:
+            self._wake.set()
+        return queued
+
     async def on_approved(self, audit: Audit) -> None:
         """The review route's ``app.state.on_approved`` hook: freeze benchmarks, queue mail."""
         await freeze_benchmarks(audit.uuid, self.settings.benchmark_days)
@@ -254,7 +329,7 @@ class ReportMailer:
     async def _attempt(self, claim: Claim, now: datetime) -> bool:
         try:
             async with _renewing(claim):
-                await self._send(claim)
+                sent = await self._send(claim)
         except LeaseLost:
             log.warning("report e-mail %s was taken over by another node", claim.id)
             return False
@@ -263,10 +338,17 @@ class ReportMailer:
             await queue_store.mark_failed(claim, str(exc) or type(exc).__name__, retry)
             log.warning("report e-mail %s failed (%s); retry at %s", claim.id, exc, retry)
             return False
+        if not sent:
+            await queue_store.mark_skipped(claim, "the action was done before its reminder went")
+            return False
         return await queue_store.mark_sent(claim, datetime.now(UTC))
 
-    async def _send(self, claim: Claim) -> None:
+    async def _send(self, claim: Claim) -> bool:
+        """Hand the claim's e-mail to the mail server; False when there is nothing to send."""
         assert self.target is not None
+        action_id = reminder_action_id(claim.purpose)
+        if action_id is not None:
+            return await self._send_reminder(claim, action_id)
         audit = await store.audit_by_id(claim.audit_id)
         if audit is None:
             raise DeliveryError("the audit of this delivery is gone")
@@ -279,6 +361,25 @@ class ReportMailer:
         if not await queue_store.renew(claim, datetime.now(UTC) + SEND_LEASE):
             raise LeaseLost()
         await asyncio.to_thread(send_email, self.target, message)
+        return True
+
+    async def _send_reminder(self, claim: Claim, action_id: int) -> bool:
+        assert self.target is not None
+        reminder = await action_store.reminder_of(action_id)
+        if reminder is None or reminder.action.status != "open":
+            return False  # done (or gone) since it was queued: no reminder
+        day = date.fromisoformat(claim.purpose.rsplit(":", 1)[1])
+        msgid = message_id(
+            claim.id,
+            f"{reminder.audit_uuid}/{claim.purpose}",
+            claim.recipient,
+            self.settings.smtp_from,
+        )
+        message = compose_reminder(reminder, day, claim.recipient, self.settings.smtp_from, msgid)
+        if not await queue_store.renew(claim, datetime.now(UTC) + SEND_LEASE):
+            raise LeaseLost()
+        await asyncio.to_thread(send_email, self.target, message)
+        return True
 
     async def _pause(self) -> float:
         """Seconds until the next retry or lease falls due (at most ``poll_seconds``)."""
@@ -291,11 +392,17 @@ class ReportMailer:
         return min(self.poll_seconds, max(0.2, wait))
 
     async def run(self) -> None:
-        """Send due deliveries now, when woken by :meth:`queue`, and when the next falls due."""
+        """Send due deliveries now, when woken by :meth:`queue`, and when the next falls due;
+        queue the reminders of overdue actions at start and every REMINDER_SECONDS."""
         self._wake = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        next_reminders = loop.time()
         while True:
             pause = self.poll_seconds
             try:
+                if loop.time() >= next_reminders:
+                    next_reminders = loop.time() + REMINDER_SECONDS
+                    await self.queue_reminders()
                 await self.send_due()
                 pause = await self._pause()
             except Exception:  # the database may be briefly away; try again next round
