@@ -14,7 +14,14 @@ from typing import Any
 
 import pytest
 
-from audit.models import CorrectiveAction, Delivery
+from audit.models import (
+    Assignment,
+    ChecklistVersion,
+    CorrectiveAction,
+    Delivery,
+    Location,
+    Wave,
+)
 from audit.store.accounts import add_user
 from audit.store.locations import add_location
 from audit.workflow.delivery import ReportMailer
@@ -377,3 +384,41 @@ async def test_overdue_actions_remind_each_owner_once_a_day_through_the_mail_que
     skipped = await Delivery.filter(status="skipped").count()
     assert skipped == 2
     assert len({m["Message-ID"] for m in inbox.messages}) == 4
+
+
+async def test_a_visit_of_the_same_wave_does_not_check_an_action_a_later_wave_does(
+    world: World,
+) -> None:
+    version = await ChecklistVersion.get(slug="shop", is_current=True)
+    location = await Location.get(code="S1")
+
+    async def wave(name: str, start: date, *uids: str) -> None:
+        made = await Wave.create(
+            name=name,
+            checklist_slug="shop",
+            checklist=version,
+            starts_on=start,
+            ends_on=start + timedelta(days=20),
+        )
+        for uid in uids:
+            await Assignment.create(
+                location=location, checklist_slug="shop", wave=made, audit_uuid=uid
+            )
+
+    first = await world.visit("S1", days_ago(60), POOR)
+    twin = await world.visit("S1", days_ago(55), BETTER)  # the same wave's second visit
+    await wave("Spring", days_ago(61), first, twin)
+    assert (
+        await world.owner.put(f"/api/audits/{first}/actions/answered", json=PLAN)
+    ).status_code == 201
+    assert (await world.hq.get("/api/actions")).json()["actions"][0]["check"] is None
+
+    later = await world.visit("S1", days_ago(10), POOR)
+    await wave("Autumn", days_ago(11), later)
+
+    [action] = (await world.hq.get("/api/actions")).json()["actions"]
+    assert action["check"] == {
+        "verdict": "still_failing",
+        "label": "Still failing",
+        "visited_at": days_ago(10).isoformat(),
+    }

@@ -64,7 +64,7 @@ class _StateOnlyAddConstraint(ops.AddConstraint):
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0011_owner_text')]
+    dependencies = [('models', '0015_proof_of_visit')]
 
     initial = False
 

@@ -135,13 +135,25 @@ class Recheck:
     after: float | None  # None: not counted at that visit (or no such visit)
 
 
+def _other_wave(a: str, n: str) -> str:
+    """SQL: audits ``a`` and ``n`` were not made for the same wave (either may have none)."""
+    return (
+        "NOT EXISTS (SELECT 1 FROM assignment wa JOIN assignment wn ON wn.wave_id = wa.wave_id"
+        f" WHERE wa.audit_uuid = {a}.uuid AND wn.audit_uuid = {n}.uuid"
+        " AND wa.wave_id IS NOT NULL)"
+    )
+
+
 # The next approved visit of the same checklist to the same location: later
-# by visit date, and by id on the same day.  Index: (location_id, status,
-# visit_date, checklist_slug …) of the audit table.
+# by visit date (by id on the same day), and of a later wave where the visits
+# were made for waves: two visits of one wave do not check each other.
+# Index: (location_id, status, visit_date, checklist_slug …) of the audit
+# table, and assignment's audit_uuid.
 _NEXT_SQL = (
     "SELECT n.id FROM audit n WHERE n.location_id = a.location_id"
     " AND n.status = 'approved' AND n.checklist_slug = a.checklist_slug"
     " AND (n.visit_date > a.visit_date OR (n.visit_date = a.visit_date AND n.id > a.id))"
+    f" AND {_other_wave('a', 'n')}"
     " ORDER BY n.visit_date, n.id LIMIT 1"
 )
 _RECHECK_SQL = (
@@ -191,23 +203,20 @@ async def item_points(audit_id: int) -> dict[str, float]:
 
 
 async def previous_approved(audit: Audit) -> Audit | None:
-    """The approved visit of the same checklist to the same location just before this one."""
+    """The approved visit this one checks: of the same checklist to the same location,
+    the last before it (of an earlier wave, where waves made them); the mirror of
+    the next visit :func:`rechecks` finds."""
     if audit.visit_date is None:
         return None
     rows = await sql.fetch(
         Audit,
-        "SELECT p.id FROM audit p WHERE p.location_id = ? AND p.status = 'approved'"
-        " AND p.checklist_slug = ? AND p.id <> ?"
-        " AND (p.visit_date < ? OR (p.visit_date = ? AND p.id < ?))"
+        "SELECT p.id FROM audit p JOIN audit a ON a.id = ?"
+        " WHERE p.location_id = a.location_id AND p.status = 'approved'"
+        " AND p.checklist_slug = a.checklist_slug AND p.id <> a.id"
+        " AND (p.visit_date < a.visit_date OR (p.visit_date = a.visit_date AND p.id < a.id))"
+        f" AND {_other_wave('p', 'a')}"
         " ORDER BY p.visit_date DESC, p.id DESC LIMIT 1",
-        [
-            audit.location_id,  # type: ignore[attr-defined]
-            audit.checklist_slug,
-            audit.id,
-            audit.visit_date,
-            audit.visit_date,
-            audit.id,
-        ],
+        [audit.id],
     )
     if not rows:
         return None
