@@ -64,7 +64,7 @@ class _StateOnlyAddConstraint(ops.AddConstraint):
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0015_proof_of_visit')]
+    dependencies = [('models', '0017_consistency')]
 
     initial = False
 
