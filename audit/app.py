@@ -29,6 +29,7 @@ from audit.routes import (
     audits,
     health,
     owner_text,
+    password,
     reference,
     reports,
     session,
@@ -38,6 +39,7 @@ from audit.routes import (
 from audit.routes.common import api
 from audit.routes.hq import hq_routes
 from audit.settings import Settings
+from audit.workflow.account_mail import AccountMailer
 from audit.workflow.delivery import ReportMailer
 
 log = logging.getLogger("audit")
@@ -111,6 +113,10 @@ def api_routes() -> list[BaseRoute]:
         Route("/api/session", api(session.sign_in, csrf=False), methods=["POST"]),
         Route("/api/session", api(session.current_session), methods=["GET"]),
         Route("/api/session", api(session.sign_out), methods=["DELETE"]),
+        # Signed out by nature: no CSRF token to send (the Origin is still checked).
+        Route("/api/password-reset", api(password.request_reset, csrf=False), methods=["POST"]),
+        Route("/api/password-link", api(password.describe_link, csrf=False), methods=["POST"]),
+        Route("/api/password", api(password.set_password, csrf=False), methods=["POST"]),
         Route("/api/locations", api(reference.list_locations), methods=["GET"]),
         Route("/api/checklists", api(reference.list_checklists), methods=["GET"]),
         Route("/api/checklists/{checklist_id}", api(reference.get_checklist), methods=["GET"]),
@@ -173,6 +179,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     settings = settings or Settings.from_env()
 
     mailer = ReportMailer(settings)
+    account_mailer = AccountMailer(settings)
     configure_logging(settings)
 
     @asynccontextmanager
@@ -187,6 +194,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             stack.callback(shutdown_pool)
             mailer.start()
             stack.push_async_callback(mailer.stop)
+            account_mailer.start()
+            stack.push_async_callback(account_mailer.stop)
             yield {}
 
     routes = api_routes()
@@ -207,6 +216,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.state.signer = CookieSigner(settings.secret_key)
     # HQ's approval freezes the report's benchmarks and queues the owner's e-mail.
     app.state.on_approved = mailer.on_approved
+    # Invitations and reset links queued by a request are sent at once.
+    app.state.account_mailer = account_mailer
     return app
 
 

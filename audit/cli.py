@@ -105,6 +105,17 @@ def build_parser() -> argparse.ArgumentParser:
     uadd.add_argument("--name")
     uadd.add_argument("--location", nargs="+", metavar="CODE", action="extend")
     uadd.set_defaults(command_function=f"{DATABASE}:user_add")
+    uinvite = usub.add_parser(
+        "invite", help="create or update a user without a password; e-mail them a link"
+    )
+    uinvite.add_argument("email", metavar="EMAIL")
+    uinvite.add_argument("--role", required=True, choices=["auditor", "owner", "hq"])
+    uinvite.add_argument("--name")
+    uinvite.add_argument("--location", nargs="+", metavar="CODE", action="extend")
+    uinvite.set_defaults(command_function=f"{DATABASE}:user_invite")
+    ureactivate = usub.add_parser("reactivate", help="let a deactivated user sign in again")
+    ureactivate.add_argument("email", metavar="EMAIL")
+    ureactivate.set_defaults(command_function=f"{DATABASE}:user_reactivate")
     udeactivate = usub.add_parser("deactivate", help="stop a user signing in; end their sessions")
     udeactivate.add_argument("email", metavar="EMAIL")
     udeactivate.set_defaults(command_function=f"{DATABASE}:user_deactivate")

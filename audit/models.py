@@ -121,6 +121,40 @@ class LoginThrottle(Model):
         table = "login_throttle"
 
 
+class AccountToken(Model):
+    """A single-use link to choose a password: an invitation or a password reset.
+
+    Only the token's SHA-256 is stored.  The token itself is an HMAC of
+    ``nonce`` under the secret key (audit.workflow.invitations), so the mail
+    queue can put it into the e-mail when it sends it without the database
+    ever holding it.  The row is also its e-mail's place in that queue,
+    claimed and retried like a report delivery (audit.store.account_tokens).
+    """
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="account_tokens", on_delete=fields.CASCADE, db_index=True
+    )
+    purpose = fields.CharField(max_length=16)  # invite | reset
+    token_hash = fields.CharField(max_length=64, unique=True)
+    nonce = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    # Used, or replaced by a newer link of the user: it opens nothing any more.
+    spent_at = fields.DatetimeField(null=True)
+    # pending | sending | sent | failed | abandoned | dropped (the link died
+    # before it was sent) | none (no mail server: the link was handed over)
+    mail_status = fields.CharField(max_length=16, default="pending")
+    mail_attempts = fields.IntField(default=0)
+    mail_next_at = fields.DatetimeField(null=True)
+    mail_error = fields.TextField(default="")
+    mail_sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "account_token"
+        indexes = (Index(fields=("mail_status", "mail_next_at")),)
+
+
 class ChecklistVersion(Model):
     """One content version of a checklist YAML, audits are pinned to the version they used."""
 

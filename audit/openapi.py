@@ -771,6 +771,85 @@ def openapi_schema() -> dict[str, Any]:
                 "responses": _responses(204, None, 401, 403),
             },
         },
+        "/api/password-reset": {
+            "post": {
+                "summary": "E-mail a link to choose a new password (one answer for any address)",
+                "requestBody": {
+                    "required": True,
+                    "content": _json(
+                        {
+                            "type": "object",
+                            "properties": {"email": {"type": "string", "maxLength": 254}},
+                            "required": ["email"],
+                        }
+                    ),
+                },
+                "responses": _responses(
+                    202,
+                    {
+                        "type": "object",
+                        "properties": {"message": {"type": "string"}},
+                        "required": ["message"],
+                    },
+                    400,
+                    403,
+                    422,
+                    429,
+                ),
+            },
+        },
+        "/api/password-link": {
+            "post": {
+                "summary": "Whom an invitation or reset link is for; 404 once it no longer works",
+                "requestBody": {
+                    "required": True,
+                    "content": _json(
+                        {
+                            "type": "object",
+                            "properties": {"token": {"type": "string", "maxLength": 200}},
+                            "required": ["token"],
+                        }
+                    ),
+                },
+                "responses": _responses(
+                    200,
+                    {
+                        "type": "object",
+                        "properties": {
+                            "purpose": {"type": "string", "enum": ["invite", "reset"]},
+                            "email": {"type": "string"},
+                            "name": {"type": "string"},
+                            "expires_at": {"type": "string", "format": "date-time"},
+                        },
+                        "required": ["purpose", "email", "name", "expires_at"],
+                    },
+                    400,
+                    403,
+                    404,
+                    422,
+                    429,
+                ),
+            },
+        },
+        "/api/password": {
+            "post": {
+                "summary": "Choose a password from a link: ends every other session, signs in",
+                "requestBody": {
+                    "required": True,
+                    "content": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "token": {"type": "string", "maxLength": 200},
+                                "password": {"type": "string", "maxLength": 1024},
+                            },
+                            "required": ["token", "password"],
+                        }
+                    ),
+                },
+                "responses": _responses(200, _SESSION, 400, 403, 404, 422, 429),
+            },
+        },
         "/api/locations": {
             "get": {
                 "summary": "Locations the caller may see",

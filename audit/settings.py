@@ -77,6 +77,15 @@ def _timezone() -> str:
     return value
 
 
+def _public_url() -> str:
+    value = os.environ.get("AUDIT_PUBLIC_URL", "").strip().rstrip("/")
+    if not value:
+        return "http://127.0.0.1:8000"
+    if not value.startswith(("http://", "https://")) or value.endswith("://"):
+        raise ValueError(f"AUDIT_PUBLIC_URL must be an http:// or https:// address, not {value!r}")
+    return value
+
+
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -118,6 +127,13 @@ class Settings:
     visit_radius_m: int = 150
     min_visit_minutes: int = 10
     timezone: str = "UTC"
+    # The address people open, for links in e-mails (invitations, resets).
+    public_url: str = "http://127.0.0.1:8000"
+    # How long an invitation link works: a week covers a holiday.
+    invite_days: int = 7
+    # How long a password-reset link works: long enough to find the e-mail,
+    # short enough that an old one in a mailbox is dead.
+    reset_minutes: int = 60
 
     @classmethod
     def from_env(cls, *, create_secret: bool = True) -> Settings:
@@ -152,6 +168,9 @@ class Settings:
             visit_radius_m=_positive_int("AUDIT_VISIT_RADIUS_M", 150),
             min_visit_minutes=_positive_int("AUDIT_MIN_VISIT_MINUTES", 10),
             timezone=_timezone(),
+            public_url=_public_url(),
+            invite_days=_positive_int("AUDIT_INVITE_DAYS", 7),
+            reset_minutes=_positive_int("AUDIT_RESET_MINUTES", 60),
         )
 
 

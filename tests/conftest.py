@@ -110,6 +110,7 @@ TABLES = (
     "wave",
     "checklist_version",
     "session",
+    "account_token",
     "login_throttle",
     "location_owner",
     "user",

@@ -30,14 +30,14 @@ from audit.checklist import Checklist
 from audit.commands import CommandError, one_line
 from audit.db import database
 from audit.demo import DemoError, DemoSize, fill_demo
-from audit.errors import Conflict, NotFound
+from audit.errors import Conflict, Invalid, NotFound
 from audit.settings import Settings, password_from_env
 from audit.store import visits as visit_store
 from audit.store.accounts import add_user
 from audit.store.checklists import current_versions, import_checklists, read_checklist_dir
 from audit.store.locations import add_location
 from audit.trust import TrustInputError
-from audit.workflow import accounts, places
+from audit.workflow import accounts, invitations, places
 from audit.workflow import onboarding as imports
 
 # "database is locked" once the busy timeout ran out, a lost connection, a
@@ -227,7 +227,9 @@ def import_file(args: argparse.Namespace) -> int:
         else:
             bar = ProgressBar(f"importing {args.kind}") if sys.stderr.isatty() else None
             try:
-                applied = await imports.apply(args.kind, filename, data, progress=bar)
+                applied = await imports.apply(
+                    args.kind, filename, data, progress=bar, settings=settings
+                )
             except Conflict as exc:
                 raise CommandError(f"{filename}: {exc.message}") from None
             finally:
@@ -253,6 +255,15 @@ def import_file(args: argparse.Namespace) -> int:
             print(f"{filename}: dry run, nothing written: {plan.summary()}")
         else:
             print(f"{filename}: {plan.summary()}")
+            added = plan.count(imports.ADDED)
+            if args.kind != "locations" and added:
+                if applied.invited:
+                    print(f"{filename}: {_count(applied.invited, 'invitation')} queued")
+                else:
+                    print(
+                        f"{filename}: no invitations sent (AUDIT_SMTP_URL is not set): invite"
+                        " the new users from HQ's users page or with `audit user invite`"
+                    )
         return 0
 
     return run_with_database(work)
@@ -280,6 +291,50 @@ def location_coordinates(args: argparse.Namespace) -> int:
         return 0
 
     return run_with_database(work)
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n:,} {what}{'s' if n != 1 else ''}"
+
+
+def user_invite(args: argparse.Namespace) -> int:
+    email = args.email.strip()
+    if "@" not in email or len(email) > 254:
+        raise CommandError(f"{email!r} is not an e-mail address")
+    if args.location and args.role != "owner":
+        raise CommandError("--location is for owners (use --role owner)")
+
+    async def work(settings: Settings) -> int:
+        try:
+            invited = await invitations.invite(
+                settings, email, args.role, args.name or "", args.location or []
+            )
+        except (Conflict, Invalid) as exc:
+            raise CommandError(exc.message) from None
+        what = "created" if invited.created else "updated"
+        print(
+            f"user {invited.email} ({invited.role}) {what}; invitation valid until"
+            f" {invited.expires_at:%Y-%m-%d %H:%M} UTC"
+        )
+        if invited.link is None:
+            print("the invitation is queued; the running service e-mails it")
+        else:
+            print(f"AUDIT_SMTP_URL is not set: send them this link yourself: {invited.link}")
+        return 0
+
+    return run_with_database(work)
+
+
+def user_reactivate(args: argparse.Namespace) -> int:
+    async def work(settings: Settings) -> int:
+        try:
+            email = await accounts.reactivate(args.email)
+        except NotFound as exc:
+            raise CommandError(exc.message) from None
+        print(f"user {email} may sign in again")
+        return 0
+
+    return run_with_database(work, create=False)
 
 
 def _password() -> str:

@@ -9,6 +9,7 @@ from functools import wraps
 from typing import Any
 
 import orjson
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -171,10 +172,16 @@ def query_int(request: Request, name: str, default: int, lo: int, hi: int) -> in
 _ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS
 
 
-def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    data: Any,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    background: BackgroundTask | None = None,
+) -> Response:
     return Response(
         orjson.dumps(data, option=_ORJSON_OPTIONS),
         status_code=status,
         headers=headers,
         media_type="application/json",
+        background=background,
     )

@@ -28,7 +28,14 @@ from audit.routes.hq_pages import (
     weakest_page,
 )
 from audit.routes.hq_templates import page
-from audit.routes.hq_users import deactivate, end_sessions, users_page
+from audit.routes.hq_users import (
+    deactivate,
+    end_sessions,
+    invite,
+    reactivate,
+    resend_invitation,
+    users_page,
+)
 from audit.routes.review_pages import audit_page, review_page
 from audit.routes.shopper_pages import shopper_json, shopper_page, shoppers_json, shoppers_page
 
@@ -60,4 +67,7 @@ def hq_routes() -> list[BaseRoute]:
         Route("/hq/users", page(users_page), methods=["GET"]),
         Route("/hq/users/{user_id}/end-sessions", page(end_sessions), methods=["POST"]),
         Route("/hq/users/{user_id}/deactivate", page(deactivate), methods=["POST"]),
+        Route("/hq/users/{user_id}/reactivate", page(reactivate), methods=["POST"]),
+        Route("/hq/users/{user_id}/invite", page(resend_invitation), methods=["POST"]),
+        Route("/hq/users/invite", api(invite), methods=["POST"]),
     ]

@@ -14,7 +14,7 @@ from audit.store.accounts import close_session
 from audit.workflow import accounts
 
 
-def _client_address(request: Request) -> str:
+def client_address(request: Request) -> str:
     # Behind a proxy uvicorn puts the X-Forwarded-For address here (from
     # AUDIT_FORWARDED_ALLOW_IPS only, see docs/deploy.md), so each user has their own.
     return request.client.host if request.client else "unknown"
@@ -33,7 +33,12 @@ async def sign_in(request: Request) -> Response:
     if problems:
         raise Invalid("email and password are required", problems)
     assert isinstance(email, str) and isinstance(password, str)
-    signed_in = await accounts.sign_in(email, password, _client_address(request))
+    signed_in = await accounts.sign_in(email, password, client_address(request))
+    return signed_in_response(request, signed_in)
+
+
+def signed_in_response(request: Request, signed_in: accounts.SignedIn) -> Response:
+    """The sign-in answer: the session cookie and ``{"role", "csrf_token", …}``."""
     user, token, csrf = signed_in.user, signed_in.token, signed_in.csrf_token
     response = json_response(
         {"role": user.role, "csrf_token": csrf, "name": user.name, "email": user.email}

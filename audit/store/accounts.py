@@ -12,7 +12,7 @@ from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from audit.auth import Principal, hash_password, new_token, token_hash
-from audit.models import ROLES, Location, LocationOwner, LoginThrottle, Session, User
+from audit.models import ROLES, AccountToken, Location, LocationOwner, LoginThrottle, Session, User
 from audit.store import sql
 
 # Sign-in attempts are counted per key in fixed windows (see docs/reliability.md,
@@ -79,12 +79,53 @@ async def add_user(
             # Adding a user again restores a deactivated one.
             user.active = True
             await user.save()
-            # A new password ends every session signed in with the old one.
+            # A new password ends every session signed in with the old one,
+            # and every invitation or reset link still open.
             await Session.filter(user_id=user.id).delete()
+            await AccountToken.filter(user_id=user.id, spent_at__isnull=True).update(spent_at=now())
         for location in locations:
             with contextlib.suppress(IntegrityError):
                 await LocationOwner.get_or_create(user=user, location=location)
     return user, created
+
+
+async def invite_user(
+    email: str, role: str, name: str = "", location_codes: list[str] | None = None
+) -> tuple[User, bool]:
+    """Create a user without a password (they choose one from their invitation), or
+    update one: role, name, the owner's locations; a deactivated one is restored
+    without its old password.  (user, whether it was created)."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    email = email.strip().lower()
+    codes = list(dict.fromkeys(location_codes or []))
+    if codes and role != "owner":
+        raise ValueError("only owners own locations")
+    async with in_transaction():
+        locations = await Location.filter(code__in=codes) if codes else []
+        unknown = sorted(set(codes) - {loc.code for loc in locations})
+        if unknown:
+            raise LookupError(f"unknown location {unknown[0]!r}")
+        user = await User.get_or_none(email=email)
+        created = user is None
+        if user is None:
+            user = await User.create(email=email, role=role, name=name, password_hash="")
+        else:
+            if not user.active:
+                user.password_hash = ""
+            user.role = role
+            user.name = name or user.name
+            user.active = True
+            await user.save()
+        for location in locations:
+            with contextlib.suppress(IntegrityError):
+                await LocationOwner.get_or_create(user=user, location=location)
+    return user, created
+
+
+async def reactivate(user_id: int) -> bool:
+    """Let a deactivated user sign in again (with the password they had); False if none."""
+    return bool(await User.filter(id=user_id).update(active=True))
 
 
 async def user_by_email(email: str) -> User | None:
@@ -160,12 +201,34 @@ class UserLine:
     role: str
     active: bool
     sessions: int  # live ones
+    has_password: bool = True
+
+    @property
+    def state(self) -> str:
+        if not self.active:
+            return "deactivated"
+        return "active" if self.has_password else "invited"
 
 
-async def user_lines(limit: int, offset: int) -> tuple[int, list[UserLine]]:
-    """(how many users, one page of them by role and e-mail, with their live sessions)."""
-    total = await User.all().count()
-    users = await User.all().order_by("role", "email").offset(offset).limit(limit)
+USER_STATES = ("invited", "active", "deactivated")
+
+
+async def user_lines(
+    limit: int, offset: int, role: str | None = None, state: str | None = None
+) -> tuple[int, list[UserLine]]:
+    """(how many users match, one page of them by role and e-mail, with their live
+    sessions); ``role`` and ``state`` (invited, active, deactivated) filter."""
+    query = User.all()
+    if role is not None:
+        query = query.filter(role=role)
+    if state == "deactivated":
+        query = query.filter(active=False)
+    elif state == "invited":
+        query = query.filter(active=True, password_hash="")
+    elif state == "active":
+        query = query.filter(active=True).exclude(password_hash="")
+    total = await query.count()
+    users = await query.order_by("role", "email").offset(offset).limit(limit)
     counts: dict[int, int] = {}
     if users:
         rows = (
@@ -176,7 +239,10 @@ async def user_lines(limit: int, offset: int) -> tuple[int, list[UserLine]]:
         )
         counts = {int(r["user_id"]): int(r["n"]) for r in rows}
     return total, [
-        UserLine(u.id, u.email, u.name, u.role, u.active, counts.get(u.id, 0)) for u in users
+        UserLine(
+            u.id, u.email, u.name, u.role, u.active, counts.get(u.id, 0), bool(u.password_hash)
+        )
+        for u in users
     ]
 
 

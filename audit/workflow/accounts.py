@@ -51,7 +51,9 @@ async def sign_in(email: str, password: str, address: str) -> SignedIn:
         raise _throttled(client_ends)
     account_count, _ = await accounts.count_attempt(keys.account)
     user = await accounts.user_by_email(email)
-    if not await verify_password(user.password_hash if user else None, password) or user is None:
+    # An invited user has no password yet (""): nothing signs them in.
+    stored = (user.password_hash or None) if user else None
+    if not await verify_password(stored, password) or user is None:
         raise Unauthorized("wrong email or password")
     # The password was right: this attempt was no failure, nor the typos before it.
     await accounts.forgive_attempts(keys.pair, pair_count)
@@ -99,3 +101,10 @@ async def deactivate(user: str | int, by_user_id: int | None = None) -> AccessEn
     if found.id == by_user_id:
         raise Conflict("you cannot deactivate your own account")
     return AccessEnded(found.email, await accounts.deactivate(found.id))
+
+
+async def reactivate(user: str | int) -> str:
+    """A deactivated user may sign in again, with the password they had; their e-mail."""
+    found = await _user(user)
+    await accounts.reactivate(found.id)
+    return found.email

@@ -21,8 +21,10 @@ from tortoise.transactions import in_transaction
 
 from audit.errors import Conflict
 from audit.onboarding import LocationRow, Parsed, Problem, UserRow, parse
+from audit.settings import Settings
 from audit.store import onboarding as store
 from audit.store.onboarding import LocationWrite, UserState, UserWrite
+from audit.workflow import invitations
 
 ADDED, CHANGED, UNCHANGED = "added", "changed", "unchanged"
 ROLE_OF = {"owners": "owner", "auditors": "auditor"}
@@ -196,6 +198,7 @@ async def preview(kind: str, filename: str, data: bytes) -> Plan:
 class Applied:
     plan: Plan
     written: bool  # False when the plan had problems (nothing was written)
+    invited: int = 0  # invitations queued for the users added
 
 
 Progress = Callable[[int, int], None]  # (rows written so far, rows to write)
@@ -208,12 +211,14 @@ async def apply(
     *,
     expected: str | None = None,
     progress: Progress | None = None,
+    settings: Settings | None = None,
 ) -> Applied:
     """Check the whole file, then write every change in one transaction (or nothing).
 
     ``expected`` is the digest of a previewed plan: when the database has
     changed since, so that the file would now do something else, nothing is
-    written and :class:`Conflict` says to preview again.
+    written and :class:`Conflict` says to preview again.  With ``settings`` and a mail
+    server, every user added gets an invitation, queued in the same transaction.
     """
     parsed = parse(kind, filename, data)
     try:
@@ -237,11 +242,14 @@ async def apply(
             if progress is not None:
                 progress(0, total)
             await store.write_locations(writes.locations_added, writes.locations_changed, step)
-            await store.write_users(writes.users_added, writes.users_changed, step)
+            added = await store.write_users(writes.users_added, writes.users_changed, step)
+            invited = 0
+            if settings is not None:
+                invited = await invitations.invite_added(settings, sorted(added.values()))
     except IntegrityError:
         # Another import (or HQ) added one of these records meanwhile.
         raise Conflict(
             "some of these records were added meanwhile; nothing was imported, run it again",
             {"file": "run it again"},
         ) from None
-    return Applied(plan, True)
+    return Applied(plan, True, invited)

@@ -1,6 +1,7 @@
 // The auditor's app: start-up, who is signed in, the status line, and the
 // router (#/ home, #/audit/UUID one visit, #/done/UUID its scorecard,
-// #/conflict/UUID the phone's answers beside the server's after a 412).
+// #/conflict/UUID the phone's answers beside the server's after a 412;
+// #/password/TOKEN an invitation's or reset's link, signed in or not).
 //
 // Modules, one concern each (no build step, no framework):
 //   api.js         fetch wrapper: CSRF header, NetworkError vs ApiError
@@ -12,7 +13,8 @@
 //   conditions.js  show_if and completeness (mirrors the server's rules)
 //   form.js        a checklist as an accessible form
 //   photos.js      resizing on the phone
-//   views/*.js     sign-in, home, one visit, scorecard, conflict
+//   views/*.js     sign-in, forgot password and a link's set-password page, home,
+//                  one visit, scorecard, conflict
 //   /sw.js         the service worker (served by audit/pwa.py)
 
 import { api, ApiError, NetworkError, setCsrfToken } from './api.js';
@@ -25,6 +27,7 @@ import { renderConflict } from './views/conflict.js';
 import { renderHome } from './views/home.js';
 import { renderOwner, renderStaffNotice } from './views/owner.js';
 import { renderScorecard } from './views/scorecard.js';
+import { renderForgot, renderSetPassword } from './views/password.js';
 import { renderSignIn } from './views/signin.js';
 
 // Must match API_CACHE in sw.js: dropped on sign-out.
@@ -199,7 +202,34 @@ function leave(notice) {
   signOutButton.hidden = true;
   sendNow.hidden = true;
   statusLine.textContent = '';
-  renderSignIn(main, { notice, onSignedIn: enter });
+  renderSignIn(main, { notice, onSignedIn: enter, onForgot: forgot });
+}
+
+function forgot(email) {
+  history.replaceState(null, '', '/');
+  renderForgot(main, { email, onBack: () => leave() });
+}
+
+/** The token of an e-mailed link (#/password/TOKEN), or null. */
+function linkToken() {
+  const match = (location.hash || '').match(/^#\/password\/([A-Za-z0-9_-]{20,200})$/);
+  return match ? match[1] : null;
+}
+
+/** The page of an invitation or reset link: whoever is signed in here, the link's user
+ * chooses a password and is signed in instead. */
+async function openLink(token) {
+  app.view?.dispose?.();
+  app.view = null;
+  if (app.session) {
+    app.outbox?.stop();
+    app.store?.close();
+    Object.assign(app, { session: null, store: null, outbox: null, justSent: null });
+    setCsrfToken(null);
+    signOutButton.hidden = true;
+    sendNow.hidden = true;
+  }
+  await renderSetPassword(main, token, { onSignedIn: enter, onForgot: () => forgot('') });
 }
 
 function confirmSignOut(count) {
@@ -259,9 +289,21 @@ function registerServiceWorker() {
 async function boot() {
   signOutButton.addEventListener('click', signOut);
   sendNow.addEventListener('click', () => app.outbox?.kick());
-  window.addEventListener('hashchange', route);
+  window.addEventListener('hashchange', () => {
+    const token = linkToken();
+    if (token) openLink(token);
+    else route();
+  });
   window.addEventListener('online', refreshStatus);
   window.addEventListener('offline', refreshStatus);
+  const token = linkToken();
+  if (token) {
+    await openLink(token);
+    performance.mark('interactive');
+    document.documentElement.dataset.ready = 'true';
+    registerServiceWorker();
+    return;
+  }
   let session = null;
   let notice = null;
   try {

@@ -10,7 +10,7 @@ function messageFor(error) {
   return `Signing in did not work (${error.message}). Please try again.`;
 }
 
-export function renderSignIn(container, { notice, onSignedIn }) {
+export function renderSignIn(container, { notice, onSignedIn, onForgot }) {
   const email = h('input', { type: 'email', id: 'email', name: 'email', autocomplete: 'username', required: true, inputmode: 'email', autocapitalize: 'none', spellcheck: 'false' });
   const password = h('input', { type: 'password', id: 'password', name: 'password', autocomplete: 'current-password', required: true });
   const error = h('p', { class: 'error', role: 'alert', id: 'signin-error' });
@@ -48,7 +48,8 @@ export function renderSignIn(container, { notice, onSignedIn }) {
         h('div', { class: 'field' }, h('label', { for: 'email' }, 'Email'), email),
         h('div', { class: 'field' }, h('label', { for: 'password' }, 'Password'), password),
         error,
-        button)),
+        button),
+      onForgot ? h('p', { class: 'forgot' }, h('button', { type: 'button', class: 'link', onclick: () => onForgot(email.value.trim()) }, 'Forgot your password?')) : null),
   );
   email.focus();
 }
