@@ -53,6 +53,7 @@ AUDITORS = {
     "ola": ("ola@example.com", "Ola Owen"),
     "pat": ("pat@example.com", "Pat Price"),
     "rae": ("rae@example.com", "Rae Rowe"),
+    "sam": ("sam@example.com", "Sam Shaw"),
 }
 OWNER = ("owner@example.com", "Olive Owner")
 HQ = ("hq@example.com", "Head Office")
