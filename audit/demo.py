@@ -22,6 +22,7 @@ from audit.answers import Answer, condition_holds, visible_items
 from audit.auth import hash_password
 from audit.checklist import Checklist, Item
 from audit.demo_photos import demo_photo, photo_kind
+from audit.demo_reviews import review_demo_audits
 from audit.models import (
     Assignment,
     Audit,
@@ -370,6 +371,14 @@ async def fill_demo(
             await _flush(audits, sections, items)
     await _flush(audits, sections, items)
     await _store_demo_photos(settings, photo_jobs, brand.name, rng)
+    # HQ's grades, returns and rejections, before the rollups count anything.
+    await review_demo_audits(
+        first_id,
+        users["hq"],
+        users["auditor"],
+        {c.id: c for _, c in checklists},
+        random.Random(seed * 7919 + 1),
+    )
     # Bulk inserts bypass the approval that counts an audit in the rollups.
     await rebuild_rollups()
     await _fix_sequences(["location", "audit", "section_score", "item_score"])
