@@ -2,7 +2,9 @@
 items, and a few rejected visits (docs/programme.md, "Editor QA").
 
 Run on the audits the demo just wrote, before the rollups are rebuilt: a
-rejected visit must never be counted.  Each auditor writes reports of their
+rejected visit must never be counted.  Only approved audits are rewritten
+(some become rejected or returned, as they were decided); the submitted ones
+stay in HQ's review queue.  Each auditor writes reports of their
 own care, so their average grades and return rates differ the way a real
 panel's do.  Updates go in groups (one statement per grade and note, a few
 hundred ids at a time) and the review events in bulk, so 100,000 audits stay
@@ -23,7 +25,7 @@ from audit.models import Audit, ReviewEvent, User
 CHUNK = 500
 GRADED_SHARE = 0.85  # editors grade most approvals, not every one
 RETURNED_BEFORE_SHARE = 0.07  # approved after one return
-REJECTED_SHARE = 0.015  # of the visits, found unusable (more of a hurried shopper's)
+REJECTED_SHARE = 0.015  # of the decided visits (more of a hurried shopper's)
 DEMO_RETURNED = 2  # the demo auditor's visits waiting for corrections
 
 GRADE_NOTES = {
@@ -74,25 +76,36 @@ async def review_demo_audits(
 ) -> None:
     """Grade, return and reject some of the audits numbered ``first_id`` and up."""
     rows = (
-        await Audit.filter(id__gte=first_id, status__in=("approved", "submitted"))
+        await Audit.filter(id__gte=first_id, status="approved")
         .order_by("id")
-        .values_list("id", "auditor_id", "status", "checklist_slug", "submitted_at", "approved_at")
+        .values_list("id", "auditor_id", "checklist_slug", "submitted_at", "approved_at")
     )
+    # The demo auditor's latest visits wait for corrections in the app; the
+    # submitted ones stay in HQ's queue, untouched.
+    theirs = sorted((r for r in rows if r[1] == demo_auditor.id), key=lambda r: r[3], reverse=True)
+    returning = {r[0] for r in theirs[:DEMO_RETURNED]}
     care: dict[int, float] = {}
     grades: dict[tuple[int, str], list[int]] = defaultdict(list)
     rejected: dict[str, list[int]] = defaultdict(list)
     events: list[ReviewEvent] = []
     returned_now: list[tuple[int, str, dict[str, str]]] = []
-    for audit_id, auditor_id, status, slug, submitted_at, approved_at in rows:
+    for audit_id, auditor_id, slug, submitted_at, approved_at in rows:
         # Some shoppers write careful reports, some hurried ones.
         mean = care.setdefault(auditor_id, min(4.6, max(2.2, rng.gauss(3.7, 0.6))))
-        decided_at = approved_at or submitted_at
-        if rng.random() < REJECTED_SHARE * (5 - mean) / 2:
+        if audit_id in returning:
+            notes = _item_notes(checklists.get(slug), rng)
+            returned_now.append((audit_id, rng.choice(RETURN_NOTES), notes))
+            events.append(
+                _event(
+                    audit_id, hq, "return", returned_now[-1][1], submitted_at, {"item_notes": notes}
+                )
+            )
+        elif rng.random() < REJECTED_SHARE * (5 - mean) / 2:
             # Found unusable in review: never approved, counted nowhere.
             reason = rng.choice(REJECT_REASONS)
             rejected[reason].append(audit_id)
             events.append(_event(audit_id, hq, "reject", reason, submitted_at, None))
-        elif status == "approved":
+        else:
             if rng.random() < RETURNED_BEFORE_SHARE * (5 - mean) / 2:
                 notes = _item_notes(checklists.get(slug), rng)
                 events.append(
@@ -109,15 +122,7 @@ async def review_demo_audits(
             grade = _grade(mean, rng) if rng.random() < GRADED_SHARE else None
             if grade is not None:
                 grades[(grade, rng.choice(GRADE_NOTES[grade]))].append(audit_id)
-            events.append(_event(audit_id, hq, "approve", "", decided_at, None, grade=grade))
-        elif auditor_id == demo_auditor.id and len(returned_now) < DEMO_RETURNED:
-            notes = _item_notes(checklists.get(slug), rng)
-            returned_now.append((audit_id, rng.choice(RETURN_NOTES), notes))
-            events.append(
-                _event(
-                    audit_id, hq, "return", returned_now[-1][1], decided_at, {"item_notes": notes}
-                )
-            )
+            events.append(_event(audit_id, hq, "approve", "", approved_at, None, grade=grade))
     for (grade, note), ids in grades.items():
         for start in range(0, len(ids), CHUNK):
             await Audit.filter(id__in=ids[start : start + CHUNK]).update(
@@ -130,7 +135,7 @@ async def review_demo_audits(
             )
     for audit_id, note, notes in returned_now:
         await Audit.filter(id=audit_id).update(
-            status="returned", review_note=note, item_notes=notes or None
+            status="returned", review_note=note, item_notes=notes or None, approved_at=None
         )
     for start in range(0, len(events), 2_000):
         await ReviewEvent.bulk_create(events[start : start + 2_000])
