@@ -13,7 +13,7 @@ from audit.settings import Settings
 from audit.store import aggregates
 from audit.store.checklists import current_versions, parsed
 from audit.store.scope import Scope
-from audit.store.shoppers import shopper_records
+from audit.workflow.shoppers import shopper_records
 
 
 async def test_the_demo_grades_returns_and_rejects_like_an_editor(db: Settings) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from audit.models import User
+from audit.models import Audit, User
 from audit.settings import Settings
 from tests.helpers import Session, seed
 from tests.test_editor_qa import answers, decide, submitted
@@ -149,3 +149,26 @@ async def test_the_review_page_offers_grade_reject_and_notes_per_item(
     # The history: the owner's copy before and after, the return with its item notes.
     assert "Floor was sticky by the tills." in page and "Floor sticky." in page
     assert "How clean was the store:</span> Which till?" in page
+
+
+async def test_a_shoppers_visit_trust_is_on_their_record_and_page(record: dict[str, Any]) -> None:
+    hq: Session = record["hq"]
+    visits = await Audit.filter(auditor_id=record["ann"]).order_by("visit_date")
+    # Scored at submission (audit.trust); a visit from before proof of visit has none.
+    for audit, score in zip(visits, (90, 40, 75, None), strict=True):
+        await Audit.filter(id=audit.id).update(trust_score=score)
+    one = (await hq.get(f"/api/shoppers/{record['ann']}")).json()
+    assert (one["trusted"], one["low_trust"]) == (3, 2)  # 40 and 75 are under 80
+    assert one["trust"] == pytest.approx(205 / 3)
+    assert {a["trust_score"] for a in one["audits"]} == {90, 40, 75, None}
+    scores = {a["uuid"]: (a["trust_score"], a["trust_label"]) for a in one["audits"]}
+    assert scores[visits[0].uuid] == (90, "Trusted")
+    assert scores[visits[1].uuid] == (40, "Suspicious")
+    page = (await hq.get(f"/hq/shoppers/{record['ann']}")).text
+    assert "Visit trust score of each of Ann Auditor" in page and "<polyline" in page
+    assert "2 of 3 under 80" in page
+    listed = (await hq.get("/hq/shoppers")).text
+    assert "2 low" in listed
+    await Audit.filter(auditor_id=record["ann"]).update(trust_score=None)
+    page = (await hq.get(f"/hq/shoppers/{record['ann']}")).text
+    assert "None of this shopper" in page and "<polyline" not in page

@@ -5,12 +5,16 @@ visits, and the filters of the review queue that use them (docs/programme.md,
 
 from __future__ import annotations
 
+from datetime import date
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from audit.auth import Principal, require_role
 from audit.errors import Invalid
 from audit.models import GRADES
+from audit.presentation import LOW_TRUST_BELOW
+from audit.routes.charts import line_chart
 from audit.routes.common import json_response
 from audit.routes.hq_templates import render
 from audit.workflow import shoppers as workflow
@@ -49,6 +53,15 @@ def queue_filter(request: Request) -> QueueFilter:
     return QueueFilter(shopper, grade_below, return_rate)
 
 
+# The latest grades a shopper's page lists with their notes (the visits table has them all).
+GRADES_SHOWN = 10
+
+
+def _day(iso: str | None) -> str:
+    """A visit's day as a chart tick: "23 Jun"."""
+    return date.fromisoformat(iso).strftime("%d %b").lstrip("0") if iso else ""
+
+
 def _user_id(request: Request) -> int:
     raw = str(request.path_params["user_id"])
     if not raw.isdigit() or len(raw) > 9:
@@ -74,6 +87,14 @@ async def shoppers_page(request: Request, who: Principal) -> Response:
 
 async def shopper_page(request: Request, who: Principal) -> Response:
     record, audits = await workflow.shopper(_user_id(request))
+    # Visit trust over the shopper's visits since proof of visit, oldest first.
+    trusted = [a for a in reversed(audits) if a["trust_score"] is not None]
+    chart = line_chart(
+        [_day(a["visit_date"]) for a in trusted],
+        [("trust", "Visit trust", [float(a["trust_score"]) for a in trusted])],
+        lo=0.0,
+        height=200,
+    )
     return await render(
         request,
         who,
@@ -82,6 +103,8 @@ async def shopper_page(request: Request, who: Principal) -> Response:
             "nav": "shoppers",
             "record": record,
             "audits": audits,
-            "graded": [a for a in audits if a["grade"]],
+            "graded": [a for a in audits if a["grade"]][:GRADES_SHOWN],
+            "trust_chart": chart if trusted else None,
+            "low_trust": LOW_TRUST_BELOW,
         },
     )

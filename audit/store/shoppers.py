@@ -7,7 +7,10 @@ over their audits submitted at least once:
 - ``reviewed``: those HQ decided on at least once (approved, rejected, or
   returned at least once, whatever happened after);
 - ``returned``: those returned at least once; ``rejected``: those rejected;
-- ``grade_sum`` / ``graded``: HQ's latest grade of each graded report.
+- ``grade_sum`` / ``graded``: HQ's latest grade of each graded report;
+- ``trust_sum`` / ``trusted``: the visit trust scores (audit.trust) of those
+  made since proof of visit, and ``low_trust`` how many are under the bound
+  the caller gives (HQ's "low trust").
 
 The rates are shares of ``reviewed``; the mean grade is ``grade_sum /
 graded``.  One statement for every auditor (or one), both databases.
@@ -34,7 +37,14 @@ class ShopperRecord:
     rejected: int
     graded: int
     grade_sum: int
+    trusted: int
+    trust_sum: int
+    low_trust: int
     last_visit: date | None
+
+    @property
+    def trust(self) -> float | None:
+        return self.trust_sum / self.trusted if self.trusted else None
 
     @property
     def grade(self) -> float | None:
@@ -58,6 +68,9 @@ SELECT u.id, u.name, u.email, u.active,
        COUNT(CASE WHEN a.status = 'rejected' THEN 1 END) AS rejected,
        COUNT(a.grade) AS graded,
        COALESCE(SUM(a.grade), 0) AS grade_sum,
+       COUNT(a.trust_score) AS trusted,
+       COALESCE(SUM(a.trust_score), 0) AS trust_sum,
+       COUNT(CASE WHEN a.trust_score < {low} THEN 1 END) AS low_trust,
        MAX(a.visit_date) AS last_visit
 FROM "user" u
 LEFT JOIN audit a ON a.auditor_id = u.id AND a.submitted_at IS NOT NULL
@@ -69,11 +82,12 @@ ORDER BY u.name, u.email
 """
 
 
-async def shopper_records(user_id: int | None = None) -> list[ShopperRecord]:
+async def shopper_records(low_trust_below: int, user_id: int | None = None) -> list[ShopperRecord]:
     """Every auditor's record (or the one auditor's), by name."""
     q = Query()
+    low = q(low_trust_below)  # parameters in the order of the text
     only = f"AND u.id = {q(user_id)}" if user_id is not None else ""
-    return [_record(r) for r in await q.rows(_RECORDS.format(only=only))]
+    return [_record(r) for r in await q.rows(_RECORDS.format(low=low, only=only))]
 
 
 def _record(r: dict[str, Any]) -> ShopperRecord:
@@ -93,13 +107,16 @@ def _record(r: dict[str, Any]) -> ShopperRecord:
         rejected=int(r["rejected"]),
         graded=int(r["graded"]),
         grade_sum=int(r["grade_sum"]),
+        trusted=int(r["trusted"]),
+        trust_sum=int(r["trust_sum"]),
+        low_trust=int(r["low_trust"]),
         last_visit=last,
     )
 
 
 _AUDITS = """
 SELECT a.uuid, a.status, a.visit_date, a.overall, a.grade, a.grade_note, a.review_note,
-       a.submitted_at, l.code AS location, l.name AS location_name,
+       a.submitted_at, a.trust_score, l.code AS location, l.name AS location_name,
        cv.title AS checklist_title,
        (SELECT COUNT(*) FROM review_event e WHERE e.audit_id = a.id AND e.action = 'return')
          AS returns

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from audit.errors import NotFound
-from audit.presentation import round_grade, round_rate
+from audit.presentation import LOW_TRUST_BELOW, round_grade, round_rate, trust_label
 from audit.store import audit_lists
 from audit.store import shoppers as store
 from audit.store.shoppers import ShopperRecord
@@ -67,17 +67,20 @@ def record_json(r: ShopperRecord) -> dict[str, Any]:
         "grade": r.grade,
         "return_rate": r.return_rate,
         "rejection_rate": r.rejection_rate,
+        "trust": r.trust,
+        "trusted": r.trusted,
+        "low_trust": r.low_trust,
         "last_visit": r.last_visit.isoformat() if r.last_visit else None,
     }
 
 
 async def shopper_records() -> list[ShopperRecord]:
-    return await store.shopper_records()
+    return await store.shopper_records(LOW_TRUST_BELOW)
 
 
 async def shopper(user_id: int) -> tuple[ShopperRecord, list[dict[str, Any]]]:
     """One auditor's record and visits; 404 for anyone who is not an auditor."""
-    found = await store.shopper_records(user_id)
+    found = await store.shopper_records(LOW_TRUST_BELOW, user_id)
     if not found:
         raise NotFound("no such shopper")
     rows = await store.shopper_audits(user_id, SHOPPER_AUDITS)
@@ -94,6 +97,11 @@ async def shopper(user_id: int) -> tuple[ShopperRecord, list[dict[str, Any]]]:
             "grade_note": r["grade_note"] or "",
             "review_note": r["review_note"] or "",
             "returns": int(r["returns"]),
+            # Visit trust (audit.trust); None for visits from before proof of visit.
+            "trust_score": r["trust_score"],
+            "trust_label": trust_label(r["trust_score"]).label
+            if r["trust_score"] is not None
+            else None,
         }
         for r in rows
     ]
@@ -105,7 +113,7 @@ async def review_queue(
 ) -> tuple[int, list[dict[str, Any]], dict[int, ShopperRecord]]:
     """The queue (narrowed by ``f``, and to visit trust scores under ``trust_below``),
     its size, and the record of each shopper in it."""
-    records = {r.id: r for r in await store.shopper_records()}
+    records = {r.id: r for r in await store.shopper_records(LOW_TRUST_BELOW)}
     ids = [i for i, r in records.items() if f.keeps(r)] if f.active else None
     count, rows = await audit_lists.review_queue(limit, offset, ids, trust_below)
     return count, rows, records
