@@ -4,6 +4,7 @@
 
 import { h, uid } from './dom.js';
 import { progress } from './conditions.js';
+import { readMoney, readTimeRange } from './facts.js';
 
 const RADIO_TYPES = new Set(['yes_no', 'choice', 'scale', 'nps']);
 // Touchpoints that are part of the visit itself; any other (website, phone,
@@ -54,6 +55,9 @@ export class AuditForm {
   }) {
     this.itemNotes = itemNotes ?? {};
     this.checklist = checklist;
+    // Text facts compared digit by digit are phone numbers (the rules themselves are never shown).
+    this.phoneFacts = new Set((checklist.consistency ?? [])
+      .filter((rule) => rule.compare === 'digits').flatMap((rule) => rule.facts));
     this.answers = answers;
     this.photos = photos;
     this.readOnly = readOnly;
@@ -168,6 +172,30 @@ export class AuditForm {
         controls.push(h('p', { class: 'scale-ends', 'aria-hidden': 'true' },
           h('span', {}, '0 · not at all likely'), h('span', {}, '10 · extremely likely')));
       }
+    } else if (item.type === 'time_range') {
+      // Two native time pickers: the phone's own clock wheel, always "HH:MM".
+      const given = answer && !answer.na && answer.value ? answer.value : {};
+      entry.inputs = ['from', 'to'].map((end) => h('input', {
+        type: 'time', id: `${key}-${end}`, step: '60', dataset: { item: item.id },
+        value: given[end] ?? null,
+      }));
+      [entry.input] = entry.inputs;
+      controls.push(h('div', { class: 'time-range' },
+        h('div', { class: 'time-end' }, h('label', { for: `${key}-from` }, 'From'), entry.inputs[0]),
+        h('span', { class: 'time-dash', 'aria-hidden': 'true' }, '–'),
+        h('div', { class: 'time-end' }, h('label', { for: `${key}-to` }, 'To'), entry.inputs[1])));
+    } else if (item.type === 'money') {
+      const id = `${key}-input`;
+      const unitId = `${key}-unit`;
+      // Text with the decimal keypad: type=number would drop "12.50"'s zero and refuse "12,50".
+      entry.input = h('input', {
+        type: 'text', id, inputmode: 'decimal', autocomplete: 'off', dataset: { item: item.id },
+        'aria-describedby': unitId,
+        value: answer && !answer.na && answer.value ? answer.value.amount : null,
+      });
+      controls.push(h('div', { class: 'number money' },
+        h('label', { for: id, class: 'visually-hidden' }, item.text), entry.input,
+        h('span', { class: 'unit', id: unitId }, item.currency)));
     } else if (item.type === 'number' || item.type === 'text') {
       const id = `${key}-input`;
       const unitId = `${key}-unit`;
@@ -183,6 +211,11 @@ export class AuditForm {
         });
         controls.push(h('div', { class: 'number' }, label, entry.input,
           item.unit ? h('span', { class: 'unit', id: unitId }, item.unit) : null));
+      } else if (this.phoneFacts.has(item.fact)) {
+        // A phone number (a text fact compared by its digits): the phone keypad, one line.
+        entry.input = h('input', { type: 'tel', id, autocomplete: 'off', dataset: { item: item.id } });
+        entry.input.value = answer && !answer.na && typeof answer.value === 'string' ? answer.value : '';
+        controls.push(h('div', { class: 'text' }, label, entry.input));
       } else {
         entry.input = h('textarea', { id, rows: '3', dataset: { item: item.id } });
         entry.input.value = answer && !answer.na && typeof answer.value === 'string' ? answer.value : '';
@@ -274,6 +307,9 @@ export class AuditForm {
     } else if (entry.radios.length) {
       const checked = entry.radios.findIndex((r) => r.checked);
       if (checked >= 0) answer.value = entry.values[checked];
+    } else if (entry.item.type === 'time_range' || entry.item.type === 'money') {
+      const { value } = this.readFact(entry);
+      if (value !== undefined) answer.value = value;
     } else if (entry.input) {
       const raw = entry.input.value;
       if (entry.item.type === 'number') {
@@ -286,10 +322,16 @@ export class AuditForm {
     return Object.keys(answer).length ? answer : undefined;
   }
 
+  /** A time range or an amount as typed: {value} or {problem} ({} when empty). */
+  readFact(entry) {
+    if (entry.item.type === 'time_range') return readTimeRange(entry.inputs[0].value, entry.inputs[1].value);
+    return readMoney(entry.item, entry.input.value);
+  }
+
   applyNa(entry) {
     const na = Boolean(entry.naBox?.checked);
     for (const radio of entry.radios) radio.disabled = na;
-    if (entry.input) entry.input.disabled = na;
+    for (const input of entry.inputs ?? [entry.input]) if (input) input.disabled = na;
     entry.fieldset.classList.toggle('is-na', na);
   }
 
@@ -311,8 +353,13 @@ export class AuditForm {
     const answer = this.readAnswer(entry);
     // Said as it is typed; the value is kept out of the answers until it is
     // one the server accepts, so a draft never fails to send over it.
-    const problem = entry.item.type === 'number' && entry.input && !entry.naBox?.checked
-      ? numberProblem(entry.item, entry.input.value) : null;
+    let problem = null;
+    if (!entry.naBox?.checked && entry.input) {
+      if (entry.item.type === 'number') problem = numberProblem(entry.item, entry.input.value);
+      else if (entry.item.type === 'time_range' || entry.item.type === 'money') {
+        problem = this.readFact(entry).problem ?? null;
+      }
+    }
     if (problem && answer) delete answer.value;
     const kept = answer && Object.keys(answer).length ? answer : undefined;
     if (kept === undefined) delete this.answers[itemId];
@@ -372,7 +419,7 @@ export class AuditForm {
     entry.error.textContent = message ?? '';
     entry.error.hidden = !message;
     entry.fieldset.classList.toggle('has-error', Boolean(message));
-    const controls = [...entry.radios, entry.input].filter(Boolean);
+    const controls = [...entry.radios, ...(entry.inputs ?? [entry.input])].filter(Boolean);
     for (const control of controls) {
       if (message) control.setAttribute('aria-invalid', 'true');
       else control.removeAttribute('aria-invalid');

@@ -5,6 +5,8 @@
 // is the auditor's choice. Also each answer in words and the chosen merge.
 // Pure: no DOM, no storage.
 
+import { factInWords, sameValue } from './facts.js';
+
 // Statuses in which the server still accepts changes to an audit.
 export const EDITABLE = new Set(['draft', 'returned']);
 
@@ -23,7 +25,7 @@ export function same(a, b) {
   const x = comparable(a);
   const y = comparable(b);
   if (x === undefined || y === undefined) return x === y;
-  return x.na === y.na && x.value === y.value && x.comment === y.comment;
+  return x.na === y.na && sameValue(x.value, y.value) && x.comment === y.comment;
 }
 
 /** A stable text form of a set of answers, for "is this what we sent?" checks. */
@@ -148,6 +150,9 @@ export function valueInWords(item, answer) {
       return item.unit ? `${number(value)} ${item.unit}` : number(value);
     case 'text':
       return `“${value}”`;
+    case 'time_range':
+    case 'money':
+      return factInWords(item, value);
     default:
       return typeof value === 'string' ? `“${value}”` : number(value);
   }
