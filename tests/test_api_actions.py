@@ -26,6 +26,7 @@ from audit.store.accounts import add_user
 from audit.store.locations import add_location
 from audit.workflow.delivery import ReportMailer
 from tests.helpers import Session, audit_body, new_uuid, seed
+from tests.test_report import flat, pdf_text
 from tests.test_store_reports import free_port, smtp_server
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
@@ -422,3 +423,40 @@ async def test_a_visit_of_the_same_wave_does_not_check_an_action_a_later_wave_do
         "label": "Still failing",
         "visited_at": days_ago(10).isoformat(),
     }
+
+
+async def test_the_next_report_says_what_was_fixed_since_the_last_visit_in_pdf_and_json(
+    world: World,
+) -> None:
+    first = await world.visit("S1", days_ago(60), POOR)
+    plan = {**PLAN, "what": "Put a second phone at the till", "status": "done", "note": "Done"}
+    assert (
+        await world.owner.put(f"/api/audits/{first}/actions/answered", json=plan)
+    ).status_code == 201
+    second = await world.visit("S1", days_ago(20), BETTER)
+
+    doc = (await world.owner.get(f"/api/audits/{second}/report.json")).json()
+    pdf = await world.owner.get(f"/api/audits/{second}/report.pdf")
+
+    since = doc["since_last_visit"]
+    assert since["visited_at"] == days_ago(60).isoformat()
+    assert (since["fixed"], since["verified"]) == (2, 3)
+    found = {i["item"]: i for i in since["items"]}
+    assert {k: v["verdict"] for k, v in found.items()} == {
+        "answered": "fixed",
+        "rings": "still_failing",
+        "restroom": "not_checked",
+        "clean": "fixed",
+    }
+    assert found["answered"]["action"]["what"] == "Put a second phone at the till"
+    assert found["rings"]["action"] is None
+    text = flat(pdf_text(pdf.content))
+    assert "Since the last visit" in text
+    assert "2 of the 4 items that failed or were weak" in text
+    assert "Put a second phone at the till" in text
+    for label in ("Fixed", "Still failing", "Not checked"):
+        assert label in text
+    # The first visit has none before it; nor does the JSON then.
+    assert (await world.owner.get(f"/api/audits/{first}/report.json")).json()[
+        "since_last_visit"
+    ] is None

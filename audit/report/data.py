@@ -73,6 +73,41 @@ class TrendPoint:
 
 
 @dataclass(frozen=True)
+class ActionNote:
+    """The owner's corrective action on an item of the earlier visit, as recorded."""
+
+    what: str
+    who: str
+    due: date
+    status: str  # open | done
+    done_on: date | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class SinceCheck:
+    """One item the earlier visit found failed or weak, and what this visit found
+    (:func:`audit.corrective.checks`)."""
+
+    item_id: str
+    text: str
+    touchpoint: str
+    before: float
+    after: float | None
+    shortfall: str  # failed | weak
+    verdict: str  # fixed | still_failing | not_checked
+    action: ActionNote | None = None
+
+
+@dataclass(frozen=True)
+class SinceLastVisit:
+    """The previous approved visit this one checks, and each of its failed or weak items."""
+
+    visit_date: date
+    checks: tuple[SinceCheck, ...] = ()
+
+
+@dataclass(frozen=True)
 class ReportData:
     brand: str
     location_code: str
@@ -98,6 +133,8 @@ class ReportData:
     generated_at: date | None = None
     # the audit's public id, printed as a short reference the owner can quote to HQ
     reference: str = ""
+    # the previous approved visit's failed and weak items, checked by this one
+    since_last: SinceLastVisit | None = None
 
     def photo_paths(self) -> list[Path]:
         """Every photo the report may load (the fetcher's allow-list)."""

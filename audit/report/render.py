@@ -173,6 +173,7 @@ def report_cache_key(data: ReportData) -> str:
         "trend": [[p.visit_date.isoformat(), p.overall, dict(p.touchpoints)] for p in data.trend],
         "generated_at": data.generated_at.isoformat() if data.generated_at else None,
         "reference": data.reference,
+        "since_last": dataclasses.asdict(data.since_last) if data.since_last else None,
     }
     canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()

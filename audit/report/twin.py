@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from audit.corrective import fix_rate
 from audit.presentation import consistency_findings, touchpoint_label
 from audit.report.data import Rank, ReportData
 from audit.report.view import strongest_and_weakest
@@ -84,6 +85,9 @@ def report_document(data: ReportData) -> dict[str, Any]:
             "answers": data.location_nps.answers,
             "visits": data.location_nps.visits,
         },
+        # Beyond the contract: the previous approved visit's failed and weak
+        # items as this visit found them (audit.corrective), null without one.
+        "since_last_visit": _since(data),
         "trend": [
             {"visited_at": p.visit_date.isoformat(), "overall": p.overall} for p in data.trend
         ],
@@ -101,3 +105,37 @@ def _rank(rank: Rank | None, name: str | None) -> dict[str, Any] | None:
     if rank is None:
         return None
     return {"position": rank.position, "of": rank.of, "name": name}
+
+
+def _since(data: ReportData) -> dict[str, Any] | None:
+    since = data.since_last
+    if since is None:
+        return None
+    rate = fix_rate(c.verdict for c in since.checks)
+    return {
+        "visited_at": since.visit_date.isoformat(),
+        "fixed": rate.fixed,
+        "verified": rate.verified,
+        "items": [
+            {
+                "item": c.item_id,
+                "label": c.text,
+                "touchpoint": c.touchpoint,
+                "before": c.before,
+                "after": c.after,
+                "shortfall": c.shortfall,
+                "verdict": c.verdict,
+                "action": None
+                if c.action is None
+                else {
+                    "what": c.action.what,
+                    "who": c.action.who,
+                    "due": c.action.due.isoformat(),
+                    "status": c.action.status,
+                    "done_on": c.action.done_on.isoformat() if c.action.done_on else None,
+                    "note": c.action.note,
+                },
+            }
+            for c in since.checks
+        ],
+    }

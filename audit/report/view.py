@@ -13,6 +13,7 @@ from typing import Any
 
 from audit.answers import MAX_COMMENT, MAX_TEXT_ANSWER
 from audit.checklist import Item
+from audit.corrective import FIXED, NOT_CHECKED, VERDICT_LABELS, fix_rate
 from audit.presentation import (
     CONSISTENCY_LABEL,
     DASH,
@@ -40,7 +41,7 @@ from audit.report.charts import (
     touchpoint_trend_chart,
     trend_chart,
 )
-from audit.report.data import LocationNps, ReportData
+from audit.report.data import LocationNps, ReportData, SinceLastVisit
 from audit.scoring import ItemResult, weighted_mean
 
 HIGHLIGHTS = 3  # strongest and weakest items on the summary page
@@ -111,6 +112,24 @@ class StripStep:
     label: str
     score: str
     band: Band
+
+
+@dataclass(frozen=True)
+class SinceRow:
+    text: str
+    touchpoint: str
+    before: str  # the earlier visit's points as a percentage
+    after: str  # this visit's, or a dash when it did not count the item
+    verdict: str  # fixed | still_failing | not_checked (CSS class)
+    verdict_label: str
+    action: str | None  # the owner's action in one line
+
+
+@dataclass(frozen=True)
+class SinceView:
+    visit_date: str
+    rows: tuple[SinceRow, ...]
+    summary: str
 
 
 @dataclass(frozen=True)
@@ -285,6 +304,42 @@ def _row_groups(rows: tuple[ItemRow, ...]) -> tuple[tuple[ItemRow, ...], ...]:
     if len(rows) < 3 * n:
         return (rows,) if len(rows) < 2 * n else (rows[:n], rows[n:])
     return (rows[:n], *((row,) for row in rows[n:-n]), rows[-n:])
+
+
+def since_view(since: SinceLastVisit | None) -> SinceView | None:
+    """ "Since the last visit": the previous visit's failed and weak items, as found now."""
+    if since is None or not since.checks:
+        return None
+    rows = []
+    for c in since.checks:
+        action = None
+        if c.action is not None:
+            a = c.action
+            state = f"done {date_text(a.done_on)}" if a.status == "done" and a.done_on else a.status
+            what, who = shorten(a.what, MAX_HIGHLIGHT_COMMENT), shorten(a.who, 60)
+            action = f"{what} ({who}; due {date_text(a.due)}, {state})"
+        rows.append(
+            SinceRow(
+                text=c.text,
+                touchpoint=touchpoint_label(c.touchpoint) if c.touchpoint else "",
+                before=format_percent(c.before),
+                after=format_percent(c.after) if c.verdict != NOT_CHECKED else DASH,
+                verdict=c.verdict,
+                verdict_label=VERDICT_LABELS[c.verdict],
+                action=action,
+            )
+        )
+    rate = fix_rate(c.verdict for c in since.checks)
+    fixed = sum(1 for c in since.checks if c.verdict == FIXED)
+    n = len(since.checks)
+    summary = (
+        f"{fixed} of the {n} item{'s' if n != 1 else ''} that failed or were weak at the visit"
+        f" of {date_text(since.visit_date)} {'is' if fixed == 1 else 'are'} fixed"
+    )
+    if rate.verified < n:
+        unchecked = n - rate.verified
+        summary += f"; {unchecked} did not count at this visit"
+    return SinceView(date_text(since.visit_date), tuple(rows), summary + ".")
 
 
 def _points(diff: int) -> str:
@@ -579,4 +634,5 @@ def report_context(data: ReportData) -> dict[str, Any]:
         else None,
         "trend_sentence": _trend_sentence(trend),
         "previous_audits": max(0, len(trend) - 1),
+        "since": since_view(data.since_last),
     }

@@ -29,6 +29,7 @@ from audit.corrective import (
     SHORTFALL_LABELS,
     VERDICT_LABELS,
     FixRate,
+    checks,
     shortfall,
     verdict,
 )
@@ -36,10 +37,11 @@ from audit.errors import Invalid, NotFound, ServiceUnavailable
 from audit.models import Audit, CorrectiveAction
 from audit.presentation import answer_words, format_percent, touchpoint_label
 from audit.redaction import owner_answers
+from audit.report.data import ActionNote, SinceCheck, SinceLastVisit
 from audit.store import actions as store
 from audit.store.accounts import owned_location_ids
 from audit.store.audits import stored_answers
-from audit.store.checklists import parsed, version_with_hash
+from audit.store.checklists import parsed, version_by_id, version_with_hash
 from audit.store.filters import location_place, region_by_name
 from audit.workflow.audits import get_audit
 
@@ -341,6 +343,58 @@ async def _stored_json(
 
 
 # -- verification
+
+
+async def since_last_visit(audit: Audit) -> SinceLastVisit | None:
+    """What this visit found about the previous approved visit's failed and weak items
+    (the report's "Since the last visit"); None when there is no previous visit.
+
+    Both visits' points are the ones the scorer stored, so a re-scored visit
+    counts as re-scored; each item's action comes with it.
+    """
+    previous = await store.previous_approved(audit)
+    if previous is None:
+        return None
+    found = checks(await store.item_points(previous.id), await store.item_points(audit.id))
+    version = await _checklist_of(previous)
+    texts = {item.id: item.text for item in version.items()}
+    touchpoint_of = {i.id: s.touchpoint for s in version.sections for i in s.items}
+    actions = {a.item_id: a for a in await store.actions_of_audit(previous.id)}
+    return SinceLastVisit(
+        visit_date=_as_date(previous.visit_date),
+        checks=tuple(
+            SinceCheck(
+                item_id=c.item_id,
+                text=texts.get(c.item_id, c.item_id),
+                touchpoint=touchpoint_of.get(c.item_id, ""),
+                before=c.before,
+                after=c.after,
+                shortfall=c.shortfall,
+                verdict=c.verdict,
+                action=_note(actions.get(c.item_id)),
+            )
+            for c in found
+        ),
+    )
+
+
+async def _checklist_of(audit: Audit) -> Checklist:
+    version = await version_by_id(audit.checklist_id)  # type: ignore[attr-defined]
+    assert version is not None
+    return parsed(version)
+
+
+def _note(action: CorrectiveAction | None) -> ActionNote | None:
+    if action is None:
+        return None
+    return ActionNote(
+        what=action.what,
+        who=action.who,
+        due=_as_date(action.due),
+        status=action.status,
+        done_on=action.done_at.astimezone(UTC).date() if action.done_at else None,
+        note=action.note,
+    )
 
 
 @dataclass(frozen=True)

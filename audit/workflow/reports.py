@@ -57,6 +57,7 @@ from audit.store import reports as store
 from audit.store.audits import photo_counts, stored_answers
 from audit.store.checklists import parsed
 from audit.store.reports import PeerMean, Peers, TrendRow
+from audit.workflow.actions import since_last_visit
 from audit.workflow.audits import get_audit
 
 TREND_AUDITS = 12  # this visit and up to eleven before it: about three years of quarterly visits
@@ -153,6 +154,7 @@ async def report_data_for_audit(audit: Audit, settings: Settings) -> ReportData:
         trend=trend,
         generated_at=frozen.as_of,
         reference=audit.uuid,
+        since_last=await since_last_visit(audit),
     )
     return without_unshown_evidence(without_hq_items(report))
 
