@@ -22,6 +22,7 @@ Command = Callable[[argparse.Namespace], int]
 FILES = "audit.commands.files"
 DATABASE = "audit.commands.database"
 SERVICE = "audit.commands.service"
+WAVES = "audit.commands.waves"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -96,6 +97,37 @@ def build_parser() -> argparse.ArgumentParser:
             "--dry-run", action="store_true", help="list what would change; write nothing"
         )
         ikind.set_defaults(command_function=f"{DATABASE}:import_file", kind=kind)
+
+    wave = sub.add_parser("wave", help="create waves of visits and follow their progress")
+    wsub = wave.add_subparsers(dest="wave_command", required=True, metavar="ACTION")
+    wcreate = wsub.add_parser("create", help="create a wave and its open assignments")
+    wcreate.add_argument("--name", required=True)
+    wcreate.add_argument("--checklist", required=True, metavar="SLUG")
+    wcreate.add_argument("--version", type=int, metavar="N", help="default: the current one")
+    wcreate.add_argument("--from", dest="date_from", required=True, metavar="DATE")
+    wcreate.add_argument("--to", dest="date_to", required=True, metavar="DATE")
+    wcreate.add_argument("--region", metavar="R", help="the locations of one region")
+    wcreate.add_argument("--locations", metavar="CODES", help='"all" (the default) or A,B,C')
+    wcreate.add_argument("--locations-file", metavar="FILE.csv", help="a CSV of codes")
+    wcreate.add_argument("--visits", type=int, default=1, metavar="N", help="per location")
+    wcreate.add_argument(
+        "--coverage",
+        metavar="SLOTS",
+        help="weekday,weekend and/or morning,lunch,afternoon,evening to spread visits over",
+    )
+    wcreate.add_argument(
+        "--allow-repeat", action="store_true", help="one auditor may visit a location twice"
+    )
+    wcreate.add_argument(
+        "--release-days", type=int, default=2, metavar="N", help="days before due to give back"
+    )
+    wcreate.add_argument("--notes", help="the auditors' instructions")
+    wcreate.set_defaults(command_function=f"{WAVES}:wave_create")
+    wlist = wsub.add_parser("list", help="every wave with its progress")
+    wlist.set_defaults(command_function=f"{WAVES}:wave_list")
+    wshow = wsub.add_parser("show", help="one wave's progress per region")
+    wshow.add_argument("name", metavar="NAME")
+    wshow.set_defaults(command_function=f"{WAVES}:wave_show")
 
     user = sub.add_parser("user", help="manage users")
     usub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")

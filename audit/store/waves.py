@@ -8,7 +8,7 @@ and looks each linked audit up by its unique uuid.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -43,8 +43,13 @@ async def create_wave(
     location_ids: Sequence[int],
     visits: Sequence[PlannedVisit],
     now: datetime,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> Wave:
-    """The wave and one open assignment per planned visit, in one transaction."""
+    """The wave and one open assignment per planned visit, in one transaction.
+
+    ``on_progress(stored, total)`` is called after each batch of rows (the
+    command line's progress bar); nothing is visible to others until the end.
+    """
     async with in_transaction():
         wave = await Wave.create(
             name=new.name,
@@ -88,6 +93,8 @@ async def create_wave(
                 f"INSERT INTO assignment ({columns}) VALUES {', '.join([row] * len(batch))}",
                 values,
             )
+            if on_progress is not None:
+                on_progress(start + len(batch), len(visits))
     return wave
 
 

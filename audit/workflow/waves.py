@@ -16,7 +16,7 @@ all its assignments are stored in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -184,7 +184,10 @@ async def _locations(
 
 
 async def create_wave(
-    body: Mapping[str, Any], by_user_id: int | None, now: datetime | None = None
+    body: Mapping[str, Any],
+    by_user_id: int | None,
+    now: datetime | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> Wave:
     """Check the request (422 naming every problem), then store the wave and its assignments."""
     if not isinstance(body, Mapping):
@@ -235,7 +238,9 @@ async def create_wave(
         notes=notes,
     )
     try:
-        return await store.create_wave(new, location_ids, planned, now or datetime.now(UTC))
+        return await store.create_wave(
+            new, location_ids, planned, now or datetime.now(UTC), on_progress
+        )
     except IntegrityError:
         # Another request took the name between the check and the insert.
         raise WaveInvalid({"name": f"there is already a wave named {name!r}"}, []) from None
