@@ -39,7 +39,7 @@ def seeded(settings: Settings) -> Settings:
     return settings
 
 
-def test_create_makes_the_waves_assignments_and_show_prints_its_progress(cli, seeded) -> None:
+def test_create_makes_the_waves_assignments_and_show_prints_its_progress(cli, seeded) -> None:  # noqa: F811
     code, out, err = cli(*CREATE, *JUNE, "--visits", "2", "--coverage", "weekend,lunch,evening")
     assert (code, err) == (0, ""), err
     assert out == "wave 'June' created: 4 visits to 2 locations, 2026-06-01 to 2026-06-28"
@@ -64,7 +64,9 @@ def test_create_makes_the_waves_assignments_and_show_prints_its_progress(cli, se
 
 
 def test_bad_options_and_csv_rows_are_named_and_nothing_is_stored(
-    cli, seeded, tmp_path: Path
+    cli,  # noqa: F811
+    seeded,
+    tmp_path: Path,
 ) -> None:
     codes = tmp_path / "codes.csv"
     codes.write_text("code\nS1\nS9\nS1\n")
