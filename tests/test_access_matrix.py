@@ -218,6 +218,10 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/hq/users"): Case(HQ_ONLY, signed_out=303),
     ("GET", "/hq/shoppers"): Case(HQ_ONLY, signed_out=303),
     ("GET", "/hq/shoppers/{user_id}"): Case(only(422, "hq"), signed_out=303),
+    ("GET", "/hq/waves"): Case(HQ_ONLY, signed_out=303),
+    ("GET", "/hq/waves/new"): Case(HQ_ONLY, signed_out=303),
+    ("GET", "/hq/waves/{wave_id}"): Case(HQ_ONLY, signed_out=303),
+    ("GET", "/hq/assignments"): Case(HQ_ONLY, signed_out=303),
     # The path names no user ({user_id} is left as it is): 404 even for HQ, so
     # the matrix signs nobody out; tests/test_hq_users.py covers what they do.
     ("POST", "/hq/users/{user_id}/end-sessions"): Case(everyone(404), signed_out=303),

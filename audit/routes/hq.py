@@ -38,6 +38,7 @@ from audit.routes.hq_users import (
 )
 from audit.routes.review_pages import audit_page, review_page
 from audit.routes.shopper_pages import shopper_json, shopper_page, shoppers_json, shoppers_page
+from audit.routes.wave_pages import assignments_page, new_wave_page, wave_page, waves_page
 
 
 def hq_routes() -> list[BaseRoute]:
@@ -65,6 +66,10 @@ def hq_routes() -> list[BaseRoute]:
         Route("/hq/shoppers", page(shoppers_page), methods=["GET"]),
         Route("/hq/shoppers/{user_id}", page(shopper_page), methods=["GET"]),
         Route("/hq/users", page(users_page), methods=["GET"]),
+        Route("/hq/waves", page(waves_page), methods=["GET"]),
+        Route("/hq/waves/new", page(new_wave_page), methods=["GET"]),
+        Route("/hq/waves/{wave_id}", page(wave_page), methods=["GET"]),
+        Route("/hq/assignments", page(assignments_page), methods=["GET"]),
         Route("/hq/users/{user_id}/end-sessions", page(end_sessions), methods=["POST"]),
         Route("/hq/users/{user_id}/deactivate", page(deactivate), methods=["POST"]),
         Route("/hq/users/{user_id}/reactivate", page(reactivate), methods=["POST"]),

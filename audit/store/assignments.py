@@ -13,9 +13,10 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from audit.models import Assignment, Audit
+from audit.models import Assignment, Audit, User
 from audit.store import sql
 
 # An audit's status → the state of the assignment it was made from.
@@ -66,32 +67,66 @@ async def states_of(rows: Sequence[Assignment]) -> dict[int, str]:
 FILTERS = (*STATES, "unassigned", "overdue")
 
 
-async def all_assignments(
-    state: str | None, wave_id: int | None = None, today: date | None = None
-) -> tuple[list[Assignment], dict[int, str]]:
-    """HQ's list: every assignment (or those in ``state``, of one wave), due first, with states."""
+def _hq_query(
+    state: str | None, wave_id: int | None, today: date, region: str | None = None
+) -> QuerySet[Assignment]:
     query = Assignment.all()
     if wave_id is not None:
         query = query.filter(wave_id=wave_id)
+    if region is not None:
+        query = query.filter(location__region__name=region)
     if state == "open":
         query = query.filter(audit_uuid=None)
     elif state == "unassigned":
         query = query.filter(audit_uuid=None, auditor_id=None)
     elif state == "overdue":
         sent = Audit.filter(status__in=("submitted", "approved")).values_list("uuid", flat=True)
-        query = query.filter(due__lt=today or date.today()).filter(
+        query = query.filter(due__lt=today).filter(
             Q(audit_uuid=None) | ~Q(audit_uuid__in=Subquery(sent))
         )
     elif state is not None:
         statuses = [s for s, st in STATE_OF_STATUS.items() if st == state]
         linked = Audit.filter(status__in=statuses).values_list("uuid", flat=True)
         query = query.filter(audit_uuid__in=Subquery(linked))
+    return query
+
+
+async def all_assignments(
+    state: str | None, wave_id: int | None = None, today: date | None = None
+) -> tuple[list[Assignment], dict[int, str]]:
+    """HQ's list: every assignment (or those in ``state``, of one wave), due first, with states."""
+    _, rows, states = await page_of_assignments(state, wave_id, today or date.today(), MAX_ROWS, 0)
+    return rows, states
+
+
+async def page_of_assignments(
+    state: str | None,
+    wave_id: int | None,
+    today: date,
+    limit: int,
+    offset: int,
+    region: str | None = None,
+) -> tuple[int, list[Assignment], dict[int, str]]:
+    """(how many match, one page of them due first, their states): HQ's assignments page."""
+    query = _hq_query(state, wave_id, today, region)
+    total = await query.count()
     rows = (
         await query.select_related("location", "auditor", "wave")
         .order_by("due", "id")
-        .limit(MAX_ROWS)
+        .offset(offset)
+        .limit(limit)
     )
-    return rows, await states_of(rows)
+    return total, list(rows), await states_of(rows)
+
+
+async def auditor_choices() -> list[tuple[str, str]]:
+    """(e-mail, name) of every active auditor: whom HQ may give a visit to."""
+    rows = (
+        await User.filter(role="auditor", active=True)
+        .order_by("name", "email")
+        .values_list("email", "name")
+    )
+    return [(str(e), str(n)) for e, n in rows]
 
 
 async def auditor_board(auditor_id: int) -> tuple[list[Assignment], list[Assignment]]:
