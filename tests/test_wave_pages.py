@@ -44,7 +44,7 @@ async def test_the_waves_page_lists_each_wave_with_its_progress(people) -> None:
     assert f'href="/hq/waves/{wave["id"]}">June</a>' in r.text
     text = text_of(r.text)
     assert "Shop visit v1" in text
-    assert "1 Jun – 28 Jun 2026" in text
+    assert "1 Jun \u2013 28 Jun 2026" in text
     # planned, claimed, sent, approved, overdue
     assert re.search(r"\b4 1 0 0 4\b", text), text
     assert 'aria-label="June: 0% sent, 0% approved, 25% claimed"' in r.text
