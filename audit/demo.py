@@ -23,6 +23,7 @@ from audit.auth import hash_password
 from audit.checklist import Checklist, Item
 from audit.demo_photos import demo_photo, photo_kind
 from audit.demo_reviews import review_demo_audits
+from audit.demo_waves import demo_waves
 from audit.models import (
     Assignment,
     Audit,
@@ -383,6 +384,7 @@ async def fill_demo(
     await rebuild_rollups()
     await _fix_sequences(["location", "audit", "section_score", "item_score"])
     await _demo_assignments(locations, checklists, users["auditor"])
+    await demo_waves(versions, locations, auditors, users["hq"], ASSIGNMENT_NOTES, rng)
     made = audit_id - first_id
     return (
         f"demo: {len(new_locations)} new locations ({len(locations)} in all), "
