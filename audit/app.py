@@ -25,6 +25,7 @@ from audit.pwa import pwa_routes
 from audit.report.pool import configure_pool, shutdown_pool
 from audit.routes import (
     actions,
+    appeals,
     assignments,
     audits,
     health,
@@ -165,6 +166,13 @@ def api_routes() -> list[BaseRoute]:
         Route("/api/actions", api(actions.list_actions), methods=["GET"]),
         Route("/api/audits/{uuid}/actions", api(actions.audit_actions), methods=["GET"]),
         Route("/api/audits/{uuid}/actions/{item}", api(actions.put_action), methods=["PUT"]),
+        Route("/api/audits/{uuid}/appeals", api(appeals.audit_appeals), methods=["GET"]),
+        Route("/api/audits/{uuid}/appeals", api(appeals.open_appeal), methods=["POST"]),
+        Route("/api/appeals", api(appeals.list_appeals), methods=["GET"]),
+        Route("/api/appeals/{uuid}", api(appeals.get_appeal), methods=["GET"]),
+        Route("/api/appeals/{uuid}/photo", api(appeals.put_photo), methods=["PUT"]),
+        Route("/api/appeals/{uuid}/photo", api(appeals.get_photo), methods=["GET"]),
+        Route("/api/appeals/{uuid}/decision", api(appeals.decide), methods=["POST"]),
         *hq_routes(),
         Route("/api/audits/{uuid}/report.pdf", api(reports.report_pdf), methods=["GET"]),
         Route("/api/audits/{uuid}/report.json", api(reports.report_json), methods=["GET"]),

@@ -311,6 +311,11 @@ class Audit(Model):
     # Counted in the monthly rollups (audit.store.rollups); an approved audit
     # that is not (written by other means) is read from its own rows instead.
     rolled_up = fields.BooleanField(default=False, db_default=False)
+    # The owner's report is issued again, one version up, by every appeal
+    # decision that changes a score (audit.workflow.appeals); amended_at is
+    # that decision's time, the report's "re-approval".
+    report_version = fields.IntField(default=1, db_default=1)
+    amended_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "audit"
@@ -525,6 +530,59 @@ class CorrectiveAction(Model):
         unique_together = (("audit", "item_id"),)
         # HQ's list: open ones by due date (overdue first).
         indexes = (Index(fields=("status", "due")),)
+
+
+APPEAL_STATUSES = ("open", "upheld", "partly_upheld", "rejected")
+
+
+class Appeal(Model):
+    """An owner's dispute of one item of an approved audit, and HQ's decision on it.
+
+    ``open_key`` is ``"<audit id>:<item id>"`` while the appeal is open and
+    NULL once decided: its unique index lets one appeal per item be open at a
+    time, also when two requests open one at the same moment (NULLs never
+    collide, on SQLite and PostgreSQL alike).
+    """
+
+    id = fields.IntField(primary_key=True)
+    uuid = fields.CharField(max_length=36, unique=True)
+    audit: fields.ForeignKeyRelation[Audit] = fields.ForeignKeyField(
+        "models.Audit", related_name="appeals", on_delete=fields.CASCADE, db_index=True
+    )
+    item_id = fields.CharField(max_length=80)
+    owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User",
+        related_name="appeals",
+        null=True,
+        on_delete=fields.SET_NULL,
+        db_index=True,
+    )
+    reason = fields.TextField()
+    # What the owner says the answer should have been ({"value": ...} or {"na": true}).
+    proposed: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
+    # The evidence photo, stored as audit photos are (audit.media).
+    photo_path = fields.CharField(max_length=200, null=True)
+    thumb_path = fields.CharField(max_length=200, null=True)
+    photo_sha256 = fields.CharField(max_length=64, null=True)
+    status = fields.CharField(max_length=16, default="open", db_index=True)
+    open_key = fields.CharField(max_length=120, null=True, unique=True)
+    opened_at = fields.DatetimeField()
+    due_at = fields.DatetimeField()
+    # HQ's decision: the answer before and after it, the scores before and after.
+    original: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
+    decided_answer: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
+    decision_note = fields.TextField(default="")
+    decided_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="appeal_decisions", null=True, on_delete=fields.SET_NULL
+    )
+    decided_at = fields.DatetimeField(null=True)
+    scores_before: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
+    scores_after: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
+    # The report version this decision issued (None: it changed no score).
+    report_version = fields.IntField(null=True)
+
+    class Meta:
+        table = "appeal"
 
 
 # The columns a rollup adds up (audit.store.rollups writes them by these names).

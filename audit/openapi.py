@@ -6,7 +6,7 @@ from functools import cache
 from typing import Any
 
 from audit import __version__
-from audit.models import STATUSES
+from audit.models import APPEAL_STATUSES, STATUSES
 
 _UUID = {"type": "string", "format": "uuid"}
 _ERROR = {
@@ -401,6 +401,27 @@ _REPORT_DATA = {
                 },
             },
         },
+        "version": {"type": "integer", "minimum": 1},
+        "amended_at": {"type": ["string", "null"], "format": "date"},
+        "appeals": {
+            "type": "array",
+            "description": "HQ's decisions on the owner's appeals this version includes",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "item": {"type": "string"},
+                    "label": {"type": "string"},
+                    "touchpoint": {"type": "string"},
+                    "decision": {"type": "string", "enum": list(APPEAL_STATUSES[1:])},
+                    "decision_label": {"type": "string"},
+                    "before": {"type": "string"},
+                    "after": {"type": "string"},
+                    "note": {"type": "string"},
+                    "decided_at": {"type": "string", "format": "date"},
+                },
+                "required": ["item", "decision", "before", "after", "note", "decided_at"],
+            },
+        },
     },
     "required": [
         "uuid",
@@ -512,6 +533,55 @@ _AUDIT_ACTIONS = {
         },
     },
     "required": ["audit", "items"],
+}
+_CHOSEN_ANSWER = {
+    "type": ["object", "null"],
+    "description": '{"value": ...} (checked against the item) or {"na": true}',
+    "properties": {
+        "value": {"type": ["boolean", "number", "string"]},
+        "na": {"type": "boolean"},
+    },
+    "additionalProperties": False,
+}
+_APPEAL = {
+    "type": "object",
+    "properties": {
+        "uuid": _UUID,
+        "audit": _UUID,
+        "location": {"type": "string"},
+        "location_name": {"type": "string"},
+        "checklist": {"type": "string"},
+        "visited_at": {"type": ["string", "null"], "format": "date"},
+        "item": {"type": "string"},
+        "item_text": {"type": "string"},
+        "touchpoint": {"type": ["string", "null"]},
+        "reason": {"type": "string"},
+        "proposed": _CHOSEN_ANSWER,
+        "proposed_text": {"type": ["string", "null"]},
+        "status": {"type": "string", "enum": list(APPEAL_STATUSES)},
+        "status_label": {"type": "string"},
+        "opened_at": {"type": "string", "format": "date-time"},
+        "due_at": {"type": "string", "format": "date-time"},
+        "overdue": {"type": "boolean"},
+        "photo": {"type": "boolean"},
+        "answer_text": {"type": ["string", "null"]},
+        "decision": {"type": ["object", "null"]},
+    },
+    "required": ["uuid", "audit", "item", "status", "due_at", "decision"],
+}
+_APPEAL_ROW = {
+    "type": "object",
+    "properties": {
+        "uuid": _UUID,
+        "audit": _UUID,
+        "location": {"type": "string"},
+        "item": {"type": "string"},
+        "item_text": {"type": "string"},
+        "status": {"type": "string", "enum": list(APPEAL_STATUSES)},
+        "due_at": {"type": "string", "format": "date-time"},
+        "overdue": {"type": "boolean"},
+    },
+    "required": ["uuid", "audit", "item", "status", "due_at", "overdue"],
 }
 
 
@@ -1217,6 +1287,135 @@ def openapi_schema() -> dict[str, Any]:
                 "responses": {
                     "201": {"description": "created", "content": _json(_ACTION)},
                     **_responses(200, _ACTION, 401, 403, 404, 413, 422, 503),
+                },
+            }
+        },
+        "/api/audits/{uuid}/appeals": {
+            "get": {
+                "summary": "An approved audit's appeals and the owner's window to open more",
+                "parameters": [_path_param("uuid")],
+                "responses": _responses(
+                    200,
+                    {
+                        "type": "object",
+                        "properties": {
+                            "audit": _UUID,
+                            "report_version": {"type": "integer"},
+                            "window_closes_at": {"type": ["string", "null"]},
+                            "window_open": {"type": "boolean"},
+                            "appealable": {"type": "array", "items": {"type": "string"}},
+                            "appeals": {"type": "array", "items": _APPEAL},
+                        },
+                        "required": ["window_open", "appealable", "appeals"],
+                    },
+                    401,
+                    404,
+                    422,
+                ),
+            },
+            "post": {
+                "summary": "Dispute one item of the report (the location's owner)",
+                "parameters": [_path_param("uuid"), _CSRF],
+                "requestBody": {
+                    "required": True,
+                    "content": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "item": {"type": "string", "minLength": 1},
+                                "reason": {"type": "string", "maxLength": 4000},
+                                "proposed": _CHOSEN_ANSWER,
+                            },
+                            "required": ["item", "reason"],
+                            "additionalProperties": False,
+                        }
+                    ),
+                },
+                "responses": {
+                    **_responses(201, _APPEAL, 400, 401, 403, 404, 409, 413, 422),
+                },
+            },
+        },
+        "/api/appeals": {
+            "get": {
+                "summary": "Appeals: an owner's own; for HQ the queue, open ones by due time",
+                "parameters": [
+                    _query("status", {"type": "string", "enum": ["", *APPEAL_STATUSES]}),
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),
+                    _query("offset", {"type": "integer", "minimum": 0}),
+                ],
+                "responses": _responses(
+                    200,
+                    {
+                        "type": "object",
+                        "properties": {
+                            "total": {"type": "integer"},
+                            "appeals": {"type": "array", "items": _APPEAL_ROW},
+                        },
+                        "required": ["total", "appeals"],
+                    },
+                    401,
+                    404,
+                    422,
+                ),
+            }
+        },
+        "/api/appeals/{uuid}": {
+            "get": {
+                "summary": "One appeal and HQ's decision",
+                "parameters": [_path_param("uuid")],
+                "responses": _responses(200, _APPEAL, 401, 404, 422),
+            }
+        },
+        "/api/appeals/{uuid}/photo": {
+            "put": {
+                "summary": "The owner's evidence photo of an open appeal (JPEG, PNG or WebP body)",
+                "parameters": [_path_param("uuid"), _CSRF],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        media_type: {"schema": _BINARY}
+                        for media_type in ("image/jpeg", "image/png", "image/webp")
+                    },
+                },
+                "responses": _responses(
+                    200, _APPEAL, 400, 401, 403, 404, 409, 413, 415, 422, 429, 503
+                ),
+            },
+            "get": {
+                "summary": "An appeal's evidence photo (JPEG)",
+                "parameters": [
+                    _path_param("uuid"),
+                    _query("size", {"type": "string", "enum": ["thumb", "full"]}),
+                ],
+                "responses": _file("image/jpeg", 401, 404, 422, description="the photo"),
+            },
+        },
+        "/api/appeals/{uuid}/decision": {
+            "post": {
+                "summary": "Decide an open appeal (HQ): upheld and partly upheld re-score",
+                "parameters": [_path_param("uuid"), _CSRF, _IF_MATCH],
+                "requestBody": {
+                    "required": True,
+                    "content": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "decision": {
+                                    "type": "string",
+                                    "enum": ["upheld", "partly_upheld", "rejected"],
+                                },
+                                "answer": _CHOSEN_ANSWER,
+                                "note": {"type": "string", "maxLength": 4000},
+                            },
+                            "required": ["decision", "note"],
+                            "additionalProperties": False,
+                        }
+                    ),
+                },
+                "responses": {
+                    **_responses(200, _APPEAL, 400, 401, 403, 404, 409, 413, 422),
+                    **_STALE,
                 },
             }
         },

@@ -322,6 +322,21 @@ def nps_group(value: float) -> str:
     return "detractor"
 
 
+# ---- Appeals
+
+APPEAL_STATUS_LABELS = {
+    "open": "Waiting for HQ",
+    "upheld": "Upheld",
+    "partly_upheld": "Partly upheld",
+    "rejected": "Rejected",
+}
+
+
+def appeal_status_label(status: str) -> str:
+    """An appeal's status as the owner, HQ and the report name it."""
+    return APPEAL_STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
+
+
 # ---- Answers
 
 

@@ -134,6 +134,13 @@ class Settings:
     # How long a password-reset link works: long enough to find the e-mail,
     # short enough that an old one in a mailbox is dead.
     reset_minutes: int = 60
+    # An owner may dispute items of a report for this many days after its
+    # approval (docs/programme.md, "Appeals"); a week is long enough to read
+    # the report with the team and short enough to remember the visit.
+    appeal_days: int = 7
+    # HQ aims to decide an appeal within this many days of its opening: its
+    # due time in HQ's appeals queue.
+    appeal_decision_days: int = 5
 
     @classmethod
     def from_env(cls, *, create_secret: bool = True) -> Settings:
@@ -171,6 +178,8 @@ class Settings:
             public_url=_public_url(),
             invite_days=_positive_int("AUDIT_INVITE_DAYS", 7),
             reset_minutes=_positive_int("AUDIT_RESET_MINUTES", 60),
+            appeal_days=_positive_int("AUDIT_APPEAL_DAYS", 7),
+            appeal_decision_days=_positive_int("AUDIT_APPEAL_DECISION_DAYS", 5),
         )
 
 

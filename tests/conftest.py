@@ -98,6 +98,7 @@ def postgres_database() -> Iterator[str]:
 
 TABLES = (
     "corrective_action",
+    "appeal",
     "report_benchmarks",
     "delivery",
     "review_event",

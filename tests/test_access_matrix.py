@@ -190,6 +190,21 @@ MATRIX: dict[tuple[str, str], Case] = {
         HQ_ONLY,
         json={"latitude": 45.764043, "longitude": 4.835659, "hours": None, "timezone": None},
     ),
+    # ---- appeals: the owner of S1 disputes an item of the approved target;
+    # {uuid} of an appeal's own routes is the audit's, which names no appeal.
+    ("GET", "/api/audits/{uuid}/appeals"): Case(only(200, "owner", "hq")),
+    ("POST", "/api/audits/{uuid}/appeals"): Case(
+        only(201, "owner"), json={"item": "answered", "reason": "The matrix says so."}
+    ),
+    ("GET", "/api/appeals"): Case(only(200, "owner", "other_owner", "hq")),
+    ("GET", "/api/appeals/{uuid}"): Case(everyone(404)),
+    ("PUT", "/api/appeals/{uuid}/photo"): Case(
+        everyone(404), content=PHOTO, headers={"Content-Type": "image/jpeg"}
+    ),
+    ("GET", "/api/appeals/{uuid}/photo"): Case(everyone(404)),
+    ("POST", "/api/appeals/{uuid}/decision"): Case(
+        everyone(404), json={"decision": "rejected", "note": "No."}
+    ),
     ("GET", "/api/audits/{uuid}/report.pdf"): Case(only(200, "owner", "hq")),
     ("GET", "/api/audits/{uuid}/report.json"): Case(only(200, "owner", "hq")),
     # ---- HQ (JSON twins and exports)

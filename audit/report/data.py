@@ -108,6 +108,20 @@ class SinceLastVisit:
 
 
 @dataclass(frozen=True)
+class Amendment:
+    """HQ's decision on one item an owner disputed, as the amended report prints it."""
+
+    item_id: str
+    item_text: str
+    touchpoint: str  # the touchpoint's slug
+    decision: str  # upheld | partly_upheld | rejected
+    before: str  # the answer as first reported, in words
+    after: str  # the answer now, in words (the same as before when rejected)
+    note: str  # HQ's reason
+    decided_on: date
+
+
+@dataclass(frozen=True)
 class ReportData:
     brand: str
     location_code: str
@@ -135,6 +149,12 @@ class ReportData:
     reference: str = ""
     # the previous approved visit's failed and weak items, checked by this one
     since_last: SinceLastVisit | None = None
+    # 1 as first issued; one more for every appeal decision that changed a score
+    version: int = 1
+    # the day of the latest such decision (the re-approval): None for version 1
+    amended_on: date | None = None
+    # the decisions on the owner's appeals up to this version, in the order made
+    amendments: tuple[Amendment, ...] = ()
 
     def photo_paths(self) -> list[Path]:
         """Every photo the report may load (the fetcher's allow-list)."""
@@ -189,6 +209,7 @@ def without_unshown_evidence(data: ReportData) -> ReportData:
 
 
 def report_filename(data: ReportData) -> str:
-    """The PDF's file name for downloads and e-mail: location code and visit date."""
+    """The PDF's file name for downloads and e-mail: location code, visit date, version."""
     code = re.sub(r"[^A-Za-z0-9._-]+", "-", data.location_code).strip("-") or "location"
-    return f"experience-report-{code}-{data.visit_date.isoformat()}.pdf"
+    version = f"-v{data.version}" if data.version > 1 else ""
+    return f"experience-report-{code}-{data.visit_date.isoformat()}{version}.pdf"

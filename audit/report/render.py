@@ -174,6 +174,11 @@ def report_cache_key(data: ReportData) -> str:
         "generated_at": data.generated_at.isoformat() if data.generated_at else None,
         "reference": data.reference,
         "since_last": dataclasses.asdict(data.since_last) if data.since_last else None,
+        "version": [
+            data.version,
+            data.amended_on.isoformat() if data.amended_on else None,
+            [dataclasses.astuple(a) for a in data.amendments],
+        ],
     }
     canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()

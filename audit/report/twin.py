@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from audit.corrective import fix_rate
-from audit.presentation import consistency_findings, touchpoint_label
+from audit.presentation import appeal_status_label, consistency_findings, touchpoint_label
 from audit.report.data import Rank, ReportData
 from audit.report.view import strongest_and_weakest
 
@@ -90,6 +90,24 @@ def report_document(data: ReportData) -> dict[str, Any]:
         "since_last_visit": _since(data),
         "trend": [
             {"visited_at": p.visit_date.isoformat(), "overall": p.overall} for p in data.trend
+        ],
+        # Beyond the contract: the report's version, and HQ's decisions on the
+        # owner's appeals that it includes (docs/programme.md, "Appeals").
+        "version": data.version,
+        "amended_at": data.amended_on.isoformat() if data.amended_on else None,
+        "appeals": [
+            {
+                "item": a.item_id,
+                "label": a.item_text,
+                "touchpoint": a.touchpoint,
+                "decision": a.decision,
+                "decision_label": appeal_status_label(a.decision),
+                "before": a.before,
+                "after": a.after,
+                "note": a.note,
+                "decided_at": a.decided_on.isoformat(),
+            }
+            for a in data.amendments
         ],
     }
     if card.consistency is not None:

@@ -20,6 +20,7 @@ from audit.presentation import (
     NPS_MEANINGS,
     Band,
     Finding,
+    appeal_status_label,
     band_for,
     consistency_findings,
     describe_answer,
@@ -104,6 +105,19 @@ class SectionView:
     groups: tuple[tuple[ItemRow, ...], ...]  # kept together on a page: see _row_groups
     na_count: int
     kind_scores: tuple[tuple[str, str], ...]  # ("service", "67"), ("experience", "80")
+
+
+@dataclass(frozen=True)
+class AmendmentView:
+    text: str
+    touchpoint: str
+    decision: str  # "Upheld", "Partly upheld", "Rejected"
+    decision_key: str
+    before: str
+    after: str
+    changed: bool
+    note: str
+    decided_on: str
 
 
 @dataclass(frozen=True)
@@ -635,4 +649,20 @@ def report_context(data: ReportData) -> dict[str, Any]:
         "trend_sentence": _trend_sentence(trend),
         "previous_audits": max(0, len(trend) - 1),
         "since": since_view(data.since_last),
+        "version": data.version,
+        "amended_on": date_text(data.amended_on) if data.amended_on else None,
+        "amendments": [
+            AmendmentView(
+                text=shorten(a.item_text, MAX_NAME_CHARS) or a.item_id,
+                touchpoint=touchpoint_label(a.touchpoint),
+                decision=appeal_status_label(a.decision),
+                decision_key=a.decision,
+                before=a.before,
+                after=a.after,
+                changed=a.before != a.after,
+                note=shorten(a.note, MAX_COMMENT_CHARS) or "",
+                decided_on=date_text(a.decided_on),
+            )
+            for a in data.amendments
+        ],
     }

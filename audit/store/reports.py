@@ -265,3 +265,9 @@ async def store_snapshot_once(
             raise  # not a duplicate: the audit itself is gone
         return stored
     return snapshot, as_of
+
+
+async def replace_snapshot(audit_id: int, snapshot: dict[str, Any], as_of: date | None) -> None:
+    """Replace the audit's snapshot (an amended report is frozen again); inside a transaction."""
+    await ReportBenchmarks.filter(audit_id=audit_id).delete()
+    await ReportBenchmarks.create(audit_id=audit_id, snapshot=snapshot, as_of=as_of)

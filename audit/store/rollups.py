@@ -12,14 +12,18 @@ ahead, at two levels, each an audit-level table and a touchpoint table::
 audits themselves.  They are kept by::
 
     approve (review)  ──> add_approved(): one audit, in the approving transaction
+    appeal decision   ──> recount_rows_of(): the rows one re-scored audit is in,
+                          counted again from the audits, in the deciding transaction
     demo, restore     ──> rebuild_rollups(): every approved audit, from scratch
 
 ``audit.rolled_up`` marks the audits the rollups count.  An approved audit
 written any other way (an import, a test fixture) is not marked, and
 comparisons read it from its own rows until the next rebuild, so the figures
-never depend on which way an audit came in.  Nothing may change an audit once
-it is rolled up; the only path that changes scores (submit) refuses approved
-audits.
+never depend on which way an audit came in.  Nothing may change the scores of
+an audit once it is rolled up but an appeal decision, which recounts its rows
+(a submit refuses approved audits).  Recounting rather than subtracting the
+old scores and adding the new keeps the rows exactly what a rebuild would
+make: sums of floats taken away and added again drift in the last bits.
 
 Every statement is an upsert that adds (``x = x + excluded.x``): two workers
 approving audits of one location and month at the same moment each add their
@@ -29,6 +33,7 @@ own, on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -139,10 +144,11 @@ def rebuild_statements(dialect: str) -> list[str]:
     """Every statement of a rebuild, in order (one transaction; also run by restore)."""
     tables = [table for level in LEVELS for table in (level.touchpoints, level.audits)]
     statements = []
-    if dialect == "postgres":
-        # Approvals wait (their upserts conflict with this lock) rather than
-        # add to rows that are about to be replaced.
-        statements.append(f"LOCK TABLE {', '.join(tables)} IN SHARE ROW EXCLUSIVE MODE")
+    # Approvals wait (their upserts conflict with this lock) rather than
+    # add to rows that are about to be replaced.
+    lock = _lock_statement(dialect)
+    if lock is not None:
+        statements.append(lock)
     statements += [f"DELETE FROM {table}" for table in tables]
     statements += [
         f"UPDATE audit SET rolled_up = FALSE WHERE rolled_up AND NOT ({COUNTABLE})",
@@ -177,6 +183,74 @@ async def add_approved(audit_id: int) -> bool:
             add_touchpoints_sql(level, "a.id = ?", dialect),
         ):
             await conn.execute_query(dialect_sql(sql, dialect), [audit_id])
+    return True
+
+
+def _lock_statement(dialect: str) -> str | None:
+    if dialect != "postgres":
+        return None  # SQLite: the transaction holds the database's one write lock
+    tables = [table for level in LEVELS for table in (level.touchpoints, level.audits)]
+    return f"LOCK TABLE {', '.join(tables)} IN SHARE ROW EXCLUSIVE MODE"
+
+
+async def lock_rollups() -> None:
+    """Make approvals wait until this transaction ends (a recount is about to replace rows).
+
+    Take it before anything an approval also writes (the benchmark
+    snapshots), so the two always lock in the same order.
+    """
+    conn = connections.get("default")
+    statement = _lock_statement(_dialect(conn))
+    if statement is not None:
+        await conn.execute_query(statement)
+
+
+async def recount_rows_of(audit_id: int) -> bool:
+    """Count again, from the audits, the rollup rows a re-scored audit is in.
+
+    Its month's rows and its all-time rows (of its location and checklist
+    version), each replaced by what :func:`rebuild_rollups` would make of
+    them.  Call inside the transaction that changed its scores, after
+    :func:`lock_rollups`.  False (nothing changes) for an audit the rollups
+    do not count.
+    """
+    conn = connections.get("default")
+    dialect = _dialect(conn)
+    rows = await conn.execute_query_dict(
+        dialect_sql(
+            "SELECT location_id, checklist_id, checklist_slug, visit_date, rolled_up"
+            " FROM audit WHERE id = ?",
+            dialect,
+        ),
+        [audit_id],
+    )
+    if not rows or not rows[0]["rolled_up"] or rows[0]["visit_date"] is None:
+        return False
+    row = rows[0]
+    visit = row["visit_date"]
+    if isinstance(visit, str):  # SQLite may hand back the ISO text
+        visit = date.fromisoformat(visit[:10])
+    first = visit.replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    key = [row["location_id"], row["checklist_id"], row["checklist_slug"]]
+    same = "location_id = ? AND checklist_id = ? AND checklist_slug = ?"
+    audits = "a.rolled_up AND a.location_id = ? AND a.checklist_id = ? AND a.checklist_slug = ?"
+    for level in LEVELS:
+        where, where_audits, values, audit_values = same, audits, list(key), list(key)
+        if level.monthly:
+            where += " AND month = ?"
+            values.append(first)
+            where_audits += " AND a.visit_date >= ? AND a.visit_date <= ?"
+            audit_values += [first, last]
+        for table in (level.touchpoints, level.audits):
+            await conn.execute_query(
+                dialect_sql(f"DELETE FROM {table} WHERE {where}", dialect), values
+            )
+        for sql in (
+            add_audits_sql(level, where_audits, dialect),
+            add_touchpoints_sql(level, where_audits, dialect),
+        ):
+            await conn.execute_query(dialect_sql(sql, dialect), audit_values)
     return True
 
 

@@ -28,18 +28,23 @@ afresh and dated today.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from audit.answers import Answer
 from audit.auth import Principal
+from audit.checklist import Checklist, Item
 from audit.compare import Nps
 from audit.errors import NotFound, ServiceUnavailable
 from audit.metrics import report_render
 from audit.models import Audit
+from audit.presentation import describe_answer
 from audit.redaction import owner_answers
 from audit.report.data import (
+    Amendment,
     Benchmarks,
     LocationNps,
     Rank,
@@ -53,6 +58,7 @@ from audit.report.pool import RenderError, RenderTimeout, cached_report_pdf, rep
 from audit.report.twin import report_document
 from audit.scoring import score_answers
 from audit.settings import Settings
+from audit.store import appeals as appeal_store
 from audit.store import reports as store
 from audit.store.audits import photo_counts, stored_answers
 from audit.store.checklists import parsed
@@ -155,8 +161,55 @@ async def report_data_for_audit(audit: Audit, settings: Settings) -> ReportData:
         generated_at=frozen.as_of,
         reference=audit.uuid,
         since_last=await since_last_visit(audit),
+        version=audit.report_version,
+        amended_on=audit.amended_at.astimezone(UTC).date() if audit.amended_at else None,
+        amendments=await _amendments(audit, checklist),
     )
     return without_unshown_evidence(without_hq_items(report))
+
+
+async def _amendments(audit: Audit, checklist: Checklist) -> tuple[Amendment, ...]:
+    """The appeal decisions an amended report lists: those made up to its version.
+
+    A decision that changes no score (a rejection) issues no new version, so
+    it waits for the next amendment to appear in print; the owner sees it in
+    the portal at once.
+    """
+    if audit.report_version <= 1 or audit.amended_at is None:
+        return ()
+    items = checklist.item_map()
+    touchpoint_of = {i.id: s.touchpoint for s in checklist.sections for i in s.items}
+    out = []
+    for appeal in await appeal_store.decided_up_to(audit.id, audit.amended_at):
+        item = items.get(appeal.item_id)
+        if item is None or appeal.decided_at is None:
+            continue
+        before = _answer_words(item, appeal.original)
+        after = (
+            _answer_words(item, appeal.decided_answer)
+            if appeal.decided_answer is not None
+            else before
+        )
+        out.append(
+            Amendment(
+                item_id=item.id,
+                item_text=item.text,
+                touchpoint=touchpoint_of[item.id],
+                decision=appeal.status,
+                before=before,
+                after=after,
+                note=appeal.decision_note,
+                decided_on=appeal.decided_at.astimezone(UTC).date(),
+            )
+        )
+    return tuple(out)
+
+
+def _answer_words(item: Item, raw: Mapping[str, Any] | None) -> str:
+    if raw is None:
+        # Rejected before any change: the answer is the one the report prints.
+        return "as reported"
+    return describe_answer(item, Answer(value=raw.get("value"), na=bool(raw.get("na")))).text
 
 
 def visit_date_of(audit: Audit) -> date:
@@ -237,6 +290,24 @@ async def benchmarks_of(
         found = await store.store_snapshot_once(audit.id, doc, day)
     snapshot, as_of = found
     return _from_document(snapshot, as_of)
+
+
+async def refreeze_benchmarks(audit: Audit, window_days: int | None, day: date) -> None:
+    """Freeze an amended audit's figures again, dated ``day`` (its re-approval).
+
+    ``audit`` carries its new scores (its rank is taken by its new overall);
+    call inside the transaction that stored them.
+    """
+    earlier = await store.trend_rows(
+        audit.checklist_slug,
+        audit.location.id,
+        audit.id,
+        visit_date_of(audit),
+        TREND_AUDITS - 1,
+    )
+    fresh, _ = await peer_benchmarks(audit, window_days)
+    doc = _to_document(fresh, *await _standing(audit, window_days, earlier))
+    await store.replace_snapshot(audit.id, doc, day)
 
 
 async def freeze_benchmarks(audit_uuid: str, window_days: int | None = None) -> None:

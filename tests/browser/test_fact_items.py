@@ -55,11 +55,19 @@ def test_fact_items_are_filled_on_a_phone_and_reach_the_server_normalised(
 
     quoted = item(page, "Price of the jersey quoted on the phone")
     quoted.get_by_label("Not applicable", exact=True).check()
-    expect(quoted.get_by_label("Price of the jersey quoted on the phone", exact=True)).to_be_disabled()
+    expect(
+        quoted.get_by_label("Price of the jersey quoted on the phone", exact=True)
+    ).to_be_disabled()
 
     # The auditor records what each touchpoint said, and sees none of the checks.
     body = page.locator("main").inner_text()
-    for word in ("Consistency", "consistency", "Opening hours\n", "Price of the team jersey", "fact"):
+    for word in (
+        "Consistency",
+        "consistency",
+        "Opening hours\n",
+        "Price of the team jersey",
+        "fact",
+    ):
         assert word not in body, word
     price.scroll_into_view_if_needed()
     page.screenshot(path=screenshots / "facts-phone-form.png")
