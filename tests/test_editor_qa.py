@@ -184,6 +184,10 @@ async def test_a_rejected_visit_counts_in_no_figure(people: dict[str, Session]) 
     trend = (await hq.get("/api/trends?checklist=shop&location=S1")).json()
     october = next(m for m in trend["months"] if m["month"] == "2026-10")
     assert (october["audits"], october["overall"]) == (1, expected_overall)
+    # The rejected visit failed "answered"; the approved ones did not.
+    weakest = (await hq.get("/api/weakest-items?checklist=shop&limit=50")).json()
+    answered = next(w for w in weakest if w["item"] == "answered")
+    assert (answered["answered"], answered["failed"]) == (2, 0)
 
     # Rollups, as kept at approval and as rebuilt, equal the raw rows of approved audits only.
     scope = Scope(checklist="shop")

@@ -126,6 +126,9 @@ async def test_shopper_pages_show_the_record_grades_and_visits(record: dict[str,
     assert "Clear photos" in page  # the note of the grade 4
     assert "Receipt from another store" in page and "status-rejected" in page
     assert f"/hq/audits/{record['rejected']}" in page
+    # The review page says who made the visit and their record so far.
+    page = (await hq.get(f"/hq/audits/{record['ann_waiting']}")).text
+    assert "Average grade 3.5 · returned 33% · rejected 33% of 3 decided" in page
     assert (await hq.get("/hq/shoppers/999999")).status_code == 404
 
 

@@ -124,6 +124,8 @@ async def audit_page(request: Request, who: Principal) -> Response:
             "consistency_score": card.consistency_score,
             "checklist_section": {i.id: s.id for s in checklist.sections for i in s.items},
             "region": await _region_of(view["location"]),
+            # Who made the visit, as HQ's editors weigh a report: their record so far.
+            "shopper": await shoppers.shopper_record(view["auditor"]["id"]),
             "place": {"latitude": audit.location.latitude, "longitude": audit.location.longitude},
             "next_url": f"/hq/audits/{next_uuid}" if next_uuid else "/hq/review",
             # Free text with what the detector flags, keyed "item:field" (audit.redaction).

@@ -78,6 +78,12 @@ async def shopper_records() -> list[ShopperRecord]:
     return await store.shopper_records(LOW_TRUST_BELOW)
 
 
+async def shopper_record(user_id: int) -> ShopperRecord | None:
+    """One auditor's record alone (the review page's summary of who made the visit)."""
+    found = await store.shopper_records(LOW_TRUST_BELOW, user_id)
+    return found[0] if found else None
+
+
 async def shopper(user_id: int) -> tuple[ShopperRecord, list[dict[str, Any]]]:
     """One auditor's record and visits; 404 for anyone who is not an auditor."""
     found = await store.shopper_records(LOW_TRUST_BELOW, user_id)
