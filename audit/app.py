@@ -42,6 +42,7 @@ from audit.routes.hq import hq_routes
 from audit.settings import Settings
 from audit.workflow.account_mail import AccountMailer
 from audit.workflow.delivery import ReportMailer
+from audit.workflow.webhooks import WebhookSender
 
 log = logging.getLogger("audit")
 
@@ -111,13 +112,24 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 def api_routes() -> list[BaseRoute]:
     return [
-        Route("/api/session", api(session.sign_in, csrf=False), methods=["POST"]),
-        Route("/api/session", api(session.current_session), methods=["GET"]),
-        Route("/api/session", api(session.sign_out), methods=["DELETE"]),
+        # A session or a password is a person's at a browser: no API token here.
+        Route("/api/session", api(session.sign_in, csrf=False, tokens=False), methods=["POST"]),
+        Route("/api/session", api(session.current_session, tokens=False), methods=["GET"]),
+        Route("/api/session", api(session.sign_out, tokens=False), methods=["DELETE"]),
         # Signed out by nature: no CSRF token to send (the Origin is still checked).
-        Route("/api/password-reset", api(password.request_reset, csrf=False), methods=["POST"]),
-        Route("/api/password-link", api(password.describe_link, csrf=False), methods=["POST"]),
-        Route("/api/password", api(password.set_password, csrf=False), methods=["POST"]),
+        Route(
+            "/api/password-reset",
+            api(password.request_reset, csrf=False, tokens=False),
+            methods=["POST"],
+        ),
+        Route(
+            "/api/password-link",
+            api(password.describe_link, csrf=False, tokens=False),
+            methods=["POST"],
+        ),
+        Route(
+            "/api/password", api(password.set_password, csrf=False, tokens=False), methods=["POST"]
+        ),
         Route("/api/locations", api(reference.list_locations), methods=["GET"]),
         Route("/api/checklists", api(reference.list_checklists), methods=["GET"]),
         Route("/api/checklists/{checklist_id}", api(reference.get_checklist), methods=["GET"]),
@@ -188,6 +200,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
 
     mailer = ReportMailer(settings)
     account_mailer = AccountMailer(settings)
+    webhooks = WebhookSender(settings)
     configure_logging(settings)
 
     @asynccontextmanager
@@ -204,6 +217,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             stack.push_async_callback(mailer.stop)
             account_mailer.start()
             stack.push_async_callback(account_mailer.stop)
+            webhooks.start()
+            stack.push_async_callback(webhooks.stop)
             yield {}
 
     routes = api_routes()
@@ -226,6 +241,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.state.on_approved = mailer.on_approved
     # Invitations and reset links queued by a request are sent at once.
     app.state.account_mailer = account_mailer
+    # Woken by a request that recorded webhook events, so they go at once.
+    app.state.webhooks = webhooks
     return app
 
 

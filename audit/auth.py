@@ -87,6 +87,23 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Personal API tokens start with this, so secret scanners and people can
+# tell one in a log or a commit; the rest is 256 random bits.
+API_TOKEN_PREFIX = "audit_"
+API_TOKEN_SHOWN = 12  # characters kept in clear to name a token: the prefix and 6 more
+
+
+def new_api_token() -> str:
+    return API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def bearer_token(request: Request) -> str | None:
+    """The ``Authorization: Bearer …`` credential, or None when there is none."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
 # Cookies whose signature this process has checked (a phone sends the same
 # one with every request; checking costs an HMAC and a key derivation).
 # Only good signatures are kept, with their signing time, so expiry is still
@@ -131,6 +148,14 @@ class Principal:
     role: str
     csrf_token: str
     session_id: int
+    # Signed in with a personal API token (audit.store.tokens) rather than a
+    # session cookie: its id, and whether its scope allows only reads.
+    token_id: int | None = None
+    read_only: bool = False
+
+    @property
+    def via_token(self) -> bool:
+        return self.token_id is not None
 
     @property
     def is_hq(self) -> bool:

@@ -116,22 +116,32 @@ def report_render() -> AbstractContextManager[None]:
     return counting(REPORT_RENDERS, REPORT_SECONDS)
 
 
+# The gauge of each durable queue: its name and help text.
+_QUEUES = {
+    "deliveries": (
+        "audit_delivery_queue",
+        "Report e-mails not yet sent, by status (read from the database at scrape time).",
+    ),
+    "webhooks": (
+        "audit_webhook_queue",
+        "Webhook deliveries not yet delivered, by status (read from the database at scrape time).",
+    ),
+}
+
+
 class _QueueDepths(Collector):
-    def __init__(self, deliveries: Mapping[str, int]) -> None:
-        self.deliveries = deliveries
+    def __init__(self, queues: Mapping[str, Mapping[str, int]]) -> None:
+        self.queues = queues
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        gauge = GaugeMetricFamily(
-            "audit_delivery_queue",
-            "Report e-mails not yet sent, by status (read from the database at scrape time).",
-            labels=["status"],
-        )
-        for status, n in sorted(self.deliveries.items()):
-            gauge.add_metric([status], n)
-        yield gauge
+        for queue, (name, text) in _QUEUES.items():
+            gauge = GaugeMetricFamily(name, text, labels=["status"])
+            for status, n in sorted(self.queues.get(queue, {}).items()):
+                gauge.add_metric([status], n)
+            yield gauge
 
 
-def exposition(deliveries: Mapping[str, int]) -> bytes:
+def exposition(queues: Mapping[str, Mapping[str, int]]) -> bytes:
     """The text a scrape gets: every process's metrics, then the queue depths."""
     if multiprocess_mode():
         # A fresh registry per scrape, as prometheus_client's multiprocess docs ask.
@@ -140,6 +150,6 @@ def exposition(deliveries: Mapping[str, int]) -> bytes:
         head = generate_latest(combined)
     else:
         head = generate_latest(REGISTRY)
-    queues = CollectorRegistry(auto_describe=False)
-    queues.register(_QueueDepths(deliveries))
-    return head + generate_latest(queues)
+    depths = CollectorRegistry(auto_describe=False)
+    depths.register(_QueueDepths(queues))
+    return head + generate_latest(depths)

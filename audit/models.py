@@ -474,6 +474,97 @@ class Delivery(Model):
         unique_together = (("audit", "recipient", "purpose"),)
 
 
+class ApiToken(Model):
+    """An HQ user's personal API token: only its SHA-256 is kept (the token is shown once)."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="api_tokens", on_delete=fields.CASCADE, db_index=True
+    )
+    name = fields.CharField(max_length=100)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    # The token's first characters, so its owner can tell which one a log names.
+    prefix = fields.CharField(max_length=16)
+    scope = fields.CharField(max_length=16)  # "read" | "write"
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+    last_used_at = fields.DatetimeField(null=True)
+    last_used_from = fields.CharField(max_length=64, default="")
+    uses = fields.IntField(default=0)
+    # The throttle's fixed window (audit.store.tokens): its start and requests in it.
+    window_start = fields.DatetimeField(null=True)
+    window_requests = fields.IntField(default=0)
+
+    class Meta:
+        table = "api_token"
+
+
+class WebhookEndpoint(Model):
+    """A URL HQ registered to hear about events, with the secret that signs what is sent."""
+
+    id = fields.IntField(primary_key=True)
+    url = fields.CharField(max_length=2000)
+    description = fields.CharField(max_length=200, default="")
+    # Kept as it is: signing needs it (it is shown to HQ once, when made).
+    secret = fields.CharField(max_length=100)
+    events: fields.Field[list[str]] = fields.JSONField()
+    active = fields.BooleanField(default=True)
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="webhook_endpoints", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "webhook_endpoint"
+
+
+class WebhookEvent(Model):
+    """The outbox: one row per event, written in the transaction of the change it tells of."""
+
+    # The exact JSON every attempt sends: each copy is byte for byte the same,
+    # and event_id is the receiver's de-duplication key.
+
+    id = fields.IntField(primary_key=True)
+    event_id = fields.CharField(max_length=36, unique=True)
+    type = fields.CharField(max_length=40)
+    audit_uuid = fields.CharField(max_length=36, default="", db_index=True)
+    body = fields.TextField()
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "webhook_event"
+
+
+class WebhookDelivery(Model):
+    """One event to one endpoint: attempted until its receiver answers 2xx, or given up."""
+
+    id = fields.IntField(primary_key=True)
+    event: fields.ForeignKeyRelation[WebhookEvent] = fields.ForeignKeyField(
+        "models.WebhookEvent", related_name="deliveries", on_delete=fields.CASCADE, db_index=True
+    )
+    endpoint: fields.ForeignKeyRelation[WebhookEndpoint] = fields.ForeignKeyField(
+        "models.WebhookEndpoint",
+        related_name="deliveries",
+        on_delete=fields.CASCADE,
+        db_index=True,
+    )
+    # pending | sending (claimed, under a lease) | failed (a retry is due) | delivered | abandoned
+    status = fields.CharField(max_length=16, default="pending")
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField(null=True)
+    last_attempt_at = fields.DatetimeField(null=True)
+    last_status_code = fields.IntField(null=True)
+    last_error = fields.TextField(default="")
+    delivered_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "webhook_delivery"
+        unique_together = (("event", "endpoint"),)
+        indexes = (Index(fields=("status", "next_attempt_at")),)
+
+
 class ReportBenchmarks(Model):
     """An approved audit's benchmarks as first reported, kept so its report never changes.
 

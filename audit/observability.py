@@ -77,19 +77,25 @@ class RequestObservability:
             method = scope["method"]
             REQUESTS.labels(route, method, str(status)).inc()
             REQUEST_SECONDS.labels(route, method).observe(seconds)
+            fields: dict[str, Any] = {
+                "method": method,
+                "route": route,
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round(seconds * 1000, 3),
+            }
+            # Made with a personal API token: which one (its id, never the token).
+            api_token = scope.get("audit.token")
+            if api_token is not None:
+                fields["api_token"] = api_token
             access_log.info(
-                "%s %s %s %.1f ms",
+                "%s %s %s %.1f ms%s",
                 method,
                 scope["path"],
                 status,
                 seconds * 1000,
-                extra={
-                    "method": method,
-                    "route": route,
-                    "path": scope["path"],
-                    "status": status,
-                    "duration_ms": round(seconds * 1000, 3),
-                },
+                f" token {api_token}" if api_token is not None else "",
+                extra=fields,
             )
             request_id_var.reset(token)
 
@@ -105,7 +111,7 @@ def _request_id(scope: Scope) -> str:
 
 
 # The request's fields a JSON line carries when the record has them.
-_REQUEST_FIELDS = ("method", "route", "path", "status", "duration_ms")
+_REQUEST_FIELDS = ("method", "route", "path", "status", "duration_ms", "api_token")
 
 
 class JSONFormatter(logging.Formatter):

@@ -47,6 +47,19 @@ def _positive_int(name: str, default: int) -> int:
     return int(value)
 
 
+def _positive_seconds(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < 86_400:
+        raise ValueError(f"{name} must be a number of seconds above 0, not {value!r}")
+    return seconds
+
+
 LOG_FORMATS = ("text", "json")
 
 
@@ -141,6 +154,10 @@ class Settings:
     # HQ aims to decide an appeal within this many days of its opening: its
     # due time in HQ's appeals queue.
     appeal_decision_days: int = 5
+    # Webhooks (docs/integrations.md): how long a receiver has to answer one
+    # delivery, and the first wait before trying again (doubling from there).
+    webhook_timeout: float = 10.0
+    webhook_first_retry: float = 30.0
 
     @classmethod
     def from_env(cls, *, create_secret: bool = True) -> Settings:
@@ -180,6 +197,8 @@ class Settings:
             reset_minutes=_positive_int("AUDIT_RESET_MINUTES", 60),
             appeal_days=_positive_int("AUDIT_APPEAL_DAYS", 7),
             appeal_decision_days=_positive_int("AUDIT_APPEAL_DECISION_DAYS", 5),
+            webhook_timeout=_positive_seconds("AUDIT_WEBHOOK_TIMEOUT", 10.0),
+            webhook_first_retry=_positive_seconds("AUDIT_WEBHOOK_FIRST_RETRY", 30.0),
         )
 
 

@@ -97,6 +97,10 @@ def postgres_database() -> Iterator[str]:
 
 
 TABLES = (
+    "webhook_delivery",
+    "webhook_event",
+    "webhook_endpoint",
+    "api_token",
     "corrective_action",
     "appeal",
     "report_benchmarks",

@@ -27,6 +27,7 @@ from audit.routes.common import (
     read_json,
     settings_of,
     visit_rules,
+    wake_webhooks,
 )
 from audit.store.audits import PhotoRow
 from audit.submission import check_new_uuid, check_uuid, parse_payload
@@ -131,6 +132,7 @@ async def submit_audit(request: Request) -> Response:
         audit, photos = await workflow.submit(
             who, uuid, payload, expected, visit_rules(settings_of(request))
         )
+    wake_webhooks(request)
     return _audit_response(who, await audit_view(who, audit, photos, visit=False), audit)
 
 
@@ -183,6 +185,7 @@ async def review_audit(request: Request) -> Response:
     uuid = _uuid(request)
     decision = parse_review(await read_json(request))
     audit = await review_workflow.review(who, uuid, decision)
+    wake_webhooks(request)
     hooks = getattr(request.app.state, "on_approved", None)
     if decision.decision == "approve" and hooks is not None:
         await hooks(audit)

@@ -13,11 +13,12 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from audit.auth import COOKIE_NAME, CookieSigner, Principal, check_csrf
-from audit.errors import BadRequest, HTTPError, Invalid, PayloadTooLarge
+from audit.auth import COOKIE_NAME, CookieSigner, Principal, bearer_token, check_csrf
+from audit.errors import BadRequest, Forbidden, HTTPError, Invalid, PayloadTooLarge, Unauthorized
 from audit.settings import Settings
 from audit.store.accounts import session_principal
 from audit.trust import Rules
+from audit.workflow import tokens
 
 log = logging.getLogger("audit")
 
@@ -57,12 +58,51 @@ async def resolve_principal(request: Request) -> Principal | None:
     return await session_principal(token)
 
 
+def client_address(request: Request) -> str:
+    # Behind a proxy uvicorn puts the X-Forwarded-For address here (from
+    # AUDIT_FORWARDED_ALLOW_IPS only, see docs/deploy.md), so each user has their own.
+    return request.client.host if request.client else "unknown"
+
+
+async def _token_principal(request: Request, token: str) -> Principal:
+    """The HQ user of a Bearer token, allowed this request; its writes need no CSRF header.
+
+    A page cannot be made to send an ``Authorization`` header across sites
+    (that takes a CORS preflight, which this service never grants), so the
+    header itself is the proof a cookie lacks; a foreign ``Origin`` is still
+    refused.
+    """
+    who = await tokens.authenticate(token, client_address(request))
+    request.scope["audit.token"] = who.token_id  # the request's log line names it
+    if request.method in UNSAFE_METHODS:
+        check_csrf(request, None, settings_of(request).https_only)
+        if who.read_only:
+            raise Forbidden(
+                "this API token's scope is read: it cannot change anything;"
+                " make a read-write token for writes",
+                {"Authorization": "token scope is read"},
+            )
+    return who
+
+
+def wake_webhooks(request: Request) -> None:
+    """After a change that may have recorded webhook events: this node sends them now."""
+    sender = getattr(request.app.state, "webhooks", None)
+    if sender is not None:
+        sender.wake()
+
+
 def error_response(exc: HTTPError) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
 
-def api(handler: Handler, csrf: bool = True) -> Handler:
-    """Wrap a handler: resolve the session, refuse cross-site writes, render errors as JSON."""
+def api(handler: Handler, csrf: bool = True, tokens: bool = True) -> Handler:
+    """Wrap a handler: resolve the session, refuse cross-site writes, render errors as JSON.
+
+    ``tokens``: whether an API token (``Authorization: Bearer``) may stand
+    for the user here; where it may not (pages, sessions, the token and
+    webhook pages) sending one is 401, whatever the cookie says.
+    """
 
     @wraps(handler)
     async def wrapped(request: Request) -> Response:
@@ -72,10 +112,21 @@ def api(handler: Handler, csrf: bool = True) -> Handler:
                 for k, v in request.query_params.multi_items()
             ):
                 raise BadRequest("the URL holds a NUL character", {"url": "NUL is not allowed"})
-            who = await resolve_principal(request)
-            request.scope["audit.principal"] = who
-            if request.method in UNSAFE_METHODS:
-                check_csrf(request, who if csrf else None, settings_of(request).https_only)
+            bearer = bearer_token(request)
+            who: Principal | None
+            if bearer is not None:
+                if not tokens:
+                    raise Unauthorized(
+                        "an API token works on the JSON API only; sign in for this",
+                        {"Authorization": "not accepted here"},
+                    )
+                who = await _token_principal(request, bearer)
+                request.scope["audit.principal"] = who
+            else:
+                who = await resolve_principal(request)
+                request.scope["audit.principal"] = who
+                if request.method in UNSAFE_METHODS:
+                    check_csrf(request, who if csrf else None, settings_of(request).https_only)
             return await handler(request)
         except HTTPError as exc:
             return error_response(exc)

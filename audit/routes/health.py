@@ -7,6 +7,7 @@ import hmac
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from audit.auth import bearer_token
 from audit.errors import NotFound
 from audit.metrics import CONTENT_TYPE, exposition
 from audit.routes.common import error_response, resolve_principal, settings_of
@@ -30,14 +31,9 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"ok": True}, headers={"Cache-Control": "no-store"})
 
 
-def _bearer(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
 async def _may_read_metrics(request: Request) -> bool:
     expected = settings_of(request).metrics_token
-    given = _bearer(request)
+    given = bearer_token(request)
     if expected is not None and given is not None:
         return hmac.compare_digest(given.encode(), expected.encode())
     who = await resolve_principal(request)

@@ -20,6 +20,18 @@ from audit.routes.hq_api import (
     trends_json,
     weakest_json,
 )
+from audit.routes.hq_integrations import (
+    create_token,
+    create_webhook,
+    delete_webhook,
+    ping_webhook,
+    resend_delivery,
+    revoke_token,
+    switch_webhook,
+    tokens_page,
+    webhook_page,
+    webhooks_page,
+)
 from audit.routes.hq_pages import (
     heatmap_page,
     league_page,
@@ -27,7 +39,7 @@ from audit.routes.hq_pages import (
     trends_page,
     weakest_page,
 )
-from audit.routes.hq_templates import page
+from audit.routes.hq_templates import action, page
 from audit.routes.hq_users import (
     deactivate,
     end_sessions,
@@ -74,5 +86,19 @@ def hq_routes() -> list[BaseRoute]:
         Route("/hq/users/{user_id}/deactivate", page(deactivate), methods=["POST"]),
         Route("/hq/users/{user_id}/reactivate", page(reactivate), methods=["POST"]),
         Route("/hq/users/{user_id}/invite", page(resend_invitation), methods=["POST"]),
-        Route("/hq/users/invite", api(invite), methods=["POST"]),
+        Route("/hq/users/invite", api(invite, tokens=False), methods=["POST"]),
+        Route("/hq/tokens", page(tokens_page), methods=["GET"]),
+        Route("/hq/tokens", action(create_token), methods=["POST"]),
+        Route("/hq/tokens/{token_id}/revoke", action(revoke_token), methods=["POST"]),
+        Route("/hq/webhooks", page(webhooks_page), methods=["GET"]),
+        Route("/hq/webhooks", action(create_webhook), methods=["POST"]),
+        Route("/hq/webhooks/{endpoint_id}", page(webhook_page), methods=["GET"]),
+        Route("/hq/webhooks/{endpoint_id}/switch", action(switch_webhook), methods=["POST"]),
+        Route("/hq/webhooks/{endpoint_id}/delete", action(delete_webhook), methods=["POST"]),
+        Route("/hq/webhooks/{endpoint_id}/ping", action(ping_webhook), methods=["POST"]),
+        Route(
+            "/hq/webhooks/{endpoint_id}/deliveries/{delivery_id}/resend",
+            action(resend_delivery),
+            methods=["POST"],
+        ),
     ]

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from audit.auth import Principal
+from audit.auth import Principal, require_role
 from audit.errors import HTTPError
 from audit.presentation import (
     HEAT_BANDS,
@@ -67,7 +67,21 @@ def page(handler: Page) -> Callable[[Request], Awaitable[Response]]:
             return await _error_page(request, who, exc.status, exc.message, exc.fields)
 
     guarded.__name__ = handler.__name__
-    return api(guarded)
+    # Pages are for people signed in: an API token never opens one.
+    return api(guarded, tokens=False)
+
+
+def action(handler: Page) -> Callable[[Request], Awaitable[Response]]:
+    """A button or form of an HQ page, posted by its script: JSON in and out, errors as JSON.
+
+    Same session and CSRF header as the pages, and like them never an API token.
+    """
+
+    async def guarded(request: Request) -> Response:
+        return await handler(request, require_role(request, "hq"))
+
+    guarded.__name__ = handler.__name__
+    return api(guarded, tokens=False)
 
 
 async def render(

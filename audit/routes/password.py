@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from audit.errors import Invalid
-from audit.routes.common import json_response, read_json, settings_of
-from audit.routes.session import client_address, signed_in_response
+from audit.routes.common import client_address, json_response, read_json, settings_of
+from audit.routes.session import signed_in_response
 from audit.workflow import invitations
 
 # A token is 43 characters; anything much longer is not one.

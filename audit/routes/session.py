@@ -9,15 +9,9 @@ from starlette.responses import Response
 
 from audit.auth import COOKIE_NAME, SESSION_SECONDS, CookieSigner, principal
 from audit.errors import Invalid
-from audit.routes.common import json_response, read_json, settings_of
+from audit.routes.common import client_address, json_response, read_json, settings_of
 from audit.store.accounts import close_session
 from audit.workflow import accounts
-
-
-def client_address(request: Request) -> str:
-    # Behind a proxy uvicorn puts the X-Forwarded-For address here (from
-    # AUDIT_FORWARDED_ALLOW_IPS only, see docs/deploy.md), so each user has their own.
-    return request.client.host if request.client else "unknown"
 
 
 async def sign_in(request: Request) -> Response:

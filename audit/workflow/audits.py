@@ -41,7 +41,7 @@ from audit.store.checklists import current_version, parsed, version_by_hash
 from audit.store.locations import location_by_code
 from audit.submission import AuditPayload, answers_json, content_hash
 from audit.trust import Rules
-from audit.workflow import assignments, visits
+from audit.workflow import assignments, visits, webhooks
 from audit.workflow.views import list_rows, stale
 
 EDITABLE = ("draft", "returned")
@@ -409,6 +409,8 @@ async def _try_submit(
             if not await visits.checks_unchanged(audit.id, checks):
                 raise _PhotosChanged
             await store.store_scores(audit.id, card, replace=resubmitted)
+            # The outbox row commits with the submission, or neither does.
+            await webhooks.emit("audit.submitted", audit, changes, audit.revision + 1)
     except _PhotosChanged:
         return None
     _set(audit, changes)

@@ -9,6 +9,7 @@ import anyio.to_thread
 
 from audit.db import database_problems
 from audit.settings import Settings
+from audit.store import webhooks
 from audit.store.queues import delivery_queue_depth
 
 
@@ -32,6 +33,9 @@ async def readiness(settings: Settings) -> dict[str, str]:
     return problems
 
 
-async def queue_depths() -> dict[str, int]:
-    """Report e-mails waiting, by status (there is no webhook outbox yet)."""
-    return await delivery_queue_depth()
+async def queue_depths() -> dict[str, dict[str, int]]:
+    """What waits in the durable queues, by queue and status."""
+    return {
+        "deliveries": await delivery_queue_depth(),
+        "webhooks": await webhooks.queue_depth(),
+    }

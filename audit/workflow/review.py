@@ -36,6 +36,7 @@ from audit.store import audits as store
 from audit.store import reports as report_store
 from audit.store import rollups
 from audit.store.checklists import parsed
+from audit.workflow import webhooks
 from audit.workflow.audits import get_audit
 
 TARGET = {"approve": "approved", "return": "returned", "reject": "rejected"}
@@ -125,6 +126,8 @@ async def review(who: Principal, uuid: str, decision: Decision) -> Audit:
             await store.add_review_event(
                 audit.id, who.user_id, decision.decision, decision.note, decision.grade, detail
             )
+            # The outbox row commits with the decision, or neither does.
+            await webhooks.emit(f"audit.{target}", audit, changes, audit.revision + 1)
     if not moved:
         fresh = await get_audit(who, uuid)
         if fresh.status == target and _is_stored(fresh, changes):
