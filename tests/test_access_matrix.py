@@ -241,6 +241,21 @@ MATRIX: dict[tuple[str, str], Case] = {
     # the matrix signs nobody out; tests/test_hq_users.py covers what they do.
     ("POST", "/hq/users/{user_id}/end-sessions"): Case(everyone(404), signed_out=303),
     ("POST", "/hq/users/{user_id}/deactivate"): Case(everyone(404), signed_out=303),
+    # ---- HQ's integrations: pages (signed out: to sign-in) and their JSON posts
+    # (signed out: 401); ids are left as they are, so 404 even for HQ
+    # (tests/test_api_tokens.py, tests/test_webhooks.py cover what they do).
+    ("GET", "/hq/tokens"): Case(HQ_ONLY, signed_out=303),
+    ("POST", "/hq/tokens"): Case(only(201, "hq"), json={"name": "BI", "scope": "read"}),
+    ("POST", "/hq/tokens/{token_id}/revoke"): Case(everyone(404)),
+    ("GET", "/hq/webhooks"): Case(HQ_ONLY, signed_out=303),
+    ("POST", "/hq/webhooks"): Case(
+        only(201, "hq"), json={"url": "https://example.com/hook", "events": ["audit.approved"]}
+    ),
+    ("GET", "/hq/webhooks/{endpoint_id}"): Case(everyone(404), signed_out=303),
+    ("POST", "/hq/webhooks/{endpoint_id}/switch"): Case(everyone(404), json={"active": False}),
+    ("POST", "/hq/webhooks/{endpoint_id}/delete"): Case(everyone(404)),
+    ("POST", "/hq/webhooks/{endpoint_id}/ping"): Case(everyone(404)),
+    ("POST", "/hq/webhooks/{endpoint_id}/deliveries/{delivery_id}/resend"): Case(everyone(404)),
     # ---- public: the PWA shell, the schema, health
     ("GET", "/"): Case(everyone(200), signed_out=200),
     ("GET", "/sw.js"): Case(everyone(200), signed_out=200),
