@@ -12,7 +12,7 @@ from tortoise import fields
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0015_proof_of_visit')]
+    dependencies = [('models', '0019_account_tokens')]
 
     initial = False
 
