@@ -383,3 +383,40 @@ async def test_a_rejection_is_an_event_without_its_reason(hq, login, hook, sende
     assert event["type"] == "audit.rejected"
     assert event["data"]["audit"]["status"] == "rejected"
     assert b"receipt" not in got.body
+
+
+async def test_appeals_are_events_with_the_new_scores_and_without_anyones_words(
+    hq, login, hook, sender
+):
+    from tests.test_appeals import open_appeal
+
+    await add_webhook(hq, hook.url, ["appeal.opened", "appeal.decided"])
+    await submit(login)
+    await review(hq, "approve")
+    owner = await login("owner@x.test")
+    r = await open_appeal(owner, UID, proposed={"value": False})
+    assert r.status_code == 201, r.text
+    appeal = r.json()["uuid"]
+    r = await hq.post(
+        f"/api/appeals/{appeal}/decision",
+        json={"decision": "upheld", "note": "The phone log is convincing."},
+    )
+    assert r.status_code == 200, r.text
+
+    assert await sender.send_due() == 2
+
+    got = sorted(hook.wait_for(2), key=lambda r: r.headers["x-audit-event"], reverse=True)
+    opened, decided = (json.loads(r.body) for r in got)
+    assert opened["type"] == "appeal.opened" and decided["type"] == "appeal.decided"
+    assert opened["data"]["appeal"]["uuid"] == decided["data"]["appeal"]["uuid"] == appeal
+    assert opened["data"]["appeal"]["status"] == "open"
+    assert opened["data"]["appeal"]["item"] == "answered"
+    assert decided["data"]["appeal"]["status"] == "upheld"
+    assert decided["data"]["appeal"]["report_version"] == 2
+    stored = await Audit.get(uuid=UID)
+    assert decided["data"]["audit"]["overall"] == stored.overall
+    assert decided["data"]["audit"]["report_version"] == stored.report_version == 2
+    assert decided["data"]["audit"]["revision"] == stored.revision
+    assert opened["data"]["audit"]["overall"] != stored.overall  # before the re-score
+    for body in (r.body for r in got):
+        assert b"phone log" not in body and b"Olga" not in body and b"owner@" not in body

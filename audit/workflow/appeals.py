@@ -62,6 +62,7 @@ from audit.store.accounts import owned_location_ids, user_by_id
 from audit.store.checklists import parsed, version_with_hash
 from audit.store.reports import audit_by_id
 from audit.submission import answers_json
+from audit.workflow import webhooks
 from audit.workflow.audits import Precondition, get_audit
 from audit.workflow.reports import refreeze_benchmarks
 
@@ -347,6 +348,8 @@ async def open_appeal(
         await audit_store.add_review_event(
             audit.id, who.user_id, TRAIL_ACTIONS["open"], f"{item.text}: {reason.strip()}"
         )
+        # The outbox row commits with the appeal, or neither does.
+        await webhooks.emit_appeal("appeal.opened", appeal, {}, audit, audit.revision)
     return appeal
 
 
@@ -523,6 +526,7 @@ async def decide(
                     TRAIL_ACTIONS["rejected"],
                     f"{item.text}: rejected, scores unchanged. {decision.note}",
                 )
+                await webhooks.emit_appeal("appeal.decided", appeal, changes, audit, revision)
             else:
                 await _rescore(who, appeal, audit.uuid, item, decision, settings, now)
     except _AlreadyDecided:
@@ -628,3 +632,10 @@ async def _rescore(
         + f" (report version {version}). {decision.note}",
     )
     await refreeze_benchmarks(audit, settings.benchmark_days, now.date())
+    await webhooks.emit_appeal(
+        "appeal.decided",
+        appeal,
+        {"status": decision.status, "decided_at": now, "report_version": version},
+        audit,
+        audit.revision,
+    )

@@ -58,6 +58,8 @@ EVENT_TYPES: dict[str, str] = {
     "audit.approved": "HQ approved an audit: its report went to the owner",
     "audit.returned": "HQ returned an audit to its auditor for corrections",
     "audit.rejected": "HQ rejected a visit: it counts nowhere, its assignment is open again",
+    "appeal.opened": "an owner disputed an item of an approved report",
+    "appeal.decided": "HQ decided an appeal (an upheld one re-scores the audit: a new report)",
 }
 # Sent only when HQ asks for it, to check an endpoint and its signature check.
 PING = "ping"
@@ -122,6 +124,8 @@ def audit_data(audit: Audit, changes: dict[str, Any], revision: int) -> dict[str
         "experience": value("experience"),
         "nps": value("nps"),
         "critical_failed": bool(value("critical_failed")),
+        # Up by one each time an upheld appeal re-scores it: fetch the report again.
+        "report_version": value("report_version"),
     }
 
 
@@ -140,6 +144,36 @@ async def emit(type_: str, audit: Audit, changes: dict[str, Any], revision: int)
     assert type_ in EVENT_TYPES, type_
     event_id, stamp = str(uuid.uuid4()), now()
     body = event_body(event_id, type_, stamp, {"audit": audit_data(audit, changes, revision)})
+    return await store.record_event(event_id, type_, audit.uuid, body, stamp)
+
+
+async def emit_appeal(
+    type_: str, appeal: Any, changes: dict[str, Any], audit: Audit, revision: int
+) -> int:
+    """Record an appeal event (the appeal after ``changes``, and its audit as stored now).
+
+    Like an audit event: ids, the item, the status and dates, the audit's
+    scores; never the owner's reason, HQ's note nor who decided.
+    """
+    assert type_ in EVENT_TYPES, type_
+
+    def value(name: str) -> Any:
+        return changes.get(name, getattr(appeal, name))
+
+    event_id, stamp = str(uuid.uuid4()), now()
+    data = {
+        "appeal": {
+            "uuid": appeal.uuid,
+            "item": appeal.item_id,
+            "status": value("status"),
+            "opened_at": _iso(value("opened_at")),
+            "due_at": _iso(value("due_at")),
+            "decided_at": _iso(value("decided_at")),
+            "report_version": value("report_version"),
+        },
+        "audit": audit_data(audit, {}, revision),
+    }
+    body = event_body(event_id, type_, stamp, data)
     return await store.record_event(event_id, type_, audit.uuid, body, stamp)
 
 

@@ -12,7 +12,7 @@ from tortoise import fields
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0019_account_tokens')]
+    dependencies = [('models', '0020_appeals')]
 
     initial = False
 
