@@ -128,6 +128,8 @@ export const api = {
     }),
   deletePhoto: (uuid, photoUuid, revision) =>
     request('DELETE', `/api/audits/${enc(uuid)}/photos/${enc(photoUuid)}`, { headers: { 'If-Match': ifMatch(revision) } }),
+  checkIn: (uuid, body) => request('POST', `/api/audits/${enc(uuid)}/check-in`, { json: body }),
+  checkOut: (uuid, body) => request('POST', `/api/audits/${enc(uuid)}/check-out`, { json: body }),
   photoUrl: (uuid, photoUuid) =>
     `/api/audits/${enc(uuid)}/photos/${enc(photoUuid)}?size=thumb`,
 };

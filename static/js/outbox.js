@@ -1,7 +1,10 @@
 // The durable outbox: audits waiting to reach the server, replayed in order.
 //
-// For each entry: PUT the audit, delete photos removed since, PUT every photo
-// not yet acknowledged, then (for a submit) POST submit. Only when the server
+// For each entry: PUT the audit, POST its check-in (proof of visit, visit.js),
+// delete photos removed since, PUT every photo not yet acknowledged, POST its
+// check-out, then (for a submit) POST submit: the server receives the check-in
+// before the photos taken after it, and both checks before the submit that
+// computes the visit's trust score. Only when the server
 // has acknowledged the audit and all of its photos does the record leave the
 // device. A network failure, 408, 429 or 5xx puts the entry back at the front
 // of the queue with capped exponential backoff; other 4xx are permanent and
@@ -24,6 +27,7 @@ import { api, ApiError, NetworkError } from './api.js';
 import { backoffDelay } from './backoff.js';
 import { localDay } from './dom.js';
 import { answersKey, EDITABLE, photoChanges, sameAnswers, threeWay } from './merge.js';
+import { checkBody } from './visit.js';
 
 // When another tab holds the send lock, look again after this long.
 const LOCK_RETRY_MS = 5_000;
@@ -346,7 +350,11 @@ export class Outbox extends EventTarget {
         throw error;
       }
     }
-    if (!alreadySubmitted) await this.sendPhotos(uuid, record, revision);
+    if (!alreadySubmitted) {
+      await this.sendCheck(uuid, record, 'checkIn');
+      await this.sendPhotos(uuid, record, revision);
+      await this.sendCheck(uuid, record, 'checkOut');
+    }
     if (entry.intent === 'submit') {
       const result = await api.submitAudit(uuid, payload, revision);
       await this.keepResult(record, result);
@@ -395,6 +403,22 @@ export class Outbox extends EventTarget {
       if (view?.answers && typeof view.answers === 'object') r.base = structuredClone(view.answers);
     });
     return revision;
+  }
+
+  /** A check-in or check-out kept on the phone and not yet acknowledged. */
+  async sendCheck(uuid, record, key) {
+    const check = record[key];
+    if (!check || check.sent) return;
+    try {
+      await (key === 'checkIn' ? api.checkIn : api.checkOut)(uuid, checkBody(check));
+    } catch (error) {
+      // 409: the server keeps an earlier check of this visit (sent from here
+      // with its answer lost, or from another device); the first one stands.
+      if (!(error instanceof ApiError && error.status === 409)) throw error;
+    }
+    await this.store.updateAudit(uuid, (r) => {
+      if (r[key]) r[key].sent = true;
+    });
   }
 
   async sendPhotos(uuid, record, revision) {

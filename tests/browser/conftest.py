@@ -54,6 +54,8 @@ AUDITORS = {
     "pat": ("pat@example.com", "Pat Price"),
     "rae": ("rae@example.com", "Rae Rowe"),
     "sam": ("sam@example.com", "Sam Shaw"),
+    "sol": ("sol@example.com", "Sol Stone"),
+    "tia": ("tia@example.com", "Tia Todd"),
 }
 OWNER = ("owner@example.com", "Olive Owner")
 HQ = ("hq@example.com", "Head Office")

@@ -10,6 +10,9 @@ import { AuditForm } from '../form.js';
 import { EDITABLE } from '../merge.js';
 import { PhotoReadError, preparePhoto } from '../photos.js';
 import { loadChecklist } from '../reference.js';
+import {
+  checkFromServer, describeCheck, failureWords, minutesOnSite, readPosition,
+} from '../visit.js';
 import { mapLink } from './home.js';
 
 const dayFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'long', year: 'numeric' });
@@ -51,6 +54,9 @@ async function importServerAudit(store, uuid) {
     // What every later write names in If-Match (outbox.js).
     serverRevision: Number.isInteger(audit.revision) ? audit.revision : null,
     conflict: null,
+    // Proof of visit already on the server (checked in from another device).
+    checkIn: checkFromServer(audit.visit?.check_in),
+    checkOut: checkFromServer(audit.visit?.check_out),
   };
   await store.putAudit(record);
   let created = Date.now();
@@ -298,6 +304,12 @@ export async function renderAudit(container, ctx, uuid) {
     form.showErrors({}, []);
     form.markGaps(false);
     summary.hidden = true;
+    if (checkIn && !checkOut) {
+      // Checked in but not out: the reading is taken now (no prompt: the
+      // permission was given or refused at check-in), whatever it gives.
+      setBanner('info', 'Checking out…');
+      await keepCheck('checkOut', await readPosition({ timeout: 10_000 }), { send: false });
+    }
     const now = new Date().toISOString();
     startedAt ??= now;
     await persist((r) => {
@@ -345,6 +357,86 @@ export async function renderAudit(container, ctx, uuid) {
     ctx.refreshStatus();
     ctx.navigate('#/');
   }
+
+  // --- proof of visit: check in on arrival, check out when leaving
+
+  let checkIn = record.checkIn ?? null;
+  let checkOut = record.checkOut ?? null;
+  let visitBusy = false;
+  let visitFailure = null; // { key, reading } of the last reading that gave no position
+  const visitPanel = h('section', { class: 'panel visit-check', 'aria-labelledby': 'visit-check-title' });
+
+  /** Keep a check on the phone; the outbox sends it (now, or once back online). */
+  async function keepCheck(key, reading, { send = true } = {}) {
+    const check = reading.permission
+      ? { permission: reading.permission, time: reading.time, sent: false }
+      : {
+        latitude: reading.latitude, longitude: reading.longitude, accuracy: reading.accuracy, time: reading.time, sent: false,
+      };
+    if (key === 'checkIn') checkIn = check;
+    else checkOut = check;
+    visitFailure = null;
+    startedAt ??= new Date().toISOString();
+    await persist((r) => { r[key] = check; });
+    drawVisit();
+    if (send) {
+      await store.enqueue(uuid, 'save');
+      outbox.run();
+    }
+    return check;
+  }
+
+  async function takeReading(key) {
+    visitBusy = true;
+    visitFailure = null;
+    drawVisit();
+    const reading = await readPosition();
+    visitBusy = false;
+    if (disposed) return;
+    if (reading.permission) {
+      visitFailure = { key, reading };
+      drawVisit();
+      visitPanel.querySelector('.error')?.focus();
+      return;
+    }
+    await keepCheck(key, reading);
+  }
+
+  function drawVisit() {
+    const parts = [h('h2', { id: 'visit-check-title' }, checkIn ? 'Your visit' : 'Arrival')];
+    if (checkIn) parts.push(h('p', { class: 'check-line done' }, describeCheck('Checked in at', checkIn)));
+    if (checkOut) {
+      parts.push(h('p', { class: 'check-line done' }, describeCheck('Checked out at', checkOut)));
+      const minutes = minutesOnSite(checkIn, checkOut);
+      if (minutes !== null) parts.push(h('p', { class: 'help' }, `${minutes} minute${minutes === 1 ? '' : 's'} on site`));
+    }
+    const failure = visitFailure;
+    if (readOnly) {
+      if (!checkIn) parts.push(h('p', { class: 'help' }, 'You did not check in on this visit.'));
+    } else if (visitBusy) {
+      parts.push(h('p', { class: 'check-busy', role: 'status' }, 'Finding your position…'));
+    } else if (failure) {
+      parts.push(
+        h('p', { class: 'error', role: 'alert', tabindex: '-1' }, failureWords(failure.reading)),
+        h('div', { class: 'check-buttons' },
+          h('button', { type: 'button', class: 'primary', onclick: () => takeReading(failure.key) }, 'Try again'),
+          h('button', { type: 'button', class: 'secondary', onclick: () => keepCheck(failure.key, failure.reading) },
+            'Continue without location')),
+      );
+    } else if (!checkIn) {
+      parts.push(
+        h('p', {}, 'When you reach the location, check in. Your phone shares its position once, so head office can see the visit took place. The location never sees it.'),
+        h('button', { type: 'button', class: 'primary wide', onclick: () => takeReading('checkIn') }, 'Check in'),
+      );
+    } else if (!checkOut) {
+      parts.push(
+        h('p', { class: 'help' }, 'Check out as you leave; Submit does it for you if you forget.'),
+        h('button', { type: 'button', class: 'secondary wide', onclick: () => takeReading('checkOut') }, 'Check out'),
+      );
+    }
+    visitPanel.replaceChildren(...parts);
+  }
+  drawVisit();
 
   // --- the visit date
 
@@ -416,6 +508,7 @@ export async function renderAudit(container, ctx, uuid) {
       startedAt ? h('span', { class: 'muted' }, ` · started ${when(startedAt)}`) : null),
     banner,
     record.address ? h('p', { class: 'visit-address' }, mapLink(record.address)) : null,
+    visitPanel,
     h('details', { class: 'scenario', open: Object.keys(answers).length === 0 },
       h('summary', {}, record.assignmentNotes ? 'Your assignment and scenario' : 'Your scenario'),
       record.assignmentNotes ? h('div', { class: 'instructions' },
