@@ -23,6 +23,14 @@ from audit.auth import hash_password
 from audit.checklist import Checklist, Item
 from audit.demo_photos import demo_photo, photo_kind
 from audit.demo_reviews import review_demo_audits
+from audit.demo_visits import (
+    DEMO_HOURS,
+    DEMO_TIMEZONE,
+    QUEUE_PATTERNS,
+    check_rows,
+    demo_place,
+    demo_visit,
+)
 from audit.demo_waves import demo_waves
 from audit.models import (
     Assignment,
@@ -42,6 +50,7 @@ from audit.store.locations import default_brand
 from audit.store.rollups import rebuild_rollups
 from audit.store.sql import dialect_sql
 from audit.submission import answers_json, content_hash
+from audit.trust import Place, Rules
 
 DEMO_PASSWORD = "demo-password"
 DEMO_LOGINS = (
@@ -279,6 +288,8 @@ async def fill_demo(
         suffix = (
             f" {n // (len(CITIES) * len(PLACES)) + 1}" if n >= len(CITIES) * len(PLACES) else ""
         )
+        # Proof of visit: a pin near its city, opening hours, the time zone.
+        latitude, longitude = demo_place(n, rng)
         new_locations.append(
             Location(
                 id=start_id + len(new_locations),
@@ -287,6 +298,10 @@ async def fill_demo(
                 address=f"{rng.randrange(1, 300)} {place} Road, {city}",
                 brand_id=brand.id,
                 region_id=regions[n % len(regions)].id,
+                latitude=latitude,
+                longitude=longitude,
+                opening_hours=DEMO_HOURS,
+                timezone=DEMO_TIMEZONE,
             )
         )
     for chunk in range(0, len(new_locations), BATCH):
@@ -312,6 +327,21 @@ async def fill_demo(
     sections: list[tuple[Any, ...]] = []
     items: list[tuple[Any, ...]] = []
     photo_jobs: list[tuple[str, str, str]] = []
+    checks: list[tuple[Any, ...]] = []
+    rules = Rules(
+        radius_m=float(settings.visit_radius_m),
+        min_minutes=settings.min_visit_minutes,
+        timezone=settings.timezone,
+    )
+    places = {
+        loc.id: Place(
+            loc.latitude,
+            loc.longitude,
+            loc.opening_hours,  # type: ignore[arg-type]
+            loc.timezone or settings.timezone,
+        )
+        for loc in locations
+    }
     for n in range(size.audits):
         version, checklist = checklists[n % len(checklists)]
         loc = (
@@ -322,6 +352,12 @@ async def fill_demo(
         if n < 6:
             loc = locations[n % min(3, len(locations))]  # the demo owner's locations get audits
         days_ago = rng.randrange(0, 548)
+        # The last visits are a few days old and wait in HQ's review queue,
+        # some with a suspicious proof of visit (audit.demo_visits).
+        queue_slot = n - (size.audits - len(QUEUE_PATTERNS))
+        recent = queue_slot >= 0 and n >= 6
+        if recent:
+            days_ago = rng.randrange(1, 4)
         visited = today - timedelta(days=days_ago) + timedelta(hours=rng.randrange(9, 19))
         trend = 0.08 * (1 - days_ago / 548)  # chains get better over time
         answers = _answers(checklist, quality[loc.id] + trend, weak.get(region_of[loc.id], ""), rng)
@@ -330,12 +366,23 @@ async def fill_demo(
         roll = rng.random()
         if days_ago < 30 and roll < 0.25:
             status = "submitted"
+        if recent:
+            status = "submitted"
         if card.missing:
             status = "draft"
         auditor = auditors[n % len(auditors)]
         uid = str(uuidlib.UUID(int=rng.getrandbits(128), version=4))
         digest = content_hash(checklist.id, loc.code, visited, answers)
         stored = card.to_dict() if status != "draft" else None
+        visit = None
+        if stored:
+            pattern = QUEUE_PATTERNS[queue_slot] if recent else None
+            if checklist.min_visit_minutes is not None:
+                visit_rules = Rules(rules.radius_m, checklist.min_visit_minutes, rules.timezone)
+            else:
+                visit_rules = rules
+            visit = demo_visit(places[loc.id], visited, visit_rules, rng, pattern)
+            checks.extend(check_rows(audit_id, visit))
         audits.append(
             Audit(
                 id=audit_id,
@@ -361,6 +408,8 @@ async def fill_demo(
                 critical_failed=card.critical_failed if stored else False,
                 consistency=card.consistency_score if stored else None,
                 scorecard=stored,
+                trust_score=visit.trust.score if visit else None,
+                trust=visit.trust.to_dict() if visit else None,
             )
         )
         if stored:
@@ -369,8 +418,8 @@ async def fill_demo(
             photo_jobs.extend(_photo_targets(uid, checklist, answers, rng))
         audit_id += 1
         if len(audits) >= BATCH:
-            await _flush(audits, sections, items)
-    await _flush(audits, sections, items)
+            await _flush(audits, sections, items, checks)
+    await _flush(audits, sections, items, checks)
     await _store_demo_photos(settings, photo_jobs, brand.name, rng)
     # HQ's grades, returns and rejections, before the rollups count anything.
     await review_demo_audits(
@@ -415,8 +464,17 @@ _ITEM_SCORE_SQL = (
 )
 
 
+_VISIT_CHECK_SQL = (
+    "INSERT INTO visit_check (audit_id, kind, permission, latitude, longitude, accuracy,"
+    " device_time, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
 async def _flush(
-    audits: list[Audit], sections: list[tuple[Any, ...]], items: list[tuple[Any, ...]]
+    audits: list[Audit],
+    sections: list[tuple[Any, ...]],
+    items: list[tuple[Any, ...]],
+    checks: list[tuple[Any, ...]],
 ) -> None:
     if not audits:
         return
@@ -431,6 +489,11 @@ async def _flush(
             await tx.execute_many(
                 dialect_sql(_ITEM_SCORE_SQL, dialect), [list(row) for row in items]
             )
+        if checks:
+            await tx.execute_many(
+                dialect_sql(_VISIT_CHECK_SQL, dialect), [list(row) for row in checks]
+            )
+    checks.clear()
     audits.clear()
     sections.clear()
     items.clear()
