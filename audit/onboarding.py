@@ -13,11 +13,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from audit.trust import WEEKDAYS, TrustInputError, check_coordinates, check_timezone, parse_hours
 
 KINDS = ("locations", "owners", "auditors")
 
@@ -71,6 +74,9 @@ class LocationRow:
     address: str | None
     region: str | None  # "" clears it
     brand: str | None  # "" is the default brand
+    # The proof-of-visit fields whose columns the file has, parsed (None clears):
+    # latitude, longitude, opening_hours, timezone.
+    place: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,13 @@ LOCATION_COLUMNS = (
     Column("address", False),
     Column("region", False),
     Column("brand", False),
+    Column("latitude", False, ("lat",)),
+    Column("longitude", False, ("lon", "lng", "long")),
+    Column("opening_hours", False, ("hours",)),
+    Column("timezone", False, ("time_zone", "tz")),
 )
+# Columns that come together or not at all.
+PAIRED = (("latitude", "longitude"),)
 OWNER_COLUMNS = (
     Column("email", True, ("e_mail", "email_address")),
     Column("name", False),
@@ -245,7 +257,144 @@ def _resolve_columns(kind: str, header: Sequence[str]) -> tuple[dict[str, str], 
     for column in names.values():
         if column.required and column.name not in mapping.values():
             problems.append(Problem(1, f"the column {column.name.replace('_', ' ')!r} is missing"))
+    for pair in PAIRED:
+        present = [c for c in pair if c in mapping.values()]
+        if present and len(present) < len(pair):
+            missing = next(c for c in pair if c not in present)
+            problems.append(
+                Problem(1, f"the column {missing!r} is missing ({' and '.join(pair)} go together)")
+            )
     return mapping, problems
+
+
+_DAY_NAMES = {day: day for day in WEEKDAYS} | {
+    name: name[:3]
+    for name in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+}
+_DAYS = re.compile(r"^([a-z]+(?:\s*-\s*[a-z]+)?(?:\s*,\s*[a-z]+(?:\s*-\s*[a-z]+)?)*)\s+(.+)$")
+_SPAN = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+
+
+def _day(name: str) -> str:
+    day = _DAY_NAMES.get(name.strip())
+    if day is None:
+        raise ValueError(f"{name.strip()!r} is not a weekday (Mon … Sun)")
+    return day
+
+
+def hours_from_cell(text: str) -> dict[str, list[list[str]]]:
+    """Opening hours as typed in a spreadsheet: ``Mon-Fri 09:00-18:00; Sat 10:00-16:00;
+    Sun closed`` (several spans of a day with commas), or the JSON of the location's
+    place (``{"mon": [["09:00", "18:00"]]}``).  A weekday not named is closed.
+    Raises ValueError with what is wrong."""
+    text = text.strip()
+    raw: object
+    if text.startswith("{"):
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not JSON ({exc.msg})") from None
+    else:
+        days: dict[str, list[list[str]]] = {}
+        for part in (p.strip() for p in text.split(";")):
+            if not part:
+                continue
+            found = _DAYS.match(part.lower())
+            if found is None:
+                raise ValueError(f"{part!r} is not like 'Mon-Fri 09:00-18:00'")
+            spans: list[list[str]] = []
+            if found.group(2).strip() != "closed":
+                for span in found.group(2).split(","):
+                    times = _SPAN.match(span.strip())
+                    if times is None:
+                        raise ValueError(f"{span.strip()!r} is not a span like 09:00-18:00")
+                    h1, m1, h2, m2 = times.groups()
+                    spans.append([f"{int(h1):02d}:{m1}", f"{int(h2):02d}:{m2}"])
+            for group in found.group(1).split(","):
+                first, _, last = group.partition("-")
+                start = WEEKDAYS.index(_day(first))
+                end = WEEKDAYS.index(_day(last)) if last else start
+                if end < start:
+                    raise ValueError(f"{group.strip()!r} runs backwards")
+                for day in WEEKDAYS[start : end + 1]:
+                    if spans:
+                        days.setdefault(day, []).extend(spans)
+                    else:
+                        days.pop(day, None)
+        raw = days
+    try:
+        hours = parse_hours(raw)
+    except TrustInputError as exc:
+        raise ValueError("; ".join(f"{k}: {v}" for k, v in exc.fields.items())) from None
+    return {day: [list(pair) for pair in pairs] for day, pairs in hours.items()}
+
+
+def hours_text(hours: dict[str, Any]) -> str:
+    """Opening hours as the import reads them: ``Mon-Fri 09:00-18:00; Sat 10:00-16:00``
+    (consecutive days with the same spans as one range)."""
+    parts: list[str] = []
+    runs: list[tuple[int, int, str]] = []  # (first day, last day, spans)
+    for index, day in enumerate(WEEKDAYS):
+        spans = ", ".join(f"{a}-{b}" for a, b in hours.get(day) or ())
+        if not spans:
+            continue
+        if runs and runs[-1][1] == index - 1 and runs[-1][2] == spans:
+            runs[-1] = (runs[-1][0], index, spans)
+        else:
+            runs.append((index, index, spans))
+    for first, last, spans in runs:
+        days = WEEKDAYS[first].title()
+        if last != first:
+            days += "-" + WEEKDAYS[last].title()
+        parts.append(f"{days} {spans}")
+    return "; ".join(parts) or "closed every day"
+
+
+def _degrees(text: str) -> float:
+    # Much of Europe writes a decimal comma ("48,8566").
+    value = float(text.replace(",", ".") if "." not in text else text)
+    return value
+
+
+def _place(row: dict[str, str], problems: list[str]) -> tuple[tuple[str, Any], ...]:
+    place: list[tuple[str, Any]] = []
+    if "latitude" in row:
+        lat, lon = row.get("latitude", ""), row.get("longitude", "")
+        if not lat and not lon:
+            place += [("latitude", None), ("longitude", None)]
+        elif not lat or not lon:
+            problems.append("give both latitude and longitude, or neither")
+        else:
+            try:
+                values = check_coordinates(_degrees(lat), _degrees(lon))
+                place += [("latitude", values[0]), ("longitude", values[1])]
+            except ValueError as exc:
+                fields = exc.fields if isinstance(exc, TrustInputError) else {}
+                problems.append(
+                    "; ".join(f"{k} {v}" for k, v in fields.items())
+                    or "latitude and longitude must be numbers of degrees"
+                )
+    if "opening_hours" in row:
+        cell = _text(row, "opening_hours", MAX_CELL, problems)
+        if not cell:
+            place.append(("opening_hours", None))
+        else:
+            try:
+                place.append(("opening_hours", hours_from_cell(cell)))
+            except ValueError as exc:
+                problems.append(f"opening hours: {exc}")
+    if "timezone" in row:
+        zone = row.get("timezone", "")
+        if not zone:
+            place.append(("timezone", None))
+        else:
+            try:
+                place.append(("timezone", check_timezone(zone)))
+            except TrustInputError:
+                problems.append(
+                    f"timezone {zone[:64]!r} is not an IANA time zone like Europe/Paris"
+                )
+    return tuple(place)
 
 
 def _text(row: dict[str, str], column: str, limit: int, problems: list[str]) -> str:
@@ -275,6 +424,7 @@ def _location_row(line: int, row: dict[str, str], problems: list[str]) -> Locati
         address=_optional(row, "address", MAX_CELL, problems),
         region=_optional(row, "region", NAME_MAX, problems),
         brand=_optional(row, "brand", NAME_MAX, problems),
+        place=_place(row, problems),
     )
 
 

@@ -45,8 +45,8 @@ def problems(kind: str, text: str | bytes, filename: str = "f.csv") -> list[str]
         (
             "locations",
             "code,name,colour\nS1,A,red\n",
-            "f.csv:1: unknown column 'colour' (the columns are: code, name, address, region,"
-            " brand)",
+            "f.csv:1: unknown column 'colour' (the columns are: code, name, address, region, brand,"
+            " latitude, longitude, opening hours, timezone)",
         ),
         ("locations", "code,name,Name\nS1,A,B\n", "f.csv:1: column 'name' appears twice"),
         (
@@ -287,3 +287,74 @@ def test_the_command_line_imports_previews_and_refuses(cli, tmp_path: Path) -> N
     assert cli("import", "owners", str(tmp_path / "missing.csv"))[2].startswith(
         f"{tmp_path / 'missing.csv'}: cannot read it"
     )
+
+
+PLACES = (
+    "code;name;latitude;longitude;opening hours;timezone\n"
+    'P1;Quay;48,8566;2,3522;"Mon-Fri 09:00-18:00; Sat 10:00-13:00, 14:00-17:00";Europe/Paris\n'
+    'P2;Dock;51.5;-0.12;{"sun": [["10:00", "16:00"]]};\n'
+)
+
+
+async def test_coordinates_opening_hours_and_time_zones_are_columns_too(db: Settings) -> None:
+    first = await onboarding.apply("locations", "p.csv", PLACES.encode())
+
+    assert first.plan.summary() == "2 added, 0 changed, 0 unchanged"
+    p1 = await Location.get(code="P1")
+    assert (p1.latitude, p1.longitude, p1.timezone) == (48.8566, 2.3522, "Europe/Paris")
+    assert p1.opening_hours == {
+        **{day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
+        "sat": [["10:00", "13:00"], ["14:00", "17:00"]],
+    }
+    p2 = await Location.get(code="P2")
+    assert (p2.opening_hours, p2.timezone) == ({"sun": [["10:00", "16:00"]]}, None)
+    again = await onboarding.apply("locations", "p.csv", PLACES.encode())
+    assert again.plan.summary() == "0 added, 0 changed, 2 unchanged"
+
+    moved = "code,name,latitude,longitude,hours\nP1,Quay,48.86,2.35,Sun closed\n"
+    plan = await onboarding.preview("locations", "p.csv", moved.encode())
+    assert plan.rows[0].changes == (
+        ("latitude", "48.8566", "48.86"),
+        ("longitude", "2.3522", "2.35"),
+        (
+            "opening hours",
+            "Mon-Fri 09:00-18:00; Sat 10:00-13:00, 14:00-17:00",
+            "closed every day",
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "code,name,latitude\nP1,A,1\n",
+            "f.csv:1: the column 'longitude' is missing (latitude and longitude go together)",
+        ),
+        ("code,name,lat,lon\nP1,A,1,\n", "f.csv:2: give both latitude and longitude, or neither"),
+        ("code,name,lat,lon\nP1,A,91,0\n", "f.csv:2: latitude must be from -90 to 90"),
+        (
+            "code,name,lat,lon\nP1,A,north,0\n",
+            "f.csv:2: latitude and longitude must be numbers of degrees",
+        ),
+        (
+            "code,name,hours\nP1,A,Mon-Fri 9-5\n",
+            "f.csv:2: opening hours: '9-5' is not a span like 09:00-18:00",
+        ),
+        (
+            "code,name,hours\nP1,A,Fri-Mon 09:00-17:00\n",
+            "f.csv:2: opening hours: 'fri-mon' runs backwards",
+        ),
+        (
+            "code,name,hours\nP1,A,Mon 25:00-26:00\n",
+            'f.csv:2: opening hours: hours.mon: each interval must be ["HH:MM", "HH:MM"]'
+            " (00:00 to 24:00)",
+        ),
+        (
+            "code,name,timezone\nP1,A,Mars/Olympus\n",
+            "f.csv:2: timezone 'Mars/Olympus' is not an IANA time zone like Europe/Paris",
+        ),
+    ],
+)
+def test_each_problem_of_a_place_column_names_its_line(text: str, expected: str) -> None:
+    assert expected in problems("locations", text)

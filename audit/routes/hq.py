@@ -32,6 +32,8 @@ from audit.routes.hq_integrations import (
     webhook_page,
     webhooks_page,
 )
+from audit.routes.hq_imports import apply as apply_import
+from audit.routes.hq_imports import import_page, preview_page, upload
 from audit.routes.hq_pages import (
     heatmap_page,
     league_page,
@@ -101,4 +103,8 @@ def hq_routes() -> list[BaseRoute]:
             action(resend_delivery),
             methods=["POST"],
         ),
+        Route("/hq/import", page(import_page), methods=["GET"]),
+        Route("/hq/import", api(upload, tokens=False), methods=["POST"]),
+        Route("/hq/import/{kind}/{digest}", page(preview_page), methods=["GET"]),
+        Route("/hq/import/{kind}/{digest}/apply", api(apply_import, tokens=False), methods=["POST"]),
     ]

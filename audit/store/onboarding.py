@@ -36,17 +36,33 @@ class LocationState:
     address: str
     region: str | None
     brand: str | None
+    place: dict[str, Any]  # latitude, longitude, opening_hours, timezone
+
+
+PLACE_FIELDS = ("latitude", "longitude", "opening_hours", "timezone")
 
 
 async def locations_by_code(codes: Sequence[str]) -> dict[str, LocationState]:
     found: dict[str, LocationState] = {}
     for chunk in _chunks(list(dict.fromkeys(codes))):
         rows = await Location.filter(code__in=chunk).values(
-            "id", "code", "name", "address", region_name="region__name", brand_name="brand__name"
+            "id",
+            "code",
+            "name",
+            "address",
+            *PLACE_FIELDS,
+            region_name="region__name",
+            brand_name="brand__name",
         )
         for r in rows:
             found[r["code"]] = LocationState(
-                r["id"], r["code"], r["name"], r["address"], r["region_name"], r["brand_name"]
+                r["id"],
+                r["code"],
+                r["name"],
+                r["address"],
+                r["region_name"],
+                r["brand_name"],
+                {name: r[name] for name in PLACE_FIELDS},
             )
     return found
 
@@ -74,6 +90,7 @@ class LocationWrite:
     address: str | None
     region: str | None
     brand: str | None
+    place: tuple[tuple[str, Any], ...] = ()  # of PLACE_FIELDS, only those to set
 
 
 async def _ids_by_name(model: Any, names: set[str]) -> dict[str, int]:
@@ -110,6 +127,7 @@ async def write_locations(
             values["region_id"] = regions[write.region] if write.region else None
         if write.brand is not None or new:
             values["brand_id"] = brands[write.brand] if write.brand else default
+        values.update(write.place)
         return values
 
     for chunk in _chunks(list(added)):

@@ -12,21 +12,30 @@ Records are matched by location code and by e-mail address (in lower case).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
+import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from audit.errors import Conflict
-from audit.onboarding import LocationRow, Parsed, Problem, UserRow, parse
+from audit.onboarding import LocationRow, Parsed, Problem, UserRow, hours_text, parse
 from audit.settings import Settings
 from audit.store import onboarding as store
 from audit.store.onboarding import LocationWrite, UserState, UserWrite
 from audit.workflow import invitations
 
 ADDED, CHANGED, UNCHANGED = "added", "changed", "unchanged"
+# HQ's uploads wait this long for someone to apply them, then are deleted.
+UPLOAD_KEPT = timedelta(days=7)
+_UPLOAD_NAME = re.compile(r"[^\w .,()+-]")
 ROLE_OF = {"owners": "owner", "auditors": "auditor"}
 
 
@@ -92,7 +101,7 @@ async def _plan_locations(parsed: Parsed, plan_rows: list[RowChange], writes: _W
     existing = await store.locations_by_code([r.code for r in parsed.locations])
     default = await store.default_brand_name()
     for row in parsed.locations:
-        write = LocationWrite(row.code, row.name, row.address, row.region, row.brand)
+        write = LocationWrite(row.code, row.name, row.address, row.region, row.brand, row.place)
         state = existing.get(row.code)
         if state is None:
             writes.locations_added.append(write)
@@ -120,7 +129,19 @@ def _location_changes(
         brand = row.brand or default_brand
         if brand != state.brand:
             changes.append(("brand", _shown(state.brand), _shown(brand)))
+    for name, value in row.place:
+        before = state.place.get(name)
+        if value != before:
+            changes.append((name.replace("_", " "), _shown_value(before), _shown_value(value)))
     return tuple(changes)
+
+
+def _shown_value(value: object) -> str:
+    if value is None or value == "":
+        return "(none)"
+    if isinstance(value, dict):
+        return hours_text(value)
+    return str(value)
 
 
 async def _plan_users(
@@ -253,3 +274,50 @@ async def apply(
             {"file": "run it again"},
         ) from None
     return Applied(plan, True, invited)
+
+
+def upload_name(raw: str) -> str:
+    """A file name fit to print in ``FILE:LINE`` messages (no folders, no odd characters)."""
+    base = raw.replace("\\", "/").rsplit("/", 1)[-1]
+    return _UPLOAD_NAME.sub("_", base).strip()[:120]
+
+
+def _uploads(settings: Settings) -> Path:
+    return settings.var_dir / "imports"
+
+
+def _keep(folder: Path, digest: str, data: bytes) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - UPLOAD_KEPT.total_seconds()
+    for old in folder.iterdir():
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    target = folder / digest
+    if target.exists():
+        os.utime(target)
+        return
+    partial = folder / f".{digest}.{os.getpid()}.part"
+    partial.write_bytes(data)
+    partial.replace(target)  # atomic: a reader sees the whole file or none
+
+
+async def keep_upload(settings: Settings, name: str, data: bytes) -> str:
+    """Keep HQ's uploaded file under its SHA-256 (for the preview and the apply); its digest."""
+    digest = hashlib.sha256(data).hexdigest()
+    await asyncio.to_thread(_keep, _uploads(settings), digest, data)
+    return digest
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+async def read_upload(settings: Settings, digest: str) -> bytes | None:
+    data = await asyncio.to_thread(_read, _uploads(settings) / digest)
+    # The name is the content's digest: a file changed on disk is not the one previewed.
+    if data is None or hashlib.sha256(data).hexdigest() != digest:
+        return None
+    return data
