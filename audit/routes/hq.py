@@ -20,6 +20,8 @@ from audit.routes.hq_api import (
     trends_json,
     weakest_json,
 )
+from audit.routes.hq_imports import apply as apply_import
+from audit.routes.hq_imports import import_page, preview_page, upload
 from audit.routes.hq_integrations import (
     create_token,
     create_webhook,
@@ -32,8 +34,6 @@ from audit.routes.hq_integrations import (
     webhook_page,
     webhooks_page,
 )
-from audit.routes.hq_imports import apply as apply_import
-from audit.routes.hq_imports import import_page, preview_page, upload
 from audit.routes.hq_pages import (
     heatmap_page,
     league_page,
@@ -86,8 +86,8 @@ def hq_routes() -> list[BaseRoute]:
         Route("/hq/assignments", page(assignments_page), methods=["GET"]),
         Route("/hq/users/{user_id}/end-sessions", page(end_sessions), methods=["POST"]),
         Route("/hq/users/{user_id}/deactivate", page(deactivate), methods=["POST"]),
-        Route("/hq/users/{user_id}/reactivate", page(reactivate), methods=["POST"]),
-        Route("/hq/users/{user_id}/invite", page(resend_invitation), methods=["POST"]),
+        Route("/hq/users/{user_id}/reactivate", action(reactivate), methods=["POST"]),
+        Route("/hq/users/{user_id}/invite", action(resend_invitation), methods=["POST"]),
         Route("/hq/users/invite", api(invite, tokens=False), methods=["POST"]),
         Route("/hq/tokens", page(tokens_page), methods=["GET"]),
         Route("/hq/tokens", action(create_token), methods=["POST"]),
@@ -106,5 +106,7 @@ def hq_routes() -> list[BaseRoute]:
         Route("/hq/import", page(import_page), methods=["GET"]),
         Route("/hq/import", api(upload, tokens=False), methods=["POST"]),
         Route("/hq/import/{kind}/{digest}", page(preview_page), methods=["GET"]),
-        Route("/hq/import/{kind}/{digest}/apply", api(apply_import, tokens=False), methods=["POST"]),
+        Route(
+            "/hq/import/{kind}/{digest}/apply", api(apply_import, tokens=False), methods=["POST"]
+        ),
     ]
