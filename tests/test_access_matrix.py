@@ -230,6 +230,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/hq/review"): Case(HQ_ONLY, signed_out=303),
     ("GET", "/hq/locations/{code}"): Case(HQ_ONLY, signed_out=303),
     ("GET", "/hq/audits/{uuid}"): Case(HQ_ONLY, signed_out=303),
+    ("GET", "/hq/appeals"): Case(HQ_ONLY, signed_out=303),
+    # {uuid} is the audit's, which names no appeal: 404 even for HQ.
+    ("GET", "/hq/appeals/{uuid}"): Case(everyone(404), signed_out=303),
     ("GET", "/hq/users"): Case(HQ_ONLY, signed_out=303),
     ("GET", "/hq/shoppers"): Case(HQ_ONLY, signed_out=303),
     ("GET", "/hq/shoppers/{user_id}"): Case(only(422, "hq"), signed_out=303),

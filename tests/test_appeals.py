@@ -431,3 +431,39 @@ async def test_the_queue_lists_open_appeals_by_due_time_overdue_first(db, login)
     assert [a["overdue"] for a in queue["appeals"]] == [True, False]
     r = await hq.get("/api/appeals", params={"status": "sideways"})
     assert r.status_code == 422 and "status" in r.json()["fields"]
+
+
+async def test_hq_pages_list_the_queue_and_offer_the_decision(db, login):
+    await seed()
+    uid = await approved_audit(login)
+    owner = await login("owner@x.test")
+    appeal = (await open_appeal(owner, uid, proposed={"value": True})).json()
+    late = (await open_appeal(owner, uid, item="clean", reason="The floor was mopped.")).json()
+    await Appeal.filter(uuid=late["uuid"]).update(due_at=datetime.now(UTC) - timedelta(days=1))
+    hq = await login("hq@x.test")
+    page = await hq.get("/hq/appeals")
+    assert page.status_code == 200
+    html = page.text
+    assert 'aria-label="2 open"' in html  # the navigation's badge
+    # The overdue appeal leads the queue.
+    assert html.index(f"/hq/appeals/{late['uuid']}") < html.index(f"/hq/appeals/{appeal['uuid']}")
+    assert "overdue" in html and "The floor was mopped." in html
+    one = await hq.get(f"/hq/appeals/{appeal['uuid']}")
+    assert one.status_code == 200
+    revision = (await hq.get(f"/api/audits/{uid}")).json()["revision"]
+    assert f'data-revision="{revision}"' in one.text
+    assert "Record the decision" in one.text and "Olga Owner" in one.text
+    assert (await owner.get("/hq/appeals")).status_code == 404
+    r = await hq.post(
+        f"/api/appeals/{appeal['uuid']}/decision",
+        json={"decision": "upheld", "note": "Convincing."},
+        headers={"If-Match": f'"r{revision}"'},
+    )
+    assert r.status_code == 200, r.text
+    one = await hq.get(f"/hq/appeals/{appeal['uuid']}")
+    assert "Record the decision" not in one.text and "version 2" in one.text
+    audit_page = await hq.get(f"/hq/audits/{uid}")
+    assert "Appeal upheld" in audit_page.text and "Appeal opened" in audit_page.text
+    event = await ReviewEvent.get(action="appeal_upheld")
+    assert event.detail["answer_before"] == {"value": False, "comment": "rang out"}
+    assert event.detail["scores_after"]["overall"] == (await Audit.get(uuid=uid)).overall

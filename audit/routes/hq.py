@@ -11,6 +11,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from audit.routes.answer_exports import answers_csv, answers_xlsx
+from audit.routes.appeal_pages import appeal_page, appeals_page
 from audit.routes.common import api
 from audit.routes.exports import audits_csv, audits_xlsx, compare_csv, compare_xlsx
 from audit.routes.hq_api import (
@@ -77,6 +78,8 @@ def hq_routes() -> list[BaseRoute]:
         Route("/hq/review", page(review_page), methods=["GET"]),
         Route("/hq/locations/{code}", page(location_page), methods=["GET"]),
         Route("/hq/audits/{uuid}", page(audit_page), methods=["GET"]),
+        Route("/hq/appeals", page(appeals_page), methods=["GET"]),
+        Route("/hq/appeals/{uuid}", page(appeal_page), methods=["GET"]),
         Route("/hq/shoppers", page(shoppers_page), methods=["GET"]),
         Route("/hq/shoppers/{user_id}", page(shopper_page), methods=["GET"]),
         Route("/hq/users", page(users_page), methods=["GET"]),

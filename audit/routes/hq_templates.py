@@ -31,6 +31,7 @@ from audit.presentation import (
     touchpoint_label,
 )
 from audit.routes.common import api
+from audit.store import appeals as appeal_store
 from audit.store import audit_lists
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -96,6 +97,7 @@ async def render(
     base = {
         "who": who,
         "queue_count": count,
+        "appeals_count": await appeal_store.open_count() if who.is_hq else 0,
         "qs": lambda **changes: _qs(request, changes),
         # Every figure a page prints goes through audit.presentation.
         "score": format_score,

@@ -66,6 +66,7 @@ async def appeal_rows(
     status: str | None,
     limit: int,
     offset: int,
+    decided: bool = False,
 ) -> tuple[int, list[dict[str, Any]]]:
     """(how many match, one page of them) with their audit's facts.
 
@@ -77,6 +78,8 @@ async def appeal_rows(
         query = query.filter(audit__location_id__in=list(location_ids))
     if status is not None:
         query = query.filter(status=status)
+    if decided:
+        query = query.exclude(status=OPEN)
     count = await query.count()
     open_rows = []
     decided_rows = []
@@ -89,7 +92,7 @@ async def appeal_rows(
         location="audit__location__code",
         location_name="audit__location__name",
     )
-    if status in (None, OPEN):
+    if status in (None, OPEN) and not decided:
         open_rows = (
             await query.filter(status=OPEN)
             .order_by("due_at", "id")
@@ -98,7 +101,9 @@ async def appeal_rows(
             .values(*_LISTED, **fields)
         )
     if status != OPEN and len(open_rows) < limit:
-        open_total = await query.filter(status=OPEN).count() if status is None else 0
+        open_total = (
+            await query.filter(status=OPEN).count() if status is None and not decided else 0
+        )
         skip = max(0, offset - open_total)
         decided_rows = (
             await query.exclude(status=OPEN)

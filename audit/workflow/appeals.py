@@ -105,6 +105,36 @@ def appealable_items(checklist: Checklist, audit: Audit) -> list[Item]:
     ]
 
 
+def answer_input(item: Item) -> dict[str, Any]:
+    """What a form needs to offer an answer to ``item`` (the owner's proposal, HQ's decision)."""
+    out: dict[str, Any] = {"type": item.type}
+    if item.type == "yes_no":
+        out["options"] = [{"value": True, "label": "Yes"}, {"value": False, "label": "No"}]
+    elif item.type == "choice":
+        out["options"] = [{"value": o.value, "label": o.label} for o in item.options]
+    elif item.type in ("scale", "number"):
+        out.update(min=item.min, max=item.max, unit=item.unit, integer=item.type == "scale")
+    return out
+
+
+def item_choices(checklist: Checklist, audit: Audit) -> list[dict[str, Any]]:
+    """The items an owner may dispute, in journey order, with their answer and points."""
+    card = score_answers(checklist, audit_store.stored_answers(audit))
+    results = {r.item.id: r for r in card.items}
+    touchpoint_of = {i.id: s.touchpoint for s in checklist.sections for i in s.items}
+    return [
+        {
+            "item": item.id,
+            "text": item.text,
+            "touchpoint": touchpoint_of[item.id],
+            "answer_text": describe_answer(item, results[item.id].answer).text,
+            "points": results[item.id].points,
+            "input": answer_input(item),
+        }
+        for item in appealable_items(checklist, audit)
+    ]
+
+
 # -- reading
 
 
@@ -208,17 +238,21 @@ async def appeals_of_audit(who: Principal, audit_uuid: str, settings: Settings) 
         "window_closes_at": closes.isoformat() if closes else None,
         "window_open": closes is not None and _now() <= closes,
         "appealable": [i.id for i in appealable_items(checklist, audit)],
+        "items": item_choices(checklist, audit),
         "appeals": [await appeal_view(who, a, audit) for a in found],
     }
 
 
 async def list_appeals(
-    who: Principal, status: str | None, limit: int, offset: int
+    who: Principal, status: str | None, limit: int, offset: int, *, decided: bool = False
 ) -> tuple[int, list[dict[str, Any]]]:
-    """Owners: the appeals of their locations; HQ: the queue, open ones by due time."""
+    """Owners: the appeals of their locations; HQ: the queue, open ones by due time.
+
+    ``decided``: only those HQ has decided, the latest first.
+    """
     location_ids = None if who.is_hq else await owned_location_ids(who.user_id)
     count, rows = await store.appeal_rows(
-        location_ids=location_ids, status=status, limit=limit, offset=offset
+        location_ids=location_ids, status=status, limit=limit, offset=offset, decided=decided
     )
     now = _now()
     out = []
@@ -346,7 +380,11 @@ async def open_appeal(
                 {"item": "wait for HQ's decision on the open appeal"},
             )
         await audit_store.add_review_event(
-            audit.id, who.user_id, TRAIL_ACTIONS["open"], f"{item.text}: {reason.strip()}"
+            audit.id,
+            who.user_id,
+            TRAIL_ACTIONS["open"],
+            f"{item.text}: {reason.strip()}",
+            detail={"appeal": appeal.uuid, "item": item.id},
         )
         # The outbox row commits with the appeal, or neither does.
         await webhooks.emit_appeal("appeal.opened", appeal, {}, audit, audit.revision)
@@ -525,6 +563,7 @@ async def decide(
                     who.user_id,
                     TRAIL_ACTIONS["rejected"],
                     f"{item.text}: rejected, scores unchanged. {decision.note}",
+                    detail={"appeal": appeal.uuid, "item": item.id},
                 )
                 await webhooks.emit_appeal("appeal.decided", appeal, changes, audit, revision)
             else:
@@ -630,6 +669,15 @@ async def _rescore(
         TRAIL_ACTIONS[decision.status],
         _trail_note(item, before, after, f"{old_words} → {new_words}")
         + f" (report version {version}). {decision.note}",
+        detail={
+            "appeal": appeal.uuid,
+            "item": item.id,
+            "answer_before": old.to_dict() if old is not None else None,
+            "answer_after": decision.answer,
+            "scores_before": before,
+            "scores_after": after,
+            "report_version": version,
+        },
     )
     await refreeze_benchmarks(audit, settings.benchmark_days, now.date())
     await webhooks.emit_appeal(
