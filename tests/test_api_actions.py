@@ -460,3 +460,35 @@ async def test_the_next_report_says_what_was_fixed_since_the_last_visit_in_pdf_a
     assert (await world.owner.get(f"/api/audits/{first}/report.json")).json()[
         "since_last_visit"
     ] is None
+
+
+async def test_hq_pages_list_actions_overdue_first_with_fix_rates_and_the_location_check(
+    world: World,
+) -> None:
+    first = await world.visit("S1", days_ago(60), POOR)
+    late = {**PLAN, "what": "Retrain the phone team", "due": days_ago(30).isoformat()}
+    assert (
+        await world.owner.put(f"/api/audits/{first}/actions/rings", json=late)
+    ).status_code == 201
+    done = {**PLAN, "what": "Deep clean nightly", "status": "done", "note": "Rota on the wall"}
+    assert (
+        await world.owner.put(f"/api/audits/{first}/actions/clean", json=done)
+    ).status_code == 201
+    await world.visit("S1", days_ago(20), BETTER)
+
+    page = await world.hq.get("/hq/actions")
+    north = await world.hq.get("/hq/actions?region=South")
+    location = await world.hq.get("/hq/locations/S1")
+
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert html.index("Retrain the phone team") < html.index("Deep clean nightly")  # overdue first
+    assert "overdue" in html and "Still failing" in html and "Fixed" in html
+    assert "<strong>50%</strong>" in html  # North: 1 fixed of 2 verified
+    assert "Retrain the phone team" not in north.text
+    assert location.status_code == 200, location.text
+    assert "Since the last visit" in location.text and "2 of the 4 items" in location.text
+    assert "Retrain the phone team" in location.text
+    assert (await world.owner.get("/hq/actions")).status_code == 404
+    bad = await world.hq.get("/hq/actions?status=late")
+    assert bad.status_code == 422 and "status" in bad.text

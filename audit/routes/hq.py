@@ -14,6 +14,7 @@ from audit.routes.answer_exports import answers_csv, answers_xlsx
 from audit.routes.appeal_pages import appeal_page, appeals_page
 from audit.routes.common import api
 from audit.routes.exports import audits_csv, audits_xlsx, compare_csv, compare_xlsx
+from audit.routes.hq_actions import actions_page
 from audit.routes.hq_api import (
     compare_json,
     heatmap_json,
@@ -76,6 +77,7 @@ def hq_routes() -> list[BaseRoute]:
         Route("/hq/trends", page(trends_page), methods=["GET"]),
         Route("/hq/weakest", page(weakest_page), methods=["GET"]),
         Route("/hq/review", page(review_page), methods=["GET"]),
+        Route("/hq/actions", page(actions_page), methods=["GET"]),
         Route("/hq/locations/{code}", page(location_page), methods=["GET"]),
         Route("/hq/audits/{uuid}", page(audit_page), methods=["GET"]),
         Route("/hq/appeals", page(appeals_page), methods=["GET"]),

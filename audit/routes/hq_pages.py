@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from audit.auth import Principal
 from audit.compare import SORT_KEYS, Place, Row, Tally, row, sort_rows, total
+from audit.report.view import since_view
 from audit.routes.charts import WIDE_W, line_chart
 from audit.routes.common import query_int, settings_of
 from audit.routes.hq_figures import (
@@ -33,7 +34,10 @@ from audit.routes.hq_templates import PAGE_SIZE, render
 from audit.store import aggregates, audit_lists, filters
 from audit.store.checklists import current_versions
 from audit.store.scope import Scope
-from audit.workflow import places
+from audit.workflow import actions, places
+
+# A location's page lists its latest corrective actions; /hq/actions has them all.
+LOCATION_ACTIONS = 25
 
 
 async def league_page(request: Request, who: Principal) -> Response:
@@ -162,6 +166,10 @@ async def location_page(request: Request, who: Principal) -> Response:
     months_chain = dict(await trend(span, span.scope, touchpoints=False))
     series.append(("chain", "All locations", [_overall(months_chain.get(m)) for m in labels]))
     audits = await audit_lists.recent_audits(location_id, f.slug, 50)
+    latest = next((a for a in audits if a["status"] == "approved"), None)
+    location_actions = await actions.list_actions(
+        who, actions.ListQuery(location=place.key, limit=LOCATION_ACTIONS)
+    )
     return await render(
         request,
         who,
@@ -174,6 +182,11 @@ async def location_page(request: Request, who: Principal) -> Response:
             "chain_row": chain_row,
             "chart": line_chart(labels, series),
             "audits": audits,
+            "actions": location_actions,
+            "since": since_view(await actions.since_last_visit_of(latest["uuid"]))
+            if latest
+            else None,
+            "since_visit": latest["visit_date"] if latest else None,
             "geo": await places.place_json(place.key),
             "default_timezone": settings_of(request).timezone,
             **await _filter_context(f),

@@ -202,6 +202,10 @@ async def item_points(audit_id: int) -> dict[str, float]:
     return {str(item_id): float(points) for item_id, points in rows}
 
 
+async def audit_by_uuid(uuid: str) -> Audit | None:
+    return await Audit.get_or_none(uuid=uuid)
+
+
 async def previous_approved(audit: Audit) -> Audit | None:
     """The approved visit this one checks: of the same checklist to the same location,
     the last before it (of an earlier wave, where waves made them); the mirror of

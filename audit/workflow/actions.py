@@ -378,6 +378,12 @@ async def since_last_visit(audit: Audit) -> SinceLastVisit | None:
     )
 
 
+async def since_last_visit_of(audit_uuid: str) -> SinceLastVisit | None:
+    """:func:`since_last_visit` of an audit by its uuid (HQ's location page)."""
+    audit = await store.audit_by_uuid(audit_uuid)
+    return None if audit is None else await since_last_visit(audit)
+
+
 async def _checklist_of(audit: Audit) -> Checklist:
     version = await version_by_id(audit.checklist_id)  # type: ignore[attr-defined]
     assert version is not None
