@@ -492,3 +492,29 @@ async def test_hq_pages_list_actions_overdue_first_with_fix_rates_and_the_locati
     assert (await world.owner.get("/hq/actions")).status_code == 404
     bad = await world.hq.get("/hq/actions?status=late")
     assert bad.status_code == 422 and "status" in bad.text
+
+
+async def test_an_upheld_appeal_of_the_later_visit_changes_its_check_at_once(world: World) -> None:
+    first = await world.visit("S1", days_ago(60), POOR)
+    assert (
+        await world.owner.put(f"/api/audits/{first}/actions/rings", json=PLAN)
+    ).status_code == 201
+    second = await world.visit("S1", days_ago(20), BETTER)  # rings 4: still failing
+    [before] = (await world.hq.get("/api/actions")).json()["actions"]
+    assert before["check"]["verdict"] == "still_failing"
+
+    r = await world.owner.post(
+        f"/api/audits/{second}/appeals",
+        json={"item": "rings", "reason": "It rang twice", "proposed": {"value": 2}},
+    )
+    assert r.status_code == 201, r.text
+    r = await world.hq.post(
+        f"/api/appeals/{r.json()['uuid']}/decision", json={"decision": "upheld", "note": "Agreed"}
+    )
+    assert r.status_code == 200, r.text
+
+    [after] = (await world.hq.get("/api/actions")).json()["actions"]
+    assert after["check"]["verdict"] == "fixed"
+    doc = (await world.owner.get(f"/api/audits/{second}/report.json")).json()
+    rings = next(i for i in doc["since_last_visit"]["items"] if i["item"] == "rings")
+    assert (rings["after"], rings["verdict"]) == (1.0, "fixed")
