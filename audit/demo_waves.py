@@ -71,9 +71,12 @@ async def _link_audits(rows: Sequence[Assignment], slug: str) -> list[tuple[Any,
         return []
     first = min(r.opens_on for r in rows if r.opens_on)
     last = max(r.due for r in rows if r.due)
-    audits = await Audit.filter(
-        checklist_slug=slug, visit_date__gte=first, visit_date__lte=last
-    ).values("uuid", "location_id", "auditor_id", "visit_date", "submitted_at")
+    # A rejected visit gave its assignment back (docs/programme.md, "Editor QA").
+    audits = (
+        await Audit.filter(checklist_slug=slug, visit_date__gte=first, visit_date__lte=last)
+        .exclude(status="rejected")
+        .values("uuid", "location_id", "auditor_id", "visit_date", "submitted_at")
+    )
     by_location: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for a in sorted(audits, key=lambda a: a["visit_date"]):
         by_location[a["location_id"]].append(a)

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from audit import demo_reviews
 from audit.demo import DemoSize, fill_demo
-from audit.models import Audit, ReviewEvent, TotalRollup, User
+from audit.models import Assignment, Audit, ReviewEvent, TotalRollup, User
 from audit.settings import Settings
 from audit.store import aggregates
 from audit.store.checklists import current_versions, parsed
@@ -16,7 +17,11 @@ from audit.store.scope import Scope
 from audit.workflow.shoppers import shopper_records
 
 
-async def test_the_demo_grades_returns_and_rejects_like_an_editor(db: Settings) -> None:
+async def test_the_demo_grades_returns_and_rejects_like_an_editor(
+    db: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rejections ten times as common as in the demo: some fall in the waves' windows.
+    monkeypatch.setattr(demo_reviews, "REJECTED_SHARE", 10 * demo_reviews.REJECTED_SHARE)
     await fill_demo(db, DemoSize(locations=20, audits=400), seed=5)
     audits = await Audit.all()
     approved = [a for a in audits if a.status == "approved"]
@@ -50,6 +55,11 @@ async def test_the_demo_grades_returns_and_rejects_like_an_editor(db: Settings) 
     assert {e.action for e in events} == {"approve", "return", "reject"}
     assert sum(e.action == "approve" for e in events) == len(approved)
     assert all(e.created_at <= datetime.now(UTC) for e in events)
+    # No assignment (of a wave or not) holds a rejected visit: it was given back.
+    linked = set(
+        await Assignment.filter(audit_uuid__not_isnull=True).values_list("audit_uuid", flat=True)
+    )
+    assert linked and not linked & {a.uuid for a in rejected}
     records = [r for r in await shopper_records() if r.graded]
     grades = {round(r.grade or 0, 1) for r in records}
     assert len(records) >= 2 and len(grades) >= 2  # shoppers differ
