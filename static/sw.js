@@ -5,6 +5,8 @@
 //   are deleted on activate.
 // - Checklists (GET /api/checklists...): stale-while-revalidate, so they are
 //   there offline.
+// - The owner's corrective actions (GET /api/actions, /api/audits/UUID/actions):
+//   network first, the last answer kept for reading offline.
 // - Everything else under /api, and every non-GET request: straight to the
 //   network, never cached.
 
@@ -52,6 +54,22 @@ async function staleWhileRevalidate(event) {
   return network;
 }
 
+async function networkFirst(event) {
+  const cache = await caches.open(API_CACHE);
+  try {
+    const response = await fetch(event.request);
+    if (response.ok) await cache.put(event.request, response.clone());
+    else if (response.status === 401 || response.status === 404) await cache.delete(event.request);
+    return response;
+  } catch (error) {
+    const cached = await cache.match(event.request);
+    if (cached) return cached;
+    throw error;
+  }
+}
+
+const ACTIONS = /^\/api\/(actions|audits\/[0-9a-fA-F-]{36}\/actions)$/;
+
 self.addEventListener('fetch', (event) => {
   const { request } = event;
   if (request.method !== 'GET') return;
@@ -59,6 +77,10 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return;
   if (url.pathname === '/api/checklists' || url.pathname.startsWith('/api/checklists/')) {
     event.respondWith(staleWhileRevalidate(event));
+    return;
+  }
+  if (ACTIONS.test(url.pathname)) {
+    event.respondWith(networkFirst(event));
     return;
   }
   if (url.pathname.startsWith('/api/')) return;

@@ -125,7 +125,9 @@ async function route() {
   const done = hash.match(/^#\/done\/([0-9a-fA-F-]{36})$/);
   const conflict = hash.match(/^#\/conflict\/([0-9a-fA-F-]{36})$/);
   let view;
-  if (audit) {
+  if (app.session.role === 'owner') {
+    await renderOwner(slot, app.session); // the owner's pages route by hash themselves
+  } else if (audit) {
     view = await renderAudit(slot, ctx(), audit[1]);
   } else if (conflict) {
     view = await renderConflict(slot, ctx(), conflict[1]);
@@ -169,7 +171,7 @@ async function enter(session) {
     return;
   }
   if (session.role === 'owner') {
-    await renderOwner(main, session);
+    await route();
     return;
   }
   if (session.role !== 'auditor') {

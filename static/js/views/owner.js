@@ -3,6 +3,7 @@
 
 import { api } from '../api.js';
 import { h, score } from '../dom.js';
+import { actionsLink, actionsSummary, renderActions } from './actions.js';
 
 const visitDate = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'long', year: 'numeric' });
 
@@ -21,10 +22,13 @@ function reportCard(audit) {
     h('p', { class: 'report-links' },
       h('a', { class: 'button secondary', href, target: '_blank', rel: 'noopener' }, 'Read the report'),
       ' ',
-      h('a', { class: 'button secondary', href, download: '' }, 'Download PDF')));
+      h('a', { class: 'button secondary', href, download: '' }, 'Download PDF'),
+      ' ',
+      actionsLink(audit.uuid)));
 }
 
 export async function renderOwner(main, session) {
+  if (await renderActions(main, window.location.hash)) return;
   const intro = h('p', {}, 'Each report follows a mystery shopper through your customer\u2019s whole journey: '
     + 'the website, the phone, finding you, your facilities, your staff, paying and what came after.');
   const body = h('div', { 'aria-live': 'polite' }, h('p', { class: 'card-subtitle' }, 'Loading your reports\u2026'));
@@ -44,7 +48,8 @@ export async function renderOwner(main, session) {
     body.replaceChildren(h('p', {}, 'No locations are linked to your account yet. Ask your head office to add them.'));
     return;
   }
-  body.replaceChildren(...locations.map((location) => {
+  const summary = await actionsSummary();
+  body.replaceChildren(...(summary ? [summary] : []), ...locations.map((location) => {
     const own = audits.filter((audit) => audit.location === location.code);
     return h('section', { class: 'panel', 'aria-label': location.name },
       h('h2', {}, location.name),
