@@ -4,6 +4,7 @@ problem changes nothing, and importing the same file again changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import sys
@@ -358,3 +359,26 @@ async def test_coordinates_opening_hours_and_time_zones_are_columns_too(db: Sett
 )
 def test_each_problem_of_a_place_column_names_its_line(text: str, expected: str) -> None:
     assert expected in problems("locations", text)
+
+
+async def test_two_imports_of_one_file_at_once_add_each_location_once(db: Settings) -> None:
+    from audit.errors import Conflict
+
+    rows = "".join(f"R{n},Store {n},North\n" for n in range(300))
+    data = ("code,name,region\n" + rows).encode()
+
+    async def attempt() -> str:
+        try:
+            return (await onboarding.apply("locations", "r.csv", data)).plan.summary()
+        except Conflict:
+            return "conflict"
+
+    results = sorted(await asyncio.gather(attempt(), attempt()))
+
+    # Serialised (SQLite's one writer) the second finds them all; racing
+    # (PostgreSQL) the loser writes nothing and says to run it again.
+    assert results in (
+        ["0 added, 0 changed, 300 unchanged", "300 added, 0 changed, 0 unchanged"],
+        ["300 added, 0 changed, 0 unchanged", "conflict"],
+    )
+    assert await Location.filter(code__startswith="R").count() == 300
