@@ -148,10 +148,24 @@ async def test_the_review_page_offers_grade_reject_and_notes_per_item(
     )
     page = (await hq.get(f"/hq/audits/{uid}")).text
     assert "review-form" not in page
+    assert "Which till?" in page
     assert "Which till?" in page and "Check two items" in page
     # The history: the owner's copy before and after, the return with its item notes.
     assert "Floor was sticky by the tills." in page and "Floor sticky." in page
     assert "How clean was the store:</span> Which till?" in page
+    # Sent again after a return that graded it: that grade is the form's choice until changed.
+    body = {"checklist": "shop", "location": "S1", "answers": answers(clean=3)}
+    assert (await auditor.post(f"/api/audits/{uid}/submit", json=body)).status_code == 200
+    page = (await hq.get(f"/hq/audits/{uid}")).text
+    assert 'name="grade" value="" checked' in page and "Given when it was returned" not in page
+    await decide(hq, uid, decision="return", note="Once more", grade=2, grade_note="Thin")
+    assert (await auditor.post(f"/api/audits/{uid}/submit", json=body)).status_code == 200
+    page = (await hq.get(f"/hq/audits/{uid}")).text
+    assert 'name="grade" value="2" checked' in page and "Given when it was returned" in page
+    assert (
+        '<textarea id="grade-note" name="grade_note" rows="2" maxlength="4000">Thin</textarea>'
+        in page
+    )
 
 
 async def test_a_shoppers_visit_trust_is_on_their_record_and_page(record: dict[str, Any]) -> None:
