@@ -271,3 +271,35 @@ async def test_a_check_in_outside_opening_hours_is_a_reason(auditor):
     local = now.astimezone(ZoneInfo("Europe/Paris"))
     inside = local.weekday() == 6 and 2 <= local.hour <= 3
     assert ("outside_hours" in codes) != inside
+
+
+async def test_geolocation_is_allowed_for_this_origin_only(client, db):
+    r = await client.get("/")
+    policy = r.headers["permissions-policy"]
+    assert "geolocation=(self)" in policy
+    assert "microphone=()" in policy
+
+
+async def test_a_shoppers_trust_history_lists_each_submitted_visit_latest_first(auditor):
+    from audit.models import User
+    from audit.workflow.visits import shopper_trust_history
+
+    honest, refused = await draft(auditor), await draft(auditor)
+    await auditor.post(f"/api/audits/{honest}/check-in", json={**HERE, "time": ago(40)})
+    await auditor.post(f"/api/audits/{honest}/check-out", json={**HERE, "time": ago(5)})
+    await auditor.post(f"/api/audits/{honest}/submit")
+    await auditor.post(f"/api/audits/{refused}/check-in", json={"permission": "denied"})
+    await auditor.post(f"/api/audits/{refused}/submit")
+    await draft(auditor)  # a draft has no score yet: not in the history
+
+    ann = await User.get(email="auditor@x.test")
+    history = await shopper_trust_history(ann.id)
+    assert [(h["uuid"], h["trust_score"], h["label"]) for h in history] == [
+        (refused, 50, "Doubtful"),
+        (honest, 100, "Trusted"),
+    ]
+    assert history[0]["reasons"] == [
+        "permission_denied",
+        "no_check_out",
+    ]
+    assert history[0]["location"] == "S1"

@@ -363,7 +363,9 @@ async def _try_submit(
     draft_hash = draft.get("draft_hash", audit.draft_hash)
     touchpoint_dates = draft.get("touchpoint_dates", audit.touchpoint_dates)
     # Proof of visit, from the checks and photos as submitted (checked again below).
-    trust, checks = await visits.assess_audit(audit, checklist, rules, touchpoint_dates)
+    trust, checks = await visits.assess_audit(
+        audit, checklist, rules, touchpoint_dates, has_photos=bool(photos)
+    )
     changes: dict[str, Any] = {
         "status": "submitted",
         "answers": draft.get("answers", audit.answers),

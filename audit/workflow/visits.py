@@ -143,11 +143,18 @@ def exempt_items(checklist: Checklist, touchpoint_dates: dict[str, Any] | None) 
 
 
 async def assess_audit(
-    audit: Audit, checklist: Checklist, rules: Rules, touchpoint_dates: dict[str, Any] | None
+    audit: Audit,
+    checklist: Checklist,
+    rules: Rules,
+    touchpoint_dates: dict[str, Any] | None,
+    has_photos: bool = True,
 ) -> tuple[Trust, dict[str, dict[str, Any]]]:
-    """The audit's trust as of now, and the checks it was computed from."""
+    """The audit's trust as of now, and the checks it was computed from.
+
+    ``has_photos=False`` (the caller knows there are none) skips their query.
+    """
     checks = await store.checks_of(audit.id)
-    evidence = await store.photo_evidence(audit.id)
+    evidence = await store.photo_evidence(audit.id) if has_photos else []
     if checklist.min_visit_minutes is not None:
         rules = replace(rules, min_minutes=checklist.min_visit_minutes)
     trust = assess(
