@@ -112,6 +112,8 @@ export const api = {
   checklists: () => request('GET', '/api/checklists'),
   checklist: (id) => request('GET', `/api/checklists/${enc(id)}`),
   assignments: () => request('GET', '/api/assignments'),
+  claim: (id) => request('POST', `/api/assignments/${enc(id)}/claim`),
+  release: (id) => request('POST', `/api/assignments/${enc(id)}/release`),
   audits: (query = '') => request('GET', `/api/audits${query}`),
   audit: (uuid) => request('GET', `/api/audits/${enc(uuid)}`),
   saveAudit: (uuid, payload, revision) =>

@@ -25,6 +25,7 @@ import { openStore } from './store.js';
 import { renderAudit } from './views/audit.js';
 import { renderConflict } from './views/conflict.js';
 import { renderHome } from './views/home.js';
+import { renderJobs } from './views/jobs.js';
 import { renderOwner, renderStaffNotice } from './views/owner.js';
 import { renderScorecard } from './views/scorecard.js';
 import { renderForgot, renderSetPassword } from './views/password.js';
@@ -135,6 +136,9 @@ async function route() {
     const justSent = app.justSent === done[1];
     app.justSent = null;
     view = await renderScorecard(slot, ctx(), done[1], justSent);
+  } else if (hash === '#/jobs') {
+    view = renderJobs(slot, ctx());
+    await view.ready;
   } else {
     view = renderHome(slot, ctx());
     await view.ready;

@@ -56,6 +56,8 @@ AUDITORS = {
     "sam": ("sam@example.com", "Sam Shaw"),
     "sol": ("sol@example.com", "Sol Stone"),
     "tia": ("tia@example.com", "Tia Todd"),
+    "una": ("una@example.com", "Una Upton"),
+    "vic": ("vic@example.com", "Vic Vance"),
 }
 OWNER = ("owner@example.com", "Olive Owner")
 HQ = ("hq@example.com", "Head Office")

@@ -6,7 +6,8 @@
 // this phone with nothing left to send is let go once the server has it
 // locked. The offline note follows the real connection.
 
-import { api } from '../api.js';
+import { api, NetworkError } from '../api.js';
+import { visitFacts } from '../assignment-card.js';
 import { h, localDay, score, when } from '../dom.js';
 import { EDITABLE } from '../merge.js';
 import { cachedFetch, loadChecklist, prefetchChecklists } from '../reference.js';
@@ -109,6 +110,11 @@ export function renderHome(container, ctx) {
     h('h2', { id: 'h-assigned' }, 'Assigned visits'), assigned);
   const progressSection = h('section', { 'aria-labelledby': 'h-progress', hidden: true },
     h('h2', { id: 'h-progress' }, 'Visits in progress'), inProgress);
+  const jobsCount = h('p', { class: 'card-meta' });
+  const jobsSection = h('section', { 'aria-labelledby': 'h-jobs', class: 'panel' },
+    h('h2', { id: 'h-jobs' }, 'Job board'), jobsCount,
+    h('a', { href: '#/jobs', class: 'button secondary wide' }, 'Open the job board'));
+  const releaseNotes = new Map();
   const sentSection = h('section', { 'aria-labelledby': 'h-sent', hidden: true },
     h('h2', { id: 'h-sent' }, 'Sent visits'), sent);
 
@@ -129,6 +135,7 @@ export function renderHome(container, ctx) {
     conflictNotes,
     progressSection,
     assignedSection,
+    jobsSection,
     h('section', { 'aria-labelledby': 'h-new', class: 'panel' },
       h('h2', { id: 'h-new' }, 'Start a new audit'), startForm),
     sentSection));
@@ -203,16 +210,24 @@ export function renderHome(container, ctx) {
     progressSection.hidden = cards.length === 0;
 
     const startedAssignments = new Set([...local.map((r) => r.assignment).filter(Boolean)]);
-    const assignments = (data.assignments ?? []).filter((a) => !startedAssignments.has(a.id) && !a.audit);
+    // The auditor's own visits here; the open ones wait on the job board.
+    const assignments = (data.assignments ?? []).filter((a) => !startedAssignments.has(a.id) && !a.audit && a.mine !== false);
     assigned.replaceChildren(...assignments.map((a) => h('li', { class: 'card assignment' },
       h('p', { class: 'card-title' }, a.location_name ?? a.location),
       h('p', { class: 'card-subtitle' }, a.checklist_title ?? a.checklist),
       a.address ? h('p', { class: 'card-address' }, mapLink(a.address)) : null,
-      a.due ? h('p', { class: 'card-meta' }, `Due ${a.due}`) : null,
+      a.due ? visitFacts(a) : null,
       a.notes ? h('div', { class: 'instructions' },
         h('p', { class: 'instructions-title' }, 'Your instructions'), h('p', {}, a.notes)) : null,
-      h('button', { type: 'button', class: 'secondary', onclick: () => start(a) }, 'Begin this visit'))));
+      releaseNotes.get(a.id) ? h('p', { class: 'error', role: 'alert' }, releaseNotes.get(a.id)) : null,
+      h('button', { type: 'button', class: 'secondary', onclick: () => start(a) }, 'Begin this visit'),
+      a.can_release ? h('button', {
+        type: 'button', class: 'link give-back', disabled: !(navigator.onLine && data.fresh),
+        onclick: (event) => release(a, event.currentTarget),
+      }, 'Give this visit back', h('span', { class: 'visually-hidden' }, `(${a.location_name})`)) : null)));
     assignedSection.hidden = assignments.length === 0;
+    const open = (data.assignments ?? []).filter((a) => a.mine === false).length;
+    jobsCount.textContent = open === 1 ? '1 open visit you may claim.' : `${open} open visits you may claim.`;
 
     const sentCards = [];
     const serverIds = new Set(server.map((a) => a.uuid));
@@ -238,6 +253,22 @@ export function renderHome(container, ctx) {
     const locations = [...(data.locations ?? [])].sort((a, b) => a.name.localeCompare(b.name));
     fillSelect(locationSelect, locations.map((l) => [l.code, l.name]), 'Choose a location');
     fillSelect(checklistSelect, (data.checklists ?? []).map((c) => [c.id, c.title]), 'Choose a checklist');
+  }
+
+  /** Give a claimed visit back to the job board (needs the network: the server decides). */
+  async function release(assignment, button) {
+    button.disabled = true;
+    try {
+      await api.release(assignment.id);
+      releaseNotes.delete(assignment.id);
+      await resync();
+    } catch (error) {
+      if (ctx.handleError(error)) return;
+      releaseNotes.set(assignment.id, error instanceof NetworkError
+        ? 'No connection: giving a visit back needs the internet. It is still yours.'
+        : error.message);
+      await drawLists();
+    }
   }
 
   async function start(assignment) {
