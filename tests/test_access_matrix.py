@@ -19,6 +19,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,16 @@ from starlette.routing import Mount, Route
 from audit import auth
 from audit.app import create_app
 from audit.auth import COOKIE_NAME, SESSION_SECONDS
-from audit.models import Assignment, Audit, Location, Photo, ReviewEvent, Session, VisitCheck
+from audit.models import (
+    Assignment,
+    Audit,
+    CorrectiveAction,
+    Location,
+    Photo,
+    ReviewEvent,
+    Session,
+    VisitCheck,
+)
 from audit.settings import Settings
 from tests.helpers import PASSWORD, new_uuid, seed
 
@@ -205,6 +215,18 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/api/appeals/{uuid}/decision"): Case(
         everyone(404), json={"decision": "rejected", "note": "No."}
     ),
+    # ---- corrective actions: the owner of S1 records one for the weak item
+    # (rings 4) of the approved target; HQ reads every action and records none.
+    ("GET", "/api/audits/{uuid}/actions"): Case(only(200, "owner", "hq")),
+    ("PUT", "/api/audits/{uuid}/actions/{item}"): Case(
+        only(201, "owner"),
+        json={
+            "what": "Answer within three rings",
+            "who": "Shift lead",
+            "due": (date.today() + timedelta(days=30)).isoformat(),
+        },
+    ),
+    ("GET", "/api/actions"): Case(only(200, "owner", "other_owner", "hq")),
     ("GET", "/api/audits/{uuid}/report.pdf"): Case(only(200, "owner", "hq")),
     ("GET", "/api/audits/{uuid}/report.json"): Case(only(200, "owner", "hq")),
     # ---- HQ (JSON twins and exports)
@@ -231,6 +253,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/hq/locations/{code}"): Case(HQ_ONLY, signed_out=303),
     ("GET", "/hq/audits/{uuid}"): Case(HQ_ONLY, signed_out=303),
     ("GET", "/hq/appeals"): Case(HQ_ONLY, signed_out=303),
+    ("GET", "/hq/actions"): Case(HQ_ONLY, signed_out=303),
     # {uuid} is the audit's, which names no appeal: 404 even for HQ.
     ("GET", "/hq/appeals/{uuid}"): Case(everyone(404), signed_out=303),
     ("GET", "/hq/users"): Case(HQ_ONLY, signed_out=303),
@@ -422,6 +445,8 @@ def url_for(method: str, path: str, case: Case, target: Target) -> str:
         .replace("{photo_uuid}", target.photo)
         .replace("{checklist_id}", "shop")
         .replace("{code}", "S1")
+        # The weak item of the target (rings 4): one an owner may record an action for.
+        .replace("/actions/{item}", "/actions/rings")
         .replace("{item}", "notes")
         .replace("{assignment_id}", str(target.assignment))
         .replace("{wave_id}", str(target.wave))
@@ -434,6 +459,7 @@ async def database_state() -> dict[str, Any]:
         "audits": await Audit.all().order_by("id").values(),
         "photos": await Photo.all().order_by("id").values(),
         "assignments": await Assignment.all().count(),
+        "actions": await CorrectiveAction.all().values(),
         "reviews": await ReviewEvent.all().count(),
         "sessions": await Session.all().count(),
         "visit_checks": await VisitCheck.all().order_by("id").values(),
