@@ -133,9 +133,11 @@ def _answer_for(item: Item, quality: float, rng: random.Random) -> Answer | None
     if item.type == "nps":
         return Answer(value=min(10, max(0, round(rng.gauss(good * 10 + 0.5, 1.6)))))
     if item.type == "text":
-        if rng.random() < 0.5:
+        if rng.random() < 0.5 and not item.required:
             return None
         return Answer(value=rng.choice(_NOTES_GOOD if good > 0.6 else _NOTES_BAD))
+    if item.type in ("time_range", "money"):  # a fact no rule compares
+        return Answer(value=_fact_truth(item, item.id, str(rng.random())))
     return None
 
 
@@ -174,9 +176,94 @@ def _critical_answer(item: Item, quality: float, fail: bool, rng: random.Random)
     return answer
 
 
-def _answers(
-    checklist: Checklist, quality: float, weak: str, rng: random.Random
+# The truth each demo location tells its customers, by consistency rule:
+# every touchpoint says it, unless that touchpoint is out of step.
+DEMO_OPENS = ("08:00", "09:00", "09:30", "10:00")
+DEMO_CLOSES = ("17:30", "18:00", "20:00", "21:00")
+DEMO_PRICES = {
+    "jersey_price": ("44.99", "49.99", "54.99"),
+    "tv_price": ("999.00", "1099.99", "1149.00", "1199.00"),
+    "project_price": ("38500.00", "42900.00", "46750.00", "51200.00"),
+}
+DEMO_AREA_CODES = ("312", "415", "617", "704", "713", "919")
+
+
+def _fact_truth(item: Item, rule_id: str, place: str) -> Any:
+    """The value a location tells every customer for one rule (the same on every visit)."""
+    truth = random.Random(f"{place}/{rule_id}")
+    if item.type == "time_range":
+        return {"from": truth.choice(DEMO_OPENS), "to": truth.choice(DEMO_CLOSES)}
+    if item.type == "money":
+        amount = truth.choice(DEMO_PRICES.get(rule_id, ("19.99", "24.99", "29.99")))
+        return {"amount": amount, "currency": item.currency}
+    if item.type == "text":
+        return f"{truth.choice(DEMO_AREA_CODES)}555{truth.randrange(100, 10_000):04d}"
+    if item.type == "number":
+        return truth.randrange(6, 13)
+    if item.type == "choice":
+        return truth.choice(item.options).value
+    return True
+
+
+def _told(item: Item, truth: Any, out_of_step: bool, rng: random.Random) -> Any:
+    """What one touchpoint said: the truth, written its own way, or something else."""
+    if item.type == "time_range":
+        if not out_of_step:
+            return dict(truth)
+        closes = DEMO_CLOSES[(DEMO_CLOSES.index(truth["to"]) + rng.choice((1, -1))) % 4]
+        return {"from": truth["from"], "to": closes}
+    if item.type == "money":
+        if not out_of_step:
+            return dict(truth)
+        cents = round(float(truth["amount"]) * 100)
+        changed = cents + rng.choice((-1, 1)) * max(500, cents // 20)
+        return {"amount": f"{changed // 100}.{changed % 100:02d}", "currency": truth["currency"]}
+    if item.type == "text":
+        digits = truth if not out_of_step else truth[:-2] + f"{rng.randrange(100):02d}"
+        area, exchange, line = digits[:3], digits[3:6], digits[6:]
+        return rng.choice(
+            (
+                f"({area}) {exchange}-{line}",
+                f"{area}-{exchange}-{line}",
+                f"+1 {area} {exchange} {line}",
+            )
+        )
+    if item.type == "number":
+        return truth + (rng.choice((-4, -3, 3, 4)) if out_of_step else rng.choice((0, 0, 1)))
+    if item.type == "choice" and out_of_step:
+        others = [o.value for o in item.options if o.value != truth]
+        return rng.choice(others) if others else truth
+    if item.type == "yes_no" and out_of_step:
+        return not truth
+    return truth
+
+
+def _fact_answers(
+    checklist: Checklist, place: str, quality: float, rng: random.Random
 ) -> dict[str, Answer]:
+    """Answers to the items that record facts: one truth per location and rule, and
+    now and then a touchpoint out of step with it (more often at weaker locations)."""
+    out: dict[str, Answer] = {}
+    facts = checklist.fact_items()
+    for rule in checklist.consistency:
+        truth = _fact_truth(facts[rule.facts[0]], rule.id, place)
+        for n, fact in enumerate(rule.facts):
+            item = facts[fact]
+            if item.id in out:
+                continue
+            if item.na and rng.random() < 0.08:
+                out[item.id] = Answer(na=True)
+                continue
+            # The first touchpoint sets the truth; each later one may contradict it.
+            out_of_step = n > 0 and rng.random() < 0.02 + 0.12 * (1 - quality)
+            out[item.id] = Answer(value=_told(item, truth, out_of_step, rng))
+    return out
+
+
+def _answers(
+    checklist: Checklist, quality: float, weak: str, rng: random.Random, place: str = ""
+) -> dict[str, Answer]:
+    facts = _fact_answers(checklist, place, quality, rng)
     answers: dict[str, Answer] = {}
     values: dict[str, Any] = {}
     pending = rng.random() < critical_failure_rate(quality)
@@ -191,6 +278,9 @@ def _answers(
                 continue
             if item.type == "nps":
                 nps_items.append(item)  # answered below, from how the visit went
+                continue
+            if item.id in facts:
+                answers[item.id] = facts[item.id]
                 continue
             if item.critical:
                 # One failure at most, on any of the critical items with equal chance.
@@ -360,7 +450,9 @@ async def fill_demo(
             days_ago = rng.randrange(1, 4)
         visited = today - timedelta(days=days_ago) + timedelta(hours=rng.randrange(9, 19))
         trend = 0.08 * (1 - days_ago / 548)  # chains get better over time
-        answers = _answers(checklist, quality[loc.id] + trend, weak.get(region_of[loc.id], ""), rng)
+        answers = _answers(
+            checklist, quality[loc.id] + trend, weak.get(region_of[loc.id], ""), rng, loc.code
+        )
         card = score_answers(checklist, answers)
         status = "approved"
         roll = rng.random()

@@ -58,7 +58,7 @@ def test_the_pdf_lists_each_disagreement_with_what_every_touchpoint_said(tmp_pat
     assert "Agree The store's phone number; Jersey in stock." in text
     # The critical price check caps the overall and says so on the cover.
     assert "Price of the team jersey: the touchpoints disagree" in text
-    assert "The touchpoints disagree on Opening hours and price of the team jersey" in text
+    assert "The touchpoints disagree on opening hours and price of the team jersey" in text
 
 
 def test_a_fact_not_recorded_reads_so_and_an_unchecked_rule_is_listed(tmp_path: Path) -> None:

@@ -43,6 +43,8 @@ SHIPPED_COUNTS = {
     },
     "home-improvement.yaml": {
         "call_rings",
+        "call_lead_time",
+        "consult_lead_time",
         "consult_questions_deferred",
         "survey_report_days",
         "quote_business_days",

@@ -34,14 +34,18 @@ CHECKLISTS_DIR = Path(__file__).resolve().parents[2] / "checklists"
 
 SAMPLE_ANSWERS: dict[str, dict[str, Any]] = {
     "web_store_hours": {"value": True},
+    "web_hours_today": {"value": {"from": "10:00", "to": "21:00"}},
     "web_store_phone": {
         "value": False,
         "comment": "Only the national hotline was listed on the store page.",
     },
+    "web_phone_number": {"na": True},
     "web_minutes_to_info": {"value": 4},
     "web_stock_info": {"value": "online_only"},
+    "web_tv_price": {"value": {"amount": "1099.00", "currency": "USD"}},
     "web_mobile_ease": {"value": 4},
     "inquiry_seconds_to_person": {"value": 38, "comment": "A recorded menu first, then a person."},
+    "inquiry_number_dialled": {"value": "(312) 555-0142"},
     "inquiry_greeting": {"value": True},
     "inquiry_needs_asked": {"value": True},
     "inquiry_answers_quality": {
@@ -60,6 +64,7 @@ SAMPLE_ANSWERS: dict[str, dict[str, Any]] = {
     "confirmation_address": {"value": True},
     "confirmation_screenshot": {},
     "arrival_found_easily": {"value": True},
+    "door_hours": {"value": {"from": "10:00", "to": "20:00"}},
     "arrival_parking": {"na": True, "comment": "Arrived by bus."},
     "storefront_photo": {},
     "arrival_greeting_seconds": {"value": 25},
@@ -70,6 +75,7 @@ SAMPLE_ANSWERS: dict[str, dict[str, Any]] = {
     "floor_clean": {"value": 4},
     "demo_units_faulty": {"value": 2, "comment": "Two soundbars on the demo wall had no power."},
     "prices_labeled": {"value": False, "comment": "Two 65-inch models had no price label."},
+    "shelf_tv_price": {"value": {"amount": "1149.00", "currency": "USD"}},
     "restroom_access": {
         "value": "refused",
         "comment": "Told the restroom is staff only and sent to the café across the car park.",
@@ -93,6 +99,8 @@ SAMPLE_ANSWERS: dict[str, dict[str, Any]] = {
     "checkout_wait_minutes": {"value": 6},
     "checkout_charged_correctly": {"value": True},
     "checkout_receipt_itemized": {"value": True},
+    "receipt_tv_price": {"value": {"amount": "1149.00", "currency": "USD"}},
+    "receipt_phone_number": {"value": "312-555-0142"},
     "checkout_delivery_booked": {"value": True},
     "checkout_aftersales_explained": {"value": False},
     "checkout_thanked": {"value": True},

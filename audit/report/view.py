@@ -53,6 +53,7 @@ MAX_CRITICALS_ON_COVER = 3  # page 1 must stay one page; the rest are named in t
 MAX_COMMENT_CHARS = MAX_COMMENT
 MAX_TEXT_CHARS = MAX_TEXT_ANSWER
 MAX_HIGHLIGHT_COMMENT = 160  # two lines on page 1
+MAX_FACT_CHARS = 200  # a phone number or a name as a touchpoint gave it, in its cell
 # Names print on the cover and in every page's running header. The database
 # keeps at most 200 characters (64 for a code), but a report may be made from
 # other data, and names of 100,000 characters without a space kept WeasyPrint
@@ -185,10 +186,13 @@ def short_date(day: date) -> str:
 def answer_text(item: Item, result: ItemResult, photos: int = 0) -> tuple[str, str]:
     """The answer as the owner reads it, and its status (``photos``: those in the report).
 
-    A text answer prints in full below its row, so its cell says so.
+    A text answer prints in full below its row, so its cell says so; a text
+    fact (a phone number) is short and prints in its cell.
     """
     words = describe_answer(item, result.answer, photos)
     if words.state == "text":
+        if item.fact is not None:
+            return shorten(words.text, MAX_FACT_CHARS) or "", "answered"
         return "See below", "text"
     return words.text, words.state
 
@@ -231,7 +235,12 @@ def _item_row(
             points = "N/A" if status == "na" else DASH
     pct = None if result.points is None else 100 * result.points
     long_text = None
-    if item.type == "text" and result.answer is not None and isinstance(result.answer.value, str):
+    if (
+        item.type == "text"
+        and item.fact is None
+        and result.answer is not None
+        and isinstance(result.answer.value, str)
+    ):
         long_text = shorten(result.answer.value, MAX_TEXT_CHARS)
         if long_text is None:
             answer, status = "Not answered", "unanswered"
