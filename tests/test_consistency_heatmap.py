@@ -199,3 +199,56 @@ async def test_the_review_page_lists_every_rule_with_what_each_touchpoint_said(l
     assert "<strong>$54.99</strong>" in panel
     # The critical price check is named in the danger notice, with the values.
     assert "Price of the team jersey: the touchpoints disagree" in html
+
+
+async def test_an_upheld_appeal_on_a_fact_rescores_consistency_and_keeps_rollups_equal(
+    login, db, tmp_path
+):
+    await seed_consistency(tmp_path)
+    auditor = await login("auditor@x.test")
+    hq = await login("hq@x.test")
+    owner = await login("owner@x.test")
+    uid = new_uuid()
+    assert (await auditor.put(f"/api/audits/{uid}", json=body(ANSWERS))).status_code == 201
+    assert (await auditor.post(f"/api/audits/{uid}/submit")).status_code == 200
+    r = await hq.post(f"/api/audits/{uid}/review", json={"decision": "approve", "note": ""})
+    assert r.status_code == 200, r.text
+    before = await Audit.get(uuid=uid)
+    assert (before.consistency, before.critical_failed, before.overall) == (40.0, True, 30.0)
+
+    # The owner says the jersey was not on the shelf after all (a yes/no fact, so scored
+    # and open to appeal): the phone's "in stock" now disagrees with the shelf.
+    r = await owner.post(
+        f"/api/audits/{uid}/appeals",
+        json={
+            "item": "shelf_stock",
+            "reason": "Our stock log shows the jersey sold out that morning.",
+            "proposed": {"value": False},
+        },
+    )
+    assert r.status_code == 201, r.text
+    r = await hq.post(
+        f"/api/appeals/{r.json()['uuid']}/decision",
+        json={"decision": "upheld", "note": "The stock log is convincing."},
+    )
+    assert r.status_code == 200, r.text
+
+    after = await Audit.get(uuid=uid)
+    assert after.answers["shelf_stock"]["value"] is False
+    rules = after.scorecard["consistency"]["rules"]
+    assert rules["in_stock"] == {
+        "result": "disagree",
+        "values": {"stock_phone": True, "stock_shelf": False},
+    }
+    # Only the phone number agrees now: 1 of 5; the critical price rule still caps.
+    assert (after.consistency, after.critical_failed, after.overall) == (20.0, True, 30.0)
+    scope = Scope(checklist="touchpoint-consistency")
+    for group in ("location", "month", "all"):
+        rolled = await aggregates.tallies(
+            scope, group, False, False, rollups=True, consistency=True
+        )
+        raw = await aggregates.tallies(scope, group, False, False, rollups=False, consistency=True)
+        assert {k: t.consistency for k, t in rolled.items()} == {
+            k: t.consistency for k, t in raw.items()
+        }
+        assert [t.consistency.total for t in raw.values()] == [20.0]
