@@ -132,6 +132,17 @@ export const api = {
     request('DELETE', `/api/audits/${enc(uuid)}/photos/${enc(photoUuid)}`, { headers: { 'If-Match': ifMatch(revision) } }),
   checkIn: (uuid, body) => request('POST', `/api/audits/${enc(uuid)}/check-in`, { json: body }),
   checkOut: (uuid, body) => request('POST', `/api/audits/${enc(uuid)}/check-out`, { json: body }),
+  reportData: (uuid) => request('GET', `/api/audits/${enc(uuid)}/report.json`),
+  auditAppeals: (uuid) => request('GET', `/api/audits/${enc(uuid)}/appeals`),
+  openAppeal: (uuid, body) => request('POST', `/api/audits/${enc(uuid)}/appeals`, { json: body }),
+  putAppealPhoto: (appealUuid, blob) =>
+    request('PUT', `/api/appeals/${enc(appealUuid)}/photo`, {
+      body: blob,
+      contentType: blob.type || 'image/jpeg',
+      timeout: UPLOAD_TIMEOUT_MS,
+    }),
+  appeals: () => request('GET', '/api/appeals?limit=500'),
+  appeal: (appealUuid) => request('GET', `/api/appeals/${enc(appealUuid)}`),
   photoUrl: (uuid, photoUuid) =>
     `/api/audits/${enc(uuid)}/photos/${enc(photoUuid)}?size=thumb`,
 };

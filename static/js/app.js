@@ -21,6 +21,7 @@ import { api, ApiError, NetworkError, setCsrfToken } from './api.js';
 import { h } from './dom.js';
 import { Outbox } from './outbox.js';
 import { forgetSession, savedSession, saveSession, userKey } from './session.js';
+import { OwnerCache } from './owner-cache.js';
 import { openStore } from './store.js';
 import { renderAudit } from './views/audit.js';
 import { renderConflict } from './views/conflict.js';
@@ -98,6 +99,10 @@ function ctx() {
   };
 }
 
+function ownerCtx() {
+  return { session: app.session, cache: new OwnerCache(app.ownerStore), navigate, handleError };
+}
+
 function navigate(hash, { result } = {}) {
   if (result !== undefined) app.justSent = hash.slice('#/done/'.length);
   if (location.hash === hash) route();
@@ -127,7 +132,7 @@ async function route() {
   const conflict = hash.match(/^#\/conflict\/([0-9a-fA-F-]{36})$/);
   let view;
   if (app.session.role === 'owner') {
-    await renderOwner(slot, app.session); // the owner's pages route by hash themselves
+    view = await renderOwner(slot, ownerCtx());
   } else if (audit) {
     view = await renderAudit(slot, ctx(), audit[1]);
   } else if (conflict) {
@@ -175,6 +180,9 @@ async function enter(session) {
     return;
   }
   if (session.role === 'owner') {
+    // The owner's own database: what they opened, readable offline (owner-cache.js).
+    app.ownerKey = `owner-${await userKey(session.email)}`;
+    app.ownerStore = await openStore(app.ownerKey);
     await route();
     return;
   }
@@ -202,7 +210,8 @@ function leave(notice) {
   app.view = null;
   app.outbox?.stop();
   app.store?.close();
-  Object.assign(app, { session: null, store: null, outbox: null, justSent: null });
+  app.ownerStore?.close();
+  Object.assign(app, { session: null, store: null, outbox: null, justSent: null, ownerStore: null });
   setCsrfToken(null);
   forgetSession();
   signOutButton.hidden = true;
@@ -271,6 +280,12 @@ async function signOut() {
     if (!(error instanceof ApiError || error instanceof NetworkError)) throw error;
   }
   await globalThis.caches?.delete(API_CACHE);
+  if (app.ownerStore) {
+    // An owner's reports are private: nothing of them stays once they sign out.
+    app.ownerStore.close();
+    app.ownerStore = null;
+    indexedDB.deleteDatabase(`audit-${app.ownerKey}`);
+  }
   history.replaceState(null, '', '/');
   leave('You are signed out.');
 }
