@@ -173,6 +173,8 @@ async def test_the_amended_pdf_says_version_2_and_lists_the_decision(db, login, 
     assert "Appeals" in text and "Upheld" in text
     assert "The phone log is convincing." in flat
     assert "first reported: No" in flat
+    # The item's row in the detail says it was amended.
+    assert "A person answered within three rings Amended after appeal" in flat
 
 
 async def test_a_rejected_appeal_changes_no_score_and_issues_no_new_version(db, login):

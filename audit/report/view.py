@@ -85,6 +85,7 @@ class ItemRow:
     comment: str | None
     long_text: str | None
     photos: tuple[Photo, ...] = ()
+    amended: bool = False  # its answer was changed by an upheld appeal
 
     @property
     def tall(self) -> bool:
@@ -270,6 +271,10 @@ def _item_row(
         comment=shorten(result.answer.comment if result.answer else None, MAX_COMMENT_CHARS),
         long_text=long_text,
         photos=photos,
+        amended=any(
+            a.item_id == item.id and a.decision != "rejected" and a.before != a.after
+            for a in data.amendments
+        ),
     )
 
 
