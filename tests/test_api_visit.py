@@ -303,3 +303,11 @@ async def test_a_shoppers_trust_history_lists_each_submitted_visit_latest_first(
         "no_check_out",
     ]
     assert history[0]["location"] == "S1"
+
+
+async def test_discarding_a_checked_in_draft_takes_its_checks_with_it(auditor):
+    uid = await draft(auditor)
+    await auditor.post(f"/api/audits/{uid}/check-in", json={**HERE, "time": ago(3)})
+    assert (await auditor.delete(f"/api/audits/{uid}")).status_code == 204
+    assert await VisitCheck.all().count() == 0
+    assert (await auditor.post(f"/api/audits/{uid}/check-in", json=HERE)).status_code == 404
