@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 from audit.answers import Answer, condition_holds, visible_items
 from audit.auth import hash_password
 from audit.checklist import Checklist, Item
+from audit.demo_actions import demo_actions
 from audit.demo_photos import demo_photo, photo_kind
 from audit.demo_reviews import review_demo_audits
 from audit.demo_visits import (
@@ -526,6 +527,8 @@ async def fill_demo(
     await _fix_sequences(["location", "audit", "section_score", "item_score"])
     await _demo_assignments(locations, checklists, users["auditor"])
     await demo_waves(versions, locations, auditors, users["hq"], ASSIGNMENT_NOTES, rng)
+    # The owner's corrective actions on their locations' weak items.
+    await demo_actions(users["owner"], random.Random(seed * 31 + 5))
     made = audit_id - first_id
     return (
         f"demo: {len(new_locations)} new locations ({len(locations)} in all), "
