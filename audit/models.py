@@ -322,6 +322,18 @@ class Audit(Model):
         # Covering indexes: comparisons read only these columns, never the
         # large JSON columns stored in the same row (3x faster on SQLite).
         indexes = (
+            # Shoppers' records (audit.store.shoppers), from the index alone.
+            Index(
+                fields=(
+                    "auditor_id",
+                    "submitted_at",
+                    "status",
+                    "grade",
+                    "trust_score",
+                    "visit_date",
+                    "id",
+                )
+            ),
             Index(
                 fields=(
                     "status",
@@ -448,6 +460,8 @@ class ReviewEvent(Model):
 
     class Meta:
         table = "review_event"
+        # Shoppers' records ask of each audit whether it was ever returned.
+        indexes = (Index(fields=("audit_id", "action")),)
 
 
 class Delivery(Model):

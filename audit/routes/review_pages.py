@@ -52,7 +52,7 @@ async def review_page(request: Request, who: Principal) -> Response:
             "nav": "review",
             "rows": rows,
             "filter": f,
-            "shoppers": sorted(records.values(), key=lambda r: (r.name or r.email).lower()),
+            "shoppers": await shoppers.auditor_names(),
             "trust": trust,
             "paging": {"page": page_number, "pages": pages, "total": count},
         },

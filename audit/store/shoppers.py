@@ -18,6 +18,7 @@ graded``.  One statement for every auditor (or one), both databases.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -59,12 +60,15 @@ class ShopperRecord:
         return self.rejected / self.reviewed if self.reviewed else None
 
 
+# Returns are found per audit through review_event's audit index, and only the
+# audits of the auditors asked for are read (the review queue asks for the
+# few on its page).
 _RECORDS = """
 SELECT u.id, u.name, u.email, u.active,
        COUNT(a.id) AS visits,
-       COUNT(CASE WHEN a.status IN ('approved', 'rejected') OR r.audit_id IS NOT NULL
+       COUNT(CASE WHEN a.status IN ('approved', 'rejected') OR a.was_returned = 1
              THEN 1 END) AS reviewed,
-       COUNT(r.audit_id) AS returned,
+       COUNT(CASE WHEN a.was_returned = 1 THEN 1 END) AS returned,
        COUNT(CASE WHEN a.status = 'rejected' THEN 1 END) AS rejected,
        COUNT(a.grade) AS graded,
        COALESCE(SUM(a.grade), 0) AS grade_sum,
@@ -73,21 +77,42 @@ SELECT u.id, u.name, u.email, u.active,
        COUNT(CASE WHEN a.trust_score < {low} THEN 1 END) AS low_trust,
        MAX(a.visit_date) AS last_visit
 FROM "user" u
-LEFT JOIN audit a ON a.auditor_id = u.id AND a.submitted_at IS NOT NULL
-LEFT JOIN (SELECT DISTINCT audit_id FROM review_event WHERE action = 'return') r
-       ON r.audit_id = a.id
+LEFT JOIN (
+  SELECT a.id, a.auditor_id, a.status, a.grade, a.trust_score, a.visit_date,
+         CASE WHEN EXISTS (SELECT 1 FROM review_event e
+                           WHERE e.audit_id = a.id AND e.action = 'return')
+              THEN 1 ELSE 0 END AS was_returned
+  FROM audit a WHERE a.submitted_at IS NOT NULL {audits_of}
+) a ON a.auditor_id = u.id
 WHERE u.role = 'auditor' {only}
 GROUP BY u.id, u.name, u.email, u.active
 ORDER BY u.name, u.email
 """
 
 
-async def shopper_records(low_trust_below: int, user_id: int | None = None) -> list[ShopperRecord]:
-    """Every auditor's record (or the one auditor's), by name."""
+async def shopper_records(
+    low_trust_below: int, user_ids: Sequence[int] | None = None
+) -> list[ShopperRecord]:
+    """Every auditor's record (or those of ``user_ids``), by name."""
+    if user_ids is not None and not user_ids:
+        return []
     q = Query()
     low = q(low_trust_below)  # parameters in the order of the text
-    only = f"AND u.id = {q(user_id)}" if user_id is not None else ""
-    return [_record(r) for r in await q.rows(_RECORDS.format(low=low, only=only))]
+    audits_of = only = ""
+    if user_ids is not None:
+        audits_of = f"AND a.auditor_id IN ({', '.join(q(i) for i in user_ids)})"
+        only = f"AND u.id IN ({', '.join(q(i) for i in user_ids)})"
+    sql = _RECORDS.format(low=low, audits_of=audits_of, only=only)
+    return [_record(r) for r in await q.rows(sql)]
+
+
+async def auditor_names() -> list[tuple[int, str]]:
+    """Every auditor's id and name (or e-mail), for choosing one; by name."""
+    q = Query()
+    rows = await q.rows(
+        "SELECT id, name, email FROM \"user\" WHERE role = 'auditor' ORDER BY name, email"
+    )
+    return [(int(r["id"]), str(r["name"] or r["email"])) for r in rows]
 
 
 def _record(r: dict[str, Any]) -> ShopperRecord:

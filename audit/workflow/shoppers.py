@@ -80,13 +80,13 @@ async def shopper_records() -> list[ShopperRecord]:
 
 async def shopper_record(user_id: int) -> ShopperRecord | None:
     """One auditor's record alone (the review page's summary of who made the visit)."""
-    found = await store.shopper_records(LOW_TRUST_BELOW, user_id)
+    found = await store.shopper_records(LOW_TRUST_BELOW, [user_id])
     return found[0] if found else None
 
 
 async def shopper(user_id: int) -> tuple[ShopperRecord, list[dict[str, Any]]]:
     """One auditor's record and visits; 404 for anyone who is not an auditor."""
-    found = await store.shopper_records(LOW_TRUST_BELOW, user_id)
+    found = await store.shopper_records(LOW_TRUST_BELOW, [user_id])
     if not found:
         raise NotFound("no such shopper")
     rows = await store.shopper_audits(user_id, SHOPPER_AUDITS)
@@ -119,7 +119,21 @@ async def review_queue(
 ) -> tuple[int, list[dict[str, Any]], dict[int, ShopperRecord]]:
     """The queue (narrowed by ``f``, and to visit trust scores under ``trust_below``),
     its size, and the record of each shopper in it."""
-    records = {r.id: r for r in await store.shopper_records(LOW_TRUST_BELOW)}
-    ids = [i for i, r in records.items() if f.keeps(r)] if f.active else None
+    ids: list[int] | None = None
+    records: dict[int, ShopperRecord] = {}
+    if f.grade_below is not None or f.return_rate is not None:
+        # Filtering by their figures needs every shopper's record.
+        records = {r.id: r for r in await store.shopper_records(LOW_TRUST_BELOW)}
+        ids = [i for i, r in records.items() if f.keeps(r)]
+    elif f.shopper is not None:
+        ids = [f.shopper]
     count, rows = await audit_lists.review_queue(limit, offset, ids, trust_below)
+    # The record of each shopper on this page only: a few auditors, not all.
+    wanted = sorted({int(r["auditor_id"]) for r in rows} - set(records))
+    for record in await store.shopper_records(LOW_TRUST_BELOW, wanted):
+        records[record.id] = record
     return count, rows, records
+
+
+async def auditor_names() -> list[tuple[int, str]]:
+    return await store.auditor_names()
