@@ -195,6 +195,8 @@ async def test_the_review_page_lists_every_rule_with_what_each_touchpoint_said(l
     panel = html[start : html.index("</section>", start)]
     assert panel.count('class="finding finding-disagree"') == 2
     assert panel.count('class="finding finding-agree"') == 2
+    # Disagreements first.
+    assert panel.rindex("finding-disagree") < panel.index("finding-agree")
     assert "<strong>09:00\u201321:00</strong>" in panel
     assert "<strong>$54.99</strong>" in panel
     # The critical price check is named in the danger notice, with the values.

@@ -118,7 +118,11 @@ async def audit_page(request: Request, who: Principal) -> Response:
             "sections": sections,
             "critical": critical,
             # Every consistency rule with what each touchpoint said (docs/scoring.md).
-            "findings": consistency_findings(checklist, card.consistency)
+            # Disagreements first, then in the checklist's order.
+            "findings": sorted(
+                consistency_findings(checklist, card.consistency),
+                key=lambda f: f.result != "disagree",
+            )
             if card.consistency is not None
             else [],
             "consistency_score": card.consistency_score,
