@@ -23,12 +23,14 @@ import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 
 import anyio.to_thread
 
 from audit.media import remove_stale_uploads
 from audit.report.pool import TEMP_PREFIX, report_cache
 from audit.settings import Settings
+from audit.store.account_tokens import delete_dead_links
 from audit.store.accounts import delete_expired_sessions, delete_spent_throttles
 from audit.store.locks import single_node
 
@@ -56,8 +58,14 @@ async def sweep_media(settings: Settings) -> None:
         log.info("removed %d temporary files left by an interrupted write", removed)
 
 
+# Invitation and reset links are deleted a month after they expired: long
+# enough for HQ to see that an invitation went unanswered, then they are noise.
+DEAD_LINKS_KEPT = timedelta(days=30)
+
+
 async def sweep_database() -> bool:
-    """Delete expired sessions and the throttle rows that count for nothing.
+    """Delete expired sessions, the throttle rows that count for nothing, and links
+    (invitations, resets) long expired.
 
     False when another node was doing it (nothing done here).
     """
@@ -66,8 +74,14 @@ async def sweep_database() -> bool:
             return False
         sessions = await delete_expired_sessions()
         throttles = await delete_spent_throttles()
-    if sessions or throttles:
-        log.info("deleted %d expired sessions and %d spent throttle rows", sessions, throttles)
+        links = await delete_dead_links(datetime.now(UTC) - DEAD_LINKS_KEPT)
+    if sessions or throttles or links:
+        log.info(
+            "deleted %d expired sessions, %d spent throttle rows and %d dead links",
+            sessions,
+            throttles,
+            links,
+        )
     return True
 
 

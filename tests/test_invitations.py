@@ -285,3 +285,36 @@ async def test_hq_filters_users_by_role_and_state_and_reactivates_one(hq, anon) 
     assert r.status_code == 200
     back = await anon.post("/api/session", json={"email": "auditor@x.test", "password": PASSWORD})
     assert back.status_code == 200
+
+
+async def test_a_mail_server_that_refuses_leaves_the_invitation_to_be_retried(
+    hq, mail_settings
+) -> None:
+    down = dataclasses.replace(mail_settings, smtp_url=f"smtp://127.0.0.1:{free_port()}")
+    await hq.post("/hq/users/invite", json={"email": "retry@x.test", "role": "auditor"})
+
+    assert await send(down) == 0
+
+    row = await AccountToken.get(user__email="retry@x.test")
+    assert (row.mail_status, row.mail_attempts) == ("failed", 1)
+    assert row.mail_next_at is not None and row.mail_next_at > now()
+    assert row.mail_error
+    # Due again once its retry time has come, and then it goes out.
+    await AccountToken.filter(id=row.id).update(mail_next_at=now() - timedelta(seconds=1))
+    assert await send(mail_settings) == 1
+    assert (await AccountToken.get(id=row.id)).mail_status == "sent"
+
+
+async def test_housekeeping_deletes_links_a_month_after_they_expired(hq) -> None:
+    from audit.housekeeping import sweep_database
+
+    await hq.post("/hq/users/invite", json={"email": "old@x.test", "role": "auditor"})
+    await hq.post("/hq/users/invite", json={"email": "fresh@x.test", "role": "auditor"})
+    await AccountToken.filter(user__email="old@x.test").update(
+        expires_at=now() - timedelta(days=31)
+    )
+
+    assert await sweep_database()
+
+    assert not await AccountToken.exists(user__email="old@x.test")
+    assert await AccountToken.exists(user__email="fresh@x.test")

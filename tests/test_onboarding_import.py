@@ -382,3 +382,27 @@ async def test_two_imports_of_one_file_at_once_add_each_location_once(db: Settin
         ["300 added, 0 changed, 0 unchanged", "conflict"],
     )
     assert await Location.filter(code__startswith="R").count() == 300
+
+
+def test_user_invite_without_a_mail_server_prints_the_link_and_reactivate_restores(
+    cli, tmp_path: Path
+) -> None:
+    code, out, err = cli("user", "invite", "Ina@X.test", "--role", "auditor", "--name", "Ina")
+    assert (code, err) == (0, "")
+    first, second = out.splitlines()
+    assert first.startswith("user ina@x.test (auditor) created; invitation valid until ")
+    assert second.startswith(
+        "AUDIT_SMTP_URL is not set: send them this link yourself: http://127.0.0.1:8000/#/password/"
+    )
+    assert cli("user", "invite", "x", "--role", "auditor")[0] == 1
+    assert cli("user", "deactivate", "ina@x.test")[0] == 0
+    assert cli("user", "reactivate", "ina@x.test") == (0, "user ina@x.test may sign in again", "")
+    assert cli("user", "reactivate", "nobody@x.test") == (1, "", "no user 'nobody@x.test'")
+    path = tmp_path / "owners.csv"
+    path.write_text("email,name\nnew.owner@x.test,New\n")
+    code, out, _ = cli("import", "owners", str(path))
+    assert code == 0
+    assert out.splitlines()[-1] == (
+        f"{path}: no invitations sent (AUDIT_SMTP_URL is not set): invite the new users from"
+        " HQ's users page or with `audit user invite`"
+    )

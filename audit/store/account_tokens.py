@@ -217,3 +217,8 @@ async def next_due_at(now: datetime, max_attempts: int) -> datetime | None:
     rows = await unfinished.order_by("mail_next_at").limit(1).values_list("mail_next_at", flat=True)
     first = rows[0] if rows else None
     return first if isinstance(first, datetime) else None
+
+
+async def delete_dead_links(expired_before: datetime) -> int:
+    """Delete the links that expired before ``expired_before`` (used or not)."""
+    return await AccountToken.filter(expires_at__lt=expired_before).delete()
