@@ -489,6 +489,10 @@ async def test_hq_pages_list_actions_overdue_first_with_fix_rates_and_the_locati
     assert location.status_code == 200, location.text
     assert "Since the last visit" in location.text and "2 of the 4 items" in location.text
     assert "Retrain the phone team" in location.text
+    audit_page = await world.hq.get(f"/hq/audits/{first}")
+    assert audit_page.status_code == 200, audit_page.text
+    assert "the owner recorded an action for 2" in audit_page.text
+    assert "Retrain the phone team" in audit_page.text and "Still failing" in audit_page.text
     assert (await world.owner.get("/hq/actions")).status_code == 404
     bad = await world.hq.get("/hq/actions?status=late")
     assert bad.status_code == 422 and "status" in bad.text

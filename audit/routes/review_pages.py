@@ -24,7 +24,7 @@ from audit.scoring import ItemResult, score_answers
 from audit.store import audit_lists, filters
 from audit.store.audits import stored_answers
 from audit.store.checklists import parsed
-from audit.workflow import shoppers, visits
+from audit.workflow import actions, shoppers, visits
 from audit.workflow.audits import get_audit
 from audit.workflow.views import audit_view
 
@@ -107,6 +107,8 @@ async def audit_page(request: Request, who: Principal) -> Response:
     failed = set(stored.get("critical_failures", ()))
     critical = [line for s in sections for line in s.lines if line.item.id in failed]
     next_uuid = await audit_lists.next_in_queue(uuid) if audit.status == "submitted" else None
+    # The owner's corrective actions on the visit's failed and weak items, once published.
+    owner_actions = await actions.audit_actions(who, uuid) if audit.status == "approved" else None
     return await render(
         request,
         who,
@@ -132,6 +134,7 @@ async def audit_page(request: Request, who: Principal) -> Response:
             "shopper": await shoppers.shopper_record(view["auditor"]["id"]),
             "place": {"latitude": audit.location.latitude, "longitude": audit.location.longitude},
             "next_url": f"/hq/audits/{next_uuid}" if next_uuid else "/hq/review",
+            "owner_actions": owner_actions,
             # Free text with what the detector flags, keyed "item:field" (audit.redaction).
             "owner_text": {
                 f"{t['item']}:{t['field']}": {
