@@ -197,7 +197,9 @@ async def test_a_rejected_appeal_changes_no_score_and_issues_no_new_version(db, 
     mine = (await owner.get(f"/api/appeals/{appeal['uuid']}")).json()
     assert mine["status_label"] == "Rejected"
     assert mine["decision"]["note"] == "The shopper's recording shows six rings."
-    actions = await ReviewEvent.filter(audit_id=audit.id).values_list("action", flat=True)
+    actions = (
+        await ReviewEvent.filter(audit_id=audit.id).order_by("id").values_list("action", flat=True)
+    )
     assert actions[-1] == "appeal_rejected"
     # Decided, so the item may be disputed again; the same decision sent again is 200.
     again = await hq.post(
@@ -352,7 +354,9 @@ async def test_two_decisions_of_one_appeal_at_once_store_exactly_one(db, login):
     assert stored.status == winner["status"]
     audit = await Audit.get(uuid=uid)
     assert audit.report_version == (2 if stored.status == "upheld" else 1)
-    actions = await ReviewEvent.filter(audit_id=audit.id).values_list("action", flat=True)
+    actions = (
+        await ReviewEvent.filter(audit_id=audit.id).order_by("id").values_list("action", flat=True)
+    )
     assert len([a for a in actions if a in ("appeal_upheld", "appeal_rejected")]) == 1
     await assert_rollups_match_raw()
 
@@ -405,7 +409,9 @@ async def test_a_decision_racing_a_second_approval_is_the_only_change(db, login)
     # answer shows the audit as stored, whichever came first).
     assert approved.status_code == 200
     audit = await Audit.get(uuid=uid)
-    actions = await ReviewEvent.filter(audit_id=audit.id).values_list("action", flat=True)
+    actions = (
+        await ReviewEvent.filter(audit_id=audit.id).order_by("id").values_list("action", flat=True)
+    )
     assert actions.count("approve") == 1 and actions.count("appeal_upheld") == 1
     assert audit.report_version == 2
     await assert_rollups_match_raw()

@@ -325,7 +325,11 @@ async def test_reject_racing_approve_has_one_winner(people: dict[str, Session], 
         stored = await Audit.get(uuid=uid)
         assert stored.status == winner
         assert stored.rolled_up is (winner == "approved")
-        events = await ReviewEvent.filter(audit_id=stored.id).values_list("action", flat=True)
+        events = (
+            await ReviewEvent.filter(audit_id=stored.id)
+            .order_by("id")
+            .values_list("action", flat=True)
+        )
         assert events == ["approve" if winner == "approved" else "reject"]
     assert set(winners) == {"approved", "rejected"}, winners
     approved = await Audit.filter(status="approved").count()
