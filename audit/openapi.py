@@ -1553,9 +1553,20 @@ def openapi_schema() -> dict[str, Any]:
         },
         "components": {
             "securitySchemes": {
-                "session": {"type": "apiKey", "in": "cookie", "name": "audit_session"}
+                "session": {"type": "apiKey", "in": "cookie", "name": "audit_session"},
+                # An HQ user's personal API token (docs/integrations.md): not for /api/session.
+                "token": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "a personal API token of an HQ user (audit_…), taken"
+                    " instead of the session on every /api operation but /api/session and"
+                    " /api/password*; read-only tokens get 403 on writes"
+                    " (docs/integrations.md)",
+                },
             }
         },
+        # The token scheme is described, not required: fuzzers would send made-up
+        # tokens and meet the unknown-token throttle (429) on every operation.
         "security": [{"session": []}],
         "paths": paths,
     }

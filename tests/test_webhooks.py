@@ -188,7 +188,7 @@ async def test_after_the_last_attempt_it_is_given_up_and_hq_can_send_it_again(
     endpoint = await WebhookEndpoint.get()
     log = await hq.get(f"/hq/webhooks/{endpoint.id}")
     assert log.status_code == 200
-    assert "abandoned" in log.text and "3 / " in log.text and ">503<" in log.text
+    assert "abandoned" in log.text and "3 / " in log.text and "HTTP 503" in log.text
 
     r = await hq.post(f"/hq/webhooks/{endpoint.id}/deliveries/{row.id}/resend")
     assert r.status_code == 202, r.text
@@ -420,3 +420,32 @@ async def test_appeals_are_events_with_the_new_scores_and_without_anyones_words(
     assert opened["data"]["audit"]["overall"] != stored.overall  # before the re-score
     for body in (r.body for r in got):
         assert b"phone log" not in body and b"Olga" not in body and b"owner@" not in body
+
+
+async def test_a_rejected_appeal_is_an_appeal_decided_event_with_the_scores_unchanged(
+    hq, login, hook, sender
+):
+    from tests.test_appeals import open_appeal
+
+    await submit(login)
+    await review(hq, "approve")
+    await add_webhook(hq, hook.url, ["appeal.decided"])
+    owner = await login("owner@x.test")
+    appeal = (await open_appeal(owner, UID, item="clean")).json()["uuid"]
+    before = await Audit.get(uuid=UID)
+    r = await hq.post(
+        f"/api/appeals/{appeal}/decision",
+        json={"decision": "rejected", "note": "The photo shows a clean room."},
+    )
+    assert r.status_code == 200, r.text
+
+    await sender.send_due()
+
+    [got] = hook.wait_for(1)
+    event = json.loads(got.body)
+    assert event["type"] == "appeal.decided"
+    assert event["data"]["appeal"]["status"] == "rejected"
+    assert event["data"]["appeal"]["report_version"] is None
+    assert event["data"]["audit"]["overall"] == before.overall
+    assert event["data"]["audit"]["report_version"] == 1
+    assert b"clean room" not in got.body
