@@ -449,3 +449,17 @@ async def test_a_rejected_appeal_is_an_appeal_decided_event_with_the_scores_unch
     assert event["data"]["audit"]["overall"] == before.overall
     assert event["data"]["audit"]["report_version"] == 1
     assert b"clean room" not in got.body
+
+
+async def test_a_receiver_that_is_down_is_a_failed_attempt_to_retry(hq, login, sender):
+    from tests.test_durability import free_port
+
+    await add_webhook(hq, f"http://127.0.0.1:{free_port()}/nobody-listens", ["audit.submitted"])
+    await submit(login)
+
+    assert await sender.send_due() == 0
+
+    row = await WebhookDelivery.get()
+    assert (row.status, row.attempts, row.last_status_code) == ("failed", 1, None)
+    assert row.last_error.startswith("ConnectError")
+    assert row.next_attempt_at is not None

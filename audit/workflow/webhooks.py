@@ -397,7 +397,7 @@ class WebhookSender:
                     kept = await _head_of(response)
         except TimeoutError:
             raise AttemptFailed(f"no answer within {self.timeout:g} s") from None
-        except httpx.HTTPError as exc:
+        except Exception as exc:  # refused, reset, bad TLS, a URL httpx will not take: retried
             raise AttemptFailed(
                 f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             ) from None
