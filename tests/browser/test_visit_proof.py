@@ -1,9 +1,7 @@
-"""Proof of visit in the app: check in on arrival (the browser's geolocation,
-granted through the context), answer, check out, submit offline, and the
-visit reaches the server in order once back online; a refusal is allowed.
-
-The visit starts from an assignment HQ gave the shopper (the app has no job
-board claim yet; the claim API is tested in tests/test_waves_api.py)."""
+"""Proof of visit in the app: claim a visit on the job board, check in on arrival
+(the browser's geolocation, granted through the context), answer, check out,
+submit offline, and the visit reaches the server in order once back online; a
+refusal is allowed (that visit HQ gave the shopper directly)."""
 
 from __future__ import annotations
 
@@ -56,21 +54,33 @@ def refused(browser: Browser, server: Server) -> Iterator[BrowserContext]:
     yield from phone_context(browser, server)
 
 
-def assign(server: Server, who: str) -> None:
+def assign(server: Server, who: str | None, notes: str = "") -> int:
+    """A visit to L1 (pinned) for ``who``, or open on the job board (None)."""
     r = server.api("hq").put(
         "/api/locations/L1/place", json={**PIN, "hours": None, "timezone": None}
     )
     assert r.status_code == 200, r.text
-    r = server.api("hq").post(
-        "/api/assignments",
-        json={
-            "location": "L1",
-            "checklist": "browser-visit",
-            "auditor": AUDITORS[who][0],
-            "due": (date.today() + timedelta(days=3)).isoformat(),
-        },
-    )
+    body = {
+        "location": "L1",
+        "checklist": "browser-visit",
+        "due": (date.today() + timedelta(days=3)).isoformat(),
+        "notes": notes,
+    }
+    if who is not None:
+        body["auditor"] = AUDITORS[who][0]
+    r = server.api("hq").post("/api/assignments", json=body)
     assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+def claim_on_the_job_board(page: Page, assignment: int) -> None:
+    board = page.get_by_role("region", name="Job board")
+    board.get_by_role("link", name="Open the job board").click()
+    expect(page.get_by_role("heading", level=1, name="Job board")).to_be_visible()
+    job = page.locator(f'li[data-assignment="{assignment}"]')
+    job.get_by_role("button", name="Claim this visit").click()
+    expect(page.get_by_role("alert").first).to_contain_text("It is yours")
+    page.get_by_role("link", name="Back to your visits").click()
 
 
 def begin_assigned_visit(page: Page) -> str:
@@ -80,14 +90,17 @@ def begin_assigned_visit(page: Page) -> str:
     return page.url.rsplit("/", 1)[-1]
 
 
-def test_check_in_answer_check_out_and_submit_offline_then_online(
+def test_claim_check_in_answer_check_out_and_submit_offline_then_online(
     located: BrowserContext, browser: Browser, server: Server, photo_file: Path, screenshots: Path
 ) -> None:
-    assign(server, "sol")
+    notes = "Proof of visit: claim me, then check in at High Street"
+    assignment = assign(server, None, notes)
     page = located.new_page()
     open_app(page, "sol")
     wait_for_offline_shell(page)
+    claim_on_the_job_board(page, assignment)
     uuid = begin_assigned_visit(page)
+    assert server.api("sol").get(f"/api/audits/{uuid}").status_code == 404  # nothing sent yet
 
     page.get_by_role("button", name="Check in", exact=True).click()
     expect(page.get_by_text("Checked in at")).to_contain_text("accurate to 12 m")
