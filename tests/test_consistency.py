@@ -370,3 +370,31 @@ def test_the_stored_card_comes_back_in_the_checklists_order() -> None:
         **{k: v for k, v in block.items() if k != "rules"},
     }
     assert json.dumps(scorecard_in_order(shuffled, c)) == json.dumps(stored)
+
+
+# ---- the command line
+
+
+def test_audit_score_prints_the_consistency_block(capsys: pytest.CaptureFixture[str]) -> None:
+    from audit.cli import main
+
+    code = main(["score", str(CHECKLIST), str(ANSWERS)])
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    printed = json.loads(out)
+    assert list(printed)[-1] == "consistency"
+    assert printed["consistency"] == card()["consistency"]
+
+
+def test_audit_checklist_validate_reports_rule_problems_with_file_and_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from audit.cli import main
+
+    broken = str(FIXTURES / "checklists" / "invalid" / "bad-consistency.yaml")
+    code = main(["checklist", "validate", str(CHECKLIST), broken])
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert f"{broken}:8: unknown fact 'hours_phon'" in err
+    assert all(line.startswith(f"{broken}:") for line in err.splitlines())
+    assert len(err.splitlines()) == 17
