@@ -22,9 +22,11 @@ from audit.models import (
     Location,
     Wave,
 )
+from audit.report.data import SinceCheck, SinceLastVisit
+from audit.report.sample import sample_report_data
 from audit.store.accounts import add_user
 from audit.store.locations import add_location
-from audit.workflow.delivery import ReportMailer
+from audit.workflow.delivery import ReportMailer, compose_email
 from tests.helpers import Session, audit_body, new_uuid, seed
 from tests.test_report import flat, pdf_text
 from tests.test_store_reports import free_port, smtp_server
@@ -522,3 +524,18 @@ async def test_an_upheld_appeal_of_the_later_visit_changes_its_check_at_once(wor
     doc = (await world.owner.get(f"/api/audits/{second}/report.json")).json()
     rings = next(i for i in doc["since_last_visit"]["items"] if i["item"] == "rings")
     assert (rings["after"], rings["verdict"]) == (1.0, "fixed")
+
+
+def test_the_report_e_mail_says_what_was_fixed_since_the_last_visit(tmp_path) -> None:
+    data = sample_report_data(tmp_path)
+    since = SinceLastVisit(
+        date(2025, 1, 10),
+        (
+            SinceCheck("a", "A", "phone", 0.0, 1.0, "failed", "fixed"),
+            SinceCheck("b", "B", "phone", 0.5, 0.5, "weak", "still_failing"),
+        ),
+    )
+    message = compose_email(replace(data, since_last=since), b"%PDF", "o@x.test", "a@x.test")
+    body = message.get_body(("plain",)).get_content()
+    assert "Since the last visit: 1 of the 2 items that failed or were weak" in body
+    assert "10 January 2025 is fixed." in body

@@ -170,6 +170,8 @@ def compose_email(
         if c["uncapped"]:
             capped += f" Without it, this visit would have scored {c['uncapped']}."
         lines.append(capped)
+    if c["since"] is not None:
+        lines += ["", f"Since the last visit: {c['since'].summary}"]
     for title, items in (("What went well", c["strongest"]), ("What to fix first", c["weakest"])):
         if items:
             lines += ["", f"{title}:"]
