@@ -9,17 +9,32 @@ parallel requests (on PostgreSQL each in a transaction of its own).
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from audit.models import Appeal, Audit, ItemScore, ReportBenchmarks, ReviewEvent, SectionScore
+from audit.auth import Principal
+from audit.models import (
+    Appeal,
+    Audit,
+    Delivery,
+    ItemScore,
+    ReportBenchmarks,
+    ReviewEvent,
+    SectionScore,
+    User,
+)
 from audit.store import aggregates
+from audit.store.accounts import add_user
 from audit.store.scope import Scope
+from audit.workflow import appeals as appeals_workflow
+from audit.workflow.delivery import ReportMailer
 from tests.helpers import Session, audit_body, image_bytes, new_uuid, seed
 from tests.test_report import pdf_text
 from tests.test_rollups import assert_same_tallies
+from tests.test_store_reports import free_port, smtp_server
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
@@ -475,3 +490,55 @@ async def test_hq_pages_list_the_queue_and_offer_the_decision(db, login):
     event = await ReviewEvent.get(action="appeal_upheld")
     assert event.detail["answer_before"] == {"value": False, "comment": "rang out"}
     assert event.detail["scores_after"]["overall"] == (await Audit.get(uuid=uid)).overall
+
+
+async def test_the_owners_are_mailed_each_decision_with_the_amended_report(db, login, settings):
+    await seed()
+    await add_user("partner@x.test", "owner", "correct horse battery", "Pia Partner", ["S1"])
+    uid = await approved_audit(login)
+    owner = await login("owner@x.test")
+    upheld = (await open_appeal(owner, uid, proposed={"value": True})).json()
+    rejected = (await open_appeal(owner, uid, item="clean", reason="It was spotless.")).json()
+    port = free_port()
+    controller, inbox = smtp_server(port)
+    mailing = replace(settings, smtp_url=f"smtp://127.0.0.1:{port}", smtp_from="audit@x.test")
+    try:
+        hq = await login("hq@x.test")
+        # The app's settings have no mail server: its decisions queue nothing.
+        r = await hq.post(
+            f"/api/appeals/{rejected['uuid']}/decision",
+            json={"decision": "rejected", "note": "The photo shows a wet floor."},
+        )
+        assert r.status_code == 200
+        assert await Delivery.filter(purpose__startswith="appeal:").count() == 0
+        # A service with a mail server: the decision queues one e-mail per owner.
+        user = await User.get(email="hq@x.test")
+        principal = Principal(user.id, user.email, user.name, "hq", "", 0)
+        await appeals_workflow.decide(
+            principal,
+            upheld["uuid"],
+            {"decision": "upheld", "note": "The phone log is convincing."},
+            mailing,
+        )
+        queued = await Delivery.filter(purpose=f"appeal:{upheld['uuid']}").values_list(
+            "recipient", flat=True
+        )
+        assert sorted(queued) == ["owner@x.test", "partner@x.test"]
+        mailer = ReportMailer(mailing)
+        assert await mailer.send_due() == 2
+        assert await mailer.send_due() == 0
+    finally:
+        controller.stop()
+    assert sorted(m["To"] for m in inbox.messages) == ["owner@x.test", "partner@x.test"]
+    message = inbox.messages[0]
+    assert message["Subject"].strip() == (
+        "Appeal upheld: Riverside Mall, A person answered within three rings"
+    )
+    body = message.get_body(("plain",)).get_content()
+    assert "The item now reads: Yes (first reported: No)" in body
+    assert "The phone log is convincing." in body and "version 2" in body
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_filename().endswith("-v2.pdf")
+    raw = message.as_bytes().lower()
+    for secret in (b"hal hq", b"hq@x.test", b"ann auditor", b"auditor@x.test"):
+        assert secret not in raw

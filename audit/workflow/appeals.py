@@ -57,13 +57,15 @@ from audit.scoring import Scorecard, score_answers
 from audit.settings import Settings
 from audit.store import appeals as store
 from audit.store import audits as audit_store
+from audit.store import deliveries as delivery_store
 from audit.store import rollups
-from audit.store.accounts import owned_location_ids, user_by_id
+from audit.store.accounts import owned_location_ids, owner_emails, user_by_id
 from audit.store.checklists import parsed, version_with_hash
 from audit.store.reports import audit_by_id
 from audit.submission import answers_json
 from audit.workflow import webhooks
 from audit.workflow.audits import Precondition, get_audit
+from audit.workflow.delivery import appeal_purpose
 from audit.workflow.reports import refreeze_benchmarks
 
 MAX_REASON = 4_000
@@ -568,6 +570,13 @@ async def decide(
                 await webhooks.emit_appeal("appeal.decided", appeal, changes, audit, revision)
             else:
                 await _rescore(who, appeal, audit.uuid, item, decision, settings, now)
+            if settings.smtp_url:
+                # Queued with the decision itself: the owners hear of every one stored.
+                await delivery_store.record_deliveries(
+                    audit.id,
+                    await owner_emails(audit.location_id),  # type: ignore[attr-defined]
+                    appeal_purpose(appeal.uuid),
+                )
     except _AlreadyDecided:
         fresh = await store.appeal_by_uuid(appeal_uuid)
         assert fresh is not None

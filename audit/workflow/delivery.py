@@ -30,20 +30,24 @@ import hashlib
 import logging
 import smtplib
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from audit.models import Audit, Delivery
-from audit.presentation import touchpoint_label
+from audit.answers import Answer
+from audit.checklist import Item
+from audit.models import Appeal, Audit, Delivery
+from audit.presentation import appeal_status_label, describe_answer, touchpoint_label
 from audit.report.data import ReportData, report_filename
 from audit.report.pool import RenderPool, cached_report_pdf, report_cache
 from audit.report.view import date_text, report_context
 from audit.settings import Settings
 from audit.store import actions as action_store
+from audit.store import appeals as appeal_store
 from audit.store import deliveries as queue_store
 from audit.store import reports as store
 from audit.store.accounts import owner_emails
@@ -84,6 +88,15 @@ def reminder_action_id(purpose: str) -> int | None:
     if not purpose.startswith(REMINDER_PREFIX):
         return None
     return int(purpose.removeprefix(REMINDER_PREFIX).split(":", 1)[0])
+
+
+# HQ's decision on an owner's appeal: once per appeal and owner.
+APPEAL_PREFIX = "appeal:"
+
+
+def appeal_purpose(appeal_uuid: str) -> str:
+    """The Delivery.purpose of the e-mail that tells the owners HQ's decision on one appeal."""
+    return f"{APPEAL_PREFIX}{appeal_uuid}"
 
 
 class DeliveryError(Exception):
@@ -226,6 +239,63 @@ def compose_reminder(
     return message
 
 
+def compose_decision(
+    appeal: Appeal,
+    item: Item,
+    location_name: str,
+    report: tuple[ReportData, bytes] | None,
+    recipient: str,
+    sender: str,
+    msgid: str,
+) -> EmailMessage:
+    """The owners' e-mail of HQ's decision on an appeal; the amended report attached.
+
+    Nothing says who at head office decided, nor anything about the shopper.
+    """
+    label = appeal_status_label(appeal.status)
+    before = _answer_text(item, appeal.original)
+    lines = [
+        f"Head office has decided the appeal about {location_name}: {label.lower()}.",
+        "",
+        f"The item: {item.text}",
+        f"Your reason: {appeal.reason}",
+    ]
+    if appeal.decided_answer is not None and appeal.status != "rejected":
+        lines.append(
+            f"The item now reads: {_answer_text(item, appeal.decided_answer)}"
+            f" (first reported: {before})"
+        )
+    else:
+        lines.append(f"The item stays as reported: {before}")
+    lines += ["", "Head office's note:", appeal.decision_note]
+    if report is not None:
+        data, _ = report
+        lines += [
+            "",
+            f"Every score was worked out again: the report is attached as version {data.version},"
+            f" amended on {date_text(data.amended_on) if data.amended_on else ''}.",
+        ]
+    message = EmailMessage()
+    message["Subject"] = f"Appeal {label.lower()}: {location_name}, {item.text}"
+    message["From"] = sender
+    message["To"] = recipient
+    message["Message-ID"] = msgid
+    message.set_content("\n".join(lines) + "\n")
+    if report is not None:
+        data, pdf = report
+        message.add_attachment(
+            pdf, maintype="application", subtype="pdf", filename=report_filename(data)
+        )
+    return message
+
+
+def _answer_text(item: Item, raw: Mapping[str, Any] | None) -> str:
+    if raw is None:
+        return "as reported"
+    answer = Answer(value=raw.get("value"), na=bool(raw.get("na", False)))
+    return describe_answer(item, answer).text
+
+
 def _next_attempt(attempts: int, now: datetime) -> datetime | None:
     """After the ``attempts``-th failure: 1, 2, 4 … minutes, at most 6 hours; None to give up."""
     if attempts >= MAX_ATTEMPTS:
@@ -351,6 +421,8 @@ class ReportMailer:
         action_id = reminder_action_id(claim.purpose)
         if action_id is not None:
             return await self._send_reminder(claim, action_id)
+        if claim.purpose.startswith(APPEAL_PREFIX):
+            return await self._send_decision(claim, claim.purpose.removeprefix(APPEAL_PREFIX))
         audit = await store.audit_by_id(claim.audit_id)
         if audit is None:
             raise DeliveryError("the audit of this delivery is gone")
@@ -378,6 +450,38 @@ class ReportMailer:
             self.settings.smtp_from,
         )
         message = compose_reminder(reminder, day, claim.recipient, self.settings.smtp_from, msgid)
+        if not await queue_store.renew(claim, datetime.now(UTC) + SEND_LEASE):
+            raise LeaseLost()
+        await asyncio.to_thread(send_email, self.target, message)
+        return True
+
+    async def _send_decision(self, claim: Claim, appeal_uuid: str) -> bool:
+        assert self.target is not None
+        appeal = await appeal_store.appeal_by_uuid(appeal_uuid)
+        audit = await store.audit_by_id(claim.audit_id)
+        if appeal is None or audit is None or appeal.status == appeal_store.OPEN:
+            return False
+        item = parsed(audit.checklist).item_map().get(appeal.item_id)
+        if item is None:
+            return False
+        report: tuple[ReportData, bytes] | None = None
+        if appeal.report_version is not None:
+            # The report as it stands now (a later decision may have amended it again).
+            data = await report_data_for_audit(audit, self.settings)
+            pdf, _ = await cached_report_pdf(data, report_cache(self.settings), self.pool)
+            report = (data, pdf)
+        msgid = message_id(
+            claim.id, f"{audit.uuid}/{claim.purpose}", claim.recipient, self.settings.smtp_from
+        )
+        message = compose_decision(
+            appeal,
+            item,
+            audit.location.name,
+            report,
+            claim.recipient,
+            self.settings.smtp_from,
+            msgid,
+        )
         if not await queue_store.renew(claim, datetime.now(UTC) + SEND_LEASE):
             raise LeaseLost()
         await asyncio.to_thread(send_email, self.target, message)
