@@ -3,16 +3,16 @@
 Every worker does it in the background (requests need not wait): when it
 starts, it removes the temporary files a killed process left in the media
 directory and the report cache (walking a large directory on a network volume
-takes a while); at start and then every hour, it deletes expired sessions and spent
-sign-in throttle rows.  Each step deletes only what no live request can be
-using, in one statement, and a file or row another worker removed first is
-simply not there any more, so several workers doing the same at once would be
-harmless.  On PostgreSQL, where many nodes share one database and one media
-directory, the shared steps still run on one node at a time
-(:func:`audit.store.locks.single_node`): the database sweep and the sweep of
-the media directory; a node that finds one running skips it that round.  The
-report cache is each node's own (under its ``AUDIT_VAR_DIR``), so every node
-sweeps its own.
+takes a while); at start and then every hour, it deletes expired sessions,
+spent sign-in throttle rows, long-dead links and month-old webhook events.
+Each step deletes only what no live request can be using, in one statement,
+and a file or row another worker removed first is simply not there any more,
+so several workers doing the same at once would be harmless.  On PostgreSQL,
+where many nodes share one database and one media directory, the shared
+steps still run on one node at a time (:func:`audit.store.locks.single_node`):
+the database sweep and the sweep of the media directory; a node that finds
+one running skips it that round.  The report cache is each node's own (under
+its ``AUDIT_VAR_DIR``), so every node sweeps its own.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from audit.settings import Settings
 from audit.store.account_tokens import delete_dead_links
 from audit.store.accounts import delete_expired_sessions, delete_spent_throttles
 from audit.store.locks import single_node
+from audit.store.webhooks import delete_old_events
 
 log = logging.getLogger("audit.housekeeping")
 
@@ -61,6 +62,9 @@ async def sweep_media(settings: Settings) -> None:
 # Invitation and reset links are deleted a month after they expired: long
 # enough for HQ to see that an invitation went unanswered, then they are noise.
 DEAD_LINKS_KEPT = timedelta(days=30)
+# Webhook events stay in their delivery logs for a month (for a re-send, or
+# to see what a receiver was told), then only those still to be delivered.
+WEBHOOK_EVENTS_KEPT = timedelta(days=30)
 
 
 async def sweep_database() -> bool:
@@ -75,12 +79,15 @@ async def sweep_database() -> bool:
         sessions = await delete_expired_sessions()
         throttles = await delete_spent_throttles()
         links = await delete_dead_links(datetime.now(UTC) - DEAD_LINKS_KEPT)
-    if sessions or throttles or links:
+        events = await delete_old_events(datetime.now(UTC) - WEBHOOK_EVENTS_KEPT)
+    if sessions or throttles or links or events:
         log.info(
-            "deleted %d expired sessions, %d spent throttle rows and %d dead links",
+            "deleted %d expired sessions, %d spent throttle rows, %d dead links"
+            " and %d old webhook events",
             sessions,
             throttles,
             links,
+            events,
         )
     return True
 

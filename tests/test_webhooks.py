@@ -463,3 +463,25 @@ async def test_a_receiver_that_is_down_is_a_failed_attempt_to_retry(hq, login, s
     assert (row.status, row.attempts, row.last_status_code) == ("failed", 1, None)
     assert row.last_error.startswith("ConnectError")
     assert row.next_attempt_at is not None
+
+
+async def test_month_old_events_are_deleted_unless_a_delivery_still_waits(hq, login, hook, sender):
+    from audit.housekeeping import sweep_database
+
+    await add_webhook(hq, hook.url, ["audit.submitted", "audit.returned", "audit.approved"])
+    await submit(login)
+    await sender.send_due()  # delivered
+    await review(hq, "return", "Add the photo")
+    hook.answer(500)
+    await sender.send_due()  # failed: a retry is due later
+    await submit(login, 3)  # pending, and recent
+    old = datetime.now(UTC) - timedelta(days=31)
+    submitted, returned, _ = await WebhookEvent.all().order_by("id")
+    await WebhookEvent.filter(id__in=[submitted.id, returned.id]).update(created_at=old)
+
+    assert await sweep_database()
+
+    left = await WebhookEvent.all().order_by("id").values_list("type", flat=True)
+    assert left == ["audit.returned", "audit.submitted"]  # still to deliver; recent
+    assert await WebhookDelivery.filter(event_id=submitted.id).count() == 0
+    assert await WebhookDelivery.all().count() == 2

@@ -24,6 +24,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from audit.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from audit.store import sql
 
 UNFINISHED = ("pending", "failed", "sending")
 # Every status but "delivered": what is still to do, being done, or given up.
@@ -292,3 +293,25 @@ async def queue_depth() -> dict[str, int]:
     )
     found = {str(status): int(n) for status, n in rows}
     return {status: found.get(status, 0) for status in WAITING_STATUSES}
+
+
+# Old events done with (delivered or given up everywhere) go with their
+# deliveries; one still to be delivered somewhere stays, however old.
+_DELETE_DONE_DELIVERIES = (
+    'DELETE FROM "webhook_delivery" WHERE "event_id" IN ('
+    'SELECT e."id" FROM "webhook_event" e WHERE e."created_at" < ? AND NOT EXISTS ('
+    'SELECT 1 FROM "webhook_delivery" d WHERE d."event_id" = e."id"'
+    " AND d.\"status\" IN ('pending', 'sending', 'failed')))"
+)
+_DELETE_LONE_EVENTS = (
+    'DELETE FROM "webhook_event" WHERE "created_at" < ? AND NOT EXISTS ('
+    'SELECT 1 FROM "webhook_delivery" d WHERE d."event_id" = "webhook_event"."id")'
+)
+
+
+async def delete_old_events(before: datetime) -> int:
+    """Delete the events made before ``before`` that nothing waits to deliver; how many."""
+    [stamp] = sql.db_values(WebhookEvent, {"created_at": before})
+    async with in_transaction():
+        await sql.execute(WebhookDelivery, _DELETE_DONE_DELIVERIES, [stamp])
+        return await sql.execute(WebhookEvent, _DELETE_LONE_EVENTS, [stamp])
