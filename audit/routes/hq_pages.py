@@ -166,6 +166,7 @@ async def location_page(request: Request, who: Principal) -> Response:
     months_chain = dict(await trend(span, span.scope, touchpoints=False))
     series.append(("chain", "All locations", [_overall(months_chain.get(m)) for m in labels]))
     audits = await audit_lists.recent_audits(location_id, f.slug, 50)
+    geo = await places.place_json(place.key)  # proof of visit: its pin and hours
     latest = next((a for a in audits if a["status"] == "approved"), None)
     location_actions = await actions.list_actions(
         who, actions.ListQuery(location=place.key, limit=LOCATION_ACTIONS)
@@ -187,7 +188,8 @@ async def location_page(request: Request, who: Principal) -> Response:
             if latest
             else None,
             "since_visit": latest["visit_date"] if latest else None,
-            "geo": await places.place_json(place.key),
+            "geo": geo,
+            "hours_text": places.hours_text(geo["hours"]),
             "default_timezone": settings_of(request).timezone,
             **await _filter_context(f),
         },

@@ -18,7 +18,13 @@ from audit.errors import Invalid, NotFound
 from audit.models import Location
 from audit.store import visits as store
 from audit.store.locations import location_by_code
-from audit.trust import TrustInputError, check_coordinates, check_timezone, parse_hours
+from audit.trust import (
+    WEEKDAYS,
+    TrustInputError,
+    check_coordinates,
+    check_timezone,
+    parse_hours,
+)
 
 PLACE_KEYS = ("latitude", "longitude", "hours", "timezone")
 
@@ -85,6 +91,13 @@ def hours_from_text(text: str) -> object:
             "the opening hours are not JSON",
             {"hours": f'is not JSON ({exc.msg}); write it like {{"mon": [["09:00", "18:00"]]}}'},
         ) from None
+
+
+def hours_text(hours: dict[str, Any] | None) -> str:
+    """Opening hours as HQ's form shows them: JSON, Monday first (empty when not known)."""
+    if not hours:
+        return ""
+    return json.dumps({day: hours[day] for day in WEEKDAYS if day in hours})
 
 
 def place_of_location(location: Location) -> dict[str, Any]:
