@@ -22,6 +22,7 @@ from audit.routes.hq_figures import (
     matching,
     touchpoint_label,
     trend,
+    trend_by_wave,
     trend_scope,
     weakest_items,
 )
@@ -88,11 +89,27 @@ async def trends_json(request: Request) -> Response:
     f = await read_filters(request, trend=True)
     who, scope = await trend_scope(request, f)
     months = await trend(f, scope)
+    waves = await trend_by_wave(f, scope)
     return figures_response(
         {
             "checklist": f.slug,
             "scope": {"kind": who.kind, "key": who.key, "name": who.name},
             "touchpoints": f.touchpoints,
+            "waves": [
+                {
+                    "wave": w.id,
+                    "name": w.name,
+                    "from": w.starts_on.isoformat(),
+                    "to": w.ends_on.isoformat(),
+                    "audits": r.audits,
+                    "overall": r.overall,
+                    "service": r.service,
+                    "experience": r.experience,
+                    "nps": r.nps,
+                    "touchpoints": r.touchpoints,
+                }
+                for w, r in waves
+            ],
             "months": [
                 {
                     "month": month,

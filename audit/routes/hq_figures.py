@@ -27,6 +27,7 @@ from audit.compare import (
     weakest_order,
 )
 from audit.errors import Invalid
+from audit.models import Wave
 
 # The API names touchpoints beside these figures, by presentation's one table.
 from audit.presentation import touchpoint_label as touchpoint_label
@@ -34,6 +35,7 @@ from audit.routes.hq_filters import Filters, find_location
 from audit.store import aggregates, filters
 from audit.store.checklists import parsed
 from audit.store.scope import Scope
+from audit.store.waves import waves_of_checklist
 
 CHAIN = Place("all", "All locations")
 
@@ -145,6 +147,23 @@ async def trend(f: Filters, scope: Scope, touchpoints: bool = True) -> list[tupl
         (month, row(Place(month, month), tallies.get(month, Tally()), f.touchpoints))
         for month in months_between(first, last)
     ]
+
+
+async def trend_by_wave(f: Filters, scope: Scope) -> list[tuple[Wave, Row]]:
+    """Wave by wave (in window order), the audits of each wave's visits in ``scope``.
+
+    The checklist's waves are its rounds of visits: where it has them, a trend
+    reads best one point a wave.  The period filter does not cut a wave.
+    """
+    out = []
+    for wave in await waves_of_checklist(f.slug):
+        tallies = await aggregates.tallies(
+            replace(scope, wave_id=wave.id, date_from=None, date_to=None), "all", f.shared
+        )
+        out.append(
+            (wave, row(Place(str(wave.id), wave.name), total(tallies.values()), f.touchpoints))
+        )
+    return out
 
 
 @dataclass(frozen=True)

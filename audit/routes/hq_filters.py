@@ -13,10 +13,11 @@ from starlette.requests import Request
 
 from audit.compare import Place, previous_period
 from audit.errors import Invalid, NotFound
-from audit.models import ChecklistVersion
+from audit.models import ChecklistVersion, Wave
 from audit.store import filters
 from audit.store.checklists import current_versions
 from audit.store.scope import Scope
+from audit.store.waves import wave_by_id
 
 # The dashboard opens on the last 90 days: three monthly waves, compared with
 # the three before.
@@ -39,6 +40,7 @@ class Filters:
     version: int | None = None
     date_from: date | None = None
     date_to: date | None = None
+    wave: Wave | None = None  # only the audits of this wave's visits
 
     @property
     def checklist(self) -> ChecklistVersion:
@@ -57,12 +59,14 @@ class Filters:
             out["region"] = self.region
         out["from"] = self.date_from.isoformat() if self.date_from else ""
         out["to"] = self.date_to.isoformat() if self.date_to else ""
+        if self.wave is not None:
+            out["wave"] = str(self.wave.id)
         return out
 
     def previous(self) -> tuple[date, date] | None:
         """The period just before this one (an open end is today); None without a start."""
-        if self.date_from is None:
-            return None
+        if self.date_from is None or self.wave is not None:
+            return None  # a wave is compared with itself, not with the days before it
         return previous_period(self.date_from, self.date_to or today())
 
 
@@ -116,6 +120,26 @@ async def find_location(code: str) -> tuple[int, Place, int | None, int | None]:
     return found
 
 
+async def _wave(raw: str, slug: str, problems: dict[str, str], page: bool) -> Wave | None:
+    """The wave ``raw`` names (its id), which must be one of the compared checklist's.
+
+    On a page, a wave left in the address after another checklist was picked
+    is dropped (the filter bar then offers that checklist's waves).
+    """
+    if not raw:
+        return None
+    found = await wave_by_id(int(raw)) if raw.isdigit() and len(raw) <= 18 else None
+    if found is None:
+        problems["wave"] = "must be the id of a wave"
+    elif slug and found.checklist_slug != slug:
+        if page:
+            return None
+        problems["wave"] = f"the wave {found.name!r} is of another checklist"
+    else:
+        return found
+    return None
+
+
 async def read_filters(request: Request, *, page: bool = False, trend: bool = False) -> Filters:
     """Checklist (required), version, region and from/to; 422 names every bad field.
 
@@ -143,7 +167,9 @@ async def read_filters(request: Request, *, page: bool = False, trend: bool = Fa
             problems["version"] = "must be a whole number"
     date_from = date_param(request, "from", problems)
     date_to = date_param(request, "to", problems)
-    if page and "from" not in q and "to" not in q:
+    wave = await _wave(q.get("wave", "").strip(), slug, problems, page)
+    # A wave is its own period: the page opens on all of it, not the last 90 days.
+    if page and "from" not in q and "to" not in q and wave is None:
         date_to = today()
         date_from = date_to - timedelta(days=DEFAULT_DAYS - 1)
     if date_from and date_to and date_to < date_from:
@@ -167,6 +193,7 @@ async def read_filters(request: Request, *, page: bool = False, trend: bool = Fa
         region_id=await region_id(region),
         date_from=date_from,
         date_to=date_to,
+        wave_id=wave.id if wave is not None else None,
     )
     return Filters(
         scope=scope,
@@ -179,4 +206,5 @@ async def read_filters(request: Request, *, page: bool = False, trend: bool = Fa
         version=version,
         date_from=date_from,
         date_to=date_to,
+        wave=wave,
     )

@@ -26,6 +26,7 @@ from audit.routes.hq_figures import (
     league,
     matching,
     trend,
+    trend_by_wave,
     trend_scope,
     weakest_items,
 )
@@ -34,6 +35,7 @@ from audit.routes.hq_templates import PAGE_SIZE, render
 from audit.store import aggregates, audit_lists, filters
 from audit.store.checklists import current_versions
 from audit.store.scope import Scope
+from audit.store.waves import waves_of_checklist
 from audit.workflow import actions, places
 
 # A location's page lists its latest corrective actions; /hq/actions has them all.
@@ -102,6 +104,7 @@ async def trends_page(request: Request, who: Principal) -> Response:
         f = _year_to(f, today())  # a trend needs a longer view than the league's default
     scope_of, scope = await trend_scope(request, f)
     months = await trend(f, scope)
+    waves = await trend_by_wave(f, scope)
     series = [("overall", "Overall", [r.overall for _, r in months])]
     series += [
         ("service", "Service score", [r.service for _, r in months]),
@@ -115,6 +118,14 @@ async def trends_page(request: Request, who: Principal) -> Response:
         {
             "nav": "trends",
             "months": months,
+            "waves_trend": waves,
+            "wave_chart": line_chart(
+                [w.name for w, _ in waves],
+                [("overall", "Overall", [r.overall for _, r in waves])],
+                width=WIDE_W,
+            )
+            if waves
+            else None,
             "scope_of": scope_of,
             "chart": line_chart(labels, series, width=WIDE_W),
             "nps_chart": line_chart(
@@ -234,6 +245,7 @@ async def _filter_context(f: Filters) -> dict[str, Any]:
         "previous": f.previous(),
         "checklists": await current_versions(),
         "regions": await filters.region_names(),
+        "waves": await waves_of_checklist(f.slug),
         "presets": _presets(),
     }
 

@@ -127,7 +127,12 @@ async def tallies(
     sums = _Sums()
     parts = [scope]
     months = whole_months(scope.date_from, scope.date_to)
-    if months is not None and scope.status == APPROVED and _rollups_pay(months, rollups):
+    if (
+        months is not None
+        and scope.status == APPROVED
+        and scope.wave_id is None
+        and _rollups_pay(months, rollups)
+    ):
         parts = [scope.between(*days) for days in edge_days(scope.date_from, scope.date_to)]
         first, last = months
         end = None if last is None else month_end(last)

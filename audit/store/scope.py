@@ -36,6 +36,9 @@ class Scope:
     date_to: date | None = None
     status: str | None = APPROVED  # None: any status but rejected
     unrolled_only: bool = False  # only approved audits the rollups do not count
+    # Only the audits made for this wave's visits (read from the audits'
+    # rows: the rollups do not know waves).
+    wave_id: int | None = None
 
     def between(self, start: date | None, end: date | None) -> Scope:
         return replace(self, date_from=start, date_to=end)
@@ -117,6 +120,11 @@ def rollup_where(scope: Scope, months: tuple[date | None, date | None], q: Query
 def _place_filters(scope: Scope, q: Query, alias: str) -> list[str]:
     """Version, location, region and brand conditions on the table ``alias``."""
     parts: list[str] = []
+    if scope.wave_id is not None and alias == "a":
+        parts.append(
+            f"a.uuid IN (SELECT w.audit_uuid FROM assignment w WHERE w.wave_id = {q(scope.wave_id)}"
+            " AND w.audit_uuid IS NOT NULL)"
+        )
     if scope.version_ids:
         parts.append(f"{alias}.checklist_id IN ({', '.join(q(v) for v in scope.version_ids)})")
     if scope.location_id is not None:

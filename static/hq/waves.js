@@ -87,7 +87,7 @@ function showProblems(form, data) {
   rows.hidden = bad.length === 0;
   box.replaceChildren();
   const title = document.createElement("p");
-  title.textContent = (data && data.error) || "The wave could not be created.";
+  title.textContent = "The wave was not created (nothing was stored). Please correct:";
   box.append(title);
   if (items.length) {
     const list = document.createElement("ul");
