@@ -239,6 +239,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.state.signer = CookieSigner(settings.secret_key)
     # HQ's approval freezes the report's benchmarks and queues the owner's e-mail.
     app.state.on_approved = mailer.on_approved
+    # HQ's giving a visit to an auditor queues the auditor's e-mail.
+    app.state.on_assigned = mailer.on_assigned
     # Invitations and reset links queued by a request are sent at once.
     app.state.account_mailer = account_mailer
     # Woken by a request that recorded webhook events, so they go at once.

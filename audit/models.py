@@ -251,6 +251,30 @@ class Assignment(Model):
         )
 
 
+class AssignmentNotice(Model):
+    """The e-mail telling an auditor that HQ gave them a visit: kept and retried, never lost.
+
+    Sent by the report mailer's loop (audit.workflow.delivery) with the same
+    lease per attempt as a report's Delivery; one per visit and auditor.
+    """
+
+    id = fields.IntField(primary_key=True)
+    assignment: fields.ForeignKeyRelation[Assignment] = fields.ForeignKeyField(
+        "models.Assignment", related_name="notices", on_delete=fields.CASCADE, db_index=True
+    )
+    recipient = fields.CharField(max_length=254)
+    status = fields.CharField(max_length=16, default="pending")
+    attempts = fields.IntField(default=0)
+    last_error = fields.TextField(default="")
+    next_attempt_at = fields.DatetimeField(null=True)
+    sent_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "assignment_notice"
+        unique_together = (("assignment", "recipient"),)
+
+
 class Audit(Model):
     id = fields.IntField(primary_key=True)
     uuid = fields.CharField(max_length=36, unique=True)

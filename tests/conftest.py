@@ -111,6 +111,7 @@ TABLES = (
     "item_score",
     "section_score",
     "audit",
+    "assignment_notice",
     "assignment",
     "wave",
     "checklist_version",

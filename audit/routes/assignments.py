@@ -143,9 +143,11 @@ async def assign_assignment(request: Request) -> Response:
     auditor = await _auditor(body["auditor"], problems)
     if problems:
         raise Invalid("the assignment has invalid fields", problems)
-    row, _ = await workflow.give(
+    row, changed = await workflow.give(
         _assignment_id(request), auditor.id if auditor is not None else None
     )
+    if changed and auditor is not None:
+        await request.app.state.on_assigned(row.id, auditor.email)
     return json_response(await _one(row, hq=True))
 
 
@@ -188,4 +190,6 @@ async def create_assignment(request: Request) -> Response:
         notes=notes,
         release_by=release_by(due),
     )
+    if auditor is not None:
+        await request.app.state.on_assigned(row.id, auditor.email)
     return json_response(await _one(row, hq=True), status=201)

@@ -40,7 +40,7 @@ from urllib.parse import unquote, urlsplit
 
 from audit.answers import Answer
 from audit.checklist import Item
-from audit.models import Appeal, Audit, Delivery
+from audit.models import Appeal, Assignment, Audit, Delivery
 from audit.presentation import appeal_status_label, describe_answer, touchpoint_label
 from audit.report.data import ReportData, report_filename
 from audit.report.pool import RenderPool, cached_report_pdf, report_cache
@@ -49,11 +49,13 @@ from audit.settings import Settings
 from audit.store import actions as action_store
 from audit.store import appeals as appeal_store
 from audit.store import deliveries as queue_store
+from audit.store import notices as notice_store
 from audit.store import reports as store
 from audit.store.accounts import owner_emails
-from audit.store.checklists import parsed
+from audit.store.checklists import current_version, parsed
 from audit.store.deliveries import Claim
 from audit.store.locks import single_node
+from audit.store.notices import NoticeClaim
 from audit.workflow.reports import freeze_benchmarks, report_data_for_audit
 
 log = logging.getLogger("audit.workflow.delivery")
@@ -296,6 +298,43 @@ def _answer_text(item: Item, raw: Mapping[str, Any] | None) -> str:
     return describe_answer(item, answer).text
 
 
+def compose_assignment_email(
+    row: Assignment, checklist_title: str, recipient: str, sender: str, msgid: str
+) -> EmailMessage:
+    """The auditor's e-mail: head office gave them a visit; where, what, by when."""
+    place = row.location.name
+    lines = [
+        f"Head office has given you a visit to {place} ({row.location.code}).",
+        "",
+        f"Checklist: {checklist_title}",
+    ]
+    if row.location.address:
+        lines.append(f"Address: {row.location.address}")
+    if row.wave is not None:
+        lines.append(f"Wave: {row.wave.name}")
+    if row.opens_on:
+        lines.append(f"Visit from: {date_text(row.opens_on)}")
+    if row.due:
+        lines.append(f"Due: {date_text(row.due)}")
+    if row.coverage:
+        lines.append(f"When: {row.coverage}")
+    if row.notes:
+        lines += ["", "Your instructions:", row.notes]
+    lines += [
+        "",
+        'Open the app to see it under "Assigned visits" and begin the visit there.',
+        "Do not tell anyone at the location that you are a mystery shopper.",
+    ]
+    message = EmailMessage()
+    due = f", due {date_text(row.due)}" if row.due else ""
+    message["Subject"] = f"New visit for you: {place}{due}"
+    message["From"] = sender
+    message["To"] = recipient
+    message["Message-ID"] = msgid
+    message.set_content("\n".join(lines) + "\n")
+    return message
+
+
 def _next_attempt(attempts: int, now: datetime) -> datetime | None:
     """After the ``attempts``-th failure: 1, 2, 4 … minutes, at most 6 hours; None to give up."""
     if attempts >= MAX_ATTEMPTS:
@@ -380,6 +419,16 @@ class ReportMailer:
             self._wake.set()
         return queued
 
+    async def on_assigned(self, assignment_id: int, recipient: str) -> bool:
+        """The routes' ``app.state.on_assigned`` hook: queue the auditor's e-mail of a visit
+        HQ just gave them (nothing without ``AUDIT_SMTP_URL``)."""
+        if not self.enabled:
+            return False
+        await notice_store.record_notice(assignment_id, recipient)
+        if self._wake is not None:
+            self._wake.set()
+        return True
+
     async def on_approved(self, audit: Audit) -> None:
         """The review route's ``app.state.on_approved`` hook: freeze benchmarks, queue mail."""
         await freeze_benchmarks(audit.uuid, self.settings.benchmark_days)
@@ -396,7 +445,51 @@ class ReportMailer:
             if claim is None:
                 break
             sent += await self._attempt(claim, now)
+        for _ in range(BATCH):
+            notice = await notice_store.claim_next(now, now + SEND_LEASE, MAX_ATTEMPTS)
+            if notice is None:
+                break
+            sent += await self._attempt_notice(notice, now)
         return sent
+
+    async def _attempt_notice(self, claim: NoticeClaim, now: datetime) -> bool:
+        try:
+            sent = await self._send_notice(claim)
+        except LeaseLost:
+            log.warning("assignment e-mail %s was taken over by another node", claim.id)
+            return False
+        except Exception as exc:  # recorded and retried, never lost
+            retry = _next_attempt(claim.attempt, now)
+            await notice_store.mark_failed(claim, str(exc) or type(exc).__name__, retry)
+            log.warning("assignment e-mail %s failed (%s); retry at %s", claim.id, exc, retry)
+            return False
+        if not sent:
+            await notice_store.mark_skipped(claim, "the visit is no longer theirs, or started")
+            return False
+        return await notice_store.mark_sent(claim, datetime.now(UTC))
+
+    async def _send_notice(self, claim: NoticeClaim) -> bool:
+        assert self.target is not None
+        row = await notice_store.notice_assignment(claim.assignment_id)
+        if (
+            row is None
+            or row.auditor is None
+            or row.auditor.email != claim.recipient
+            or row.audit_uuid is not None
+        ):
+            return False
+        version = await current_version(row.checklist_slug)
+        title = version.title if version is not None else row.checklist_slug
+        msgid = message_id(
+            claim.id, f"assignment/{row.id}", claim.recipient, self.settings.smtp_from
+        )
+        message = compose_assignment_email(
+            row, title, claim.recipient, self.settings.smtp_from, msgid
+        )
+        if not await notice_store.renew(claim, datetime.now(UTC) + SEND_LEASE):
+            raise LeaseLost()
+        await asyncio.to_thread(send_email, self.target, message)
+        return True
 
     async def _attempt(self, claim: Claim, now: datetime) -> bool:
         try:
@@ -490,9 +583,17 @@ class ReportMailer:
     async def _pause(self) -> float:
         """Seconds until the next retry or lease falls due (at most ``poll_seconds``)."""
         now = datetime.now(UTC)
-        due = await queue_store.next_due_at(now, MAX_ATTEMPTS)
-        if due is None:
+        found = [
+            d
+            for d in (
+                await queue_store.next_due_at(now, MAX_ATTEMPTS),
+                await notice_store.next_due_at(now, MAX_ATTEMPTS),
+            )
+            if d is not None
+        ]
+        if not found:
             return self.poll_seconds
+        due = min(found)
         # A moment past the due time, so the row is due when this node looks.
         wait = (due - now).total_seconds() + 0.2
         return min(self.poll_seconds, max(0.2, wait))
