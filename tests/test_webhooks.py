@@ -485,3 +485,23 @@ async def test_month_old_events_are_deleted_unless_a_delivery_still_waits(hq, lo
     assert left == ["audit.returned", "audit.submitted"]  # still to deliver; recent
     assert await WebhookDelivery.filter(event_id=submitted.id).count() == 0
     assert await WebhookDelivery.all().count() == 2
+
+
+async def test_a_request_wakes_the_sender_only_when_it_queued_a_delivery(hq, login, hook, db):
+    import asyncio
+
+    sender = WebhookSender(db)
+    sender._wake = asyncio.Event()
+    await submit(login)  # no endpoint yet: nothing queued
+    sender.wake()
+    assert not sender._wake.is_set()
+
+    await add_webhook(hq, hook.url, ["audit.returned"])
+    await review(hq, "return", "Add the photo")
+    sender.wake()
+    assert sender._wake.is_set()
+    sender._wake.clear()
+    sender.wake()  # nothing new since
+    assert not sender._wake.is_set()
+    sender.wake(force=True)  # a re-send queues without an event
+    assert sender._wake.is_set()

@@ -23,6 +23,7 @@ from audit.routes.common import (
     read_body,
     read_json,
     settings_of,
+    wake_webhooks,
 )
 from audit.submission import check_uuid
 from audit.workflow import appeals as workflow
@@ -60,6 +61,7 @@ async def open_appeal(request: Request) -> Response:
     if not isinstance(body, Mapping):
         raise Invalid("the body must be a JSON object", {"body": "must be a JSON object"})
     appeal = await workflow.open_appeal(who, audit_uuid, body, settings_of(request))
+    wake_webhooks(request)
     return json_response(await workflow.get_appeal(who, appeal.uuid), status=201)
 
 
@@ -92,4 +94,5 @@ async def decide(request: Request) -> Response:
     expected = if_match(request)
     body = await read_json(request)
     appeal = await workflow.decide(who, appeal_uuid, body, settings_of(request), expected)
+    wake_webhooks(request)
     return json_response(await workflow.get_appeal(who, appeal.uuid))

@@ -85,11 +85,15 @@ async def _token_principal(request: Request, token: str) -> Principal:
     return who
 
 
-def wake_webhooks(request: Request) -> None:
-    """After a change that may have recorded webhook events: this node sends them now."""
+def wake_webhooks(request: Request, force: bool = False) -> None:
+    """After a change that may have recorded webhook events: this node sends them now.
+
+    ``force`` for a change that queued deliveries without recording an event
+    (a re-send, an endpoint switched on).
+    """
     sender = getattr(request.app.state, "webhooks", None)
     if sender is not None:
-        sender.wake()
+        sender.wake(force)
 
 
 def error_response(exc: HTTPError) -> JSONResponse:

@@ -191,7 +191,7 @@ async def switch_webhook(request: Request, who: Principal) -> Response:
         raise Invalid("say whether the webhook is on", {"active": "must be true or false"})
     found = await webhooks.switch(who, _id(request, "endpoint_id"), body["active"])
     if found.active:
-        wake_webhooks(request)  # what waited while it was off goes now
+        wake_webhooks(request, force=True)  # what waited while it was off goes now
     return json_response({"id": found.id, "active": found.active})
 
 
@@ -208,5 +208,5 @@ async def ping_webhook(request: Request, who: Principal) -> Response:
 
 async def resend_delivery(request: Request, who: Principal) -> Response:
     await webhooks.resend(who, _id(request, "endpoint_id"), _id(request, "delivery_id"))
-    wake_webhooks(request)
+    wake_webhooks(request, force=True)
     return json_response({"queued": True}, status=202)

@@ -62,6 +62,17 @@ async def delete_endpoint(endpoint_id: int) -> bool:
         return bool(await WebhookEndpoint.filter(id=endpoint_id).delete())
 
 
+class _Queued:
+    """Deliveries this process has queued (rolled-back ones too): a sender woken after a
+    request looks at the queue only when the request queued something."""
+
+    count = 0
+
+
+def queued_here() -> int:
+    return _Queued.count
+
+
 async def record_event(
     event_id: str,
     type_: str,
@@ -90,6 +101,7 @@ async def record_event(
     await WebhookDelivery.bulk_create(
         [WebhookDelivery(event_id=event.id, endpoint_id=target) for target in targets]
     )
+    _Queued.count += len(targets)
     return len(targets)
 
 

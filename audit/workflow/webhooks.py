@@ -315,6 +315,7 @@ class WebhookSender:
         self.max_attempts = max_attempts
         self.transport = transport
         self._wake: asyncio.Event | None = None
+        self._seen = store.queued_here()
         self._task: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
 
@@ -322,8 +323,17 @@ class WebhookSender:
     def lease(self) -> timedelta:
         return timedelta(seconds=self.timeout) + LEASE_MARGIN
 
-    def wake(self) -> None:
-        """Look at the queue now (this node just recorded an event)."""
+    def wake(self, force: bool = False) -> None:
+        """Look at the queue now, if this process queued a delivery since the last wake
+        (or ``force``: HQ re-sent one or switched an endpoint on).
+
+        Every submission and review calls it; most queue nothing (no endpoint takes
+        the event), and those cost no look at the queue.
+        """
+        queued = store.queued_here()
+        if not force and queued == self._seen:
+            return
+        self._seen = queued
         if self._wake is not None:
             self._wake.set()
 
