@@ -22,6 +22,7 @@ from audit.answers import Answer, condition_holds, visible_items
 from audit.auth import hash_password
 from audit.checklist import Checklist, Item
 from audit.demo_actions import demo_actions
+from audit.demo_appeals import demo_appeals
 from audit.demo_photos import demo_photo, photo_kind
 from audit.demo_reviews import review_demo_audits
 from audit.demo_visits import (
@@ -529,6 +530,8 @@ async def fill_demo(
     await demo_waves(versions, locations, auditors, users["hq"], ASSIGNMENT_NOTES, rng)
     # The owner's corrective actions on their locations' weak items.
     await demo_actions(users["owner"], random.Random(seed * 31 + 5))
+    # Their appeals: one upheld (its report is version 2), one rejected, two waiting.
+    await demo_appeals(users["owner"], users["hq"], settings, random.Random(seed * 37 + 3))
     made = audit_id - first_id
     return (
         f"demo: {len(new_locations)} new locations ({len(locations)} in all), "

@@ -542,3 +542,20 @@ async def test_the_owners_are_mailed_each_decision_with_the_amended_report(db, l
     raw = message.as_bytes().lower()
     for secret in (b"hal hq", b"hq@x.test", b"ann auditor", b"auditor@x.test"):
         assert secret not in raw
+
+
+async def test_the_demo_has_an_upheld_a_rejected_and_two_waiting_appeals(db):
+    from audit.demo import DemoSize, fill_demo
+
+    db.media_dir.mkdir(parents=True, exist_ok=True)
+    await fill_demo(db, DemoSize(locations=6, audits=60), seed=3)
+    statuses = sorted(await Appeal.all().values_list("status", flat=True))
+    assert statuses.count("open") == 2
+    decided = [s for s in statuses if s != "open"]
+    assert len(decided) == 2 and "rejected" in decided
+    overdue = await Appeal.filter(status="open", due_at__lt=datetime.now(UTC)).count()
+    assert overdue == 1
+    await assert_rollups_match_raw()
+    for appeal in await Appeal.exclude(status="open"):
+        audit = await Audit.get(id=appeal.audit_id)
+        assert audit.report_version == (2 if appeal.report_version else 1)
