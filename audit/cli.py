@@ -125,6 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
     wcreate.set_defaults(command_function=f"{WAVES}:wave_create")
     wlist = wsub.add_parser("list", help="every wave with its progress")
     wlist.set_defaults(command_function=f"{WAVES}:wave_list")
+    wassign = wsub.add_parser(
+        "assign", help="give a location's next open visit of a wave to an auditor (e-mailed)"
+    )
+    wassign.add_argument("name", metavar="NAME")
+    wassign.add_argument("location", metavar="CODE")
+    wassign.add_argument("auditor", metavar="EMAIL")
+    wassign.set_defaults(command_function=f"{WAVES}:wave_assign")
     wshow = wsub.add_parser("show", help="one wave's progress per region")
     wshow.add_argument("name", metavar="NAME")
     wshow.set_defaults(command_function=f"{WAVES}:wave_show")

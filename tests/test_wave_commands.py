@@ -109,3 +109,26 @@ def test_the_progress_bar_draws_only_on_a_terminal_for_large_waves() -> None:
     small = Terminal()
     _Bar(small)(10, 10)
     assert quiet.getvalue() == small.getvalue() == ""
+
+
+def test_assign_gives_the_locations_next_open_visit_to_an_auditor(cli, seeded) -> None:  # noqa: F811
+    assert cli(*CREATE, *JUNE, "--visits", "2")[0] == 0
+    code, out, err = cli("wave", "assign", "June", "S1", "auditor@x.test")
+    assert (code, err) == (0, ""), err
+    assert out.endswith(
+        "of S1 in 'June', due 2026-06-14 given to auditor@x.test (no AUDIT_SMTP_URL: not e-mailed)"
+    )
+    # The same auditor may not take S1's second visit of the wave.
+    code, _, err = cli("wave", "assign", "June", "S1", "auditor@x.test")
+    assert (code, err) == (1, "S1: this auditor already has a visit to this location in this wave")
+    assert cli("wave", "assign", "June", "S1", "auditor2@x.test")[0] == 0
+    code, _, err = cli("wave", "assign", "June", "S1", "auditor2@x.test")
+    assert (code, err) == (1, "S1: no open visit of this location in 'June'")
+    code, _, err = cli("wave", "assign", "June", "S2", "nobody@x.test")
+    assert (code, err) == (1, "nobody@x.test: no active auditor with this e-mail")
+
+    async def given():
+        rows = await Assignment.filter(location__code="S1").order_by("id").select_related("auditor")
+        return [r.auditor.email for r in rows if r.auditor is not None]
+
+    assert in_database(seeded, given) == ["auditor@x.test", "auditor2@x.test"]

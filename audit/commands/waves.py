@@ -20,7 +20,9 @@ from audit.errors import HTTPError
 from audit.presentation import format_percent
 from audit.settings import Settings
 from audit.store import waves as store
+from audit.workflow import assignments
 from audit.workflow import waves as workflow
+from audit.workflow.delivery import ReportMailer
 
 # The request's field → the option that sets it, for messages.
 OPTIONS = {
@@ -186,6 +188,35 @@ def wave_show(args: argparse.Namespace) -> int:
         for r in regions:
             print(f"{r.region or '(no region)':<{width}} {_line(r)}")
         print(f"{'all regions':<{width}} {_line(store.total(regions))}")
+        return 0
+
+    return run_with_database(work, create=False)
+
+
+def wave_assign(args: argparse.Namespace) -> int:
+    """Give the location's next open visit of the wave to an auditor, as HQ's page does."""
+
+    async def work(settings: Settings) -> int:
+        try:
+            wave = await workflow.find_wave(args.name)
+        except HTTPError as exc:
+            raise CommandError(exc.message) from None
+        auditor_id = await store.active_auditor_id(args.auditor)
+        if auditor_id is None:
+            raise CommandError(f"{args.auditor}: no active auditor with this e-mail")
+        visit = await store.open_visit_of(wave.id, args.location)
+        if visit is None:
+            raise CommandError(f"{args.location}: no open visit of this location in {wave.name!r}")
+        try:
+            row, _ = await assignments.give(visit.id, auditor_id)
+        except HTTPError as exc:
+            raise CommandError(f"{args.location}: {exc.message}") from None
+        mailed = await ReportMailer(settings).on_assigned(row.id, args.auditor.strip().lower())
+        due = f", due {row.due.isoformat()}" if row.due else ""
+        note = " (e-mailed)" if mailed else " (no AUDIT_SMTP_URL: not e-mailed)"
+        print(
+            f"visit {row.id} of {args.location} in {wave.name!r}{due} given to {args.auditor}{note}"
+        )
         return 0
 
     return run_with_database(work, create=False)

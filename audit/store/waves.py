@@ -15,7 +15,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from audit.models import Assignment, ChecklistVersion, Location, Region, Wave
+from audit.models import Assignment, ChecklistVersion, Location, Region, User, Wave
 from audit.store import sql
 from audit.store.sql import dialect_sql
 from audit.wave_plan import Coverage, PlannedVisit
@@ -212,3 +212,19 @@ async def wave_totals(today: date) -> dict[int, Progress]:
     )
     _, rows = await db.execute_query(dialect_sql(statement, dialect), [day])
     return {int(r[0]): Progress("", *(int(v) for v in r[1:])) for r in rows}
+
+
+async def open_visit_of(wave_id: int, location_code: str) -> Assignment | None:
+    """The location's first visit of the wave that nobody has yet (earliest due first)."""
+    return (
+        await Assignment.filter(
+            wave_id=wave_id, location__code=location_code, auditor_id=None, audit_uuid=None
+        )
+        .order_by("due", "id")
+        .first()
+    )
+
+
+async def active_auditor_id(email: str) -> int | None:
+    found = await User.get_or_none(email=email.strip().lower(), role="auditor", active=True)
+    return found.id if found is not None else None
