@@ -8,6 +8,7 @@ from audit.models import Assignment
 from audit.store.checklists import import_checklists, read_checklist_dir
 from tests.helpers import ROOT, new_uuid, seed
 from tests.test_api_roles import payload
+from tests.test_report import pdf_text
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
@@ -84,3 +85,33 @@ async def test_a_wave_of_another_checklist_is_refused_by_the_api_and_dropped_by_
     assert r.status_code == 422
     assert r.json()["fields"] == {"wave": "the wave 'Nov' is of another checklist"}
     assert (await hq.get("/hq", params={"checklist": other, "wave": wave["id"]})).status_code == 200
+
+
+async def test_the_reports_trend_names_the_wave_of_each_visit(people) -> None:
+    hq, ann = people["hq"], people["ann"]
+    made = []
+    for name, first, last, visited in (
+        ("Autumn wave", "2026-09-01", "2026-09-30", "2026-09-20T10:00:00Z"),
+        ("Winter wave", "2026-11-01", "2026-11-30", "2026-11-20T14:30:00Z"),
+    ):
+        body = {"name": name, "checklist": "shop", "locations": ["S1"], "from": first, "to": last}
+        wave = (await hq.post("/api/waves", json=body)).json()
+        visit = await Assignment.get(wave_id=wave["id"])
+        uid = new_uuid()
+        answers = {**payload("S1"), "visited_at": visited, "assignment": visit.id}
+        assert (await ann.put(f"/api/audits/{uid}", json=answers)).status_code == 201
+        assert (await ann.post(f"/api/audits/{uid}/submit", json=answers)).status_code == 200
+        review = {"decision": "approve", "note": ""}
+        assert (await hq.post(f"/api/audits/{uid}/review", json=review)).status_code == 200
+        made.append(uid)
+    outside = await approved(hq, ann)  # 20 November too, made for no wave
+
+    twin = (await hq.get(f"/api/audits/{made[1]}/report.json")).json()
+    assert [p.get("wave") for p in twin["trend"]] == ["Autumn wave", None, "Winter wave"]
+    alone = (await hq.get(f"/api/audits/{outside}/report.json")).json()
+    assert all("wave" not in p for p in alone["trend"][-1:])
+
+    pdf = await hq.get(f"/api/audits/{made[1]}/report.pdf")
+    assert pdf.status_code == 200
+    text = pdf_text(pdf.content)
+    assert "Autumn wave" in text and "Winter wave" in text

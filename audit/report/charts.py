@@ -186,14 +186,27 @@ def benchmark_chart(
     return _svg(width, height, "Scores of this location beside its region and the brand", body)
 
 
+# A wave's name under a trend point: longer ones are cut (the table of the
+# HQ trends page has them whole).
+WAVE_LABEL_CHARS = 18
+
+
 def trend_chart(
     points: Sequence[tuple[date, float | None]],
     brand_avg: float | None = None,
     width: float = WIDTH,
+    waves: Sequence[str | None] = (),
 ) -> Markup:
-    """This location's overall score over its approved audits; the last point is this one."""
+    """This location's overall score over its approved audits; the last point is this one.
+
+    ``waves``: the wave each visit was made for (None for one outside any),
+    printed under its date, so a programme run in waves reads wave by wave.
+    """
     points = list(points)[-MAX_TREND_POINTS:]
+    wave_of = list(waves)[-MAX_TREND_POINTS:] if waves else [None] * len(points)
     height, left, right, top, bottom = 190.0, 34.0, width - 70.0, 18.0, 150.0
+    if any(wave_of):
+        height += 12.0
     body: list[str] = []
 
     def y_of(score: float) -> float:
@@ -257,10 +270,29 @@ def trend_chart(
             body.append(
                 _text(x, bottom + 26, f"{day:%Y}", text_anchor="middle", fill=MUTED, font_size=8.5)
             )
+            wave = wave_of[i]
+            if wave:
+                name = wave if len(wave) <= WAVE_LABEL_CHARS else wave[: WAVE_LABEL_CHARS - 1] + "…"
+                body.append(
+                    _text(
+                        x,
+                        bottom + 38,
+                        name,
+                        text_anchor="middle",
+                        fill=INK if last else MUTED,
+                        font_size=8.5,
+                        font_weight=600 if last else 400,
+                    )
+                )
     if n:
         body.append(
             _text(
-                xs[-1], bottom + 38, "this visit", text_anchor="middle", fill=MUTED, font_size=8.5
+                xs[-1],
+                bottom + (50 if any(wave_of) else 38),  # under the wave's name
+                "this visit",
+                text_anchor="middle",
+                fill=MUTED,
+                font_size=8.5,
             )
         )
     return _svg(width, height, "Overall score of this location over its approved audits", body)

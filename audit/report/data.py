@@ -70,6 +70,8 @@ class TrendPoint:
     overall: float | None
     # touchpoint → score of that visit (empty when not known)
     touchpoints: Mapping[str, float | None] = field(default_factory=dict)
+    # the wave the visit was made for, where visits are planned in waves
+    wave: str | None = None
 
 
 @dataclass(frozen=True)

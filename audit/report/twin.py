@@ -89,7 +89,13 @@ def report_document(data: ReportData) -> dict[str, Any]:
         # items as this visit found them (audit.corrective), null without one.
         "since_last_visit": _since(data),
         "trend": [
-            {"visited_at": p.visit_date.isoformat(), "overall": p.overall} for p in data.trend
+            {
+                "visited_at": p.visit_date.isoformat(),
+                "overall": p.overall,
+                # only where the visit was made for a wave: other reports keep their shape
+                **({"wave": p.wave} if p.wave else {}),
+            }
+            for p in data.trend
         ],
         # Beyond the contract: the report's version, and HQ's decisions on the
         # owner's appeals that it includes (docs/programme.md, "Appeals").

@@ -653,7 +653,9 @@ def report_context(data: ReportData) -> dict[str, Any]:
         if bench.brand_count or bench.region_count
         else None,
         "trend": trend,
-        "trend_chart": trend_chart(trend, bench.brand_avg) if len(trend) >= 2 else None,
+        "trend_chart": trend_chart(trend, bench.brand_avg, waves=[p.wave for p in data.trend])
+        if len(trend) >= 2
+        else None,
         "touchpoint_trend": touchpoint_trend_chart(
             [(p.visit_date, p.touchpoints) for p in data.trend],
             [(tp, touchpoint_label(tp)) for tp in checklist.touchpoints()],

@@ -20,6 +20,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from audit.models import (
+    Assignment,
     Audit,
     Brand,
     Location,
@@ -199,6 +200,17 @@ class TrendRow:
     overall: float | None
     nps: int | None
     touchpoints: Mapping[str, float | None]  # touchpoint → section score
+    wave: str | None = None  # the name of the wave the visit was made for
+
+
+async def wave_names(audit_uuids: list[str]) -> dict[str, str]:
+    """The name of the wave each of these audits was made for (those made for one)."""
+    if not audit_uuids:
+        return {}
+    rows = await Assignment.filter(audit_uuid__in=audit_uuids, wave_id__isnull=False).values_list(
+        "audit_uuid", "wave__name"
+    )
+    return {str(uuid): str(name) for uuid, name in rows}
 
 
 async def trend_rows(
@@ -217,8 +229,9 @@ async def trend_rows(
         .exclude(id=audit_id)
         .order_by("-visit_date", "-id")
         .limit(limit)
-        .values_list("id", "visit_date", "overall", "nps")
+        .values_list("id", "visit_date", "overall", "nps", "uuid")
     )
+    waves = await wave_names([str(r[4]) for r in rows])
     by_audit: dict[int, dict[str, float | None]] = {int(r[0]): {} for r in rows}
     if by_audit:
         for aid, touchpoint, score in await SectionScore.filter(
@@ -231,8 +244,9 @@ async def trend_rows(
             float(score) if score is not None else None,
             int(nps) if nps is not None else None,
             by_audit[int(aid)],
+            waves.get(str(uuid)),
         )
-        for aid, day, score, nps in rows
+        for aid, day, score, nps, uuid in rows
     ]
 
 

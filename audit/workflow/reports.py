@@ -137,9 +137,10 @@ async def report_data_for_audit(audit: Audit, settings: Settings) -> ReportData:
         TREND_AUDITS - 1,
     )
     frozen = await benchmarks_of(audit, settings.benchmark_days, earlier)
+    this_wave = (await store.wave_names([audit.uuid])).get(audit.uuid)
     trend = (
-        *(TrendPoint(r.visit_date, r.overall, r.touchpoints) for r in reversed(earlier)),
-        TrendPoint(visit, scorecard.overall, dict(scorecard.touchpoints)),
+        *(TrendPoint(r.visit_date, r.overall, r.touchpoints, r.wave) for r in reversed(earlier)),
+        TrendPoint(visit, scorecard.overall, dict(scorecard.touchpoints), this_wave),
     )
     thumbnails, images = await _photo_files(audit.id, settings.media_dir)
     # The report is the owner's (HQ previews the very same document).
