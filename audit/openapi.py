@@ -398,6 +398,10 @@ _REPORT_DATA = {
                 "properties": {
                     "visited_at": {"type": "string", "format": "date"},
                     "overall": _NULLABLE_NUMBER,
+                    "wave": {
+                        "type": "string",
+                        "description": "the wave the visit was made for, only where it was",
+                    },
                 },
             },
         },
