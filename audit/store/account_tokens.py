@@ -14,14 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.expressions import Q
-from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from audit.models import AccountToken, Session, User
+from audit.store.leases import LeasedQueue
 
 PURPOSES = ("invite", "reset")
-UNFINISHED = ("pending", "failed", "sending")
 
 
 @dataclass(frozen=True)
@@ -126,32 +124,19 @@ class MailClaim:
     attempt: int  # the fencing token of every update below
 
 
-def _due(now: datetime, max_attempts: int) -> QuerySet[AccountToken]:
-    return AccountToken.filter(mail_status__in=UNFINISHED, mail_attempts__lt=max_attempts).filter(
-        Q(mail_next_at__isnull=True) | Q(mail_next_at__lte=now)
-    )
+QUEUE = LeasedQueue(
+    AccountToken,
+    status="mail_status",
+    attempts="mail_attempts",
+    next_at="mail_next_at",
+    error="mail_error",
+    sent_at="mail_sent_at",
+)
 
 
 async def claim_next(now: datetime, lease_until: datetime, max_attempts: int) -> MailClaim | None:
-    async with in_transaction():
-        rows = (
-            await _due(now, max_attempts)
-            .order_by("id")
-            .select_for_update(skip_locked=True)
-            .limit(1)
-        )
-        if not rows:
-            return None
-        found = rows[0]
-        attempt = found.mail_attempts + 1
-        taken = await AccountToken.filter(
-            id=found.id, mail_status=found.mail_status, mail_attempts=found.mail_attempts
-        ).update(mail_status="sending", mail_attempts=attempt, mail_next_at=lease_until)
-    return MailClaim(found.id, attempt) if taken else None
-
-
-def _held(claim: MailClaim) -> QuerySet[AccountToken]:
-    return AccountToken.filter(id=claim.id, mail_status="sending", mail_attempts=claim.attempt)
+    taken = await QUEUE.claim(now, lease_until, max_attempts)
+    return MailClaim(taken[0].id, taken[1]) if taken else None
 
 
 @dataclass(frozen=True)
@@ -184,39 +169,24 @@ async def mail_content(claim: MailClaim) -> MailContent | None:
 
 
 async def renew(claim: MailClaim, lease_until: datetime) -> bool:
-    return bool(await _held(claim).update(mail_next_at=lease_until))
+    return await QUEUE.renew(claim.id, claim.attempt, lease_until)
 
 
 async def mark_sent(claim: MailClaim, now: datetime) -> bool:
-    return bool(
-        await _held(claim).update(
-            mail_status="sent", mail_sent_at=now, mail_error="", mail_next_at=None
-        )
-    )
+    return await QUEUE.mark_sent(claim.id, claim.attempt, now)
 
 
 async def mark_dropped(claim: MailClaim) -> bool:
     """The link died (used, replaced, expired, user deactivated) before it was sent."""
-    return bool(await _held(claim).update(mail_status="dropped", mail_next_at=None))
+    return await QUEUE.mark_done_unsent(claim.id, claim.attempt, "dropped")
 
 
 async def mark_failed(claim: MailClaim, error: str, next_attempt_at: datetime | None) -> bool:
-    return bool(
-        await _held(claim).update(
-            mail_status="failed" if next_attempt_at is not None else "abandoned",
-            mail_error=error[:2000],
-            mail_next_at=next_attempt_at,
-        )
-    )
+    return await QUEUE.mark_failed(claim.id, claim.attempt, error, next_attempt_at)
 
 
 async def next_due_at(now: datetime, max_attempts: int) -> datetime | None:
-    unfinished = AccountToken.filter(mail_status__in=UNFINISHED, mail_attempts__lt=max_attempts)
-    if await unfinished.filter(mail_next_at__isnull=True).exists():
-        return now
-    rows = await unfinished.order_by("mail_next_at").limit(1).values_list("mail_next_at", flat=True)
-    first = rows[0] if rows else None
-    return first if isinstance(first, datetime) else None
+    return await QUEUE.next_due_at(now, max_attempts)
 
 
 async def delete_dead_links(expired_before: datetime) -> int:

@@ -21,13 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.expressions import Q
-from tortoise.queryset import QuerySet
-from tortoise.transactions import in_transaction
-
 from audit.models import Delivery
-
-UNFINISHED = ("pending", "failed", "sending")
+from audit.store.leases import LeasedQueue
 
 
 @dataclass(frozen=True)
@@ -61,82 +56,42 @@ async def record_deliveries(
     return out
 
 
-def _due(now: datetime, max_attempts: int) -> QuerySet[Delivery]:
-    # Not sent yet, tries left, and due: a retry whose time came, or a claim whose lease ran out.
-    return Delivery.filter(status__in=UNFINISHED, attempts__lt=max_attempts).filter(
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    )
+QUEUE = LeasedQueue(Delivery)
 
 
 async def claim_next(now: datetime, lease_until: datetime, max_attempts: int) -> Claim | None:
     """Take the first due delivery for one attempt, or None when none is due (or free)."""
-    async with in_transaction():
-        # Model rows: Tortoise leaves FOR UPDATE out of .values() queries.
-        rows = (
-            await _due(now, max_attempts)
-            .order_by("id")
-            .select_for_update(skip_locked=True)
-            .limit(1)
-        )
-        if not rows:
-            return None
-        found = rows[0]
-        attempt = found.attempts + 1
-        taken = await Delivery.filter(
-            id=found.id, status=found.status, attempts=found.attempts
-        ).update(status="sending", attempts=attempt, next_attempt_at=lease_until)
-    if not taken:
-        return None  # another process took it between the read and the update
+    taken = await QUEUE.claim(now, lease_until, max_attempts)
+    if taken is None:
+        return None
+    found, attempt = taken
     audit_id: int = found.audit_id  # type: ignore[attr-defined]
     return Claim(found.id, audit_id, found.recipient, attempt, found.purpose)
 
 
-def _held(claim: Claim) -> QuerySet[Delivery]:
-    return Delivery.filter(id=claim.id, status="sending", attempts=claim.attempt)
-
-
 async def renew(claim: Claim, lease_until: datetime) -> bool:
     """Extend the lease; False when the claim is no longer this node's."""
-    return bool(await _held(claim).update(next_attempt_at=lease_until))
+    return await QUEUE.renew(claim.id, claim.attempt, lease_until)
 
 
 async def mark_sent(claim: Claim, now: datetime) -> bool:
-    return bool(
-        await _held(claim).update(status="sent", sent_at=now, last_error="", next_attempt_at=None)
-    )
+    return await QUEUE.mark_sent(claim.id, claim.attempt, now)
 
 
 async def mark_skipped(claim: Claim, reason: str) -> bool:
     """Nothing to send any more (a reminder of an action done meanwhile): finished, unsent."""
-    return bool(
-        await _held(claim).update(status="skipped", last_error=reason[:2000], next_attempt_at=None)
-    )
+    return await QUEUE.mark_done_unsent(claim.id, claim.attempt, "skipped", reason)
 
 
 async def mark_failed(claim: Claim, error: str, next_attempt_at: datetime | None) -> bool:
     """A failed attempt; ``next_attempt_at`` None means no more tries."""
-    return bool(
-        await _held(claim).update(
-            status="failed" if next_attempt_at is not None else "abandoned",
-            last_error=error[:2000],
-            next_attempt_at=next_attempt_at,
-        )
-    )
+    return await QUEUE.mark_failed(claim.id, claim.attempt, error, next_attempt_at)
 
 
 async def next_due_at(now: datetime, max_attempts: int) -> datetime | None:
     """When the next unfinished delivery falls due (``now`` for a new one; else a retry,
     or a lease running out); None when nothing is left to send."""
-    unfinished = Delivery.filter(status__in=UNFINISHED, attempts__lt=max_attempts)
-    if await unfinished.filter(next_attempt_at__isnull=True).exists():
-        return now
-    rows = (
-        await unfinished.order_by("next_attempt_at")
-        .limit(1)
-        .values_list("next_attempt_at", flat=True)
-    )
-    first = rows[0] if rows else None
-    return first if isinstance(first, datetime) else None
+    return await QUEUE.next_due_at(now, max_attempts)
 
 
 async def deliveries_of(audit_id: int) -> list[Delivery]:

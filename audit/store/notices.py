@@ -1,10 +1,6 @@
 """Assignment notices: the queue of e-mails telling auditors HQ gave them a visit.
 
-The same protocol as the report deliveries (:mod:`audit.store.deliveries`):
-an attempt claims a row by moving it to "sending" with a lease and counting
-the attempt at once (the attempt number is the fencing token of every later
-update), ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL and IMMEDIATE
-transactions on SQLite.
+The same protocol as the report deliveries: a :class:`audit.store.leases.LeasedQueue`.
 """
 
 from __future__ import annotations
@@ -12,13 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.expressions import Q
-from tortoise.queryset import QuerySet
-from tortoise.transactions import in_transaction
-
 from audit.models import Assignment, AssignmentNotice
-
-UNFINISHED = ("pending", "failed", "sending")
+from audit.store.leases import LeasedQueue
 
 
 @dataclass(frozen=True)
@@ -37,76 +28,38 @@ async def record_notice(assignment_id: int, recipient: str) -> AssignmentNotice:
     return notice
 
 
-def _due(now: datetime, max_attempts: int) -> QuerySet[AssignmentNotice]:
-    return AssignmentNotice.filter(status__in=UNFINISHED, attempts__lt=max_attempts).filter(
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    )
+QUEUE = LeasedQueue(AssignmentNotice)
 
 
 async def claim_next(now: datetime, lease_until: datetime, max_attempts: int) -> NoticeClaim | None:
     """Take the first due notice for one attempt, or None."""
-    async with in_transaction():
-        rows = (
-            await _due(now, max_attempts)
-            .order_by("id")
-            .select_for_update(skip_locked=True)
-            .limit(1)
-        )
-        if not rows:
-            return None
-        found = rows[0]
-        attempt = found.attempts + 1
-        taken = await AssignmentNotice.filter(
-            id=found.id, status=found.status, attempts=found.attempts
-        ).update(status="sending", attempts=attempt, next_attempt_at=lease_until)
-    if not taken:
+    taken = await QUEUE.claim(now, lease_until, max_attempts)
+    if taken is None:
         return None
+    found, attempt = taken
     assignment_id: int = found.assignment_id  # type: ignore[attr-defined]
     return NoticeClaim(found.id, assignment_id, found.recipient, attempt)
 
 
-def _held(claim: NoticeClaim) -> QuerySet[AssignmentNotice]:
-    return AssignmentNotice.filter(id=claim.id, status="sending", attempts=claim.attempt)
-
-
 async def renew(claim: NoticeClaim, lease_until: datetime) -> bool:
-    return bool(await _held(claim).update(next_attempt_at=lease_until))
+    return await QUEUE.renew(claim.id, claim.attempt, lease_until)
 
 
 async def mark_sent(claim: NoticeClaim, now: datetime) -> bool:
-    return bool(
-        await _held(claim).update(status="sent", sent_at=now, last_error="", next_attempt_at=None)
-    )
+    return await QUEUE.mark_sent(claim.id, claim.attempt, now)
 
 
 async def mark_skipped(claim: NoticeClaim, reason: str) -> bool:
     """The visit is no longer theirs (given to someone else, or started): nothing to send."""
-    return bool(
-        await _held(claim).update(status="skipped", last_error=reason[:2000], next_attempt_at=None)
-    )
+    return await QUEUE.mark_done_unsent(claim.id, claim.attempt, "skipped", reason)
 
 
 async def mark_failed(claim: NoticeClaim, error: str, next_attempt_at: datetime | None) -> bool:
-    return bool(
-        await _held(claim).update(
-            status="failed" if next_attempt_at is not None else "abandoned",
-            last_error=error[:2000],
-            next_attempt_at=next_attempt_at,
-        )
-    )
+    return await QUEUE.mark_failed(claim.id, claim.attempt, error, next_attempt_at)
 
 
 async def next_due_at(now: datetime, max_attempts: int) -> datetime | None:
-    unfinished = AssignmentNotice.filter(status__in=UNFINISHED, attempts__lt=max_attempts)
-    if await unfinished.filter(next_attempt_at__isnull=True).exists():
-        return now
-    rows = (
-        await unfinished.order_by("next_attempt_at")
-        .limit(1)
-        .values_list("next_attempt_at", flat=True)
-    )
-    first = rows[0] if rows else None
-    return first if isinstance(first, datetime) else None
+    return await QUEUE.next_due_at(now, max_attempts)
 
 
 async def notice_assignment(assignment_id: int) -> Assignment | None:

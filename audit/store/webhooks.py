@@ -25,8 +25,8 @@ from tortoise.transactions import in_transaction
 
 from audit.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from audit.store import sql
+from audit.store.leases import UNFINISHED
 
-UNFINISHED = ("pending", "failed", "sending")
 # Every status but "delivered": what is still to do, being done, or given up.
 WAITING_STATUSES = ("pending", "sending", "failed", "abandoned")
 
