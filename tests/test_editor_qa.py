@@ -314,7 +314,9 @@ async def test_reject_racing_approve_has_one_winner(people: dict[str, Session], 
         reject = second.post(
             f"/api/audits/{uid}/review", json={"decision": "reject", "note": "Wrong store"}
         )
-        # Either request may go first: each wins some rounds.
+        # Either request may go first; which one the database lets through is its
+        # business (PostgreSQL often lets the same one win every round), so only
+        # "exactly one wins, the other is told" is asserted.
         results = await asyncio.gather(*((approve, reject) if round_ % 2 else (reject, approve)))
         codes = sorted(r.status_code for r in results)
         assert codes == [200, 409], [r.text for r in results]
@@ -331,6 +333,5 @@ async def test_reject_racing_approve_has_one_winner(people: dict[str, Session], 
             .values_list("action", flat=True)
         )
         assert events == ["approve" if winner == "approved" else "reject"]
-    assert set(winners) == {"approved", "rejected"}, winners
     approved = await Audit.filter(status="approved").count()
     assert sum(r.audits for r in await TotalRollup.all()) == approved

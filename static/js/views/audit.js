@@ -272,6 +272,10 @@ export async function renderAudit(container, ctx, uuid) {
     return count === 1 ? '1 required item is not answered yet' : `${count} required items are not answered yet`;
   }
 
+  // A merge notice stays up until the auditor next saves; the 'saved' event that
+  // follows the merge must not replace it with the plain saved line.
+  let keepNotice = false;
+
   function setBanner(kind, ...content) {
     banner.className = `banner ${kind}`;
     banner.replaceChildren(...content);
@@ -279,6 +283,7 @@ export async function renderAudit(container, ctx, uuid) {
   }
 
   async function saveDraft() {
+    keepNotice = false;
     setBanner('info', navigator.onLine
       ? 'Draft saved on this phone. Sending it to head office…'
       : 'Draft saved on this phone. It will be sent when you are back online.');
@@ -548,7 +553,7 @@ export async function renderAudit(container, ctx, uuid) {
   };
   const onSaved = async (event) => {
     if (event.detail.uuid !== uuid || readOnly) return;
-    setBanner('info', 'Draft saved on this phone and on the server.');
+    if (!keepNotice) setBanner('info', 'Draft saved on this phone and on the server.');
     const fresh = await store.getAudit(uuid);
     // Typed on meanwhile: those changes are on the phone only, until the next send.
     if (fresh && fresh.rev <= (fresh.syncedRev ?? 0) && !disposed) {
@@ -584,6 +589,7 @@ export async function renderAudit(container, ctx, uuid) {
   const view = {
     dispose,
     notice(text) {
+      keepNotice = true;
       setBanner('info', h('strong', {}, text), ' Items changed only there were taken; your own changes are kept.');
     },
   };
