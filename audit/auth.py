@@ -152,10 +152,31 @@ class Principal:
     # session cookie: its id, and whether its scope allows only reads.
     token_id: int | None = None
     read_only: bool = False
+    # The brands an HQ user or auditor is limited to (docs/brands.md); empty:
+    # the agency's own staff, who see every brand.  Owners are limited by
+    # the locations they own instead.
+    brand_ids: tuple[int, ...] = ()
 
     @property
     def via_token(self) -> bool:
         return self.token_id is not None
+
+    @property
+    def brand_limited(self) -> bool:
+        return bool(self.brand_ids) and not self.is_owner
+
+    @property
+    def brand_limit(self) -> tuple[int, ...]:
+        """The brands every query of the caller is limited to; empty: none (every brand)."""
+        return self.brand_ids if self.brand_limited else ()
+
+    def sees_location(self, brand_id: int | None) -> bool:
+        """Whether a location of ``brand_id`` is within the caller's brands (not ownership)."""
+        return not self.brand_limited or brand_id in self.brand_ids
+
+    def sees_checklist(self, brand_id: int | None) -> bool:
+        """Whether a checklist of ``brand_id`` is the caller's: the agency's are everyone's."""
+        return brand_id is None or self.sees_location(brand_id)
 
     @property
     def is_hq(self) -> bool:

@@ -78,6 +78,22 @@ class User(Model):
         table = "user"
 
 
+class UserBrand(Model):
+    """A brand an HQ user or auditor is limited to; a user with none is the agency's own."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="brands", on_delete=fields.CASCADE, db_index=True
+    )
+    brand: fields.ForeignKeyRelation[Brand] = fields.ForeignKeyField(
+        "models.Brand", related_name="users", on_delete=fields.CASCADE, db_index=True
+    )
+
+    class Meta:
+        table = "user_brand"
+        unique_together = (("user", "brand"),)
+
+
 class LocationOwner(Model):
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
@@ -165,6 +181,15 @@ class ChecklistVersion(Model):
     content_hash = fields.CharField(max_length=64)
     definition: fields.Field[dict[str, object]] = fields.JSONField()
     is_current = fields.BooleanField(default=True)
+    # The brand whose locations may use it (the YAML's ``brand:``); null: the
+    # agency's, usable at every location.
+    brand: fields.ForeignKeyNullableRelation[Brand] = fields.ForeignKeyField(
+        "models.Brand",
+        related_name="checklists",
+        null=True,
+        on_delete=fields.SET_NULL,
+        db_index=True,
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -18,7 +18,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from audit.auth import require_role
+from audit.auth import principal, require_role
 from audit.compare import Row, touchpoint_scores
 from audit.errors import Invalid
 from audit.models import STATUSES
@@ -178,11 +178,15 @@ async def export_scope(request: Request) -> tuple[Scope, Filters | None]:
             raise Invalid("some filters are invalid", problems)
         region = request.query_params.get("region", "").strip() or None
         scope = Scope(
-            checklist=None, region_id=await region_id(region), date_from=start, date_to=end
+            checklist=None,
+            region_id=await region_id(region),
+            date_from=start,
+            date_to=end,
+            brand_ids=principal(request).brand_limit,
         )
     code = request.query_params.get("location", "").strip()
     if code:
-        location_id, _, _, _ = await find_location(code)
+        location_id, _, _, _ = await find_location(principal(request), code)
         scope = replace(scope, location_id=location_id)
     return replace(scope, status=None if status == "all" else status), f
 

@@ -14,6 +14,7 @@ from datetime import date
 from starlette.requests import Request
 
 from audit.checklist import humanize
+from audit.auth import principal
 from audit.compare import (
     ItemTally,
     Mean,
@@ -121,13 +122,13 @@ async def trend_scope(request: Request, f: Filters) -> tuple[TrendScope, Scope]:
     location = q.get("location", "").strip()
     brand = q.get("brand", "").strip()
     if location:
-        location_id, place, _, _ = await find_location(location)
+        location_id, place, _, _ = await find_location(principal(request), location)
         return TrendScope("location", place.key, place.name), replace(
             f.scope, location_id=location_id
         )
     if brand:
         brand_row = await filters.brand_by_name(brand)
-        if brand_row is None:
+        if brand_row is None or not principal(request).sees_location(brand_row.id):
             raise Invalid("unknown brand", {"brand": f"no brand named {brand!r}"})
         return TrendScope("brand", brand, brand), replace(f.scope, brand_id=brand_row.id)
     if f.region:

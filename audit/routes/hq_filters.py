@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from starlette.requests import Request
 
 from audit.compare import Place, previous_period
+from audit.auth import Principal, principal
 from audit.errors import Invalid, NotFound
 from audit.models import ChecklistVersion, Wave
 from audit.store import filters
@@ -112,10 +113,13 @@ async def region_id(name: str | None) -> int | None:
     return found.id
 
 
-async def find_location(code: str) -> tuple[int, Place, int | None, int | None]:
-    """(id, place, region id, brand id) of the location ``code``; 404 when there is none."""
+async def find_location(
+    who: Principal, code: str
+) -> tuple[int, Place, int | None, int | None]:
+    """(id, place, region id, brand id) of the location ``code``; 404 when there is
+    none, or when it is of a brand the caller is not limited to."""
     found = await filters.location_place(code)
-    if found is None:
+    if found is None or not who.sees_location(found[3]):
         raise NotFound(f"no location {code!r}")
     return found
 
@@ -149,10 +153,11 @@ async def read_filters(request: Request, *, page: bool = False, trend: bool = Fa
     ``to`` (or today); without ``from`` it starts at the first audit.
     """
     q = request.query_params
+    who = principal(request)
     problems: dict[str, str] = {}
     slug = q.get("checklist", "").strip()
     if not slug and page:
-        current = await current_versions()
+        current = [v for v in await current_versions() if who.sees_checklist(v.brand_id)]  # type: ignore[attr-defined]
         if not current:
             raise NotFound("no checklists have been imported yet")
         slug = current[0].slug
@@ -180,7 +185,7 @@ async def read_filters(request: Request, *, page: bool = False, trend: bool = Fa
     if problems:
         raise Invalid("some filters are invalid", problems)
     all_versions = await filters.checklist_versions(slug)
-    if not all_versions:
+    if not all_versions or not who.sees_checklist(all_versions[0].brand_id):  # type: ignore[attr-defined]
         raise NotFound(f"no checklist {slug!r}")
     versions = all_versions
     if version is not None:
@@ -194,6 +199,7 @@ async def read_filters(request: Request, *, page: bool = False, trend: bool = Fa
         date_from=date_from,
         date_to=date_to,
         wave_id=wave.id if wave is not None else None,
+        brand_ids=who.brand_limit,
     )
     return Filters(
         scope=scope,

@@ -135,7 +135,7 @@ async def trends_page(request: Request, who: Principal) -> Response:
                 height=200,
                 width=WIDE_W,
             ),
-            "brands": await filters.brand_names(),
+            "brands": await filters.brand_names(who.brand_limit),
             "location_code": request.query_params.get("location", ""),
             **await _filter_context(f),
         },
@@ -143,7 +143,7 @@ async def trends_page(request: Request, who: Principal) -> Response:
 
 
 async def location_page(request: Request, who: Principal) -> Response:
-    location_id, place, region_id, _ = await find_location(str(request.path_params["code"]))
+    location_id, place, region_id, _ = await find_location(who, str(request.path_params["code"]))
     f = await read_filters(request, page=True)
     # The location fixes the region: a region filter carried over from the heat map is moot.
     f = replace(f, region=None, scope=replace(f.scope, region_id=None))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
@@ -146,10 +147,17 @@ async def open_session(user: User) -> tuple[str, str]:
 
 
 # Every request of a signed-in user runs this: hand-written (see audit.store.sql).
+# One row per brand the user is limited to (one with a null brand_id when none).
 _SESSION_SQL = (
-    "SELECT s.id, s.csrf_token, s.expires_at, u.id AS user_id, u.email, u.name, u.role, u.active"
-    ' FROM "session" s JOIN "user" u ON u.id = s.user_id WHERE s.token_hash = ?'
+    "SELECT s.id, s.csrf_token, s.expires_at, u.id AS user_id, u.email, u.name, u.role,"
+    ' u.active, b.brand_id FROM "session" s JOIN "user" u ON u.id = s.user_id'
+    ' LEFT JOIN "user_brand" b ON b.user_id = u.id WHERE s.token_hash = ?'
 )
+
+
+def brand_ids_of(rows: list[dict[str, Any]]) -> tuple[int, ...]:
+    """The brand ids of a user's rows joined with ``user_brand b`` (empty: unlimited)."""
+    return tuple(sorted({int(r["brand_id"]) for r in rows if r["brand_id"] is not None}))
 _EXPIRES_AT = Session._meta.fields_map["expires_at"]
 _ACTIVE = User._meta.fields_map["active"]
 
@@ -164,7 +172,13 @@ async def session_principal(token: str) -> Principal | None:
     if expires_at <= now() or not _ACTIVE.to_python_value(row["active"]):
         return None
     return Principal(
-        row["user_id"], row["email"], row["name"], row["role"], row["csrf_token"], row["id"]
+        row["user_id"],
+        row["email"],
+        row["name"],
+        row["role"],
+        row["csrf_token"],
+        row["id"],
+        brand_ids=brand_ids_of(rows),
     )
 
 

@@ -239,6 +239,7 @@ async def audit_rows(
     limit: int,
     offset: int,
     by_visit: bool = False,
+    brand_ids: Sequence[int] = (),
 ) -> list[dict[str, Any]]:
     """Audits newest first, of one auditor and/or some locations, for the audit list.
 
@@ -252,6 +253,8 @@ async def audit_rows(
         query = query.filter(location_id__in=list(location_ids))
     if status is not None:
         query = query.filter(status=status)
+    if brand_ids:
+        query = query.filter(location__brand_id__in=list(brand_ids))
     rows: list[dict[str, Any]] = (
         await query.order_by(*(("-visit_date",) if by_visit else ()), "-created_at", "-id")
         .offset(offset)

@@ -28,8 +28,10 @@ async def region_names() -> list[str]:
     return list(await Region.all().order_by("name").values_list("name", flat=True))  # type: ignore[arg-type]
 
 
-async def brand_names() -> list[str]:
-    return list(await Brand.all().order_by("name").values_list("name", flat=True))  # type: ignore[arg-type]
+async def brand_names(brand_ids: Sequence[int] = ()) -> list[str]:
+    """Every brand's name, or those of ``brand_ids`` (a brand-limited caller's)."""
+    query = Brand.filter(id__in=brand_ids) if brand_ids else Brand.all()
+    return list(await query.order_by("name").values_list("name", flat=True))  # type: ignore[arg-type]
 
 
 async def location_place(code: str) -> tuple[int, Place, int | None, int | None] | None:

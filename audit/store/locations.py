@@ -27,20 +27,40 @@ async def region_named(name: str) -> Region:
     return region
 
 
+async def brand_named(name: str) -> Brand:
+    """The brand of that name, made when new."""
+    brand, _ = await Brand.get_or_create(name=name)
+    return brand
+
+
 async def add_location(
-    code: str, name: str, region: str | None = None, address: str | None = None
+    code: str,
+    name: str,
+    region: str | None = None,
+    address: str | None = None,
+    brand: str | None = None,
 ) -> tuple[Location, bool]:
-    """Create the location, or update the given fields of an existing one."""
+    """Create the location, or update the given fields of an existing one.
+
+    ``brand`` names its brand (made when new); None: a new location is the
+    first brand's and an existing one keeps its own.
+    """
     async with in_transaction():
-        brand = await default_brand()
+        named = await brand_named(brand) if brand else None
         region_row = await region_named(region) if region else None
         location = await Location.get_or_none(code=code)
         if location is None:
             location = await Location.create(
-                code=code, name=name, brand=brand, region=region_row, address=address or ""
+                code=code,
+                name=name,
+                brand=named or await default_brand(),
+                region=region_row,
+                address=address or "",
             )
             return location, True
         location.name = name
+        if named is not None:
+            location.brand = named
         if region_row is not None:
             location.region = region_row
         if address is not None:
@@ -60,10 +80,26 @@ async def location_by_code(code: str) -> Location | None:
     return sql.model_from_row(Location, rows[0], "l") if rows else None
 
 
+async def visible_location_ids(who: Principal) -> list[int] | None:
+    """The ids of the locations the caller may see; None: every one.
+
+    The one place where whose locations are whose is decided: an owner's
+    are those they own, a brand-limited user's (HQ or auditor) those of
+    their brands (docs/brands.md), the agency's staff see them all.
+    """
+    if who.is_owner:
+        return list(await owned_location_ids(who.user_id))
+    if who.brand_limited:
+        found = await Location.filter(brand_id__in=list(who.brand_ids)).values_list("id", flat=True)
+        return [int(i) for i in found]  # type: ignore[arg-type]
+    return None
+
+
 async def visible_locations(who: Principal) -> list[dict[str, Any]]:
     query = Location.all()
-    if who.is_owner:
-        query = query.filter(id__in=await owned_location_ids(who.user_id))
+    location_ids = await visible_location_ids(who)
+    if location_ids is not None:
+        query = query.filter(id__in=location_ids)
     rows = await query.order_by("name", "code").values(
         "code", "name", "address", region_name="region__name"
     )

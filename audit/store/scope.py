@@ -39,6 +39,9 @@ class Scope:
     # Only the audits made for this wave's visits (read from the audits'
     # rows: the rollups do not know waves).
     wave_id: int | None = None
+    # The caller's brands (Principal.brand_ids): only their locations count,
+    # in every figure, list and benchmark; empty: every brand (the agency).
+    brand_ids: tuple[int, ...] = ()
 
     def between(self, start: date | None, end: date | None) -> Scope:
         return replace(self, date_from=start, date_to=end)
@@ -138,7 +141,14 @@ def _place_filters(scope: Scope, q: Query, alias: str) -> list[str]:
         parts.append(
             f"{alias}.location_id IN (SELECT id FROM location WHERE brand_id = {q(scope.brand_id)})"
         )
+    if scope.brand_ids:
+        parts.append(f"{alias}.location_id IN ({brand_locations_sql(scope.brand_ids, q)})")
     return parts
+
+
+def brand_locations_sql(brand_ids: Sequence[int], q: Query) -> str:
+    """The ids of the locations of ``brand_ids``, as a sub-select."""
+    return f"SELECT id FROM location WHERE brand_id IN ({', '.join(q(b) for b in brand_ids)})"
 
 
 def group_expr(group: Group, q: Query, alias: str = "a") -> str | None:

@@ -16,6 +16,7 @@ from tortoise.expressions import Q
 
 from audit.auth import API_TOKEN_SHOWN, new_api_token, token_hash
 from audit.models import ApiToken, User
+from audit.store.accounts import brand_ids_of
 from audit.store import sql
 
 SCOPES = ("read", "write")
@@ -56,12 +57,15 @@ class TokenRow:
     name: str
     role: str
     active: bool
+    brand_ids: tuple[int, ...] = ()  # the user's brands: the token carries their limits
 
 
+# One row per brand of the user (one with a null brand_id when they have none).
 _LOOKUP_SQL = (
     "SELECT t.id, t.scope, t.expires_at, t.revoked_at,"
-    " u.id AS user_id, u.email, u.name, u.role, u.active"
-    ' FROM "api_token" t JOIN "user" u ON u.id = t.user_id WHERE t.token_hash = ?'
+    " u.id AS user_id, u.email, u.name, u.role, u.active, b.brand_id"
+    ' FROM "api_token" t JOIN "user" u ON u.id = t.user_id'
+    ' LEFT JOIN "user_brand" b ON b.user_id = u.id WHERE t.token_hash = ?'
 )
 _FIELDS = ApiToken._meta.fields_map
 _ACTIVE = User._meta.fields_map["active"]
@@ -82,6 +86,7 @@ async def find_token(token: str) -> TokenRow | None:
         name=str(row["name"]),
         role=str(row["role"]),
         active=bool(_ACTIVE.to_python_value(row["active"])),
+        brand_ids=brand_ids_of(rows),
     )
 
 

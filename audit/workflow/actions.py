@@ -39,7 +39,7 @@ from audit.presentation import answer_words, format_percent, touchpoint_label
 from audit.redaction import owner_answers
 from audit.report.data import ActionNote, SinceCheck, SinceLastVisit
 from audit.store import actions as store
-from audit.store.accounts import owned_location_ids
+from audit.store.locations import visible_location_ids
 from audit.store.audits import stored_answers
 from audit.store.checklists import parsed, version_by_id, version_with_hash
 from audit.store.filters import location_place, region_by_name
@@ -490,11 +490,9 @@ async def action_filter(who: Principal, q: ListQuery, day: date) -> store.Action
         problems["status"] = f"must be one of {', '.join(STATUS_FILTERS)}"
     if problems:
         raise Invalid("unknown filter", problems)
-    location_ids: list[int] | None = None
-    if who.is_owner:
-        location_ids = list(await owned_location_ids(who.user_id))
-    elif not who.is_hq:
+    if not who.is_owner and not who.is_hq:
         raise NotFound("not found")
+    location_ids = await visible_location_ids(who)
     location_id = region_id = None
     if q.location:
         place = await location_place(q.location)

@@ -59,8 +59,9 @@ from audit.store import appeals as store
 from audit.store import audits as audit_store
 from audit.store import deliveries as delivery_store
 from audit.store import rollups
-from audit.store.accounts import owned_location_ids, owner_emails, user_by_id
+from audit.store.accounts import owner_emails, user_by_id
 from audit.store.checklists import parsed, version_with_hash
+from audit.store.locations import visible_location_ids
 from audit.store.reports import audit_by_id
 from audit.submission import answers_json
 from audit.workflow import webhooks
@@ -144,13 +145,10 @@ async def _owned(who: Principal, appeal: Appeal | None) -> Appeal:
     """The appeal if the caller may see it: HQ, or an owner of its location (else 404)."""
     if appeal is None:
         raise NotFound("no such appeal")
-    if who.is_hq:
-        return appeal
-    if who.is_owner:
+    if who.is_hq or who.is_owner:
         audit = await audit_by_id(appeal.audit_id)  # type: ignore[attr-defined]
-        if audit is not None and audit.location_id in await owned_location_ids(  # type: ignore[attr-defined]
-            who.user_id
-        ):
+        visible = await visible_location_ids(who)
+        if audit is not None and (visible is None or audit.location_id in visible):  # type: ignore[attr-defined]
             return appeal
     raise NotFound("no such appeal")
 
@@ -252,7 +250,7 @@ async def list_appeals(
 
     ``decided``: only those HQ has decided, the latest first.
     """
-    location_ids = None if who.is_hq else await owned_location_ids(who.user_id)
+    location_ids = await visible_location_ids(who)
     count, rows = await store.appeal_rows(
         location_ids=location_ids, status=status, limit=limit, offset=offset, decided=decided
     )

@@ -87,7 +87,7 @@ async def _visible_audit(who: Principal, uuid: str) -> Audit:
     audit = await store.find_audit(uuid)
     if audit is None:
         raise NotFound("no such audit")
-    if who.is_hq:
+    if who.is_hq and who.sees_location(audit.location.brand_id):  # type: ignore[attr-defined]
         return audit
     if who.is_auditor and audit.auditor_id == who.user_id:  # type: ignore[attr-defined]
         return audit
@@ -485,5 +485,6 @@ async def list_audits(
         limit=limit,
         offset=offset,
         by_visit=who.is_owner,
+        brand_ids=who.brand_limit if who.is_hq else (),
     )
     return list_rows(who, rows)

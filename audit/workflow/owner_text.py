@@ -35,7 +35,7 @@ async def edit_owner_text(
         raise NotFound("no such audit")
     for _ in range(MAX_ATTEMPTS):
         audit = await store.find_audit(uuid)
-        if audit is None:
+        if audit is None or not who.sees_location(audit.location.brand_id):  # type: ignore[attr-defined]
             raise NotFound("no such audit")
         checklist = parsed(audit.checklist)
         chosen = field or free_text_field(checklist, item_id)

@@ -93,6 +93,7 @@ async def authenticate(token: str, address: str) -> Principal:
         session_id=0,
         token_id=found.id,
         read_only=found.scope != "write",
+        brand_ids=found.brand_ids,
     )
 
 
