@@ -99,6 +99,13 @@ CHECKLIST_KEYS: dict[str, KeySpec] = {
         minimum=1,
         maximum=1440,
     ),
+    "brand": KeySpec(
+        ("string",),
+        "The brand whose locations use it (made when new); unset: the agency's, for every brand",
+        max_length=200,
+        pattern=r"\s*\S",
+        pattern_words="a brand's name",
+    ),
     "sections": KeySpec(("array",), "Touchpoints in journey order", True),
     "consistency": KeySpec(
         ("array",),
@@ -399,6 +406,8 @@ class Checklist:
     consistency: tuple[Rule, ...] = ()
     # Proof of visit: the time on site the scenario needs (None: the setting's).
     min_visit_minutes: int | None = None
+    # The brand whose locations may use it (docs/brands.md); None: the agency's.
+    brand: str | None = None
 
     def items(self) -> Iterator[Item]:
         """Every item in journey order."""
@@ -451,6 +460,9 @@ class Checklist:
         if self.min_visit_minutes is not None:
             # Only when set, too.
             out["min_visit_minutes"] = self.min_visit_minutes
+        if self.brand is not None:
+            # Only when set: the agency's checklists keep their content hash.
+            out["brand"] = self.brand
         return out
 
     @property
@@ -659,6 +671,7 @@ def _validate_checklist(data: Any, path: str) -> Checklist:
         sections=tuple(sections),
         consistency=rules,
         min_visit_minutes=top.get("min_visit_minutes"),
+        brand=top["brand"].strip() if isinstance(top.get("brand"), str) else None,
     )
 
 

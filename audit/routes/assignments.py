@@ -15,6 +15,7 @@ from audit.models import Assignment, Location, User
 from audit.routes.common import json_response, read_json
 from audit.store import checklists as checklist_store
 from audit.store.assignments import auditor_board, states_of
+from audit.store.locations import fits_brand, other_brand_problem
 from audit.wave_plan import release_by
 from audit.workflow import assignments as workflow
 
@@ -81,13 +82,13 @@ async def list_assignments(request: Request) -> Response:
     if who.is_hq:
         # HQ sees every assignment with its state, which follows its audit.
         found, states = await workflow.hq_assignments(
-            request.query_params.get("state"), _wave_param(request), today
+            who, request.query_params.get("state"), _wave_param(request), today
         )
         return json_response(
             [assignment_json(r, titles, states[r.id], today, hq=True) for r in found]
         )
     # An auditor: their own visits not started yet, then the job board's open ones.
-    mine, board = await auditor_board(who.user_id)
+    mine, board = await auditor_board(who.user_id, who.brand_limit)
     return json_response(
         [{**assignment_json(r, titles, "open", today, hq=False), "mine": True} for r in mine]
         + [{**assignment_json(r, titles, "open", today, hq=False), "mine": False} for r in board]
@@ -132,7 +133,7 @@ async def _auditor(value: Any, problems: dict[str, str]) -> User | None:
 
 async def assign_assignment(request: Request) -> Response:
     """HQ gives the visit to an auditor (``{"auditor": email}``) or back to the board (null)."""
-    require_role(request, "hq")
+    who = require_role(request, "hq")
     body = await read_json(request)
     if not isinstance(body, Mapping) or "auditor" not in body:
         raise Invalid("the body must name the auditor", {"auditor": "is required (null: nobody)"})
@@ -144,7 +145,7 @@ async def assign_assignment(request: Request) -> Response:
     if problems:
         raise Invalid("the assignment has invalid fields", problems)
     row, changed = await workflow.give(
-        _assignment_id(request), auditor.id if auditor is not None else None
+        _assignment_id(request), auditor.id if auditor is not None else None, who
     )
     if changed and auditor is not None:
         await request.app.state.on_assigned(row.id, auditor.email)
@@ -152,7 +153,7 @@ async def assign_assignment(request: Request) -> Response:
 
 
 async def create_assignment(request: Request) -> Response:
-    require_role(request, "hq")
+    who = require_role(request, "hq")
     body = await read_json(request)
     if not isinstance(body, Mapping):
         raise Invalid("the body must be a JSON object", {"body": "must be a JSON object"})
@@ -164,12 +165,22 @@ async def create_assignment(request: Request) -> Response:
     location = None
     if isinstance(body.get("location"), str):
         location = await Location.get_or_none(code=body["location"])
-    if location is None:
+    if location is None or not who.sees_location(location.brand_id):  # type: ignore[attr-defined]
         problems["location"] = "must be a known location code"
+        location = None
     checklist = body.get("checklist")
-    if not isinstance(checklist, str) or await checklist_store.current_version(checklist) is None:
+    version = await checklist_store.current_version(checklist) if isinstance(checklist, str) else None
+    if version is None or not who.sees_checklist(version.brand_id):  # type: ignore[attr-defined]
         problems["checklist"] = "must be a current checklist id"
+    elif location is not None and not fits_brand(version.brand_id, location.brand_id):  # type: ignore[attr-defined]
+        problems["checklist"] = other_brand_problem([location.code])
     auditor = await _auditor(body.get("auditor"), problems)
+    if (
+        auditor is not None
+        and location is not None
+        and not await workflow.auditor_fits(auditor.id, location.brand_id)  # type: ignore[attr-defined]
+    ):
+        problems["auditor"] = workflow.OTHER_BRAND
     due = None
     if body.get("due") is not None:
         try:

@@ -152,9 +152,11 @@ async def weakest_json(request: Request) -> Response:
 
 
 async def review_queue_json(request: Request) -> Response:
-    require_role(request, "hq")
+    who = require_role(request, "hq")
     limit = query_int(request, "limit", 100, 1, MAX_QUEUE_LIMIT)
     offset = query_int(request, "offset", 0, 0, 10**9)
     trust_below = visits.trust_filter(request.query_params.get("trust"))
-    count, rows, _ = await shoppers.review_queue(queue_filter(request), limit, offset, trust_below)
+    count, rows, _ = await shoppers.review_queue(
+        who, queue_filter(request), limit, offset, trust_below
+    )
     return json_response({"total": count, "audits": visits.label_queue_rows(rows)})

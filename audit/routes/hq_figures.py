@@ -157,7 +157,7 @@ async def trend_by_wave(f: Filters, scope: Scope) -> list[tuple[Wave, Row]]:
     reads best one point a wave.  The period filter does not cut a wave.
     """
     out = []
-    for wave in await waves_of_checklist(f.slug):
+    for wave in await waves_of_checklist(f.slug, scope.brand_ids):
         tallies = await aggregates.tallies(
             replace(scope, wave_id=wave.id, date_from=None, date_to=None), "all", f.shared
         )

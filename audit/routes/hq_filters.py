@@ -124,7 +124,9 @@ async def find_location(
     return found
 
 
-async def _wave(raw: str, slug: str, problems: dict[str, str], page: bool) -> Wave | None:
+async def _wave(
+    raw: str, slug: str, problems: dict[str, str], page: bool, brands: tuple[int, ...]
+) -> Wave | None:
     """The wave ``raw`` names (its id), which must be one of the compared checklist's.
 
     On a page, a wave left in the address after another checklist was picked
@@ -132,7 +134,7 @@ async def _wave(raw: str, slug: str, problems: dict[str, str], page: bool) -> Wa
     """
     if not raw:
         return None
-    found = await wave_by_id(int(raw)) if raw.isdigit() and len(raw) <= 18 else None
+    found = await wave_by_id(int(raw), brands) if raw.isdigit() and len(raw) <= 18 else None
     if found is None:
         problems["wave"] = "must be the id of a wave"
     elif slug and found.checklist_slug != slug:
@@ -157,7 +159,7 @@ async def read_filters(request: Request, *, page: bool = False, trend: bool = Fa
     problems: dict[str, str] = {}
     slug = q.get("checklist", "").strip()
     if not slug and page:
-        current = [v for v in await current_versions() if who.sees_checklist(v.brand_id)]  # type: ignore[attr-defined]
+        current = await current_versions(who.brand_limit)
         if not current:
             raise NotFound("no checklists have been imported yet")
         slug = current[0].slug
@@ -172,7 +174,7 @@ async def read_filters(request: Request, *, page: bool = False, trend: bool = Fa
             problems["version"] = "must be a whole number"
     date_from = date_param(request, "from", problems)
     date_to = date_param(request, "to", problems)
-    wave = await _wave(q.get("wave", "").strip(), slug, problems, page)
+    wave = await _wave(q.get("wave", "").strip(), slug, problems, page, who.brand_limit)
     # A wave is its own period: the page opens on all of it, not the last 90 days.
     if page and "from" not in q and "to" not in q and wave is None:
         date_to = today()

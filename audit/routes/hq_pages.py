@@ -243,9 +243,9 @@ async def _filter_context(f: Filters) -> dict[str, Any]:
     return {
         "f": f,
         "previous": f.previous(),
-        "checklists": await current_versions(),
+        "checklists": await current_versions(f.scope.brand_ids),
         "regions": await filters.region_names(),
-        "waves": await waves_of_checklist(f.slug),
+        "waves": await waves_of_checklist(f.slug, f.scope.brand_ids),
         "presets": _presets(),
     }
 

@@ -93,11 +93,12 @@ async def render(
     status: int = 200,
 ) -> Response:
     # The queue's size is HQ's: an owner could time submissions by it.
-    count = (await audit_lists.review_queue(1, 0))[0] if who.is_hq else 0
+    brands = who.brand_limit
+    count = (await audit_lists.review_queue(1, 0, brand_ids=brands))[0] if who.is_hq else 0
     base = {
         "who": who,
         "queue_count": count,
-        "appeals_count": await appeal_store.open_count() if who.is_hq else 0,
+        "appeals_count": await appeal_store.open_count(brands) if who.is_hq else 0,
         "qs": lambda **changes: _qs(request, changes),
         # Every figure a page prints goes through audit.presentation.
         "score": format_score,

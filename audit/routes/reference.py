@@ -17,8 +17,8 @@ async def list_locations(request: Request) -> Response:
 
 
 async def list_checklists(request: Request) -> Response:
-    principal(request)
-    rows = await checklist_store.current_versions()
+    who = principal(request)
+    rows = await checklist_store.current_versions(who.brand_limit)
     return json_response(
         [
             {"id": r.slug, "title": r.title, "version": r.version, "hash": r.content_hash}
@@ -28,14 +28,14 @@ async def list_checklists(request: Request) -> Response:
 
 
 async def get_checklist(request: Request) -> Response:
-    principal(request)
+    who = principal(request)
     slug = request.path_params["checklist_id"]
     digest = request.query_params.get("hash")
     if digest:
         row = await checklist_store.version_by_hash(slug, digest)
     else:
         row = await checklist_store.current_version(slug)
-    if row is None:
+    if row is None or not who.sees_checklist(row.brand_id):  # type: ignore[attr-defined]
         raise NotFound(f"no checklist {slug!r}")
     data = dict(row.definition)
     data["hash"] = row.content_hash

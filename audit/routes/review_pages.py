@@ -34,6 +34,7 @@ async def review_page(request: Request, who: Principal) -> Response:
     f = queue_filter(request)
     trust = request.query_params.get("trust") or ""
     count, rows, records = await shoppers.review_queue(
+        who,
         f, PAGE_SIZE, (page_number - 1) * PAGE_SIZE, visits.trust_filter(trust)
     )
     visits.label_queue_rows(rows)
@@ -52,7 +53,7 @@ async def review_page(request: Request, who: Principal) -> Response:
             "nav": "review",
             "rows": rows,
             "filter": f,
-            "shoppers": await shoppers.auditor_names(),
+            "shoppers": await shoppers.auditor_names(who),
             "trust": trust,
             "paging": {"page": page_number, "pages": pages, "total": count},
         },
@@ -106,7 +107,7 @@ async def audit_page(request: Request, who: Principal) -> Response:
     ]
     failed = set(stored.get("critical_failures", ()))
     critical = [line for s in sections for line in s.lines if line.item.id in failed]
-    next_uuid = await audit_lists.next_in_queue(uuid) if audit.status == "submitted" else None
+    next_uuid = await audit_lists.next_in_queue(uuid, who.brand_limit) if audit.status == "submitted" else None
     # The owner's corrective actions on the visit's failed and weak items, once published.
     owner_actions = await actions.audit_actions(who, uuid) if audit.status == "approved" else None
     return await render(
@@ -131,7 +132,7 @@ async def audit_page(request: Request, who: Principal) -> Response:
             "checklist_section": {i.id: s.id for s in checklist.sections for i in s.items},
             "region": await _region_of(view["location"]),
             # Who made the visit, as HQ's editors weigh a report: their record so far.
-            "shopper": await shoppers.shopper_record(view["auditor"]["id"]),
+            "shopper": await shoppers.shopper_record(who, view["auditor"]["id"]),
             "place": {"latitude": audit.location.latitude, "longitude": audit.location.longitude},
             "next_url": f"/hq/audits/{next_uuid}" if next_uuid else "/hq/review",
             "owner_actions": owner_actions,

@@ -70,23 +70,23 @@ def _user_id(request: Request) -> int:
 
 
 async def shoppers_json(request: Request) -> Response:
-    require_role(request, "hq")
-    return json_response([workflow.record_json(r) for r in await workflow.shopper_records()])
+    who = require_role(request, "hq")
+    return json_response([workflow.record_json(r) for r in await workflow.shopper_records(who)])
 
 
 async def shopper_json(request: Request) -> Response:
-    require_role(request, "hq")
-    record, audits = await workflow.shopper(_user_id(request))
+    who = require_role(request, "hq")
+    record, audits = await workflow.shopper(who, _user_id(request))
     return json_response({**workflow.record_json(record), "audits": audits})
 
 
 async def shoppers_page(request: Request, who: Principal) -> Response:
-    records = await workflow.shopper_records()
+    records = await workflow.shopper_records(who)
     return await render(request, who, "hq/shoppers.html", {"nav": "shoppers", "records": records})
 
 
 async def shopper_page(request: Request, who: Principal) -> Response:
-    record, audits = await workflow.shopper(_user_id(request))
+    record, audits = await workflow.shopper(who, _user_id(request))
     # Visit trust over the shopper's visits since proof of visit, oldest first.
     trusted = [a for a in reversed(audits) if a["trust_score"] is not None]
     chart = line_chart(

@@ -59,7 +59,7 @@ def segments(p: store.Progress) -> list[Segment]:
 async def waves_page(request: Request, who: Principal) -> Response:
     totals = await store.wave_totals(_today())
     empty = store.Progress("", 0, 0, 0, 0, 0, 0)
-    rows = [(w, totals.get(w.id, empty)) for w in await store.all_waves()]
+    rows = [(w, totals.get(w.id, empty)) for w in await store.all_waves(who.brand_limit)]
     return await render(
         request,
         who,
@@ -70,7 +70,7 @@ async def waves_page(request: Request, who: Principal) -> Response:
 
 async def new_wave_page(request: Request, who: Principal) -> Response:
     versions = []
-    for current in await current_versions():
+    for current in await current_versions(who.brand_limit):
         versions += [(v, v.is_current) for v in await filters.checklist_versions(current.slug)]
     return await render(
         request,
@@ -90,7 +90,7 @@ async def new_wave_page(request: Request, who: Principal) -> Response:
 
 
 async def wave_page(request: Request, who: Principal) -> Response:
-    wave = await find_wave(str(request.path_params["wave_id"]))
+    wave = await find_wave(str(request.path_params["wave_id"]), who)
     today = _today()
     regions = await store.progress(wave.id, today)
     return await render(
@@ -118,12 +118,18 @@ async def assignments_page(request: Request, who: Principal) -> Response:
     wave = None
     raw_wave = q.get("wave", "").strip()
     if raw_wave:
-        wave = await find_wave(raw_wave)
+        wave = await find_wave(raw_wave, who)
     region = q.get("region", "").strip() or None
     number = query_int(request, "page", 1, 1, 10**6)
     today = _today()
     total, rows, states = await assignment_store.page_of_assignments(
-        state, wave.id if wave else None, today, PAGE_SIZE, (number - 1) * PAGE_SIZE, region
+        state,
+        wave.id if wave else None,
+        today,
+        PAGE_SIZE,
+        (number - 1) * PAGE_SIZE,
+        region,
+        who.brand_limit,
     )
     titles = {v.slug: v.title for v in await current_versions()}
     return await render(
@@ -137,9 +143,9 @@ async def assignments_page(request: Request, who: Principal) -> Response:
             "state": state or "",
             "states": assignment_store.FILTERS,
             "wave": wave,
-            "waves": await store.wave_names(),
+            "waves": await store.wave_names(who.brand_limit),
             "region": region or "",
             "regions": await filters.region_names(),
-            "auditors": await assignment_store.auditor_choices(),
+            "auditors": await assignment_store.auditor_choices(who.brand_limit),
         },
     )

@@ -53,9 +53,10 @@ def wave_json(wave: Wave, totals: store.Progress | None) -> dict[str, Any]:
 
 
 async def list_waves(request: Request) -> Response:
-    require_role(request, "hq")
+    who = require_role(request, "hq")
     totals = await store.wave_totals(_today())
-    return json_response([wave_json(w, totals.get(w.id)) for w in await store.all_waves()])
+    waves = await store.all_waves(who.brand_limit)
+    return json_response([wave_json(w, totals.get(w.id)) for w in waves])
 
 
 async def wave_detail(wave: Wave) -> dict[str, Any]:
@@ -67,14 +68,14 @@ async def wave_detail(wave: Wave) -> dict[str, Any]:
 
 
 async def get_wave(request: Request) -> Response:
-    require_role(request, "hq")
-    wave = await workflow.find_wave(str(request.path_params["wave_id"]))
+    who = require_role(request, "hq")
+    wave = await workflow.find_wave(str(request.path_params["wave_id"]), who)
     return json_response(await wave_detail(wave))
 
 
 async def create_wave(request: Request) -> Response:
     who = require_role(request, "hq")
-    wave = await workflow.create_wave(await read_json(request), who.user_id)
+    wave = await workflow.create_wave(await read_json(request), who.user_id, who=who)
     found = await store.wave_by_id(wave.id)
     assert found is not None
     return json_response(await wave_detail(found), status=201)

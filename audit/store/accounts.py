@@ -13,7 +13,16 @@ from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from audit.auth import Principal, hash_password, new_token, token_hash
-from audit.models import ROLES, AccountToken, Location, LocationOwner, LoginThrottle, Session, User
+from audit.models import (
+    ROLES,
+    AccountToken,
+    Location,
+    LocationOwner,
+    LoginThrottle,
+    Session,
+    User,
+    UserBrand,
+)
 from audit.store import sql
 
 # Sign-in attempts are counted per key in fixed windows (see docs/reliability.md,
@@ -180,6 +189,12 @@ async def session_principal(token: str) -> Principal | None:
         row["id"],
         brand_ids=brand_ids_of(rows),
     )
+
+
+async def user_brand_ids(user_id: int) -> tuple[int, ...]:
+    """The brands the user is limited to (empty: none, the agency's own)."""
+    rows = await UserBrand.filter(user_id=user_id).values("brand_id")
+    return tuple(sorted(int(r["brand_id"]) for r in rows))
 
 
 async def close_session(session_id: int) -> None:

@@ -115,8 +115,11 @@ async def appeal_rows(
     return count, [*open_rows, *decided_rows]
 
 
-async def open_count() -> int:
-    return await Appeal.filter(status=OPEN).count()
+async def open_count(brand_ids: Sequence[int] = ()) -> int:
+    query = Appeal.filter(status=OPEN)
+    if brand_ids:
+        query = query.filter(audit__location__brand_id__in=list(brand_ids))
+    return await query.count()
 
 
 async def decide_if_open(appeal_id: int, changes: Mapping[str, Any]) -> bool:

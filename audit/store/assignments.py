@@ -16,7 +16,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from audit.models import Assignment, Audit, User
+from audit.models import Assignment, Audit, User, UserBrand
 from audit.store import sql
 
 # An audit's status → the state of the assignment it was made from.
@@ -32,6 +32,12 @@ MAX_ROWS = 500
 
 async def assignment_by_id(assignment_id: int) -> Assignment | None:
     return await Assignment.get_or_none(id=assignment_id)
+
+
+async def location_brand_of(assignment_id: int) -> tuple[bool, int | None]:
+    """(whether the assignment exists, its location's brand id)."""
+    rows = await Assignment.filter(id=assignment_id).values(brand_id="location__brand_id")
+    return (True, rows[0]["brand_id"]) if rows else (False, None)
 
 
 async def link_audit(assignment_id: int, uuid: str, auditor_id: int | None = None) -> bool:
@@ -68,9 +74,15 @@ FILTERS = (*STATES, "unassigned", "overdue")
 
 
 def _hq_query(
-    state: str | None, wave_id: int | None, today: date, region: str | None = None
+    state: str | None,
+    wave_id: int | None,
+    today: date,
+    region: str | None = None,
+    brand_ids: Sequence[int] = (),
 ) -> QuerySet[Assignment]:
     query = Assignment.all()
+    if brand_ids:
+        query = query.filter(location__brand_id__in=list(brand_ids))
     if wave_id is not None:
         query = query.filter(wave_id=wave_id)
     if region is not None:
@@ -92,10 +104,16 @@ def _hq_query(
 
 
 async def all_assignments(
-    state: str | None, wave_id: int | None = None, today: date | None = None
+    state: str | None,
+    wave_id: int | None = None,
+    today: date | None = None,
+    brand_ids: Sequence[int] = (),
 ) -> tuple[list[Assignment], dict[int, str]]:
-    """HQ's list: every assignment (or those in ``state``, of one wave), due first, with states."""
-    _, rows, states = await page_of_assignments(state, wave_id, today or date.today(), MAX_ROWS, 0)
+    """HQ's list: every assignment (or those in ``state``, of one wave, at locations
+    of ``brand_ids``), due first, with states."""
+    _, rows, states = await page_of_assignments(
+        state, wave_id, today or date.today(), MAX_ROWS, 0, brand_ids=brand_ids
+    )
     return rows, states
 
 
@@ -106,9 +124,10 @@ async def page_of_assignments(
     limit: int,
     offset: int,
     region: str | None = None,
+    brand_ids: Sequence[int] = (),
 ) -> tuple[int, list[Assignment], dict[int, str]]:
     """(how many match, one page of them due first, their states): HQ's assignments page."""
-    query = _hq_query(state, wave_id, today, region)
+    query = _hq_query(state, wave_id, today, region, brand_ids)
     total = await query.count()
     rows = (
         await query.select_related("location", "auditor", "wave")
@@ -119,21 +138,30 @@ async def page_of_assignments(
     return total, list(rows), await states_of(rows)
 
 
-async def auditor_choices() -> list[tuple[str, str]]:
-    """(e-mail, name) of every active auditor: whom HQ may give a visit to."""
+async def auditor_choices(brand_ids: Sequence[int] = ()) -> list[tuple[str, str]]:
+    """(e-mail, name) of every active auditor: whom HQ may give a visit to (with
+    ``brand_ids``: the agency's auditors and those of these brands)."""
+    query = User.filter(role="auditor", active=True)
+    if brand_ids:
+        query = query.filter(
+            Q(id__not_in=Subquery(UserBrand.all().values("user_id")))
+            | Q(id__in=Subquery(UserBrand.filter(brand_id__in=list(brand_ids)).values("user_id")))
+        )
     rows = (
-        await User.filter(role="auditor", active=True)
-        .order_by("name", "email")
+        await query.order_by("name", "email")
         .values_list("email", "name")
     )
     return [(str(e), str(n)) for e, n in rows]
 
 
-async def auditor_board(auditor_id: int) -> tuple[list[Assignment], list[Assignment]]:
+async def auditor_board(
+    auditor_id: int, brand_ids: Sequence[int] = ()
+) -> tuple[list[Assignment], list[Assignment]]:
     """(the auditor's own unstarted visits, the open ones they may claim), due first.
 
     Open visits of a location the auditor already visits in the same wave
-    (when the wave does not allow it) are left off the board.
+    (when the wave does not allow it) are left off the board, and so are
+    those of other brands than ``brand_ids`` (a brand-limited auditor's).
     """
     mine = (
         await Assignment.filter(auditor_id=auditor_id, audit_uuid=None)
@@ -150,9 +178,11 @@ async def auditor_board(auditor_id: int) -> tuple[list[Assignment], list[Assignm
         )
     )
     pairs = set(await taken.values_list("wave_id", "location_id"))
+    open_query = Assignment.filter(auditor_id=None, audit_uuid=None)
+    if brand_ids:
+        open_query = open_query.filter(location__brand_id__in=list(brand_ids))
     board = (
-        await Assignment.filter(auditor_id=None, audit_uuid=None)
-        .select_related("location", "wave")
+        await open_query.select_related("location", "wave")
         .order_by("due", "id")
         .limit(MAX_ROWS + len(pairs))
     )

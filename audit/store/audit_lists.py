@@ -14,6 +14,7 @@ async def review_queue(
     offset: int,
     auditor_ids: Sequence[int] | None = None,
     trust_below: int | None = None,
+    brand_ids: Sequence[int] = (),
 ) -> tuple[int, list[dict[str, Any]]]:
     """Submitted audits (of ``auditor_ids`` only, when given), the longest waiting
     first, and how many there are.
@@ -28,6 +29,8 @@ async def review_queue(
         query = query.filter(auditor_id__in=list(auditor_ids))
     if trust_below is not None:
         query = query.filter(trust_score__lt=trust_below)
+    if brand_ids:
+        query = query.filter(location__brand_id__in=list(brand_ids))
     count = await query.count()
     rows = (
         await query.order_by("submitted_at", "id")
@@ -72,11 +75,14 @@ async def review_queue(
     ]
 
 
-async def next_in_queue(after_uuid: str) -> str | None:
-    """The submitted audit that waited longest, other than ``after_uuid``."""
+async def next_in_queue(after_uuid: str, brand_ids: Sequence[int] = ()) -> str | None:
+    """The submitted audit that waited longest, other than ``after_uuid`` (of
+    ``brand_ids``' locations, when given)."""
+    query = Audit.filter(status="submitted")
+    if brand_ids:
+        query = query.filter(location__brand_id__in=list(brand_ids))
     row = (
-        await Audit.filter(status="submitted")
-        .exclude(uuid=after_uuid)
+        await query.exclude(uuid=after_uuid)
         .order_by("submitted_at", "id")
         .first()
         .values("uuid")

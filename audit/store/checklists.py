@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from audit.checklist import Checklist, ChecklistError, checklist_from_dict, load_checklist
-from audit.models import ChecklistVersion
+from audit.models import Brand, ChecklistVersion
 from audit.store import sql
 
 # Parsed checklists by content hash.  A hash names immutable content, so this
@@ -81,6 +83,9 @@ async def _import(checklists: list[tuple[str, Checklist]]) -> list[ImportResult]
                 await existing.save()
                 action = "restored"
             else:
+                brand = None
+                if checklist.brand is not None:
+                    brand, _ = await Brand.get_or_create(name=checklist.brand)
                 await ChecklistVersion.create(
                     slug=checklist.id,
                     version=checklist.version,
@@ -88,14 +93,20 @@ async def _import(checklists: list[tuple[str, Checklist]]) -> list[ImportResult]
                     content_hash=digest,
                     definition=checklist.to_dict(),
                     is_current=True,
+                    brand=brand,
                 )
                 action = "new" if current is None else "updated"
             results.append(ImportResult(path, checklist.id, checklist.version, action))
     return results
 
 
-async def current_versions() -> list[ChecklistVersion]:
-    return await ChecklistVersion.filter(is_current=True).order_by("title", "slug")
+async def current_versions(brand_ids: Sequence[int] = ()) -> list[ChecklistVersion]:
+    """The current version of every checklist; with ``brand_ids``, of those a user
+    limited to these brands may use: the agency's and their brands' own."""
+    query = ChecklistVersion.filter(is_current=True)
+    if brand_ids:
+        query = query.filter(Q(brand_id__isnull=True) | Q(brand_id__in=list(brand_ids)))
+    return await query.order_by("title", "slug")
 
 
 # Version rows by (id, content hash).  A version's content never changes, so

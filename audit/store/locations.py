@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from audit.auth import Principal
@@ -90,9 +92,31 @@ async def visible_location_ids(who: Principal) -> list[int] | None:
     if who.is_owner:
         return list(await owned_location_ids(who.user_id))
     if who.brand_limited:
-        found = await Location.filter(brand_id__in=list(who.brand_ids)).values_list("id", flat=True)
-        return [int(i) for i in found]  # type: ignore[arg-type]
+        rows = await Location.filter(brand_id__in=list(who.brand_ids)).values("id")
+        return [int(r["id"]) for r in rows]
     return None
+
+
+def fits_brand(checklist_brand_id: int | None, location_brand_id: int | None) -> bool:
+    """Whether a checklist of the first brand may be used at a location of the second."""
+    return checklist_brand_id is None or checklist_brand_id == location_brand_id
+
+
+async def other_brand_codes(brand_id: int | None, location_ids: Sequence[int]) -> list[str]:
+    """The codes of those locations a checklist of ``brand_id`` may not be used at:
+    a brand's checklist is for its own locations only; the agency's (None), for all."""
+    if brand_id is None or not location_ids:
+        return []
+    other = Q(brand_id__isnull=True) | ~Q(brand_id=brand_id)
+    rows = await Location.filter(other, id__in=list(location_ids)).order_by("code").values("code")
+    return [str(r["code"]) for r in rows]
+
+
+def other_brand_problem(codes: Sequence[str]) -> str:
+    """What a draft, assignment or wave mixing a brand's checklist with another's locations is told."""
+    shown = ", ".join(repr(c) for c in codes[:10])
+    more = f" and {len(codes) - 10} more" if len(codes) > 10 else ""
+    return f"the checklist is another brand's than location {shown}{more}"
 
 
 async def visible_locations(who: Principal) -> list[dict[str, Any]]:

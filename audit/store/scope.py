@@ -151,6 +151,18 @@ def brand_locations_sql(brand_ids: Sequence[int], q: Query) -> str:
     return f"SELECT id FROM location WHERE brand_id IN ({', '.join(q(b) for b in brand_ids)})"
 
 
+def brand_users_sql(brand_ids: Sequence[int], q: Query) -> str:
+    """The ids of the users of ``brand_ids``, as a sub-select: the HQ users and
+    auditors limited to one of them, and the owners of their locations."""
+    brands = ", ".join(q(b) for b in brand_ids)
+    owners = ", ".join(q(b) for b in brand_ids)
+    return (
+        f"SELECT user_id FROM user_brand WHERE brand_id IN ({brands}) UNION "
+        "SELECT o.user_id FROM location_owner o JOIN location l ON l.id = o.location_id"
+        f" WHERE l.brand_id IN ({owners})"
+    )
+
+
 def group_expr(group: Group, q: Query, alias: str = "a") -> str | None:
     """The ``GROUP BY`` expression of ``group`` over ``audit a`` or a rollup ``r``."""
     if group == "location":

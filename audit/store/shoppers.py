@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from audit.store.scope import Query
+from audit.store.scope import Query, brand_locations_sql, brand_users_sql
 
 
 @dataclass(frozen=True)
@@ -91,9 +91,13 @@ ORDER BY u.name, u.email
 
 
 async def shopper_records(
-    low_trust_below: int, user_ids: Sequence[int] | None = None
+    low_trust_below: int, user_ids: Sequence[int] | None = None, brand_ids: Sequence[int] = ()
 ) -> list[ShopperRecord]:
-    """Every auditor's record (or those of ``user_ids``), by name."""
+    """Every auditor's record (or those of ``user_ids``), by name.
+
+    ``brand_ids``: only the auditors of those brands, their figures counted
+    over the audits of those brands' locations (a brand-limited HQ user's view).
+    """
     if user_ids is not None and not user_ids:
         return []
     q = Query()
@@ -101,16 +105,23 @@ async def shopper_records(
     audits_of = only = ""
     if user_ids is not None:
         audits_of = f"AND a.auditor_id IN ({', '.join(q(i) for i in user_ids)})"
+    if brand_ids:
+        audits_of += f" AND a.location_id IN ({brand_locations_sql(brand_ids, q)})"
+    if user_ids is not None:
         only = f"AND u.id IN ({', '.join(q(i) for i in user_ids)})"
+    if brand_ids:
+        only += f" AND u.id IN ({brand_users_sql(brand_ids, q)})"
     sql = _RECORDS.format(low=low, audits_of=audits_of, only=only)
     return [_record(r) for r in await q.rows(sql)]
 
 
-async def auditor_names() -> list[tuple[int, str]]:
-    """Every auditor's id and name (or e-mail), for choosing one; by name."""
+async def auditor_names(brand_ids: Sequence[int] = ()) -> list[tuple[int, str]]:
+    """Every auditor's id and name (or e-mail), for choosing one; by name (``brand_ids``:
+    those of these brands only)."""
     q = Query()
+    only = f" AND id IN ({brand_users_sql(brand_ids, q)})" if brand_ids else ""
     rows = await q.rows(
-        "SELECT id, name, email FROM \"user\" WHERE role = 'auditor' ORDER BY name, email"
+        f"SELECT id, name, email FROM \"user\" WHERE role = 'auditor'{only} ORDER BY name, email"
     )
     return [(int(r["id"]), str(r["name"] or r["email"])) for r in rows]
 
@@ -147,14 +158,19 @@ SELECT a.uuid, a.status, a.visit_date, a.overall, a.grade, a.grade_note, a.revie
          AS returns
 FROM audit a JOIN location l ON l.id = a.location_id
 JOIN checklist_version cv ON cv.id = a.checklist_id
-WHERE a.auditor_id = {auditor} AND a.submitted_at IS NOT NULL
+WHERE a.auditor_id = {auditor} AND a.submitted_at IS NOT NULL {brands}
 ORDER BY a.visit_date DESC, a.id DESC
 LIMIT {limit}
 """
 
 
-async def shopper_audits(user_id: int, limit: int) -> list[dict[str, Any]]:
-    """The auditor's audits submitted at least once, newest visit first."""
+async def shopper_audits(
+    user_id: int, limit: int, brand_ids: Sequence[int] = ()
+) -> list[dict[str, Any]]:
+    """The auditor's audits submitted at least once, newest visit first (``brand_ids``:
+    at those brands' locations only)."""
     q = Query()
-    sql = _AUDITS.format(auditor=q(user_id), limit=q(limit))
+    auditor = q(user_id)
+    brands = f"AND a.location_id IN ({brand_locations_sql(brand_ids, q)})" if brand_ids else ""
+    sql = _AUDITS.format(auditor=auditor, brands=brands, limit=q(limit))
     return await q.rows(sql)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from audit.models import Assignment, ChecklistVersion, Location, Region, User, Wave
@@ -98,43 +100,60 @@ async def create_wave(
     return wave
 
 
-async def wave_named(name: str) -> Wave | None:
-    return await Wave.get_or_none(name=name).select_related("checklist")
+async def _waves(brand_ids: Sequence[int]) -> QuerySet[Wave]:
+    """Every wave, or (``brand_ids``) those whose every location is of these brands."""
+    if not brand_ids:
+        return Wave.all()
+    outside = Q(location__brand_id__isnull=True) | ~Q(location__brand_id__in=list(brand_ids))
+    foreign = await Assignment.filter(outside, wave_id__isnull=False).distinct().values("wave_id")
+    return Wave.exclude(id__in=[int(r["wave_id"]) for r in foreign])
 
 
-async def wave_by_id(wave_id: int) -> Wave | None:
-    return await Wave.get_or_none(id=wave_id).select_related("checklist")
+async def wave_named(name: str, brand_ids: Sequence[int] = ()) -> Wave | None:
+    return await (await _waves(brand_ids)).get_or_none(name=name).select_related("checklist")
 
 
-async def all_waves() -> list[Wave]:
-    """Every wave, the latest window first."""
-    return await Wave.all().select_related("checklist").order_by("-starts_on", "-id")
+async def wave_by_id(wave_id: int, brand_ids: Sequence[int] = ()) -> Wave | None:
+    return await (await _waves(brand_ids)).get_or_none(id=wave_id).select_related("checklist")
 
 
-async def wave_names() -> list[tuple[int, str]]:
-    rows = await Wave.all().order_by("-starts_on", "-id").values_list("id", "name")
+async def all_waves(brand_ids: Sequence[int] = ()) -> list[Wave]:
+    """Every wave (of ``brand_ids``), the latest window first."""
+    query = await _waves(brand_ids)
+    return await query.select_related("checklist").order_by("-starts_on", "-id")
+
+
+async def wave_names(brand_ids: Sequence[int] = ()) -> list[tuple[int, str]]:
+    query = await _waves(brand_ids)
+    rows = await query.order_by("-starts_on", "-id").values_list("id", "name")
     return [(int(i), str(n)) for i, n in rows]
 
 
-async def waves_of_checklist(slug: str) -> list[Wave]:
-    return await Wave.filter(checklist_slug=slug).order_by("starts_on", "id")
+async def waves_of_checklist(slug: str, brand_ids: Sequence[int] = ()) -> list[Wave]:
+    query = await _waves(brand_ids)
+    return await query.filter(checklist_slug=slug).order_by("starts_on", "id")
 
 
-async def location_ids(codes: Sequence[str]) -> dict[str, int]:
-    """Code → id of the known ones among ``codes``."""
+async def location_ids(codes: Sequence[str], brand_ids: Sequence[int] = ()) -> dict[str, int]:
+    """Code → id of the known ones among ``codes`` (of ``brand_ids``, when given)."""
     found: dict[str, int] = {}
     chunk = 500
     for start in range(0, len(codes), chunk):
-        rows = await Location.filter(code__in=list(codes[start : start + chunk])).values_list(
-            "code", "id"
-        )
+        query = Location.filter(code__in=list(codes[start : start + chunk]))
+        if brand_ids:
+            query = query.filter(brand_id__in=list(brand_ids))
+        rows = await query.values_list("code", "id")
         found.update({str(c): int(i) for c, i in rows})
     return found
 
 
-async def all_location_ids(region: str | None = None) -> list[int]:
-    """Every location's id (or those of one region), in code order."""
+async def all_location_ids(
+    region: str | None = None, brand_ids: Sequence[int] = ()
+) -> list[int]:
+    """Every location's id (or those of one region, of ``brand_ids``), in code order."""
     query = Location.all()
+    if brand_ids:
+        query = query.filter(brand_id__in=list(brand_ids))
     if region is not None:
         query = query.filter(region__name=region)
     return [int(i) for i in await query.order_by("code").values_list("id", flat=True)]  # type: ignore[call-overload]

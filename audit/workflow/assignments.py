@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from audit.auth import Principal
+from audit.store.accounts import user_brand_ids
 from audit.errors import Conflict, Invalid, NotFound
 from audit.models import Assignment, Location
 from audit.store import assignments as store
@@ -61,12 +62,26 @@ async def link_start(uuid: str, assignment_id: int | None, auditor_id: int | Non
 
 
 async def hq_assignments(
-    state: str | None, wave_id: int | None = None, today: date | None = None
+    who: Principal, state: str | None, wave_id: int | None = None, today: date | None = None
 ) -> tuple[list[Assignment], dict[int, str]]:
     """HQ's list: every assignment, or those in ``state`` (or of one wave), each with its state."""
     if state is not None and state not in store.FILTERS:
         raise Invalid("unknown state", {"state": f"must be one of {', '.join(store.FILTERS)}"})
-    return await store.all_assignments(state, wave_id, today or _today())
+    return await store.all_assignments(state, wave_id, today or _today(), who.brand_limit)
+
+
+async def visible_assignment(who: Principal, assignment_id: int) -> None:
+    """404 unless the assignment exists at a location of the caller's brands."""
+    exists, brand_id = await store.location_brand_of(assignment_id)
+    if not exists or not who.sees_location(brand_id):
+        raise NotFound("no such assignment")
+
+
+async def auditor_fits(auditor_id: int, location_brand_id: int | None) -> bool:
+    """Whether the auditor may visit a location of that brand: one limited to brands,
+    only theirs."""
+    brands = await user_brand_ids(auditor_id)
+    return not brands or location_brand_id in brands
 
 
 def _today() -> date:
@@ -75,6 +90,7 @@ def _today() -> date:
 
 async def claim(who: Principal, assignment_id: int) -> Assignment:
     """An auditor takes an open visit from the job board: theirs alone, or 409 saying why not."""
+    await visible_assignment(who, assignment_id)
     outcome = await store.claim(assignment_id, who.user_id, datetime.now(UTC))
     if outcome == "missing":
         raise NotFound("no such assignment")
@@ -86,6 +102,8 @@ async def claim(who: Principal, assignment_id: int) -> Assignment:
     assert row is not None
     return row
 
+
+OTHER_BRAND = "is limited to other brands than the location's"
 
 RELEASE_REFUSED = {
     "given": "head office gave you this visit: ask them to give it to someone else",
@@ -119,8 +137,18 @@ GIVE_REFUSED = {
 }
 
 
-async def give(assignment_id: int, auditor_id: int | None) -> tuple[Assignment, bool]:
-    """HQ gives the visit to an auditor, or back to the job board; and whether it changed."""
+async def give(
+    assignment_id: int, auditor_id: int | None, who: Principal | None = None
+) -> tuple[Assignment, bool]:
+    """HQ gives the visit to an auditor, or back to the job board; and whether it changed.
+
+    ``who``: the HQ user (None: the command line, the agency's)."""
+    if who is not None:
+        await visible_assignment(who, assignment_id)
+    if auditor_id is not None:
+        _, brand_id = await store.location_brand_of(assignment_id)
+        if not await auditor_fits(auditor_id, brand_id):
+            raise Invalid("the auditor is not one of this brand's", {"auditor": OTHER_BRAND})
     outcome = await store.give(assignment_id, auditor_id)
     if outcome == "missing":
         raise NotFound("no such assignment")

@@ -38,7 +38,7 @@ from audit.store import audits as store
 from audit.store import photos as photo_store
 from audit.store.accounts import owned_location_ids
 from audit.store.checklists import current_version, parsed, version_by_hash
-from audit.store.locations import location_by_code
+from audit.store.locations import fits_brand, location_by_code, other_brand_problem
 from audit.submission import AuditPayload, answers_json, content_hash
 from audit.trust import Rules
 from audit.workflow import assignments, visits, webhooks
@@ -133,7 +133,7 @@ class _Resolved:
         self.hash = content_hash(checklist.id, location.code, payload.visited_at, answers)
 
 
-async def _resolve(payload: AuditPayload, existing: Audit | None) -> _Resolved:
+async def _resolve(payload: AuditPayload, existing: Audit | None, who: Principal) -> _Resolved:
     problems: dict[str, str] = dict(payload.problems)
     version: ChecklistVersion | None
     if existing is not None:
@@ -153,6 +153,9 @@ async def _resolve(payload: AuditPayload, existing: Audit | None) -> _Resolved:
         version = await current_version(payload.checklist)
         if version is None:
             problems["checklist"] = f"no checklist {payload.checklist!r}"
+    if existing is None and version is not None and not who.sees_checklist(version.brand_id):  # type: ignore[attr-defined]
+        problems["checklist"] = f"no checklist {payload.checklist!r}"
+        version = None
     location: Location | None
     if existing is not None:
         location = existing.location
@@ -160,8 +163,11 @@ async def _resolve(payload: AuditPayload, existing: Audit | None) -> _Resolved:
             problems["location"] = "an audit's location cannot change"
     else:
         location = await location_by_code(payload.location)
-        if location is None:
+        if location is None or not who.sees_location(location.brand_id):  # type: ignore[attr-defined]
             problems["location"] = f"no location {payload.location!r}"
+            location = None
+        elif version is not None and not fits_brand(version.brand_id, location.brand_id):  # type: ignore[attr-defined]
+            problems["checklist"] = other_brand_problem([location.code])
     answers: dict[str, Answer] = {}
     answer_problems: dict[str, str] = {}
     if version is not None:
@@ -235,7 +241,7 @@ async def save_draft(
         if existing is None:
             if expected is not None:
                 raise _missing_audit(expected)
-            resolved = await _resolve(payload, None)
+            resolved = await _resolve(payload, None, who)
             await assignments.check_start(
                 who, uuid, payload.assignment, resolved.location, resolved.checklist.id
             )
@@ -253,7 +259,7 @@ async def save_draft(
                 await assignments.link_start(uuid, payload.assignment, who.user_id)
                 return audit, True
             continue  # the same PUT raced itself: the other request created it
-        written = await _write_draft(who, existing, await _resolve(payload, existing), expected)
+        written = await _write_draft(who, existing, await _resolve(payload, existing, who), expected)
         if written is not None:
             return written, False
     raise _busy()
@@ -315,7 +321,7 @@ async def _try_submit(
     expected: Precondition | None,
     rules: Rules,
 ) -> tuple[Audit, list[store.PhotoRow]] | None:
-    resolved = await _resolve(payload, audit) if payload is not None else None
+    resolved = await _resolve(payload, audit, who) if payload is not None else None
     if audit.status in LOCKED:
         if resolved is not None:
             replay = resolved.hash == audit.submit_hash

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from audit.auth import Principal
 from audit.errors import NotFound
 from audit.presentation import LOW_TRUST_BELOW, round_grade, round_rate, trust_label
 from audit.store import audit_lists
@@ -74,22 +75,23 @@ def record_json(r: ShopperRecord) -> dict[str, Any]:
     }
 
 
-async def shopper_records() -> list[ShopperRecord]:
-    return await store.shopper_records(LOW_TRUST_BELOW)
+async def shopper_records(who: Principal) -> list[ShopperRecord]:
+    return await store.shopper_records(LOW_TRUST_BELOW, brand_ids=who.brand_limit)
 
 
-async def shopper_record(user_id: int) -> ShopperRecord | None:
+async def shopper_record(who: Principal, user_id: int) -> ShopperRecord | None:
     """One auditor's record alone (the review page's summary of who made the visit)."""
-    found = await store.shopper_records(LOW_TRUST_BELOW, [user_id])
+    found = await store.shopper_records(LOW_TRUST_BELOW, [user_id], who.brand_limit)
     return found[0] if found else None
 
 
-async def shopper(user_id: int) -> tuple[ShopperRecord, list[dict[str, Any]]]:
-    """One auditor's record and visits; 404 for anyone who is not an auditor."""
-    found = await store.shopper_records(LOW_TRUST_BELOW, [user_id])
+async def shopper(who: Principal, user_id: int) -> tuple[ShopperRecord, list[dict[str, Any]]]:
+    """One auditor's record and visits; 404 for anyone who is not an auditor (or, for a
+    brand-limited caller, not one of their brands')."""
+    found = await store.shopper_records(LOW_TRUST_BELOW, [user_id], who.brand_limit)
     if not found:
         raise NotFound("no such shopper")
-    rows = await store.shopper_audits(user_id, SHOPPER_AUDITS)
+    rows = await store.shopper_audits(user_id, SHOPPER_AUDITS, who.brand_limit)
     audits = [
         {
             "uuid": r["uuid"],
@@ -115,19 +117,22 @@ async def shopper(user_id: int) -> tuple[ShopperRecord, list[dict[str, Any]]]:
 
 
 async def review_queue(
-    f: QueueFilter, limit: int, offset: int, trust_below: int | None = None
+    who: Principal, f: QueueFilter, limit: int, offset: int, trust_below: int | None = None
 ) -> tuple[int, list[dict[str, Any]], dict[int, ShopperRecord]]:
     """The queue (narrowed by ``f``, and to visit trust scores under ``trust_below``),
     its size, and the record of each shopper in it."""
     ids: list[int] | None = None
     records: dict[int, ShopperRecord] = {}
+    brands = who.brand_limit
     if f.grade_below is not None or f.return_rate is not None:
         # Filtering by their figures needs every shopper's record.
-        records = {r.id: r for r in await store.shopper_records(LOW_TRUST_BELOW)}
+        records = {
+            r.id: r for r in await store.shopper_records(LOW_TRUST_BELOW, brand_ids=brands)
+        }
         ids = [i for i, r in records.items() if f.keeps(r)]
     elif f.shopper is not None:
         ids = [f.shopper]
-    count, rows = await audit_lists.review_queue(limit, offset, ids, trust_below)
+    count, rows = await audit_lists.review_queue(limit, offset, ids, trust_below, brands)
     # The record of each shopper on this page only: a few auditors, not all.
     wanted = sorted({int(r["auditor_id"]) for r in rows} - set(records))
     for record in await store.shopper_records(LOW_TRUST_BELOW, wanted):
@@ -135,5 +140,5 @@ async def review_queue(
     return count, rows, records
 
 
-async def auditor_names() -> list[tuple[int, str]]:
-    return await store.auditor_names()
+async def auditor_names(who: Principal) -> list[tuple[int, str]]:
+    return await store.auditor_names(who.brand_limit)

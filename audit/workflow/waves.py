@@ -23,8 +23,10 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
+from audit.auth import Principal
 from audit.errors import Invalid, NotFound
 from audit.models import ChecklistVersion, Wave
+from audit.store.locations import other_brand_codes, other_brand_problem
 from audit.store import checklists as checklist_store
 from audit.store import waves as store
 from audit.wave_plan import (
@@ -99,12 +101,16 @@ def _whole(body: Mapping[str, Any], key: str, default: int, lo: int, hi: int, p:
     return raw
 
 
-async def _checklist(body: Mapping[str, Any], problems: Problems) -> ChecklistVersion | None:
+async def _checklist(
+    body: Mapping[str, Any], problems: Problems, who: Principal | None
+) -> ChecklistVersion | None:
     slug = body.get("checklist")
     if not isinstance(slug, str) or not slug.strip():
         problems.add("checklist", "is required: the id of a checklist")
         return None
     versions = await checklist_store.versions_of(slug.strip())
+    if versions and who is not None and not who.sees_checklist(versions[-1].brand_id):  # type: ignore[attr-defined]
+        versions = []  # another brand's: as if there were none
     if not versions:
         problems.add("checklist", f"no checklist {slug!r}")
         return None
@@ -123,7 +129,7 @@ async def _checklist(body: Mapping[str, Any], problems: Problems) -> ChecklistVe
 
 
 async def _locations(
-    body: Mapping[str, Any], problems: Problems, rows: list[RowProblem]
+    body: Mapping[str, Any], problems: Problems, rows: list[RowProblem], brands: tuple[int, ...]
 ) -> list[int]:
     given = [k for k in ("locations", "region", "locations_csv") if body.get(k) not in (None, "")]
     if len(given) != 1:
@@ -140,15 +146,15 @@ async def _locations(
         if not isinstance(value, str) or not await store.region_exists(value.strip()):
             problems.add("region", f"no region named {value!r}")
             return []
-        ids = await store.all_location_ids(value.strip())
+        ids = await store.all_location_ids(value.strip(), brands)
     elif key == "locations" and value == "all":
-        ids = await store.all_location_ids()
+        ids = await store.all_location_ids(brand_ids=brands)
     elif key == "locations":
         if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
             problems.add("locations", 'must be "all" or a list of location codes')
             return []
         codes = list(dict.fromkeys(c.strip() for c in value if c.strip()))
-        known = await store.location_ids(codes)
+        known = await store.location_ids(codes, brands)
         unknown = [c for c in codes if c not in known]
         if unknown:
             shown = ", ".join(repr(c) for c in unknown[:10])
@@ -162,7 +168,7 @@ async def _locations(
             return []
         listed, bad = read_location_codes(value)
         rows.extend(RowProblem(line, message) for line, message in bad)
-        known = await store.location_ids([c for _, c in listed])
+        known = await store.location_ids([c for _, c in listed], brands)
         rows.extend(
             RowProblem(line, f"unknown location code {code!r}")
             for line, code in listed
@@ -188,8 +194,13 @@ async def create_wave(
     by_user_id: int | None,
     now: datetime | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    who: Principal | None = None,
 ) -> Wave:
-    """Check the request (422 naming every problem), then store the wave and its assignments."""
+    """Check the request (422 naming every problem), then store the wave and its assignments.
+
+    ``who``: the HQ user asking (None: the command line, the agency's); a
+    brand-limited one knows only their brands' checklists and locations.
+    """
     if not isinstance(body, Mapping):
         raise Invalid("the body must be a JSON object", {"body": "must be a JSON object"})
     problems = Problems()
@@ -204,8 +215,13 @@ async def create_wave(
     name = name.strip()
     if name and await store.wave_named(name) is not None:
         problems.add("name", f"there is already a wave named {name!r}")
-    version = await _checklist(body, problems)
-    location_ids = await _locations(body, problems, rows)
+    version = await _checklist(body, problems, who)
+    location_key = next((k for k in ("locations", "region", "locations_csv") if body.get(k)), "")
+    location_ids = await _locations(body, problems, rows, who.brand_limit if who else ())
+    if version is not None and location_ids:
+        others = await other_brand_codes(version.brand_id, location_ids)  # type: ignore[attr-defined]
+        if others:
+            problems.add(location_key, other_brand_problem(others))
     starts_on = _date(body, "from", problems)
     ends_on = _date(body, "to", problems)
     visits = _whole(body, "visits", 1, 1, 12, problems)
@@ -246,13 +262,15 @@ async def create_wave(
         raise WaveInvalid({"name": f"there is already a wave named {name!r}"}, []) from None
 
 
-async def find_wave(key: str) -> Wave:
-    """A wave by id (digits) or name; 404 when there is none."""
+async def find_wave(key: str, who: Principal | None = None) -> Wave:
+    """A wave by id (digits) or name; 404 when there is none (or it is of a brand
+    ``who`` is not limited to)."""
+    brands = who.brand_limit if who is not None else ()
     found = None
     if key.isdigit() and len(key) <= 18:
-        found = await store.wave_by_id(int(key))
+        found = await store.wave_by_id(int(key), brands)
     if found is None:
-        found = await store.wave_named(key)
+        found = await store.wave_named(key, brands)
     if found is None:
         raise NotFound(f"no wave {key!r}")
     return found
