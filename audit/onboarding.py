@@ -85,6 +85,9 @@ class UserRow:
     email: str
     name: str | None
     location_codes: tuple[str, ...] | None  # owners only
+    # Auditors only: the brands they are limited to (empty: none, all brands);
+    # None: the column is not in the file.
+    brands: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,7 @@ OWNER_COLUMNS = (
 AUDITOR_COLUMNS = (
     Column("email", True, ("e_mail", "email_address")),
     Column("name", False),
+    Column("brands", False, ("brand",)),
 )
 COLUMNS = {"locations": LOCATION_COLUMNS, "owners": OWNER_COLUMNS, "auditors": AUDITOR_COLUMNS}
 
@@ -441,7 +445,14 @@ def _user_row(line: int, row: dict[str, str], problems: list[str]) -> UserRow:
         for code in codes:
             if len(code) > CODE_MAX:
                 problems.append(f"location code {code[:20]!r}… is longer than {CODE_MAX}")
-    return UserRow(line, email, _optional(row, "name", NAME_MAX, problems), codes)
+    brands: tuple[str, ...] | None = None
+    if "brands" in row:
+        cell = _text(row, "brands", MAX_CELL, problems)
+        brands = tuple(dict.fromkeys(b.strip() for b in cell.split(";") if b.strip()))
+        for brand in brands:
+            if len(brand) > NAME_MAX:
+                problems.append(f"brand {brand[:20]!r}… is longer than {NAME_MAX}")
+    return UserRow(line, email, _optional(row, "name", NAME_MAX, problems), codes, brands)
 
 
 _ROW_READERS: dict[str, Callable[[int, dict[str, str], list[str]], Any]] = {

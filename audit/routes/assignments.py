@@ -169,7 +169,9 @@ async def create_assignment(request: Request) -> Response:
         problems["location"] = "must be a known location code"
         location = None
     checklist = body.get("checklist")
-    version = await checklist_store.current_version(checklist) if isinstance(checklist, str) else None
+    version = (
+        await checklist_store.current_version(checklist) if isinstance(checklist, str) else None
+    )
     if version is None or not who.sees_checklist(version.brand_id):  # type: ignore[attr-defined]
         problems["checklist"] = "must be a current checklist id"
     elif location is not None and not fits_brand(version.brand_id, location.brand_id):  # type: ignore[attr-defined]

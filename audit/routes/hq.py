@@ -50,6 +50,7 @@ from audit.routes.hq_users import (
     invite,
     reactivate,
     resend_invitation,
+    set_brands,
     users_page,
 )
 from audit.routes.review_pages import audit_page, review_page
@@ -92,6 +93,7 @@ def hq_routes() -> list[BaseRoute]:
         Route("/hq/users/{user_id}/end-sessions", page(end_sessions), methods=["POST"]),
         Route("/hq/users/{user_id}/deactivate", page(deactivate), methods=["POST"]),
         Route("/hq/users/{user_id}/reactivate", action(reactivate), methods=["POST"]),
+        Route("/hq/users/{user_id}/brands", action(set_brands), methods=["POST"]),
         Route("/hq/users/{user_id}/invite", action(resend_invitation), methods=["POST"]),
         Route("/hq/users/invite", api(invite, tokens=False), methods=["POST"]),
         Route("/hq/tokens", page(tokens_page), methods=["GET"]),

@@ -113,9 +113,7 @@ async def region_id(name: str | None) -> int | None:
     return found.id
 
 
-async def find_location(
-    who: Principal, code: str
-) -> tuple[int, Place, int | None, int | None]:
+async def find_location(who: Principal, code: str) -> tuple[int, Place, int | None, int | None]:
     """(id, place, region id, brand id) of the location ``code``; 404 when there is
     none, or when it is of a brand the caller is not limited to."""
     found = await filters.location_place(code)

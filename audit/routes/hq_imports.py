@@ -77,7 +77,7 @@ async def _stored(request: Request) -> tuple[str, str, str, bytes]:
 
 async def preview_page(request: Request, who: Principal) -> Response:
     kind, digest, name, data = await _stored(request)
-    plan = await onboarding.preview(kind, name, data)
+    plan = await onboarding.preview(kind, name, data, who)
     return await render(
         request,
         who,
@@ -97,14 +97,14 @@ async def preview_page(request: Request, who: Principal) -> Response:
 
 
 async def apply(request: Request) -> Response:
-    require_role(request, "hq")
+    who = require_role(request, "hq")
     kind, _, name, data = await _stored(request)
     body = await read_json(request)
     expected = body.get("plan") if isinstance(body, Mapping) else None
     if not isinstance(expected, str) or not DIGEST.match(expected):
         raise Invalid("name the previewed plan", {"plan": "the digest shown with the preview"})
     applied = await onboarding.apply(
-        kind, name, data, expected=expected, settings=settings_of(request)
+        kind, name, data, expected=expected, settings=settings_of(request), who=who
     )
     if not applied.written:
         raise Invalid(

@@ -114,7 +114,7 @@ async def webhooks_page(request: Request, who: Principal) -> Response:
             "created": _when(e.created_at),
             "counts": counts.get(e.id, {}),
         }
-        for e in await webhook_store.endpoints()
+        for e in await webhook_store.endpoints(who.brand_limit)
     ]
     return await render(
         request,
@@ -131,7 +131,7 @@ async def webhooks_page(request: Request, who: Principal) -> Response:
 
 
 async def webhook_page(request: Request, who: Principal) -> Response:
-    found = await webhooks.endpoint_of(_id(request, "endpoint_id"))
+    found = await webhooks.endpoint_of(who, _id(request, "endpoint_id"))
     page_number = query_int(request, "page", 1, 1, 10**6)
     total, lines = await webhook_store.recent_deliveries(
         found.id, PAGE_SIZE, (page_number - 1) * PAGE_SIZE
@@ -201,7 +201,7 @@ async def delete_webhook(request: Request, who: Principal) -> Response:
 
 
 async def ping_webhook(request: Request, who: Principal) -> Response:
-    event_id = await webhooks.ping(_id(request, "endpoint_id"))
+    event_id = await webhooks.ping(who, _id(request, "endpoint_id"))
     wake_webhooks(request)
     return json_response({"event_id": event_id}, status=202)
 

@@ -22,6 +22,7 @@ from audit.routes.common import json_response, query_int, read_json, settings_of
 from audit.routes.hq_templates import PAGE_SIZE, render
 from audit.store.account_tokens import open_invitations
 from audit.store.accounts import USER_STATES, now, user_lines
+from audit.store.filters import brand_names
 from audit.workflow import accounts, invitations
 
 
@@ -43,7 +44,9 @@ async def users_page(request: Request, who: Principal) -> Response:
     page_number = query_int(request, "page", 1, 1, 10**6)
     role = _choice(request, "role", ROLES)
     state = _choice(request, "state", USER_STATES)
-    total, users = await user_lines(PAGE_SIZE, (page_number - 1) * PAGE_SIZE, role, state)
+    total, users = await user_lines(
+        PAGE_SIZE, (page_number - 1) * PAGE_SIZE, role, state, who.brand_limit
+    )
     invited = await open_invitations([u.id for u in users if u.state == "invited"], now())
     return await render(
         request,
@@ -55,6 +58,8 @@ async def users_page(request: Request, who: Principal) -> Response:
             "invitations": invited,
             "roles": ROLES,
             "states": USER_STATES,
+            # The brands this HQ user may grant: all, or their own.
+            "brands": await brand_names(who.brand_limit),
             "role": role,
             "state": state,
             "mail": invitations.mail_enabled(settings_of(request)),
@@ -68,17 +73,17 @@ async def users_page(request: Request, who: Principal) -> Response:
 
 
 async def end_sessions(request: Request, who: Principal) -> Response:
-    ended = await accounts.end_sessions(_user_id(request))
+    ended = await accounts.end_sessions(_user_id(request), who)
     return JSONResponse({"email": ended.email, "sessions_ended": ended.sessions})
 
 
 async def deactivate(request: Request, who: Principal) -> Response:
-    ended = await accounts.deactivate(_user_id(request), by_user_id=who.user_id)
+    ended = await accounts.deactivate(_user_id(request), by_user_id=who.user_id, who=who)
     return JSONResponse({"email": ended.email, "active": False, "sessions_ended": ended.sessions})
 
 
 async def reactivate(request: Request, who: Principal) -> Response:
-    email = await accounts.reactivate(_user_id(request))
+    email = await accounts.reactivate(_user_id(request), who)
     return JSONResponse({"email": email, "active": True})
 
 
@@ -98,11 +103,23 @@ def _invited_json(request: Request, invited: invitations.Invited) -> Response:
 
 
 async def resend_invitation(request: Request, who: Principal) -> Response:
-    invited = await invitations.resend_invitation(settings_of(request), _user_id(request))
+    invited = await invitations.resend_invitation(settings_of(request), _user_id(request), who)
     return _invited_json(request, invited)
 
 
-def _invitation_fields(body: Any) -> tuple[str, str, str, list[str]]:
+def _brand_names(raw: Any, problems: dict[str, str]) -> list[str]:
+    """``brands``: names in a list, or one text separated by semicolons."""
+    if raw is None or raw == "":
+        return []
+    if isinstance(raw, str):
+        return [n.strip() for n in raw.split(";") if n.strip()]
+    if isinstance(raw, list) and all(isinstance(n, str) for n in raw):
+        return [n.strip() for n in raw if n.strip()]
+    problems["brands"] = "must be brand names (a list, or separated by semicolons)"
+    return []
+
+
+def _invitation_fields(body: Any) -> tuple[str, str, str, list[str], list[str]]:
     if not isinstance(body, Mapping):
         raise Invalid("the body must be a JSON object", {"body": "must be a JSON object"})
     problems: dict[str, str] = {}
@@ -125,15 +142,36 @@ def _invitation_fields(body: Any) -> tuple[str, str, str, list[str]]:
         problems["locations"] = "must be location codes"
     if codes and role != "owner" and "role" not in problems:
         problems["locations"] = "only owners own locations"
+    brands = _brand_names(body.get("brands"), problems)
     if problems:
         raise Invalid("the invitation has invalid fields", problems)
     assert isinstance(email, str) and isinstance(role, str) and isinstance(name, str)
-    return email.strip(), role, name.strip(), codes
+    return email.strip(), role, name.strip(), codes, brands
 
 
 async def invite(request: Request) -> Response:
-    """``POST /hq/users/invite`` ``{"email", "role", "name"?, "locations"?}``: JSON errors."""
-    require_role(request, "hq")
-    email, role, name, codes = _invitation_fields(await read_json(request))
-    invited = await invitations.invite(settings_of(request), email, role, name, codes)
+    """``POST /hq/users/invite`` ``{"email", "role", "name"?, "locations"?, "brands"?}``:
+    JSON errors."""
+    who = require_role(request, "hq")
+    email, role, name, codes, brands = _invitation_fields(await read_json(request))
+    invited = await invitations.invite(
+        settings_of(request), email, role, name, codes, brands, who=who
+    )
     return _invited_json(request, invited)
+
+
+async def set_brands(request: Request, who: Principal) -> Response:
+    """``POST /hq/users/{user_id}/brands`` ``{"brands": [...]}``: the brands an HQ user
+    or auditor is limited to (none: the agency's own)."""
+    body = await read_json(request)
+    problems: dict[str, str] = {}
+    if not isinstance(body, Mapping) or "brands" not in body:
+        raise Invalid("the body must name the brands", {"brands": "is required ([]: none)"})
+    names = _brand_names(body["brands"], problems)
+    for key in body:
+        if key != "brands":
+            problems[str(key)] = "unknown field"
+    if problems:
+        raise Invalid("the brands are invalid", problems)
+    brands = await accounts.set_brands(who, _user_id(request), names)
+    return json_response({"brands": brands})

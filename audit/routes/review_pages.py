@@ -34,8 +34,7 @@ async def review_page(request: Request, who: Principal) -> Response:
     f = queue_filter(request)
     trust = request.query_params.get("trust") or ""
     count, rows, records = await shoppers.review_queue(
-        who,
-        f, PAGE_SIZE, (page_number - 1) * PAGE_SIZE, visits.trust_filter(trust)
+        who, f, PAGE_SIZE, (page_number - 1) * PAGE_SIZE, visits.trust_filter(trust)
     )
     visits.label_queue_rows(rows)
     now = datetime.now(UTC)
@@ -107,7 +106,11 @@ async def audit_page(request: Request, who: Principal) -> Response:
     ]
     failed = set(stored.get("critical_failures", ()))
     critical = [line for s in sections for line in s.lines if line.item.id in failed]
-    next_uuid = await audit_lists.next_in_queue(uuid, who.brand_limit) if audit.status == "submitted" else None
+    next_uuid = (
+        await audit_lists.next_in_queue(uuid, who.brand_limit)
+        if audit.status == "submitted"
+        else None
+    )
     # The owner's corrective actions on the visit's failed and weak items, once published.
     owner_actions = await actions.audit_actions(who, uuid) if audit.status == "approved" else None
     return await render(

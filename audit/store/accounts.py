@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q
+from tortoise.expressions import F, Q, Subquery
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
@@ -16,6 +17,7 @@ from audit.auth import Principal, hash_password, new_token, token_hash
 from audit.models import (
     ROLES,
     AccountToken,
+    Brand,
     Location,
     LocationOwner,
     LoginThrottle,
@@ -64,10 +66,16 @@ async def add_user(
     password: str,
     name: str = "",
     location_codes: list[str] | None = None,
+    brands: list[str] | None = None,
 ) -> tuple[User, bool]:
-    """Create the user, or update role/name/password of an existing one (ending its sessions)."""
+    """Create the user, or update role/name/password of an existing one (ending its sessions).
+
+    ``brands`` (names of existing brands) limit an HQ user or auditor to them;
+    given, they replace the user's brands; None leaves them as they are.
+    """
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    brand_ids = await _brand_ids_for(role, brands)
     email = email.strip().lower()
     codes = list(dict.fromkeys(location_codes or []))
     locations = await Location.filter(code__in=codes) if codes else []
@@ -96,11 +104,90 @@ async def add_user(
         for location in locations:
             with contextlib.suppress(IntegrityError):
                 await LocationOwner.get_or_create(user=user, location=location)
+        if brand_ids is not None:
+            await set_user_brands(user.id, brand_ids)
     return user, created
 
 
+class UnknownBrand(LookupError):
+    """A brand name that names no brand."""
+
+
+async def brand_ids_named(names: list[str]) -> list[int]:
+    """The ids of the brands named, in order; UnknownBrand for the first unknown one."""
+    wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    rows = await Brand.filter(name__in=wanted).values("id", "name")
+    ids = {str(r["name"]): int(r["id"]) for r in rows}
+    for name in wanted:
+        if name not in ids:
+            raise UnknownBrand(f"unknown brand {name!r}")
+    return [ids[n] for n in wanted]
+
+
+async def _brand_ids_for(role: str, brands: list[str] | None) -> list[int] | None:
+    if brands is None:
+        return None
+    if brands and role == "owner":
+        raise ValueError("owners are limited by their locations, not by brands")
+    return await brand_ids_named(brands)
+
+
+async def set_user_brands(user_id: int, brand_ids: list[int]) -> None:
+    """Make ``brand_ids`` the user's brands (none: the agency's own, unlimited)."""
+    await UserBrand.filter(user_id=user_id).exclude(brand_id__in=brand_ids).delete()
+    have = {int(r["brand_id"]) for r in await UserBrand.filter(user_id=user_id).values("brand_id")}
+    for brand_id in brand_ids:
+        if brand_id not in have:
+            with contextlib.suppress(IntegrityError):
+                await UserBrand.create(user_id=user_id, brand_id=brand_id)
+
+
+def _of_brands(brand_ids: Sequence[int]) -> Q:
+    """Users of these brands: limited to one of them, or owning a location of one."""
+    return Q(id__in=Subquery(UserBrand.filter(brand_id__in=list(brand_ids)).values("user_id"))) | Q(
+        id__in=Subquery(
+            LocationOwner.filter(location__brand_id__in=list(brand_ids)).values("user_id")
+        )
+    )
+
+
+async def user_of_brands(user_id: int, brand_ids: Sequence[int]) -> bool:
+    """Whether the user is one of these brands' (what a brand-limited HQ user may manage)."""
+    return await User.filter(_of_brands(brand_ids), id=user_id).exists()
+
+
+async def location_codes_of_brands(codes: Sequence[str], brand_ids: Sequence[int]) -> set[str]:
+    """Those of ``codes`` that are locations of these brands."""
+    rows = await Location.filter(code__in=list(codes), brand_id__in=list(brand_ids)).values("code")
+    return {str(r["code"]) for r in rows}
+
+
+async def brand_names_by_id(brand_ids: Sequence[int]) -> dict[int, str]:
+    rows = await Brand.filter(id__in=list(brand_ids)).values("id", "name")
+    return {int(r["id"]): str(r["name"]) for r in rows}
+
+
+async def brand_names_of(user_ids: Sequence[int]) -> dict[int, list[str]]:
+    """User id → the names of the brands they are limited to, by name."""
+    if not user_ids:
+        return {}
+    rows = (
+        await UserBrand.filter(user_id__in=list(user_ids))
+        .order_by("brand__name")
+        .values("user_id", name="brand__name")
+    )
+    out: dict[int, list[str]] = {}
+    for r in rows:
+        out.setdefault(int(r["user_id"]), []).append(str(r["name"]))
+    return out
+
+
 async def invite_user(
-    email: str, role: str, name: str = "", location_codes: list[str] | None = None
+    email: str,
+    role: str,
+    name: str = "",
+    location_codes: list[str] | None = None,
+    brands: list[str] | None = None,
 ) -> tuple[User, bool]:
     """Create a user without a password (they choose one from their invitation), or
     update one: role, name, the owner's locations; a deactivated one is restored
@@ -111,6 +198,7 @@ async def invite_user(
     codes = list(dict.fromkeys(location_codes or []))
     if codes and role != "owner":
         raise ValueError("only owners own locations")
+    brand_ids = await _brand_ids_for(role, brands)
     async with in_transaction():
         locations = await Location.filter(code__in=codes) if codes else []
         unknown = sorted(set(codes) - {loc.code for loc in locations})
@@ -130,6 +218,8 @@ async def invite_user(
         for location in locations:
             with contextlib.suppress(IntegrityError):
                 await LocationOwner.get_or_create(user=user, location=location)
+        if brand_ids is not None:
+            await set_user_brands(user.id, brand_ids)
     return user, created
 
 
@@ -167,6 +257,8 @@ _SESSION_SQL = (
 def brand_ids_of(rows: list[dict[str, Any]]) -> tuple[int, ...]:
     """The brand ids of a user's rows joined with ``user_brand b`` (empty: unlimited)."""
     return tuple(sorted({int(r["brand_id"]) for r in rows if r["brand_id"] is not None}))
+
+
 _EXPIRES_AT = Session._meta.fields_map["expires_at"]
 _ACTIVE = User._meta.fields_map["active"]
 
@@ -231,6 +323,7 @@ class UserLine:
     active: bool
     sessions: int  # live ones
     has_password: bool = True
+    brands: tuple[str, ...] = ()  # those an HQ user or auditor is limited to
 
     @property
     def state(self) -> str:
@@ -243,11 +336,16 @@ USER_STATES = ("invited", "active", "deactivated")
 
 
 async def user_lines(
-    limit: int, offset: int, role: str | None = None, state: str | None = None
+    limit: int,
+    offset: int,
+    role: str | None = None,
+    state: str | None = None,
+    brand_ids: Sequence[int] = (),
 ) -> tuple[int, list[UserLine]]:
     """(how many users match, one page of them by role and e-mail, with their live
-    sessions); ``role`` and ``state`` (invited, active, deactivated) filter."""
-    query = User.all()
+    sessions); ``role`` and ``state`` (invited, active, deactivated) filter, and
+    ``brand_ids`` keeps only those brands' users."""
+    query = User.filter(_of_brands(brand_ids)) if brand_ids else User.all()
     if role is not None:
         query = query.filter(role=role)
     if state == "deactivated":
@@ -267,9 +365,17 @@ async def user_lines(
             .values("user_id", "n")
         )
         counts = {int(r["user_id"]): int(r["n"]) for r in rows}
+    brands = await brand_names_of([u.id for u in users])
     return total, [
         UserLine(
-            u.id, u.email, u.name, u.role, u.active, counts.get(u.id, 0), bool(u.password_hash)
+            u.id,
+            u.email,
+            u.name,
+            u.role,
+            u.active,
+            counts.get(u.id, 0),
+            bool(u.password_hash),
+            tuple(brands.get(u.id, ())),
         )
         for u in users
     ]

@@ -147,10 +147,7 @@ async def auditor_choices(brand_ids: Sequence[int] = ()) -> list[tuple[str, str]
             Q(id__not_in=Subquery(UserBrand.all().values("user_id")))
             | Q(id__in=Subquery(UserBrand.filter(brand_id__in=list(brand_ids)).values("user_id")))
         )
-    rows = (
-        await query.order_by("name", "email")
-        .values_list("email", "name")
-    )
+    rows = await query.order_by("name", "email").values_list("email", "name")
     return [(str(e), str(n)) for e, n in rows]
 
 

@@ -81,12 +81,7 @@ async def next_in_queue(after_uuid: str, brand_ids: Sequence[int] = ()) -> str |
     query = Audit.filter(status="submitted")
     if brand_ids:
         query = query.filter(location__brand_id__in=list(brand_ids))
-    row = (
-        await query.exclude(uuid=after_uuid)
-        .order_by("submitted_at", "id")
-        .first()
-        .values("uuid")
-    )
+    row = await query.exclude(uuid=after_uuid).order_by("submitted_at", "id").first().values("uuid")
     return None if row is None else str(row["uuid"])
 
 

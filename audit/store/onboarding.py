@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from audit.models import Brand, Location, LocationOwner, Region, User
+from audit.models import Brand, Location, LocationOwner, Region, User, UserBrand
+from audit.store.accounts import set_user_brands
 from audit.store.locations import default_brand
 
 CHUNK = 500
@@ -67,10 +68,14 @@ async def locations_by_code(codes: Sequence[str]) -> dict[str, LocationState]:
     return found
 
 
-async def location_ids(codes: Sequence[str]) -> dict[str, int]:
+async def location_ids(codes: Sequence[str], brands: Sequence[str] = ()) -> dict[str, int]:
+    """Code → id of the known locations among ``codes`` (of the brands named, when given)."""
     found: dict[str, int] = {}
     for chunk in _chunks(list(dict.fromkeys(codes))):
-        for r in await Location.filter(code__in=chunk).values("id", "code"):
+        query = Location.filter(code__in=chunk)
+        if brands:
+            query = query.filter(brand__name__in=list(brands))
+        for r in await query.values("id", "code"):
             found[r["code"]] = int(r["id"])
     return found
 
@@ -147,6 +152,7 @@ class UserState:
     active: bool
     has_password: bool
     location_codes: frozenset[str]
+    brands: frozenset[str] = frozenset()
 
 
 async def users_by_email(emails: Sequence[str]) -> dict[str, UserState]:
@@ -163,6 +169,10 @@ async def users_by_email(emails: Sequence[str]) -> dict[str, UserState]:
             "user_id", code="location__code"
         ):
             owned.setdefault(int(r["user_id"]), set()).add(r["code"])
+    brands: dict[int, set[str]] = {}
+    for id_chunk in _chunks(ids):
+        for r in await UserBrand.filter(user_id__in=id_chunk).values("user_id", name="brand__name"):
+            brands.setdefault(int(r["user_id"]), set()).add(r["name"])
     return {
         email: UserState(
             int(r["id"]),
@@ -172,6 +182,7 @@ async def users_by_email(emails: Sequence[str]) -> dict[str, UserState]:
             bool(r["active"]),
             bool(r["password_hash"]),
             frozenset(owned.get(int(r["id"]), ())),
+            frozenset(brands.get(int(r["id"]), ())),
         )
         for email, r in users.items()
     }
@@ -183,6 +194,7 @@ class UserWrite:
     role: str
     name: str | None  # None leaves it alone
     location_codes: tuple[str, ...] | None  # the owner's locations, exactly; None leaves them
+    brands: tuple[str, ...] | None = None  # an auditor's brands, exactly; None leaves them
 
 
 async def write_users(
@@ -194,6 +206,9 @@ async def write_users(
     password (they set one from their invitation)."""
     codes = {c for w in [*added, *(w for _, w in changed)] for c in w.location_codes or ()}
     location_id = await location_ids(sorted(codes))
+    brand_id = await _ids_by_name(
+        Brand, {b for w in [*added, *(w for _, w in changed)] for b in w.brands or ()}
+    )
     added_ids: dict[str, int] = {}
     for chunk in _chunks(list(added)):
         await User.bulk_create(
@@ -208,6 +223,13 @@ async def write_users(
         ]
         if owners:
             await LocationOwner.bulk_create(owners)
+        limits = [
+            UserBrand(user_id=added_ids[w.email], brand_id=brand_id[b])
+            for w in chunk
+            for b in w.brands or ()
+        ]
+        if limits:
+            await UserBrand.bulk_create(limits)
         progress(len(chunk))
     for state, write in changed:
         if write.name is not None and write.name != state.name:
@@ -223,5 +245,7 @@ async def write_users(
                 await LocationOwner.bulk_create(
                     [LocationOwner(user_id=state.id, location_id=location_id[c]) for c in new]
                 )
+        if write.brands is not None and set(write.brands) != state.brands:
+            await set_user_brands(state.id, [brand_id[b] for b in write.brands])
         progress(1)
     return added_ids

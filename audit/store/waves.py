@@ -147,9 +147,7 @@ async def location_ids(codes: Sequence[str], brand_ids: Sequence[int] = ()) -> d
     return found
 
 
-async def all_location_ids(
-    region: str | None = None, brand_ids: Sequence[int] = ()
-) -> list[int]:
+async def all_location_ids(region: str | None = None, brand_ids: Sequence[int] = ()) -> list[int]:
     """Every location's id (or those of one region, of ``brand_ids``), in code order."""
     query = Location.all()
     if brand_ids:

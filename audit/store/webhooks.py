@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from audit.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from audit.models import Location, UserBrand, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from audit.store import sql
 from audit.store.leases import UNFINISHED
 
@@ -43,12 +43,20 @@ async def create_endpoint(
     )
 
 
-async def endpoints() -> list[WebhookEndpoint]:
-    return await WebhookEndpoint.all().order_by("id")
+def _of_brands(brand_ids: Sequence[int]) -> QuerySet[WebhookEndpoint]:
+    """Every endpoint, or (``brand_ids``) those made by a user of one of these brands."""
+    if not brand_ids:
+        return WebhookEndpoint.all()
+    makers = UserBrand.filter(brand_id__in=list(brand_ids)).values("user_id")
+    return WebhookEndpoint.filter(created_by_id__in=Subquery(makers))
 
 
-async def endpoint(endpoint_id: int) -> WebhookEndpoint | None:
-    return await WebhookEndpoint.get_or_none(id=endpoint_id)
+async def endpoints(brand_ids: Sequence[int] = ()) -> list[WebhookEndpoint]:
+    return await _of_brands(brand_ids).order_by("id")
+
+
+async def endpoint(endpoint_id: int, brand_ids: Sequence[int] = ()) -> WebhookEndpoint | None:
+    return await _of_brands(brand_ids).get_or_none(id=endpoint_id)
 
 
 async def set_active(endpoint_id: int, active: bool) -> bool:
@@ -62,7 +70,11 @@ async def delete_endpoint(endpoint_id: int) -> bool:
         return bool(await WebhookEndpoint.filter(id=endpoint_id).delete())
 
 
-_ACTIVE_SQL = 'SELECT "id", "events" FROM "webhook_endpoint" WHERE "active" = ?'
+# One row per brand its maker is limited to (one with a null brand_id when none).
+_ACTIVE_SQL = (
+    'SELECT e."id", e."events", b."brand_id" FROM "webhook_endpoint" e'
+    ' LEFT JOIN "user_brand" b ON b."user_id" = e."created_by_id" WHERE e."active" = ?'
+)
 _ON = {"active": True}
 _EVENTS = WebhookEndpoint._meta.fields_map["events"]
 
@@ -85,23 +97,38 @@ async def record_event(
     body: str,
     created_at: datetime,
     endpoint_ids: Sequence[int] | None = None,
+    location_id: int | None = None,
 ) -> int:
     """Store an event and a delivery to each active endpoint that takes its type.
 
     Call it inside the transaction of the change the event tells of.
-    ``endpoint_ids`` limits it to those endpoints (a test event). Returns how
-    many deliveries were queued; with none, nothing is stored.
+    ``endpoint_ids`` limits it to those endpoints (a test event). An endpoint
+    made by a brand-limited HQ user hears only of the audits at ``location_id``
+    when it is of their brands (docs/brands.md). Returns how many deliveries
+    were queued; with none, nothing is stored.
     """
     # Every submission and review asks, and most find none: hand-written (see
     # audit.store.sql).  Few rows (the endpoints HQ made): the JSON list is read here.
     rows = await sql.fetch(WebhookEndpoint, _ACTIVE_SQL, sql.db_values(WebhookEndpoint, _ON))
+    limits: dict[int, set[int]] = {}
+    for row in rows:
+        brands = limits.setdefault(int(row["id"]), set())
+        if row["brand_id"] is not None:
+            brands.add(int(row["brand_id"]))
     if endpoint_ids is not None:
-        targets = [int(row["id"]) for row in rows if int(row["id"]) in endpoint_ids]
+        targets = [i for i in limits if i in endpoint_ids]
     else:
-        targets = [
+        subscribed = {
             int(row["id"])
             for row in rows
             if type_ in (_EVENTS.to_python_value(row["events"]) or ())
+        }
+        brand_id = None
+        if location_id is not None and any(limits[i] for i in subscribed):
+            found = await Location.filter(id=location_id).values("brand_id")
+            brand_id = found[0]["brand_id"] if found else None
+        targets = [
+            i for i in limits if i in subscribed and (not limits[i] or brand_id in limits[i])
         ]
     if not targets:
         return 0

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from audit.auth import verify_password
-from audit.errors import Conflict, NotFound, TooManyRequests, Unauthorized
+from audit.auth import Principal, verify_password
+from audit.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
 from audit.models import User
 from audit.store import accounts
 
@@ -72,11 +72,16 @@ class AccessEnded:
     sessions: int  # how many were ended
 
 
-async def _user(user: str | int) -> User:
-    """The user of an e-mail address (the command line) or an id (HQ's pages); 404 if none."""
+async def _user(user: str | int, who: Principal | None = None) -> User:
+    """The user of an e-mail address (the command line) or an id (HQ's pages); 404 if
+    none, or if ``who`` is limited to brands the user is not of."""
     if isinstance(user, int):
         found = await accounts.user_by_id(user)
-        if found is None:
+        if found is None or (
+            who is not None
+            and who.brand_limited
+            and not await accounts.user_of_brands(found.id, who.brand_ids)
+        ):
             raise NotFound("no such user")
         return found
     found = await accounts.user_by_address(user)
@@ -85,26 +90,82 @@ async def _user(user: str | int) -> User:
     return found
 
 
-async def end_sessions(user: str | int) -> AccessEnded:
+async def end_sessions(user: str | int, who: Principal | None = None) -> AccessEnded:
     """Sign the user out on every device (a lost phone); they may sign in again."""
-    found = await _user(user)
+    found = await _user(user, who)
     return AccessEnded(found.email, await accounts.end_sessions(found.id))
 
 
-async def deactivate(user: str | int, by_user_id: int | None = None) -> AccessEnded:
+async def deactivate(
+    user: str | int, by_user_id: int | None = None, who: Principal | None = None
+) -> AccessEnded:
     """The user can no longer sign in, and every session of theirs ends now.
 
     ``by_user_id`` is who asks (HQ on the web): nobody deactivates themselves,
     so the last HQ account cannot lock HQ out.
     """
-    found = await _user(user)
+    found = await _user(user, who)
     if found.id == by_user_id:
         raise Conflict("you cannot deactivate your own account")
     return AccessEnded(found.email, await accounts.deactivate(found.id))
 
 
-async def reactivate(user: str | int) -> str:
+async def reactivate(user: str | int, who: Principal | None = None) -> str:
     """A deactivated user may sign in again, with the password they had; their e-mail."""
-    found = await _user(user)
+    found = await _user(user, who)
     await accounts.reactivate(found.id)
     return found.email
+
+
+async def granted_brands(who: Principal, names: list[str], role: str) -> list[str] | None:
+    """The brands an HQ user may give a user of ``role``: ``names``, all of which
+    must be theirs when they are limited; none named by a limited one means theirs.
+
+    None: nothing to set (owners, or the agency's own staff naming none).
+    """
+    if role == "owner":
+        if names:
+            raise Invalid(OWNER_BRANDS, {"brands": OWNER_BRANDS})
+        return None
+    if not who.brand_limited:
+        return names or None
+    mine = await accounts.brand_names_by_id(who.brand_ids)
+    if not names:
+        return sorted(mine.values())
+    if any(n not in mine.values() for n in names):
+        raise _not_yours(mine)
+    return names
+
+
+def _not_yours(mine: dict[int, str]) -> Invalid:
+    message = f"you may grant only your own brands ({', '.join(sorted(mine.values()))})"
+    return Invalid(message, {"brands": message})
+
+
+OWNER_BRANDS = "owners are limited by their locations, not by brands"
+
+
+async def set_brands(who: Principal, user_id: int, names: list[str]) -> list[str]:
+    """HQ sets the brands a user (HQ or auditor) is limited to; the user's names after.
+
+    A brand-limited HQ user changes only their own brands of the user, keeps
+    the others, and cannot leave the user unlimited.
+    """
+    found = await _user(user_id, who)
+    if found.role == "owner":
+        raise Invalid(OWNER_BRANDS, {"brands": OWNER_BRANDS})
+    try:
+        wanted = await accounts.brand_ids_named(names)
+    except accounts.UnknownBrand as exc:
+        raise Invalid(str(exc), {"brands": str(exc)}) from None
+    if who.brand_limited:
+        outside = [b for b in wanted if b not in who.brand_ids]
+        if outside:
+            raise _not_yours(await accounts.brand_names_by_id(who.brand_ids))
+        kept = [b for b in await accounts.user_brand_ids(found.id) if b not in who.brand_ids]
+        wanted = kept + wanted
+        if not wanted:
+            message = "a user you manage keeps at least one of your brands"
+            raise Invalid(message, {"brands": message})
+    await accounts.set_user_brands(found.id, wanted)
+    return (await accounts.brand_names_of([found.id])).get(found.id, [])

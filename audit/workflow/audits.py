@@ -259,7 +259,9 @@ async def save_draft(
                 await assignments.link_start(uuid, payload.assignment, who.user_id)
                 return audit, True
             continue  # the same PUT raced itself: the other request created it
-        written = await _write_draft(who, existing, await _resolve(payload, existing, who), expected)
+        written = await _write_draft(
+            who, existing, await _resolve(payload, existing, who), expected
+        )
         if written is not None:
             return written, False
     raise _busy()

@@ -28,13 +28,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from audit.auth import hash_password, password_problem, token_hash
+from audit.auth import Principal, hash_password, password_problem, token_hash
 from audit.errors import Conflict, Invalid, NotFound, TooManyRequests
 from audit.settings import Settings
 from audit.store import account_tokens as tokens
 from audit.store import accounts
 from audit.store.account_tokens import LiveToken, NewToken
-from audit.workflow.accounts import SignedIn
+from audit.workflow.accounts import SignedIn, granted_brands
 
 # Reset e-mails one address can be sent in a throttle window (15 minutes):
 # enough for a slow mailbox, too few to flood it.
@@ -104,10 +104,34 @@ async def invite(
     role: str,
     name: str = "",
     location_codes: list[str] | None = None,
+    brands: list[str] | None = None,
+    who: Principal | None = None,
 ) -> Invited:
-    """Create (or update) the user without a password and queue their invitation."""
+    """Create (or update) the user without a password and queue their invitation.
+
+    ``who`` invites (None: the command line); one limited to brands invites
+    only into their brands: the owners of their locations, HQ users and
+    auditors of their brands (theirs, when none are named).
+    """
     email = email.strip().lower()
     existing = await accounts.user_by_address(email)
+    if who is not None:
+        brands = await granted_brands(who, brands or [], role)
+        if location_codes and who.brand_limited:
+            visible = await accounts.location_codes_of_brands(location_codes, who.brand_ids)
+            unknown = [c for c in location_codes if c not in visible]
+            if unknown:
+                raise Invalid(
+                    f"unknown location {unknown[0]!r}",
+                    {"locations": f"unknown location {unknown[0]!r}"},
+                )
+        if (
+            existing is not None
+            and who.brand_limited
+            and not await accounts.user_of_brands(existing.id, who.brand_ids)
+        ):
+            # Someone else's: as if they had an account (which brand is not said).
+            raise Conflict(f"{email} already has an account", {"email": "already has an account"})
     if existing is not None and existing.active and existing.password_hash:
         raise Conflict(
             f"{email} already has an account; they can choose a new password"
@@ -115,9 +139,11 @@ async def invite(
             {"email": "already has an account"},
         )
     try:
-        user, created = await accounts.invite_user(email, role, name, location_codes)
+        user, created = await accounts.invite_user(email, role, name, location_codes, brands)
     except ValueError as exc:
         raise Invalid(str(exc), {"role": str(exc)}) from None
+    except accounts.UnknownBrand as exc:
+        raise Invalid(str(exc), {"brands": str(exc)}) from None
     except LookupError as exc:
         raise Invalid(str(exc), {"locations": str(exc)}) from None
     return await _send_invitation(settings, user.id, user.email, user.role, created)
@@ -135,10 +161,16 @@ async def _send_invitation(
     )
 
 
-async def resend_invitation(settings: Settings, user_id: int) -> Invited:
+async def resend_invitation(
+    settings: Settings, user_id: int, who: Principal | None = None
+) -> Invited:
     """A new invitation for a user who has not chosen a password yet (the old link dies)."""
     user = await accounts.user_by_id(user_id)
-    if user is None:
+    if user is None or (
+        who is not None
+        and who.brand_limited
+        and not await accounts.user_of_brands(user.id, who.brand_ids)
+    ):
         raise NotFound("no such user")
     if not user.active or user.password_hash:
         raise Conflict(

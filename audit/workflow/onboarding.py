@@ -18,17 +18,19 @@ import os
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from audit.auth import Principal
 from audit.errors import Conflict
 from audit.onboarding import LocationRow, Parsed, Problem, UserRow, hours_text, parse
 from audit.settings import Settings
 from audit.store import onboarding as store
+from audit.store.accounts import brand_names_by_id
 from audit.store.onboarding import LocationWrite, UserState, UserWrite
 from audit.workflow import invitations
 
@@ -97,17 +99,40 @@ def _shown(value: str | None) -> str:
     return value if value else "(none)"
 
 
-async def _plan_locations(parsed: Parsed, plan_rows: list[RowChange], writes: _Writes) -> None:
+async def _plan_locations(
+    parsed: Parsed,
+    plan_rows: list[RowChange],
+    writes: _Writes,
+    problems: list[Problem],
+    limit: tuple[str, ...],
+) -> None:
+    """``limit``: the names of the importing HQ user's brands (empty: the agency's,
+    every brand): they add and change only their brands' locations."""
     existing = await store.locations_by_code([r.code for r in parsed.locations])
     default = await store.default_brand_name()
     for row in parsed.locations:
-        write = LocationWrite(row.code, row.name, row.address, row.region, row.brand, row.place)
         state = existing.get(row.code)
+        brand = row.brand
+        if limit:
+            if state is not None and state.brand not in limit:
+                problems.append(Problem(row.line, f"code {row.code!r} is already used"))
+                continue
+            if brand and brand not in limit:
+                problems.append(Problem(row.line, _not_your_brand(brand, limit)))
+                continue
+            if not brand and state is None:
+                if len(limit) > 1:
+                    problems.append(
+                        Problem(row.line, f"brand is required: one of {', '.join(limit)}")
+                    )
+                    continue
+                brand = limit[0]
+        write = LocationWrite(row.code, row.name, row.address, row.region, brand, row.place)
         if state is None:
             writes.locations_added.append(write)
             plan_rows.append(RowChange(row.line, row.code, ADDED))
             continue
-        changes = _location_changes(row, state, default)
+        changes = _location_changes(replace(row, brand=brand), state, default)
         if changes:
             writes.locations_changed.append((state.id, write))
             plan_rows.append(RowChange(row.line, row.code, CHANGED, changes))
@@ -144,14 +169,41 @@ def _shown_value(value: object) -> str:
     return str(value)
 
 
+def _not_your_brand(brand: str, limit: tuple[str, ...]) -> str:
+    return f"brand {brand!r} is not one of yours ({', '.join(limit)})"
+
+
 async def _plan_users(
-    parsed: Parsed, plan_rows: list[RowChange], writes: _Writes, problems: list[Problem]
+    parsed: Parsed,
+    plan_rows: list[RowChange],
+    writes: _Writes,
+    problems: list[Problem],
+    limit: tuple[str, ...],
 ) -> None:
     role = ROLE_OF[parsed.kind]
     existing = await store.users_by_email([r.email for r in parsed.users])
     codes = sorted({c for r in parsed.users for c in r.location_codes or ()})
-    known = set(await store.location_ids(codes))
+    known = set(await store.location_ids(codes, limit))
+    owned = sorted({c for u in existing.values() for c in u.location_codes})
+    theirs = set(await store.location_ids(owned, limit)) if limit else set()
     for row in parsed.users:
+        state = existing.get(row.email)
+        if (
+            limit
+            and state is not None
+            and not (state.brands & set(limit) or state.location_codes & theirs)
+        ):
+            # Someone else's (another brand's or the agency's): not said whose.
+            problems.append(Problem(row.line, f"{row.email} is already a user"))
+            continue
+        brands = row.brands
+        if limit and brands and any(b not in limit for b in brands):
+            bad = next(b for b in brands if b not in limit)
+            problems.append(Problem(row.line, _not_your_brand(bad, limit)))
+            continue
+        if limit and role != "owner" and not brands and (state is None or brands is not None):
+            brands = limit  # a brand-limited HQ user's auditors are of their brands
+        row = replace(row, brands=brands)
         unknown = [c for c in row.location_codes or () if c not in known]
         if unknown:
             problems.append(
@@ -161,7 +213,6 @@ async def _plan_users(
                     + (f", and {len(unknown) - 1} more" if len(unknown) > 1 else ""),
                 )
             )
-        state = existing.get(row.email)
         if state is not None and state.role != role:
             problems.append(
                 Problem(
@@ -172,7 +223,7 @@ async def _plan_users(
             )
         if unknown or (state is not None and state.role != role):
             continue
-        write = UserWrite(row.email, role, row.name, row.location_codes)
+        write = UserWrite(row.email, role, row.name, row.location_codes, row.brands)
         if state is None:
             writes.users_added.append(write)
             plan_rows.append(RowChange(row.line, row.email, ADDED))
@@ -193,26 +244,36 @@ def _user_changes(row: UserRow, state: UserState) -> tuple[tuple[str, str, str],
         before = ", ".join(sorted(state.location_codes))
         after = ", ".join(sorted(row.location_codes))
         changes.append(("locations", _shown(before), _shown(after)))
+    if row.brands is not None and set(row.brands) != state.brands:
+        before = "; ".join(sorted(state.brands))
+        changes.append(("brands", before or "(all)", "; ".join(sorted(row.brands)) or "(all)"))
     return tuple(changes)
 
 
-async def _plan(parsed: Parsed, filename: str) -> tuple[Plan, _Writes]:
+async def _plan(parsed: Parsed, filename: str, limit: tuple[str, ...] = ()) -> tuple[Plan, _Writes]:
     problems = list(parsed.problems)
     plan_rows: list[RowChange] = []
     writes = _Writes()
     # A file with problems of its own is still checked against the database,
     # so that one run lists every problem.
     if parsed.kind == "locations":
-        await _plan_locations(parsed, plan_rows, writes)
+        await _plan_locations(parsed, plan_rows, writes, problems, limit)
     elif parsed.users:
-        await _plan_users(parsed, plan_rows, writes, problems)
+        await _plan_users(parsed, plan_rows, writes, problems, limit)
     problems.sort(key=lambda p: p.line)
     return Plan(parsed.kind, filename, tuple(plan_rows), tuple(problems)), writes
 
 
-async def preview(kind: str, filename: str, data: bytes) -> Plan:
+async def brand_limit(who: Principal | None) -> tuple[str, ...]:
+    """The names of the brands an import by ``who`` is limited to (None: the command line)."""
+    if who is None or not who.brand_limited:
+        return ()
+    return tuple(sorted((await brand_names_by_id(who.brand_ids)).values()))
+
+
+async def preview(kind: str, filename: str, data: bytes, who: Principal | None = None) -> Plan:
     """What importing the file would change, or its problems; nothing is written."""
-    return (await _plan(parse(kind, filename, data), filename))[0]
+    return (await _plan(parse(kind, filename, data), filename, await brand_limit(who)))[0]
 
 
 @dataclass(frozen=True)
@@ -233,6 +294,7 @@ async def apply(
     expected: str | None = None,
     progress: Progress | None = None,
     settings: Settings | None = None,
+    who: Principal | None = None,
 ) -> Applied:
     """Check the whole file, then write every change in one transaction (or nothing).
 
@@ -242,9 +304,10 @@ async def apply(
     server, every user added gets an invitation, queued in the same transaction.
     """
     parsed = parse(kind, filename, data)
+    limit = await brand_limit(who)
     try:
         async with in_transaction():
-            plan, writes = await _plan(parsed, filename)
+            plan, writes = await _plan(parsed, filename, limit)
             if not plan.ok:
                 return Applied(plan, False)
             if expected is not None and plan.digest() != expected:

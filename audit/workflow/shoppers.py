@@ -126,9 +126,7 @@ async def review_queue(
     brands = who.brand_limit
     if f.grade_below is not None or f.return_rate is not None:
         # Filtering by their figures needs every shopper's record.
-        records = {
-            r.id: r for r in await store.shopper_records(LOW_TRUST_BELOW, brand_ids=brands)
-        }
+        records = {r.id: r for r in await store.shopper_records(LOW_TRUST_BELOW, brand_ids=brands)}
         ids = [i for i, r in records.items() if f.keeps(r)]
     elif f.shopper is not None:
         ids = [f.shopper]

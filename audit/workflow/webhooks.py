@@ -144,7 +144,14 @@ async def emit(type_: str, audit: Audit, changes: dict[str, Any], revision: int)
     assert type_ in EVENT_TYPES, type_
     event_id, stamp = str(uuid.uuid4()), now()
     body = event_body(event_id, type_, stamp, {"audit": audit_data(audit, changes, revision)})
-    return await store.record_event(event_id, type_, audit.uuid, body, stamp)
+    return await store.record_event(
+        event_id,
+        type_,
+        audit.uuid,
+        body,
+        stamp,
+        location_id=audit.location_id,  # type: ignore[attr-defined]
+    )
 
 
 async def emit_appeal(
@@ -174,14 +181,19 @@ async def emit_appeal(
         "audit": audit_data(audit, {}, revision),
     }
     body = event_body(event_id, type_, stamp, data)
-    return await store.record_event(event_id, type_, audit.uuid, body, stamp)
+    return await store.record_event(
+        event_id,
+        type_,
+        audit.uuid,
+        body,
+        stamp,
+        location_id=audit.location_id,  # type: ignore[attr-defined]
+    )
 
 
-async def ping(endpoint_id: int) -> str:
+async def ping(who: Principal, endpoint_id: int) -> str:
     """Queue a test event to one endpoint; its event id."""
-    found = await store.endpoint(endpoint_id)
-    if found is None:
-        raise NotFound("no such webhook")
+    found = await endpoint_of(who, endpoint_id)
     if not found.active:
         raise Conflict("this webhook is switched off; switch it on to test it")
     event_id, stamp = str(uuid.uuid4()), now()
@@ -249,8 +261,10 @@ async def create_endpoint(who: Principal, body: Any) -> NewEndpoint:
     return NewEndpoint(found, secret)
 
 
-async def endpoint_of(endpoint_id: int) -> WebhookEndpoint:
-    found = await store.endpoint(endpoint_id)
+async def endpoint_of(who: Principal, endpoint_id: int) -> WebhookEndpoint:
+    """The endpoint; 404 when there is none, or (for a brand-limited HQ user) when it
+    was not made by a user of their brands."""
+    found = await store.endpoint(endpoint_id, who.brand_limit)
     if found is None:
         raise NotFound("no such webhook")
     return found
@@ -258,7 +272,7 @@ async def endpoint_of(endpoint_id: int) -> WebhookEndpoint:
 
 async def switch(who: Principal, endpoint_id: int, active: bool) -> WebhookEndpoint:
     """Switch an endpoint off (its deliveries wait) or on again (they go)."""
-    found = await endpoint_of(endpoint_id)
+    found = await endpoint_of(who, endpoint_id)
     await store.set_active(found.id, active)
     log.info("webhook %s switched %s by %s", found.id, "on" if active else "off", who.email)
     found.active = active
@@ -266,13 +280,14 @@ async def switch(who: Principal, endpoint_id: int, active: bool) -> WebhookEndpo
 
 
 async def delete(who: Principal, endpoint_id: int) -> None:
-    found = await endpoint_of(endpoint_id)
+    found = await endpoint_of(who, endpoint_id)
     await store.delete_endpoint(found.id)
     log.info("webhook %s (%s) deleted by %s", found.id, found.url, who.email)
 
 
 async def resend(who: Principal, endpoint_id: int, delivery_id: int) -> None:
     """Send a delivery again from its first attempt, under the same event id."""
+    await endpoint_of(who, endpoint_id)
     before = await store.resend(endpoint_id, delivery_id)
     if before is None:
         raise NotFound("no such delivery")

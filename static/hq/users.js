@@ -86,3 +86,29 @@ if (form) {
   });
   submit.disabled = false;
 }
+
+// A user's brands: the names typed, separated by semicolons (none: all brands).
+for (const brandsForm of document.querySelectorAll("form[data-brands-url]")) {
+  const save = brandsForm.querySelector("button[type=submit]");
+  const input = brandsForm.elements.brands;
+  brandsForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    input.removeAttribute("aria-invalid");
+    save.disabled = true;
+    try {
+      const response = await post(brandsForm.dataset.brandsUrl, { brands: input.value });
+      const body = await reply(response);
+      if (response.ok) {
+        input.value = body.brands.join("; ");
+        say(brandsForm.dataset.done, false);
+      } else {
+        input.setAttribute("aria-invalid", "true");
+        say(`Not saved: ${body.fields?.brands ?? body.error ?? response.status}.`, true);
+      }
+    } catch (_) {
+      say("No connection to the server; nothing was changed. Try again.", true);
+    }
+    save.disabled = false;
+  });
+  save.disabled = false;
+}
