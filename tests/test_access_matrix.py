@@ -44,6 +44,8 @@ from audit.models import (
     VisitCheck,
 )
 from audit.settings import Settings
+from audit.store.accounts import add_user
+from audit.store.locations import add_location
 from tests.helpers import PASSWORD, new_uuid, seed
 
 # Refused roles first: they must change nothing.
@@ -56,6 +58,9 @@ ROLES = (
     "owner",
     "auditor",
     "hq",
+    # Brand tenancy (docs/brands.md): an HQ user limited to another brand than
+    # the target's, after the others; it must change nothing where refused.
+    "other_brand_hq",
 )
 EMAILS = {
     "auditor": "auditor@x.test",
@@ -115,7 +120,32 @@ class Case:
     def status(self, role: str) -> int:
         if role in ("anonymous", "tampered", "expired"):
             return self.signed_out
+        if role == "brand_hq":
+            return self.expect["hq"]
         return self.expect[role]
+
+
+# HQ users limited to brands: the target's own ("Audit", the first brand, as
+# S1 and S2 are) answers as the unlimited HQ does; another brand's gets 404
+# for every route naming one of the target's records.
+BRAND_EMAILS = {"brand_hq": "brand-hq@x.test", "other_brand_hq": "other-hq@x.test"}
+TARGETS = ("{uuid}", "{photo_uuid}", "{code}", "{wave_id}", "{assignment_id}")
+# Where the other brand's HQ user is refused otherwise: the location S1 is not
+# one they know, and the address invited is an (unlimited) auditor's already.
+OTHER_BRAND: dict[tuple[str, str], int] = {
+    ("POST", "/api/assignments"): 422,
+    ("POST", "/api/waves"): 422,
+    ("POST", "/hq/users/invite"): 409,
+}
+
+
+def other_brand_status(route: tuple[str, str], case: Case) -> int:
+    if route in OTHER_BRAND:
+        return OTHER_BRAND[route]
+    hq = case.status("hq")
+    if hq < 400 and any(target in route[1] for target in TARGETS):
+        return 404
+    return hq
 
 
 def everyone(status: int) -> dict[str, int]:
@@ -284,6 +314,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     # digests are left as they are, so 404 even for HQ (tests/test_invitations.py
     # and tests/test_hq_imports.py cover what they do).
     ("POST", "/hq/users/{user_id}/reactivate"): Case(everyone(404)),
+    ("POST", "/hq/users/{user_id}/brands"): Case(everyone(404), json={"brands": []}),
     ("POST", "/hq/users/{user_id}/invite"): Case(everyone(404)),
     ("POST", "/hq/users/invite"): Case(
         only(201, "hq"), json={"email": "matrix@x.test", "role": "auditor"}
@@ -426,8 +457,14 @@ def resign(cookie: str, secret: str, *, age: int = 0) -> str:
 async def world(db, clients) -> tuple[Target, dict[str, Caller]]:
     """The target audit (approved, with a photo) and a caller for every role."""
     await seed()
+    await add_location("O1", "Other Brand Store", "North", brand="Other")
+    await add_user("brand-hq@x.test", "hq", PASSWORD, "Bea Brand", brands=["Audit"])
+    await add_user("other-hq@x.test", "hq", PASSWORD, "Oz Other", brands=["Other"])
     target = Target(new_uuid(), new_uuid())
-    callers = {role: await signed_in(clients, email) for role, email in EMAILS.items()}
+    callers = {
+        role: await signed_in(clients, email)
+        for role, email in {**EMAILS, **BRAND_EMAILS}.items()
+    }
     auditor, hq = callers["auditor"], callers["hq"]
     r = await auditor.call("PUT", f"/api/audits/{target.audit}", Case({}, json=PAYLOAD))
     assert r.status_code == 201, r.text
@@ -528,8 +565,11 @@ def test_every_route_of_the_app_has_a_row_in_the_matrix():
         assert route in APP_ROUTES
 
 
+# "brand_hq": the same walk with the HQ user limited to the target's brand in
+# place of the unlimited one; it must get exactly the same answers.
+@pytest.mark.parametrize("hq_as", ["hq", "brand_hq"])
 @pytest.mark.parametrize("route", APP_ROUTES, ids=route_id)
-async def test_every_role_gets_what_the_matrix_says(route, world):
+async def test_every_role_gets_what_the_matrix_says(route, hq_as, world):
     target, callers = world
     method, path = route
     case = MATRIX.get(route)
@@ -538,15 +578,25 @@ async def test_every_role_gets_what_the_matrix_says(route, world):
     before = await database_state()
     refused_phase = True
     got: dict[str, int] = {}
+    emails = {**EMAILS, **BRAND_EMAILS, "hq": {**EMAILS, **BRAND_EMAILS}[hq_as]}
     for role in ROLES:
         if route == ("POST", "/api/session"):
-            email = EMAILS.get(role, "hq@x.test")
+            email = emails.get(role, "hq@x.test")
             case = replace(case, json={"email": email, "password": PASSWORD})
-        if refused_phase and case.status(role) < 400 and method in WRITE_METHODS:
+        expected = (
+            other_brand_status(route, MATRIX[route])
+            if role == "other_brand_hq"
+            else case.status(role)
+        )
+        if refused_phase and expected < 400 and method in WRITE_METHODS:
             # Before the first allowed write: everyone refused so far changed nothing.
             assert await database_state() == before, f"{route_id(route)}: a refused role wrote"
             refused_phase = False
-        response = await callers[role].call(method, url, case)
+        if role == "other_brand_hq":
+            before_them = await database_state()
+        response = await callers[hq_as if role == "hq" else role].call(method, url, case)
+        if role == "other_brand_hq" and expected >= 400:
+            assert await database_state() == before_them, f"{route_id(route)}: {role} wrote"
         got[role] = response.status_code
         label = f"{route_id(route)} as {role}"
         if response.status_code >= 400 and response.headers.get("content-type", "").startswith(
@@ -554,8 +604,9 @@ async def test_every_role_gets_what_the_matrix_says(route, world):
         ):
             assert response.json()["error"], label
         assert_no_auditor_identity(role, response, label)
-    want = {role: MATRIX[route].status(role) for role in ROLES}
-    assert got == want, route_id(route)
+    want = {role: MATRIX[route].status(role) for role in ROLES if role != "other_brand_hq"}
+    want["other_brand_hq"] = other_brand_status(route, MATRIX[route])
+    assert got == want, (route_id(route), hq_as)
 
 
 @pytest.mark.parametrize(

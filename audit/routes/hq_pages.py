@@ -177,7 +177,7 @@ async def location_page(request: Request, who: Principal) -> Response:
     months_chain = dict(await trend(span, span.scope, touchpoints=False))
     series.append(("chain", "All locations", [_overall(months_chain.get(m)) for m in labels]))
     audits = await audit_lists.recent_audits(location_id, f.slug, 50)
-    geo = await places.place_json(place.key)  # proof of visit: its pin and hours
+    geo = await places.place_json(who, place.key)  # proof of visit: its pin and hours
     latest = next((a for a in audits if a["status"] == "approved"), None)
     location_actions = await actions.list_actions(
         who, actions.ListQuery(location=place.key, limit=LOCATION_ACTIONS)

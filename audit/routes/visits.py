@@ -29,11 +29,13 @@ async def check_out(request: Request) -> Response:
 
 
 async def get_place(request: Request) -> Response:
-    require_role(request, "hq")
-    return json_response(await places.place_json(str(request.path_params["code"])))
+    who = require_role(request, "hq")
+    return json_response(await places.place_json(who, str(request.path_params["code"])))
 
 
 async def put_place(request: Request) -> Response:
-    require_role(request, "hq")
+    who = require_role(request, "hq")
     body = await read_json(request)
-    return json_response(await places.set_place_from_json(str(request.path_params["code"]), body))
+    return json_response(
+        await places.set_place_from_json(who, str(request.path_params["code"]), body)
+    )

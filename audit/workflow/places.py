@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from audit.auth import Principal
 from audit.errors import Invalid, NotFound
 from audit.models import Location
 from audit.store import visits as store
@@ -111,16 +112,20 @@ def place_of_location(location: Location) -> dict[str, Any]:
     }
 
 
-async def place_json(code: str) -> dict[str, Any]:
+async def place_json(who: Principal, code: str) -> dict[str, Any]:
     location = await location_by_code(code)
+    if location is not None and not who.sees_location(location.brand_id):  # type: ignore[attr-defined]
+        location = None
     if location is None:
         raise NotFound("no such location")
     return place_of_location(location)
 
 
-async def set_place_from_json(code: str, body: object) -> dict[str, Any]:
+async def set_place_from_json(who: Principal, code: str, body: object) -> dict[str, Any]:
     """HQ's PUT: the body replaces the location's whole place (null or left out: unset)."""
     location = await location_by_code(code)
+    if location is not None and not who.sees_location(location.brand_id):  # type: ignore[attr-defined]
+        location = None
     if location is None:
         raise NotFound("no such location")
     if not isinstance(body, Mapping):
