@@ -119,6 +119,7 @@ TABLES = (
     "account_token",
     "login_throttle",
     "location_owner",
+    "user_brand",
     "user",
     "location",
     "region",

@@ -462,8 +462,7 @@ async def world(db, clients) -> tuple[Target, dict[str, Caller]]:
     await add_user("other-hq@x.test", "hq", PASSWORD, "Oz Other", brands=["Other"])
     target = Target(new_uuid(), new_uuid())
     callers = {
-        role: await signed_in(clients, email)
-        for role, email in {**EMAILS, **BRAND_EMAILS}.items()
+        role: await signed_in(clients, email) for role, email in {**EMAILS, **BRAND_EMAILS}.items()
     }
     auditor, hq = callers["auditor"], callers["hq"]
     r = await auditor.call("PUT", f"/api/audits/{target.audit}", Case({}, json=PAYLOAD))
