@@ -23,6 +23,7 @@ FILES = "audit.commands.files"
 DATABASE = "audit.commands.database"
 SERVICE = "audit.commands.service"
 WAVES = "audit.commands.waves"
+BRAND_HELP = "limit an HQ user or auditor to this brand (repeat for more; none: every brand)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     ladd.add_argument("code", metavar="CODE")
     ladd.add_argument("--name", required=True)
     ladd.add_argument("--region")
+    ladd.add_argument("--brand", metavar="NAME", help="its brand (made when new)")
     ladd.add_argument("--address")
     ladd.add_argument("--lat", type=float, metavar="DEGREES", help="latitude (proof of visit)")
     ladd.add_argument("--lon", type=float, metavar="DEGREES", help="longitude")
@@ -84,12 +86,21 @@ def build_parser() -> argparse.ArgumentParser:
     lcoords.add_argument("file", metavar="FILE.csv")
     lcoords.set_defaults(command_function=f"{DATABASE}:location_coordinates")
 
+    brand = sub.add_parser("brand", help="the brands the agency runs programmes for")
+    bsub = brand.add_subparsers(dest="brand_command", required=True, metavar="ACTION")
+    bsub.add_parser("list", help="every brand, with its locations and users").set_defaults(
+        command_function=f"{DATABASE}:brand_list"
+    )
+    badd = bsub.add_parser("add", help="create a brand")
+    badd.add_argument("name", metavar="NAME")
+    badd.set_defaults(command_function=f"{DATABASE}:brand_add")
+
     imports = sub.add_parser("import", help="add or update many locations or users from a file")
     isub = imports.add_subparsers(dest="import_command", required=True, metavar="KIND")
     for kind, what in (
         ("locations", "locations (code, name, address, region, brand)"),
         ("owners", "franchise owners (email, name, location codes)"),
-        ("auditors", "auditors (email, name)"),
+        ("auditors", "auditors (email, name, brands)"),
     ):
         ikind = isub.add_parser(kind, help=f"import {what} from CSV or XLSX")
         ikind.add_argument("file", metavar="FILE.csv|FILE.xlsx")
@@ -143,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     uadd.add_argument("--role", required=True, choices=["auditor", "owner", "hq"])
     uadd.add_argument("--name")
     uadd.add_argument("--location", nargs="+", metavar="CODE", action="extend")
+    uadd.add_argument("--brand", metavar="NAME", action="append", help=BRAND_HELP)
     uadd.set_defaults(command_function=f"{DATABASE}:user_add")
     uinvite = usub.add_parser(
         "invite", help="create or update a user without a password; e-mail them a link"
@@ -151,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     uinvite.add_argument("--role", required=True, choices=["auditor", "owner", "hq"])
     uinvite.add_argument("--name")
     uinvite.add_argument("--location", nargs="+", metavar="CODE", action="extend")
+    uinvite.add_argument("--brand", metavar="NAME", action="append", help=BRAND_HELP)
     uinvite.set_defaults(command_function=f"{DATABASE}:user_invite")
     ureactivate = usub.add_parser("reactivate", help="let a deactivated user sign in again")
     ureactivate.add_argument("email", metavar="EMAIL")

@@ -35,7 +35,7 @@ from audit.settings import Settings, password_from_env
 from audit.store import visits as visit_store
 from audit.store.accounts import add_user
 from audit.store.checklists import current_versions, import_checklists, read_checklist_dir
-from audit.store.locations import add_location
+from audit.store.locations import add_brand, add_location, brand_lines
 from audit.trust import TrustInputError
 from audit.workflow import accounts, invitations, places
 from audit.workflow import onboarding as imports
@@ -170,13 +170,19 @@ def _place_changes(args: argparse.Namespace) -> dict[str, Any]:
 def location_add(args: argparse.Namespace) -> int:
     if not args.code.strip() or len(args.code) > 64:
         raise CommandError("CODE must be 1 to 64 characters")
+    if args.brand is not None and not 0 < len(args.brand.strip()) <= 200:
+        raise CommandError("--brand must be 1 to 200 characters")
     if not args.name.strip():
         raise CommandError("--name must not be empty")
     place = _place_changes(args)
 
     async def work(settings: Settings) -> int:
         location, created = await add_location(
-            args.code.strip(), args.name.strip(), args.region, args.address
+            args.code.strip(),
+            args.name.strip(),
+            args.region,
+            args.address,
+            brand=args.brand.strip() if args.brand and args.brand.strip() else None,
         )
         if place:
             await visit_store.set_places([(location.code, place)])
@@ -303,11 +309,12 @@ def user_invite(args: argparse.Namespace) -> int:
         raise CommandError(f"{email!r} is not an e-mail address")
     if args.location and args.role != "owner":
         raise CommandError("--location is for owners (use --role owner)")
+    _check_brands(args)
 
     async def work(settings: Settings) -> int:
         try:
             invited = await invitations.invite(
-                settings, email, args.role, args.name or "", args.location or []
+                settings, email, args.role, args.name or "", args.location or [], args.brand
             )
         except (Conflict, Invalid) as exc:
             raise CommandError(exc.message) from None
@@ -349,12 +356,44 @@ def _password() -> str:
     return first
 
 
+def _check_brands(args: argparse.Namespace) -> None:
+    if args.brand and args.role == "owner":
+        raise CommandError(
+            "--brand is for HQ users and auditors (owners are limited by their locations)"
+        )
+    if args.brand and not all(b.strip() for b in args.brand):
+        raise CommandError("--brand must name a brand")
+
+
+def brand_list(args: argparse.Namespace) -> int:
+    async def work(settings: Settings) -> int:
+        for line in await brand_lines():
+            print(f"{line.name}\t{line.locations} locations\t{line.users} users")
+        return 0
+
+    return run_with_database(work)
+
+
+def brand_add(args: argparse.Namespace) -> int:
+    name = args.name.strip()
+    if not 0 < len(name) <= 200:
+        raise CommandError("NAME must be 1 to 200 characters")
+
+    async def work(settings: Settings) -> int:
+        created = await add_brand(name)
+        print(f"brand {name} {'created' if created else 'exists already'}")
+        return 0
+
+    return run_with_database(work)
+
+
 def user_add(args: argparse.Namespace) -> int:
     email = args.email.strip()
     if "@" not in email or len(email) > 254:
         raise CommandError(f"{email!r} is not an e-mail address")
     if args.location and args.role != "owner":
         raise CommandError("--location is for owners (use --role owner)")
+    _check_brands(args)
     password = _password()
     problem = password_problem(password, email, args.name or "")
     if problem is not None:
@@ -363,7 +402,7 @@ def user_add(args: argparse.Namespace) -> int:
     async def work(settings: Settings) -> int:
         try:
             user, created = await add_user(
-                email, args.role, password, args.name or "", args.location or []
+                email, args.role, password, args.name or "", args.location or [], args.brand
             )
         except (LookupError, ValueError) as exc:
             raise CommandError(str(exc)) from None

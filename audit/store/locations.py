@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from tortoise.expressions import Q
+from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from audit.auth import Principal
@@ -27,6 +29,32 @@ async def default_brand(name: str | None = None) -> Brand:
 async def region_named(name: str) -> Region:
     region, _ = await Region.get_or_create(name=name)
     return region
+
+
+@dataclass(frozen=True)
+class BrandLine:
+    name: str
+    locations: int
+    users: int  # HQ users and auditors limited to it
+
+
+async def brand_lines() -> list[BrandLine]:
+    """Every brand by name, with how many locations and limited users it has."""
+    brands = (
+        await Brand.all()
+        .order_by("name")
+        .annotate(
+            n_locations=Count("locations", distinct=True), n_users=Count("users", distinct=True)
+        )
+        .values("name", "n_locations", "n_users")
+    )
+    return [BrandLine(str(b["name"]), int(b["n_locations"]), int(b["n_users"])) for b in brands]
+
+
+async def add_brand(name: str) -> bool:
+    """Make the brand; False when it is there already."""
+    _, created = await Brand.get_or_create(name=name)
+    return bool(created)
 
 
 async def brand_named(name: str) -> Brand:
