@@ -37,12 +37,14 @@ from audit.demo_waves import demo_waves
 from audit.models import (
     Assignment,
     Audit,
+    Brand,
     ChecklistVersion,
     Location,
     LocationOwner,
     Photo,
     Region,
     User,
+    UserBrand,
 )
 from audit.photos import photo_filenames, process_photo
 from audit.scoring import Scorecard, item_points, score_answers
@@ -60,6 +62,12 @@ DEMO_LOGINS = (
     ("auditor@demo.test", "auditor", "Alex Auditor"),
     ("owner@demo.test", "owner", "Olivia Owner"),
 )
+# Brand tenancy (docs/brands.md): an HQ login limited to the demo's brand
+# (it sees all the demo's data, as the agency's HQ does), and one of a second
+# brand that has no locations yet (it sees none of it).
+BRAND_LOGINS = (("brand@demo.test", "Bruno Brand"),)
+SECOND_BRAND = "Harbour Outlets"
+SECOND_BRAND_LOGIN = ("harbour@demo.test", "Hattie Harbour")
 REGIONS = ("North", "South", "East", "West", "Central")
 CITIES = (
     "Riverside",
@@ -339,6 +347,17 @@ async def _fix_sequences(tables: list[str]) -> None:
     await conn.execute_script("ANALYZE")
 
 
+async def _tenancy_logins(brand: Brand, pw_hash: str) -> None:
+    """The brand-limited HQ logins (no random draws: the rest of the demo is unchanged)."""
+    second, _ = await Brand.get_or_create(name=SECOND_BRAND)
+    logins = [(login, brand) for login in BRAND_LOGINS] + [(SECOND_BRAND_LOGIN, second)]
+    for (email, name), limit in logins:
+        user = await User.get_or_none(email=email)
+        if user is None:
+            user = await User.create(email=email, role="hq", name=name, password_hash=pw_hash)
+        await UserBrand.get_or_create(user=user, brand=limit)
+
+
 async def fill_demo(
     settings: Settings, size: DemoSize, seed: int = 1, only_if_empty: bool = False
 ) -> str:
@@ -366,6 +385,7 @@ async def fill_demo(
                 email=email, role="auditor", name=f"Auditor {n + 2}", password_hash=pw_hash
             )
         auditors.append(user)
+    await _tenancy_logins(brand, pw_hash)
 
     # Locations, each with a quality; regions each have one weak touchpoint.
     existing = {loc.code for loc in await Location.all().only("code")}
