@@ -87,7 +87,7 @@ def problems(kind: str, text: str | bytes, filename: str = "f.csv") -> list[str]
         (
             "auditors",
             "email,location codes\na@x.test,S1\n",
-            "f.csv:1: unknown column 'location_codes' (the columns are: email, name)",
+            "f.csv:1: unknown column 'location_codes' (the columns are: email, name, brands)",
         ),
     ],
 )
