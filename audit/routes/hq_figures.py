@@ -13,8 +13,8 @@ from datetime import date
 
 from starlette.requests import Request
 
-from audit.checklist import humanize
 from audit.auth import principal
+from audit.checklist import humanize
 from audit.compare import (
     ItemTally,
     Mean,

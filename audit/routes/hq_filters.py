@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from starlette.requests import Request
 
-from audit.compare import Place, previous_period
 from audit.auth import Principal, principal
+from audit.compare import Place, previous_period
 from audit.errors import Invalid, NotFound
 from audit.models import ChecklistVersion, Wave
 from audit.store import filters

@@ -141,7 +141,7 @@ async def other_brand_codes(brand_id: int | None, location_ids: Sequence[int]) -
 
 
 def other_brand_problem(codes: Sequence[str]) -> str:
-    """What a draft, assignment or wave mixing a brand's checklist with another's locations is told."""
+    """The 422 message of a draft, assignment or wave using a brand's checklist elsewhere."""
     shown = ", ".join(repr(c) for c in codes[:10])
     more = f" and {len(codes) - 10} more" if len(codes) > 10 else ""
     return f"the checklist is another brand's than location {shown}{more}"

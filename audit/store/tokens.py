@@ -16,8 +16,8 @@ from tortoise.expressions import Q
 
 from audit.auth import API_TOKEN_SHOWN, new_api_token, token_hash
 from audit.models import ApiToken, User
-from audit.store.accounts import brand_ids_of
 from audit.store import sql
+from audit.store.accounts import brand_ids_of
 
 SCOPES = ("read", "write")
 

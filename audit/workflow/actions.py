@@ -39,10 +39,10 @@ from audit.presentation import answer_words, format_percent, touchpoint_label
 from audit.redaction import owner_answers
 from audit.report.data import ActionNote, SinceCheck, SinceLastVisit
 from audit.store import actions as store
-from audit.store.locations import visible_location_ids
 from audit.store.audits import stored_answers
 from audit.store.checklists import parsed, version_by_id, version_with_hash
 from audit.store.filters import location_place, region_by_name
+from audit.store.locations import visible_location_ids
 from audit.workflow.audits import get_audit
 
 MAX_WHAT = 2000  # a paragraph or two: what will be done, not a report

@@ -14,10 +14,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from audit.auth import Principal
-from audit.store.accounts import user_brand_ids
 from audit.errors import Conflict, Invalid, NotFound
 from audit.models import Assignment, Location
 from audit.store import assignments as store
+from audit.store.accounts import user_brand_ids
 
 # The loser of a claim race, or anyone claiming a taken visit, reads this;
 # who took it is never said (shoppers do not learn each other's names).

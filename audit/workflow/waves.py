@@ -26,9 +26,9 @@ from tortoise.exceptions import IntegrityError
 from audit.auth import Principal
 from audit.errors import Invalid, NotFound
 from audit.models import ChecklistVersion, Wave
-from audit.store.locations import other_brand_codes, other_brand_problem
 from audit.store import checklists as checklist_store
 from audit.store import waves as store
+from audit.store.locations import other_brand_codes, other_brand_problem
 from audit.wave_plan import (
     DEFAULT_RELEASE_DAYS,
     Coverage,
