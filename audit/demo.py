@@ -557,7 +557,9 @@ async def fill_demo(
         f"demo: {len(new_locations)} new locations ({len(locations)} in all), "
         f"{made} audits, {len(auditors)} auditors; sign in with "
         + ", ".join(f"{email}" for email, _, _ in DEMO_LOGINS)
-        + f" / {DEMO_PASSWORD}"
+        + f" / {DEMO_PASSWORD} (HQ of one brand only: "
+        + ", ".join(email for email, _ in (*BRAND_LOGINS, SECOND_BRAND_LOGIN))
+        + ")"
     )
 
 

@@ -14,9 +14,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from audit.checklist import ChecklistError, parse_checklist
+from audit.demo import DEMO_PASSWORD, DemoSize, fill_demo
 from audit.models import (
     Assignment,
     Audit,
@@ -30,6 +32,7 @@ from audit.models import (
 from audit.store.accounts import add_user
 from audit.store.checklists import import_checklists
 from audit.store.locations import add_location
+from tests.conftest import make_client
 from tests.helpers import audit_body, new_uuid, seed
 
 ANSWERS: dict[str, Any] = {
@@ -349,3 +352,28 @@ def test_the_brand_key_is_validated_with_its_line(tmp_path: Path):
     without = parse_checklist(OTHER_YAML.replace("brand: Other\n", ""), "x.yaml")
     assert without.brand is None and "brand" not in without.to_dict()
     assert parse_checklist(OTHER_YAML, "x.yaml").brand == "Other"
+
+
+async def test_the_demo_shows_tenancy_with_two_brand_limited_hq_logins(db, app):
+    await fill_demo(db, DemoSize(locations=6, audits=40), seed=2)
+
+    async def login(email: str) -> httpx.AsyncClient:
+        client = make_client(app)
+        r = await client.post("/api/session", json={"email": email, "password": DEMO_PASSWORD})
+        assert r.status_code == 200, r.text
+        return client
+
+    limits = await UserBrand.all().order_by("user__email").values_list("user__email", "brand__name")
+    assert list(limits) == [("brand@demo.test", "Audit"), ("harbour@demo.test", "Harbour Outlets")]
+    brand, harbour, agency = (
+        await login("brand@demo.test"),
+        await login("harbour@demo.test"),
+        await login("hq@demo.test"),
+    )
+    everything = (await agency.get("/api/audits?limit=1000")).json()
+    assert everything and (await brand.get("/api/audits?limit=1000")).json() == everything
+    assert (await harbour.get("/api/audits")).json() == []
+    assert (await harbour.get("/api/locations")).json() == []
+    assert (await harbour.get(f"/api/audits/{everything[0]['uuid']}")).status_code == 404
+    for client in (brand, harbour, agency):
+        await client.aclose()
