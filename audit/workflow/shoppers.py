@@ -75,8 +75,10 @@ def record_json(r: ShopperRecord) -> dict[str, Any]:
     }
 
 
-async def shopper_records(who: Principal) -> list[ShopperRecord]:
-    return await store.shopper_records(LOW_TRUST_BELOW, brand_ids=who.brand_limit)
+async def shopper_records(who: Principal | None = None) -> list[ShopperRecord]:
+    """Every auditor's record (for a brand-limited ``who``, their brands' only)."""
+    brands = who.brand_limit if who is not None else ()
+    return await store.shopper_records(LOW_TRUST_BELOW, brand_ids=brands)
 
 
 async def shopper_record(who: Principal, user_id: int) -> ShopperRecord | None:
