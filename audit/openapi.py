@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 from audit import __version__
+from audit.i18n import LANGUAGES
 from audit.models import APPEAL_STATUSES, STATUSES
 
 _UUID = {"type": "string", "format": "uuid"}
@@ -283,6 +284,16 @@ _SESSION = {
         "csrf_token": {"type": "string"},
         "name": {"type": "string"},
         "email": {"type": "string"},
+        "language": {
+            "type": ["string", "null"],
+            "enum": [*LANGUAGES, None],
+            "description": "the language the user chose; null when none",
+        },
+        "languages": {
+            "type": "array",
+            "items": {"type": "string", "enum": list(LANGUAGES)},
+            "description": "the languages the service speaks",
+        },
     },
     "required": ["role", "csrf_token"],
 }
@@ -842,6 +853,24 @@ def openapi_schema() -> dict[str, Any]:
                 "responses": _responses(200, _SESSION, 400, 401, 403, 422, 429),
             },
             "get": {"summary": "The current session", "responses": _responses(200, _SESSION, 401)},
+            "patch": {
+                "summary": "Choose the signed-in user's language (null: none chosen)",
+                "parameters": [_CSRF],
+                "requestBody": {
+                    "required": True,
+                    "content": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "language": {"type": ["string", "null"], "enum": [*LANGUAGES, None]}
+                            },
+                            "required": ["language"],
+                            "additionalProperties": False,
+                        }
+                    ),
+                },
+                "responses": _responses(200, _SESSION, 400, 401, 403, 422),
+            },
             "delete": {
                 "summary": "Sign out",
                 "parameters": [_CSRF],
