@@ -153,7 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     uinvite.add_argument("--role", required=True, choices=["auditor", "owner", "hq"])
     uinvite.add_argument("--name")
     uinvite.add_argument("--location", nargs="+", metavar="CODE", action="extend")
-    uinvite.add_argument("--language", choices=LANGUAGES, help="their e-mails' and reports' language")
+    uinvite.add_argument(
+        "--language", choices=LANGUAGES, help="their e-mails' and reports' language"
+    )
     uinvite.set_defaults(command_function=f"{DATABASE}:user_invite")
     ureactivate = usub.add_parser("reactivate", help="let a deactivated user sign in again")
     ureactivate.add_argument("email", metavar="EMAIL")

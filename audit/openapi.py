@@ -657,6 +657,8 @@ def _query(name: str, schema: dict[str, Any], required: bool = False) -> dict[st
 
 
 _ID = {"type": "string", "pattern": "^[0-9]+$"}
+# ?lang= picks the language of an answer's texts (docs/api.md, "Languages").
+_LANG = _query("lang", {"type": "string", "enum": list(LANGUAGES)})
 _ASSIGNMENT_FILTERS = (
     "open",
     "started",
@@ -995,17 +997,43 @@ def openapi_schema() -> dict[str, Any]:
                         },
                     },
                     401,
+                    422,
                 ),
+                "parameters": [_LANG],
             }
         },
         "/api/checklists/{checklist_id}": {
             "get": {
-                "summary": "One checklist in full (YAML shape)",
+                "summary": "One checklist in full (YAML shape), its texts in one language",
                 "parameters": [
                     _path_param("checklist_id", {"type": "string"}),
                     _query("hash", {"type": "string"}),
+                    _LANG,
                 ],
-                "responses": _responses(200, {"type": "object"}, 401, 404),
+                "responses": _responses(
+                    200,
+                    {
+                        "type": "object",
+                        "properties": {
+                            "language": {
+                                "type": "string",
+                                "enum": list(LANGUAGES),
+                                "description": "the language of its texts: the one asked"
+                                " for when the checklist has it, else its own",
+                            },
+                            "languages": {
+                                "type": "array",
+                                "items": {"type": "string", "enum": list(LANGUAGES)},
+                                "description": "its own language, then those it has"
+                                " (some or all) texts in",
+                            },
+                        },
+                        "required": ["language", "languages"],
+                    },
+                    401,
+                    404,
+                    422,
+                ),
             }
         },
         "/api/assignments": {

@@ -119,6 +119,8 @@ async def test_choosing_a_language_needs_the_csrf_token(login, db):
 async def test_sign_in_answers_the_users_language(client, db):
     await seed()
     await User.filter(email="hq@x.test").update(language="fr")
-    r = await client.post("/api/session", json={"email": "hq@x.test", "password": "correct horse battery"})
+    r = await client.post(
+        "/api/session", json={"email": "hq@x.test", "password": "correct horse battery"}
+    )
     assert r.json()["language"] == "fr"
     assert r.json()["languages"] == ["en", "fr"]
