@@ -127,12 +127,13 @@ def language_stylesheet(language: str) -> str:
     if language == DEFAULT_LANGUAGE:
         return ""
     name = _css_string(gettext(language, REPORT_NAME))
+    footer = _css_string(gettext(language, HOW_SCORES_ARE_COMPUTED))
     page = _css_content(
         PAGE_OF_PAGES, language, {"page": "counter(page)", "pages": "counter(pages)"}
     )
     on_page = _css_content(ON_PAGE, language, {"page": "target-counter(attr(href), page)"})
     return (
-        f"@page {{ @bottom-left {{ content: {_css_string(gettext(language, HOW_SCORES_ARE_COMPUTED))}; }}"
+        f"@page {{ @bottom-left {{ content: {footer}; }}"
         f" @bottom-right {{ content: {page}; }} }}\n"
         f".location-name {{ string-set: location content(), continued {name}; }}\n"
         f"table.items tr.section-edge {{ string-set: continued {name}; }}\n"
