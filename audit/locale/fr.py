@@ -85,7 +85,7 @@ _FRENCH: dict[str, str] = {
     ),
     "Critical failures": "Manquements critiques",
     "Critical failure": "Manquement critique",
-    "(shopper's answer: {answer})": "(réponse du client mystère : {answer})",
+    "(shopper's answer: {answer})": "(réponse : {answer})",
     "and {more} more, marked in the detail": "et {more} de plus, signalés dans le détail",
     "A failed critical item caps the overall score at {cap}.": (
         "Un élément critique en échec plafonne la note globale à {cap}."
@@ -104,12 +104,12 @@ _FRENCH: dict[str, str] = {
         "les points de contact dans l'ordre de la visite, notés sur 100"
     ),
     "across all": "sur l'ensemble",
-    "{agreed} of {checked} agree": "{agreed} sur {checked} concordent",
+    "{agreed} of {checked} agree": "{agreed} sur {checked} en accord",
     "The touchpoints disagree": "Les points de contact se contredisent",
-    "on": "sur",
+    "on": "sur ces points :",
     "and": "et",
     ": what each one told the shopper is on the next page.": (
-        " : ce que chacun a dit au client mystère figure page suivante."
+        ". Ce que chacun a dit figure page suivante."
     ),
     "What to fix first": "À corriger en priorité",
     "Critical item": "Élément critique",
@@ -132,24 +132,22 @@ _FRENCH: dict[str, str] = {
         "Aucun autre point de vente n'a encore d'audit approuvé avec cette grille, visité"
         " au plus tard à la date de cette visite."
     ),
-    "Benchmarks as of {day}": "Comparaisons arrêtées au {day}",
+    "Benchmarks as of {day}": "Comparaisons au {day}",
     "(taken again at the re-approval after appeal)": (
         "(recalculées lors de la nouvelle approbation après contestation)"
     ),
     ": other locations' approved audits of this checklist visited on or before this visit.": (
-        " : audits approuvés des autres points de vente avec cette grille, visités au plus"
-        " tard à la date de cette visite."
+        " : audits approuvés des autres points de vente, même grille, visités au plus tard"
+        " le jour de cette visite."
     ),
     "Then: what went well, the comparisons, every observation and {n} evidence photo.": (
-        "Ensuite : ce qui a bien fonctionné, les comparaisons, chaque observation et"
-        " {n} photo justificative."
+        "Ensuite : points forts, comparaisons, toutes les observations et {n} photo."
     ),
     "Then: what went well, the comparisons, every observation and {n} evidence photos.": (
-        "Ensuite : ce qui a bien fonctionné, les comparaisons, chaque observation et"
-        " {n} photos justificatives."
+        "Ensuite : points forts, comparaisons, toutes les observations et {n} photos."
     ),
     "Then: what went well, the comparisons, every observation.": (
-        "Ensuite : ce qui a bien fonctionné, les comparaisons et chaque observation."
+        "Ensuite : points forts, comparaisons et toutes les observations."
     ),
     # ---- what went well, consistency
     "Your customers judge the whole journey, not only the moments they spend with your staff.": (
@@ -208,8 +206,8 @@ _FRENCH: dict[str, str] = {
     "{rule}: the touchpoints disagree": "{rule} : les points de contact se contredisent",
     # ---- comparisons and trend
     "How this visit compares": "Cette visite comparée aux autres",
-    "{n} approved audit in {region}": "{n} audit approuvé en {region}",
-    "{n} approved audits in {region}": "{n} audits approuvés en {region}",
+    "{n} approved audit in {region}": "{n} audit approuvé dans la région {region}",
+    "{n} approved audits in {region}": "{n} audits approuvés dans la région {region}",
     "{n} approved audit": "{n} audit approuvé",
     "{n} approved audits": "{n} audits approuvés",
     "Averages cover other locations' approved audits with the same checklist, visited on or"
@@ -292,7 +290,7 @@ _FRENCH: dict[str, str] = {
         "Tous les points de contact dépassent la moyenne de l'enseigne ; {touchpoint} la"
         " devance le moins, de {points}"
     ),
-    "{place} of {of} in {region}": "{place} sur {of} en {region}",
+    "{place} of {of} in {region}": "{place} sur {of} dans la région {region}",
     "{place} of {of} in the region": "{place} sur {of} dans la région",
     "{place} of {of} in the brand": "{place} sur {of} dans l'enseigne",
     "{value} over the last {visits} (n = {answers}: {promoters}, {detractors})": (
