@@ -181,6 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("-o", "--output", required=True, metavar="FILE.pdf|DIR")
     report.add_argument("--all", action="store_true", help="every approved audit (into DIR)")
     report.add_argument("--since", metavar="DATE", help="with --all: visited on or after DATE")
+    report.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        help="the report's language (default: the location's first owner's, else AUDIT_LANGUAGE)",
+    )
     report.set_defaults(command_function=f"{SERVICE}:report")
 
     demo = sub.add_parser("demo", help="fill the database with a realistic synthetic data set")

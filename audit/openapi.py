@@ -1303,15 +1303,15 @@ def openapi_schema() -> dict[str, Any]:
         },
         "/api/audits/{uuid}/report.pdf": {
             "get": {
-                "summary": "The experience report (PDF)",
-                "parameters": [_path_param("uuid")],
+                "summary": "The experience report (PDF), in the reader's language",
+                "parameters": [_path_param("uuid"), _LANG],
                 "responses": _file("application/pdf", 401, 404, 422, 503, description="PDF"),
             }
         },
         "/api/audits/{uuid}/report.json": {
             "get": {
                 "summary": "The experience report's data (the JSON twin of the PDF)",
-                "parameters": [_path_param("uuid")],
+                "parameters": [_path_param("uuid"), _LANG],
                 "responses": _responses(200, _REPORT_DATA, 401, 404, 422),
             }
         },
