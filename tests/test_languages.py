@@ -124,3 +124,43 @@ async def test_sign_in_answers_the_users_language(client, db):
     )
     assert r.json()["language"] == "fr"
     assert r.json()["languages"] == ["en", "fr"]
+
+
+def test_invitation_and_reset_e_mails_are_in_the_users_language() -> None:
+    from datetime import UTC, datetime
+
+    from audit.store.account_tokens import MailContent
+    from audit.workflow.account_mail import compose
+
+    settings = Settings(secret_key="x", brand_name="Brightline")
+    when = datetime(2026, 11, 3, 14, 5, tzinfo=UTC)
+    invite = MailContent("invite", "n", when, False, "o@x.test", "Olga", "owner", True, "fr")
+    body = compose(settings, invite, "https://a.test/#/password/t").get_content()
+    message = compose(settings, invite, "https://a.test/#/password/t")
+    assert message["Subject"] == "Invitation aux audits Brightline"
+    assert "Bonjour Olga," in body
+    assert "03 novembre 2026, 14:05 UTC" in body
+    assert "en tant que propriétaire de point de vente" in body
+    reset = MailContent("reset", "n", when, False, "o@x.test", "", "owner", True, None)
+    english = compose(settings, reset, "https://a.test/#/password/t")
+    assert english["Subject"] == "Choose a new password for Brightline audits"
+    assert "until 03 November 2026, 14:05 UTC" in english.get_content()
+    french_default = compose(
+        Settings(secret_key="x", brand_name="Brightline", language="fr"), reset, "l"
+    )
+    assert (
+        french_default["Subject"] == "Choisissez un nouveau mot de passe pour les audits Brightline"
+    )
+
+
+async def test_hq_invites_someone_in_their_language(login, db):
+    await seed()
+    hq = await login("hq@x.test")
+    body = {"email": "new@x.test", "role": "owner", "locations": ["S1"], "language": "fr"}
+    r = await hq.post("/hq/users/invite", json=body)
+    assert r.status_code == 201, r.text
+    assert (await User.get(email="new@x.test")).language == "fr"
+    r = await hq.post("/hq/users/invite", json={**body, "email": "x@x.test", "language": "de"})
+    assert r.status_code == 422
+    assert r.json()["fields"] == {"language": "must be one of en, fr, not 'de'"}
+    assert not await User.filter(email="x@x.test").exists()

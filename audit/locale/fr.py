@@ -422,3 +422,54 @@ _FRENCH: dict[str, str] = {
 }
 
 FRENCH: dict[str, str] = {english: _typeset(french) for english, french in _FRENCH.items()}
+FRENCH.update(
+    {
+        english: _typeset(french)
+        for english, french in {
+            # ---- invitation and password-reset e-mails (audit.workflow.account_mail)
+            "a mystery shopper, to visit locations and fill in checklists on your phone": (
+                "client mystère, pour visiter des points de vente et remplir des grilles"
+                " sur votre téléphone"
+            ),
+            "a location owner, to read the experience reports of your locations": (
+                "propriétaire de point de vente, pour lire les rapports d'expérience de vos"
+                " points de vente"
+            ),
+            "a member of HQ, to assign visits, review audits and compare locations": (
+                "membre du siège, pour attribuer des visites, relire les audits et comparer"
+                " les points de vente"
+            ),
+            "{day}, {time} UTC": "{day}, {time} UTC",
+            "Hello {name},": "Bonjour {name},",
+            "Hello,": "Bonjour,",
+            "You are invited to {brand} audits": "Invitation aux audits {brand}",
+            "You have been invited to {brand} audits as {role}.": (
+                "Vous êtes invité aux audits {brand} en tant que {role}."
+            ),
+            "Choose your password here, then sign in with this e-mail address:": (
+                "Choisissez votre mot de passe ici, puis connectez-vous avec cette adresse e-mail :"
+            ),
+            "The link works once, until {until}.": (
+                "Le lien ne fonctionne qu'une fois, jusqu'au {until}."
+            ),
+            "If you were not expecting this invitation, ignore this e-mail.": (
+                "Si vous n'attendiez pas cette invitation, ignorez cet e-mail."
+            ),
+            "Choose a new password for {brand} audits": (
+                "Choisissez un nouveau mot de passe pour les audits {brand}"
+            ),
+            "Someone (we hope you) asked for a new password for {email}.": (
+                "Quelqu'un (vous, espérons-le) a demandé un nouveau mot de passe pour {email}."
+            ),
+            "Choose one here:": "Choisissez-le ici :",
+            "The link works once, until {until}. Using it signs you out on every other device.": (
+                "Le lien ne fonctionne qu'une fois, jusqu'au {until}. L'utiliser vous"
+                " déconnecte de tous vos autres appareils."
+            ),
+            "If you did not ask, ignore this e-mail: your password stays as it is.": (
+                "Si vous n'avez rien demandé, ignorez cet e-mail : votre mot de passe reste"
+                " inchangé."
+            ),
+        }.items()
+    }
+)

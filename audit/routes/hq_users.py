@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 
 from audit.auth import Principal, require_role
 from audit.errors import Invalid, NotFound
+from audit.i18n import language_problem
 from audit.models import ROLES
 from audit.onboarding import CODE_SEPARATOR, EMAIL
 from audit.routes.common import json_response, query_int, read_json, settings_of
@@ -102,7 +103,7 @@ async def resend_invitation(request: Request, who: Principal) -> Response:
     return _invited_json(request, invited)
 
 
-def _invitation_fields(body: Any) -> tuple[str, str, str, list[str]]:
+def _invitation_fields(body: Any) -> tuple[str, str, str, list[str], str | None]:
     if not isinstance(body, Mapping):
         raise Invalid("the body must be a JSON object", {"body": "must be a JSON object"})
     problems: dict[str, str] = {}
@@ -125,15 +126,20 @@ def _invitation_fields(body: Any) -> tuple[str, str, str, list[str]]:
         problems["locations"] = "must be location codes"
     if codes and role != "owner" and "role" not in problems:
         problems["locations"] = "only owners own locations"
+    # Their e-mail's and reports' language; left out or empty: not chosen.
+    language = body.get("language") or None
+    if language is not None and language_problem(language) is not None:
+        problems["language"] = str(language_problem(language))
     if problems:
         raise Invalid("the invitation has invalid fields", problems)
     assert isinstance(email, str) and isinstance(role, str) and isinstance(name, str)
-    return email.strip(), role, name.strip(), codes
+    return email.strip(), role, name.strip(), codes, language
 
 
 async def invite(request: Request) -> Response:
-    """``POST /hq/users/invite`` ``{"email", "role", "name"?, "locations"?}``: JSON errors."""
+    """``POST /hq/users/invite`` ``{"email", "role", "name"?, "locations"?, "language"?}``:
+    JSON errors."""
     require_role(request, "hq")
-    email, role, name, codes = _invitation_fields(await read_json(request))
-    invited = await invitations.invite(settings_of(request), email, role, name, codes)
+    email, role, name, codes, language = _invitation_fields(await read_json(request))
+    invited = await invitations.invite(settings_of(request), email, role, name, codes, language)
     return _invited_json(request, invited)
