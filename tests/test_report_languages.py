@@ -177,3 +177,18 @@ def test_the_cache_key_and_the_html_change_with_the_language(variants) -> None:
     assert report_cache_key(french) != report_cache_key(data)
     assert '<html lang="fr">' in render_report_html(french)
     assert re.search(r"14 mars 2025", render_report_html(french))
+
+
+def test_the_report_e_mail_is_in_the_reports_language(variants) -> None:
+    from audit.workflow.delivery import compose_email
+
+    english = compose_email(variants["sample"], b"%PDF", "o@x.test", "a@x.test")
+    french = compose_email(
+        replace(variants["sample"], language="fr"), b"%PDF", "o@x.test", "a@x.test"
+    )
+    assert english["Subject"].startswith("Customer experience report: ")
+    assert french["Subject"].startswith("Rapport d'expérience client\u202f: ")
+    body = french.get_body(("plain",)).get_content()
+    assert "Vous trouverez ci-joint le rapport d'expérience client" in body
+    assert "14 mars 2025" in body
+    assert "Note globale\u202f: 40 sur 100 (Faible)" in body

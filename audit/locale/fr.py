@@ -473,3 +473,39 @@ FRENCH.update(
         }.items()
     }
 )
+FRENCH.update(
+    {
+        english: _typeset(french)
+        for english, french in {
+            # ---- the report e-mail (audit.workflow.delivery)
+            "The customer experience report of {location} for the visit of {day} is attached.": (
+                "Vous trouverez ci-joint le rapport d'expérience client de {location} pour la"
+                " visite du {day}."
+            ),
+            "Overall score: {score} out of 100 ({band})": "Note globale : {score} sur 100 ({band})",
+            "Service, your staff's exchanges with the customer: {score}": (
+                "Service, les échanges de votre équipe avec le client : {score}"
+            ),
+            "Experience, everything the customer met without staff: {score}": (
+                "Expérience, tout ce que le client a rencontré sans personnel : {score}"
+            ),
+            "Would recommend: {value} out of 10": "Recommanderait : {value} sur 10",
+            "Critical failure at {touchpoint}: {text}": (
+                "Manquement critique ({touchpoint}) : {text}"
+            ),
+            "Shopper's answer: {answer}": "Réponse du client mystère : {answer}",
+            "Since the last visit: {summary}": "Depuis la dernière visite : {summary}",
+            "What went well:": "Ce qui a bien fonctionné :",
+            "What to fix first:": "À corriger en priorité :",
+            "The report compares this visit with your region and the brand, and lists every": (
+                "Le rapport compare cette visite à votre région et à l'enseigne, et reprend"
+            ),
+            "observation of the shopper in the order of the customer's journey.": (
+                "chaque observation du client mystère dans l'ordre du parcours client."
+            ),
+            "Customer experience report: {location}, {day} ({score}/100)": (
+                "Rapport d'expérience client : {location}, {day} ({score}/100)"
+            ),
+        }.items()
+    }
+)
