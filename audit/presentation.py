@@ -462,20 +462,24 @@ def answer_words(
 # ---- The scorecard as shown
 
 
-def _shown(score: float | None) -> dict[str, str]:
+def _shown(score: float | None, language: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     band = band_for(score)
-    return {"score": format_score(score), "band": band.label, "band_key": band.key}
+    return {"score": format_score(score), "band": band_label(band, language), "band_key": band.key}
 
 
-def scorecard_display(card: Mapping[str, Any] | None, checklist: Checklist) -> dict[str, Any]:
+def scorecard_display(
+    card: Mapping[str, Any] | None, checklist: Checklist, language: str = DEFAULT_LANGUAGE
+) -> dict[str, Any]:
     """A Scorecard JSON (as stored) with every figure and label as printed.
 
     The audit JSON carries it as ``display`` so the PWA shows what the report
     and the HQ pages show, without rounding on its own.  Touchpoints come from
     the card's ``touchpoints`` or, on cards stored without them, from its
-    section scores by scoring's own rule.
+    section scores by scoring's own rule.  Labels are in ``language`` (the
+    checklist's texts too, where it has them).
     """
     card = card or {}
+    checklist = checklist.localized(language)
     sections: Mapping[str, Any] = card.get("sections") or {}
     stored_tps: Mapping[str, Any] | None = card.get("touchpoints")
 
@@ -491,10 +495,12 @@ def scorecard_display(card: Mapping[str, Any] | None, checklist: Checklist) -> d
             score = weighted_mean(
                 (s.weight, section_score(s.id)) for s in checklist.sections if s.touchpoint == tp
             )
-        touchpoints.append({"id": tp, "label": touchpoint_label(tp), **_shown(score)})
+        touchpoints.append(
+            {"id": tp, "label": touchpoint_label(tp, language), **_shown(score, language)}
+        )
     texts = {item.id: item.text for item in checklist.items()}
     nps = card.get("nps")
-    overall = _shown(card.get("overall"))
+    overall = _shown(card.get("overall"), language)
     return {
         "overall": overall["score"],
         "band": overall["band"],
@@ -506,8 +512,8 @@ def scorecard_display(card: Mapping[str, Any] | None, checklist: Checklist) -> d
         "sections": {
             s.id: {
                 "label": s.title,
-                "touchpoint": touchpoint_label(s.touchpoint),
-                **_shown(section_score(s.id)),
+                "touchpoint": touchpoint_label(s.touchpoint, language),
+                **_shown(section_score(s.id), language),
             }
             for s in checklist.sections
         },

@@ -291,3 +291,29 @@ async def test_a_shipped_checklist_speaks_french_and_its_english_is_what_it_was(
     assert (await auditor.get("/api/checklists/sporting-goods?lang=fr")).json()["title"] == (
         "Visite d'un magasin d'articles de sport"
     )
+
+
+async def test_an_audit_shows_its_labels_in_its_readers_language(login, db):
+    await seed()
+    found, bad = read_checklist_dir(BILINGUAL.parent)
+    assert not bad
+    await import_checklists(found)
+    auditor = await login("auditor@x.test")
+    body = {
+        "checklist": "bilingual-shop",
+        "location": "S1",
+        "visited_at": "2026-11-03T10:00:00Z",
+        "answers": {"answered": {"value": True}},
+    }
+    uid = "5f0c2a9e-7d1b-4c3e-9a7f-2b8d6e4c1a03"
+    assert (await auditor.put(f"/api/audits/{uid}", json=body)).status_code == 201
+    english = (await auditor.get(f"/api/audits/{uid}")).json()
+    assert english["checklist_title"] == "Shop visit"
+    assert english["display"]["touchpoints"][0]["label"] == "Phone"
+    await auditor.patch("/api/session", json={"language": "fr"})
+    french = (await auditor.get(f"/api/audits/{uid}")).json()
+    assert french["checklist_title"] == "Visite de la boutique"
+    assert french["display"]["touchpoints"][0]["label"] == "Téléphone"
+    assert french["display"]["sections"]["phone"]["label"] == "Appel téléphonique"
+    assert french["display"]["band"] == english["display"]["band"].replace("Strong", "Solide")
+    assert french["scorecard"] == english["scorecard"]
