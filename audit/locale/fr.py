@@ -48,7 +48,7 @@ _FRENCH: dict[str, str] = {
     "Partly upheld": "Accepté en partie",
     "Rejected": "Rejeté",
     "Fixed": "Corrigé",
-    "Still failing": "Toujours en échec",
+    "Still failing": "Non corrigé",
     "Not shown (skipped by an earlier answer)": "Non affiché (écarté par une réponse précédente)",
     "Not applicable": "Sans objet",
     "No photo": "Aucune photo",
@@ -347,7 +347,7 @@ _FRENCH: dict[str, str] = {
         "{fixed} des {n} éléments en échec ou faibles lors de la visite du {day} sont corrigés"
     ),
     "; {unchecked} did not count at this visit": (
-        " ; {unchecked} n'ont pas compté lors de cette visite"
+        " ; éléments non vérifiés lors de cette visite : {unchecked}"
     ),
     # ---- the detail
     "The visit in detail": "La visite en détail",
