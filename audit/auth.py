@@ -156,6 +156,8 @@ class Principal:
     # the agency's own staff, who see every brand.  Owners are limited by
     # the locations they own instead.
     brand_ids: tuple[int, ...] = ()
+    # The language the user chose (audit.i18n), None when none.
+    language: str | None = None
 
     @property
     def via_token(self) -> bool:

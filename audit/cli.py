@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn, cast
 
 from audit.commands import CommandError
+from audit.i18n import LANGUAGES
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -155,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     uadd.add_argument("--name")
     uadd.add_argument("--location", nargs="+", metavar="CODE", action="extend")
     uadd.add_argument("--brand", metavar="NAME", action="append", help=BRAND_HELP)
+    uadd.add_argument("--language", choices=LANGUAGES, help="their reports' and pages' language")
     uadd.set_defaults(command_function=f"{DATABASE}:user_add")
     uinvite = usub.add_parser(
         "invite", help="create or update a user without a password; e-mail them a link"
@@ -164,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     uinvite.add_argument("--name")
     uinvite.add_argument("--location", nargs="+", metavar="CODE", action="extend")
     uinvite.add_argument("--brand", metavar="NAME", action="append", help=BRAND_HELP)
+    uinvite.add_argument(
+        "--language", choices=LANGUAGES, help="their e-mails' and reports' language"
+    )
     uinvite.set_defaults(command_function=f"{DATABASE}:user_invite")
     ureactivate = usub.add_parser("reactivate", help="let a deactivated user sign in again")
     ureactivate.add_argument("email", metavar="EMAIL")
@@ -189,6 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("-o", "--output", required=True, metavar="FILE.pdf|DIR")
     report.add_argument("--all", action="store_true", help="every approved audit (into DIR)")
     report.add_argument("--since", metavar="DATE", help="with --all: visited on or after DATE")
+    report.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        help="the report's language (default: the location's first owner's, else AUDIT_LANGUAGE)",
+    )
     report.set_defaults(command_function=f"{SERVICE}:report")
 
     demo = sub.add_parser("demo", help="fill the database with a realistic synthetic data set")

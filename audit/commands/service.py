@@ -75,12 +75,14 @@ def report(args: argparse.Namespace) -> int:
             except ValueError:
                 raise CommandError(f"--since {args.since!r} is not a date (YYYY-MM-DD)") from None
         return run_with_database(
-            lambda settings: _report_all(settings, since, Path(args.output)), create=False
+            lambda settings: _report_all(settings, since, Path(args.output), args.language),
+            create=False,
         )
     if not args.audit_id:
         raise CommandError("give an AUDIT_ID (or --all)")
     return run_with_database(
-        lambda settings: _report_one(settings, args.audit_id, Path(args.output)), create=False
+        lambda settings: _report_one(settings, args.audit_id, Path(args.output), args.language),
+        create=False,
     )
 
 
@@ -89,13 +91,15 @@ def _write_file(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-async def _report_one(settings: Settings, audit_id: str, output: Path) -> int:
+async def _report_one(
+    settings: Settings, audit_id: str, output: Path, language: str | None = None
+) -> int:
     uuid = audit_id
     if audit_id.isdigit():
         found = await Audit.get_or_none(id=int(audit_id))
         uuid = found.uuid if found is not None else audit_id
     try:
-        data = await report_data_for(uuid, settings)
+        data = await report_data_for(uuid, settings, language)
     except NotFound:
         where = database_place(settings.database_url)
         raise CommandError(f"no audit {audit_id!r} in the database at {where}") from None
@@ -108,7 +112,9 @@ async def _report_one(settings: Settings, audit_id: str, output: Path) -> int:
     return 0
 
 
-async def _report_all(settings: Settings, since: date | None, directory: Path) -> int:
+async def _report_all(
+    settings: Settings, since: date | None, directory: Path, language: str | None = None
+) -> int:
     uuids = await approved_audit_uuids(since)
     if not uuids:
         print("no approved audits" + (f" since {since}" if since else ""))
@@ -118,7 +124,7 @@ async def _report_all(settings: Settings, since: date | None, directory: Path) -
 
     async def jobs() -> AsyncIterator[tuple[ReportData, Path]]:
         for uuid in uuids:
-            data = await report_data_for(uuid, settings)
+            data = await report_data_for(uuid, settings, language)
             yield data, directory / f"{uuid[:8]}-{report_filename(data)}"
 
     def progress(path: Path, error: BaseException | None) -> None:

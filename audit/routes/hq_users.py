@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 
 from audit.auth import Principal, require_role
 from audit.errors import Invalid, NotFound
+from audit.i18n import language_problem
 from audit.models import ROLES
 from audit.onboarding import CODE_SEPARATOR, EMAIL
 from audit.routes.common import json_response, query_int, read_json, settings_of
@@ -119,7 +120,7 @@ def _brand_names(raw: Any, problems: dict[str, str]) -> list[str]:
     return []
 
 
-def _invitation_fields(body: Any) -> tuple[str, str, str, list[str], list[str]]:
+def _invitation_fields(body: Any) -> tuple[str, str, str, list[str], list[str], str | None]:
     if not isinstance(body, Mapping):
         raise Invalid("the body must be a JSON object", {"body": "must be a JSON object"})
     problems: dict[str, str] = {}
@@ -143,19 +144,23 @@ def _invitation_fields(body: Any) -> tuple[str, str, str, list[str], list[str]]:
     if codes and role != "owner" and "role" not in problems:
         problems["locations"] = "only owners own locations"
     brands = _brand_names(body.get("brands"), problems)
+    # Their e-mail's and reports' language; left out or empty: not chosen.
+    language = body.get("language") or None
+    if language is not None and language_problem(language) is not None:
+        problems["language"] = str(language_problem(language))
     if problems:
         raise Invalid("the invitation has invalid fields", problems)
     assert isinstance(email, str) and isinstance(role, str) and isinstance(name, str)
-    return email.strip(), role, name.strip(), codes, brands
+    return email.strip(), role, name.strip(), codes, brands, language
 
 
 async def invite(request: Request) -> Response:
-    """``POST /hq/users/invite`` ``{"email", "role", "name"?, "locations"?, "brands"?}``:
-    JSON errors."""
+    """``POST /hq/users/invite``
+    ``{"email", "role", "name"?, "locations"?, "brands"?, "language"?}``: JSON errors."""
     who = require_role(request, "hq")
-    email, role, name, codes, brands = _invitation_fields(await read_json(request))
+    email, role, name, codes, brands, language = _invitation_fields(await read_json(request))
     invited = await invitations.invite(
-        settings_of(request), email, role, name, codes, brands, who=who
+        settings_of(request), email, role, name, codes, brands, who=who, language=language
     )
     return _invited_json(request, invited)
 

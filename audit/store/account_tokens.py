@@ -149,6 +149,7 @@ class MailContent:
     name: str
     role: str
     active: bool
+    language: str | None = None  # the user's (audit.i18n), None when not chosen
 
 
 async def mail_content(claim: MailClaim) -> MailContent | None:
@@ -165,6 +166,7 @@ async def mail_content(claim: MailClaim) -> MailContent | None:
         user.name,
         user.role,
         user.active,
+        user.language,
     )
 
 

@@ -67,11 +67,13 @@ async def add_user(
     name: str = "",
     location_codes: list[str] | None = None,
     brands: list[str] | None = None,
+    language: str | None = None,
 ) -> tuple[User, bool]:
     """Create the user, or update role/name/password of an existing one (ending its sessions).
 
     ``brands`` (names of existing brands) limit an HQ user or auditor to them;
     given, they replace the user's brands; None leaves them as they are.
+    ``language`` (audit.i18n) is set when given; None keeps an existing user's.
     """
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
@@ -89,10 +91,13 @@ async def add_user(
         user = await User.get_or_none(email=email)
         created = user is None
         if user is None:
-            user = await User.create(email=email, role=role, name=name, password_hash=pw_hash)
+            user = await User.create(
+                email=email, role=role, name=name, password_hash=pw_hash, language=language
+            )
         else:
             user.role = role
             user.name = name or user.name
+            user.language = language or user.language
             user.password_hash = pw_hash
             # Adding a user again restores a deactivated one.
             user.active = True
@@ -188,6 +193,7 @@ async def invite_user(
     name: str = "",
     location_codes: list[str] | None = None,
     brands: list[str] | None = None,
+    language: str | None = None,
 ) -> tuple[User, bool]:
     """Create a user without a password (they choose one from their invitation), or
     update one: role, name, the owner's locations; a deactivated one is restored
@@ -207,12 +213,15 @@ async def invite_user(
         user = await User.get_or_none(email=email)
         created = user is None
         if user is None:
-            user = await User.create(email=email, role=role, name=name, password_hash="")
+            user = await User.create(
+                email=email, role=role, name=name, password_hash="", language=language
+            )
         else:
             if not user.active:
                 user.password_hash = ""
             user.role = role
             user.name = name or user.name
+            user.language = language or user.language
             user.active = True
             await user.save()
         for location in locations:
@@ -226,6 +235,11 @@ async def invite_user(
 async def reactivate(user_id: int) -> bool:
     """Let a deactivated user sign in again (with the password they had); False if none."""
     return bool(await User.filter(id=user_id).update(active=True))
+
+
+async def set_language(user_id: int, language: str | None) -> None:
+    """Record the user's language (None: not chosen)."""
+    await User.filter(id=user_id).update(language=language)
 
 
 async def user_by_email(email: str) -> User | None:
@@ -249,7 +263,7 @@ async def open_session(user: User) -> tuple[str, str]:
 # One row per brand the user is limited to (one with a null brand_id when none).
 _SESSION_SQL = (
     "SELECT s.id, s.csrf_token, s.expires_at, u.id AS user_id, u.email, u.name, u.role,"
-    ' u.active, b.brand_id FROM "session" s JOIN "user" u ON u.id = s.user_id'
+    ' u.active, u.language, b.brand_id FROM "session" s JOIN "user" u ON u.id = s.user_id'
     ' LEFT JOIN "user_brand" b ON b.user_id = u.id WHERE s.token_hash = ?'
 )
 
@@ -280,6 +294,7 @@ async def session_principal(token: str) -> Principal | None:
         row["csrf_token"],
         row["id"],
         brand_ids=brand_ids_of(rows),
+        language=row["language"],
     )
 
 
@@ -452,6 +467,28 @@ async def delete_spent_throttles() -> int:
 async def owned_location_ids(user_id: int) -> list[int]:
     rows = await LocationOwner.filter(user_id=user_id).values("location_id")
     return [int(row["location_id"]) for row in rows]
+
+
+async def owner_language(location_id: int) -> str | None:
+    """The language of the location's first owner (by ownership) who chose one."""
+    row = (
+        await LocationOwner.filter(
+            location_id=location_id,
+            user__active=True,
+            user__role="owner",
+            user__language__isnull=False,
+        )
+        .order_by("id")
+        .first()
+        .values("user__language")
+    )
+    return None if row is None else str(row["user__language"])
+
+
+async def language_of(email: str) -> str | None:
+    """The language the user of ``email`` chose, if any (and if there is such a user)."""
+    user = await user_by_address(email)
+    return None if user is None else user.language
 
 
 async def owner_emails(location_id: int) -> list[str]:

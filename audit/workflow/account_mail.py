@@ -20,6 +20,9 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
+from babel.dates import format_date
+
+from audit.catalogue import N_, Words
 from audit.settings import Settings
 from audit.store import account_tokens as queue
 from audit.store.account_tokens import MailClaim, MailContent
@@ -40,47 +43,59 @@ SEND_LEASE = timedelta(seconds=5 * SMTP_TIMEOUT)
 BATCH = 100
 
 ROLE_PHRASES = {
-    "auditor": "a mystery shopper, to visit locations and fill in checklists on your phone",
-    "owner": "a location owner, to read the experience reports of your locations",
-    "hq": "a member of HQ, to assign visits, review audits and compare locations",
+    "auditor": N_("a mystery shopper, to visit locations and fill in checklists on your phone"),
+    "owner": N_("a location owner, to read the experience reports of your locations"),
+    "hq": N_("a member of HQ, to assign visits, review audits and compare locations"),
 }
 
 
-def _when(moment: datetime) -> str:
-    return f"{moment.astimezone(UTC):%d %B %Y, %H:%M} UTC"
+def _when(moment: datetime, _: Words) -> str:
+    """ "03 December 2026, 14:05 UTC" ("03 décembre 2026, 14:05 UTC")."""
+    stamp = moment.astimezone(UTC)
+    day = format_date(stamp.date(), "dd MMMM y", locale=_.language)
+    return _("{day}, {time} UTC", day=day, time=f"{stamp:%H:%M}")
 
 
 def compose(settings: Settings, content: MailContent, link: str) -> EmailMessage:
-    greeting = f"Hello {content.name}," if content.name else "Hello,"
+    """The e-mail in the user's language (AUDIT_LANGUAGE when they chose none)."""
+    _ = Words(content.language or settings.language)
+    greeting = _("Hello {name},", name=content.name) if content.name else _("Hello,")
     brand = settings.brand_name
+    until = _when(content.expires_at, _)
     if content.purpose == "invite":
-        subject = f"You are invited to {brand} audits"
+        subject = _("You are invited to {brand} audits", brand=brand)
+        role = ROLE_PHRASES.get(content.role)
         lines = [
             greeting,
             "",
-            f"You have been invited to {brand} audits as"
-            f" {ROLE_PHRASES.get(content.role, content.role)}.",
+            _(
+                "You have been invited to {brand} audits as {role}.",
+                brand=brand,
+                role=_(role) if role else content.role,
+            ),
             "",
-            "Choose your password here, then sign in with this e-mail address:",
+            _("Choose your password here, then sign in with this e-mail address:"),
             "",
             link,
             "",
-            f"The link works once, until {_when(content.expires_at)}.",
-            "If you were not expecting this invitation, ignore this e-mail.",
+            _("The link works once, until {until}.", until=until),
+            _("If you were not expecting this invitation, ignore this e-mail."),
         ]
     else:
-        subject = f"Choose a new password for {brand} audits"
+        subject = _("Choose a new password for {brand} audits", brand=brand)
         lines = [
             greeting,
             "",
-            f"Someone (we hope you) asked for a new password for {content.email}.",
-            "Choose one here:",
+            _("Someone (we hope you) asked for a new password for {email}.", email=content.email),
+            _("Choose one here:"),
             "",
             link,
             "",
-            f"The link works once, until {_when(content.expires_at)}. Using it signs"
-            " you out on every other device.",
-            "If you did not ask, ignore this e-mail: your password stays as it is.",
+            _(
+                "The link works once, until {until}. Using it signs you out on every other device.",
+                until=until,
+            ),
+            _("If you did not ask, ignore this e-mail: your password stays as it is."),
         ]
     message = EmailMessage()
     message["Subject"] = subject

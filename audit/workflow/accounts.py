@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from audit.auth import Principal, verify_password
 from audit.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
+from audit.i18n import language_problem
 from audit.models import User
 from audit.store import accounts
 
@@ -169,3 +171,14 @@ async def set_brands(who: Principal, user_id: int, names: list[str]) -> list[str
             raise Invalid(message, {"brands": message})
     await accounts.set_user_brands(found.id, wanted)
     return (await accounts.brand_names_of([found.id])).get(found.id, [])
+
+
+async def choose_language(user_id: int, language: Any) -> str | None:
+    """Set the user's language (``None`` clears it); 422 naming ``language`` otherwise."""
+    if language is not None:
+        problem = language_problem(language)
+        if problem is not None:
+            raise Invalid(f"language {problem}", {"language": problem})
+    await accounts.set_language(user_id, language)
+    chosen: str | None = language
+    return chosen

@@ -39,6 +39,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from audit.answers import Answer
+from audit.catalogue import Words
 from audit.checklist import Item
 from audit.models import Appeal, Assignment, Audit, Delivery
 from audit.presentation import appeal_status_label, describe_answer, touchpoint_label
@@ -46,6 +47,7 @@ from audit.report.data import ReportData, report_filename
 from audit.report.pool import RenderPool, cached_report_pdf, report_cache
 from audit.report.view import date_text, report_context
 from audit.settings import Settings
+from audit.store import accounts as account_store
 from audit.store import actions as action_store
 from audit.store import appeals as appeal_store
 from audit.store import deliveries as queue_store
@@ -167,38 +169,62 @@ def compose_email(
 ) -> EmailMessage:
     """The owner's e-mail: the summary of page 2 as text, the report attached."""
     c = report_context(data)
+    _ = Words(data.language)  # the report's: its recipient's (docs/deploy.md, "Languages")
     lines = [
-        f"The customer experience report of {data.location_name} for the visit of"
-        f" {c['visit_date']} is attached.",
+        _(
+            "The customer experience report of {location} for the visit of {day} is attached.",
+            location=data.location_name,
+            day=c["visit_date"],
+        ),
         "",
-        f"Overall score: {c['overall']} out of 100 ({c['overall_band'].label})",
-        f"Service, your staff's exchanges with the customer: {c['service']}",
-        f"Experience, everything the customer met without staff: {c['experience']}",
+        _(
+            "Overall score: {score} out of 100 ({band})",
+            score=c["overall"],
+            band=c["overall_band"].label,
+        ),
+        _("Service, your staff's exchanges with the customer: {score}", score=c["service"]),
+        _(
+            "Experience, everything the customer met without staff: {score}",
+            score=c["experience"],
+        ),
     ]
     if c["nps"] is not None:
-        lines.append(f"Would recommend: {c['nps'].value} out of 10")
+        lines.append(_("Would recommend: {value} out of 10", value=c["nps"].value))
     for critical in c["criticals"]:
-        lines += ["", f"Critical failure at {critical.touchpoint}: {critical.text}"]
-        lines.append(f"  Shopper's answer: {critical.answer}")
+        lines += [
+            "",
+            _(
+                "Critical failure at {touchpoint}: {text}",
+                touchpoint=critical.touchpoint,
+                text=critical.text,
+            ),
+        ]
+        lines.append("  " + _("Shopper's answer: {answer}", answer=critical.answer))
     if c["criticals"]:
-        capped = f"A failed critical item caps the overall score at {c['critical_cap']}."
+        capped = _("A failed critical item caps the overall score at {cap}.", cap=c["critical_cap"])
         if c["uncapped"]:
-            capped += f" Without it, this visit would have scored {c['uncapped']}."
+            capped += " " + _(
+                "Without it, this visit would have scored {score}.", score=c["uncapped"]
+            )
         lines.append(capped)
     if c["since"] is not None:
-        lines += ["", f"Since the last visit: {c['since'].summary}"]
-    for title, items in (("What went well", c["strongest"]), ("What to fix first", c["weakest"])):
+        lines += ["", _("Since the last visit: {summary}", summary=c["since"].summary)]
+    titles = ((_("What went well:"), c["strongest"]), (_("What to fix first:"), c["weakest"]))
+    for title, items in titles:
         if items:
-            lines += ["", f"{title}:"]
+            lines += ["", title]
             lines += [f"  - {h.text} ({h.touchpoint}: {h.answer})" for h in items]
     lines += [
         "",
-        "The report compares this visit with your region and the brand, and lists every",
-        "observation of the shopper in the order of the customer's journey.",
+        _("The report compares this visit with your region and the brand, and lists every"),
+        _("observation of the shopper in the order of the customer's journey."),
     ]
     message = EmailMessage()
-    message["Subject"] = (
-        f"Customer experience report: {data.location_name}, {c['visit_date']} ({c['overall']}/100)"
+    message["Subject"] = _(
+        "Customer experience report: {location}, {day} ({score}/100)",
+        location=data.location_name,
+        day=c["visit_date"],
+        score=c["overall"],
     )
     message["From"] = sender
     message["To"] = recipient
@@ -519,7 +545,9 @@ class ReportMailer:
         audit = await store.audit_by_id(claim.audit_id)
         if audit is None:
             raise DeliveryError("the audit of this delivery is gone")
-        data = await report_data_for_audit(audit, self.settings)
+        # In the recipient's language when they chose one (docs/deploy.md, "Languages").
+        language = await account_store.language_of(claim.recipient)
+        data = await report_data_for_audit(audit, self.settings, language)
         pdf, _ = await cached_report_pdf(data, report_cache(self.settings), self.pool)
         msgid = message_id(claim.id, audit.uuid, claim.recipient, self.settings.smtp_from)
         message = compose_email(data, pdf, claim.recipient, self.settings.smtp_from, msgid)
@@ -560,7 +588,8 @@ class ReportMailer:
         report: tuple[ReportData, bytes] | None = None
         if appeal.report_version is not None:
             # The report as it stands now (a later decision may have amended it again).
-            data = await report_data_for_audit(audit, self.settings)
+            language = await account_store.language_of(claim.recipient)
+            data = await report_data_for_audit(audit, self.settings, language)
             pdf, _ = await cached_report_pdf(data, report_cache(self.settings), self.pool)
             report = (data, pdf)
         msgid = message_id(

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 
 from audit.auth import Principal, hash_password, password_problem, token_hash
 from audit.errors import Conflict, Invalid, NotFound, TooManyRequests
+from audit.i18n import language_problem
 from audit.settings import Settings
 from audit.store import account_tokens as tokens
 from audit.store import accounts
@@ -106,12 +107,14 @@ async def invite(
     location_codes: list[str] | None = None,
     brands: list[str] | None = None,
     who: Principal | None = None,
+    language: str | None = None,
 ) -> Invited:
     """Create (or update) the user without a password and queue their invitation.
 
     ``who`` invites (None: the command line); one limited to brands invites
     only into their brands: the owners of their locations, HQ users and
-    auditors of their brands (theirs, when none are named).
+    auditors of their brands (theirs, when none are named).  ``language``
+    (audit.i18n, None: not chosen) is theirs from the start.
     """
     email = email.strip().lower()
     existing = await accounts.user_by_address(email)
@@ -138,8 +141,13 @@ async def invite(
             " with 'Forgot your password?' on the sign-in screen",
             {"email": "already has an account"},
         )
+    problem = None if language is None else language_problem(language)
+    if problem is not None:
+        raise Invalid(f"language {problem}", {"language": problem})
     try:
-        user, created = await accounts.invite_user(email, role, name, location_codes, brands)
+        user, created = await accounts.invite_user(
+            email, role, name, location_codes, brands, language=language
+        )
     except ValueError as exc:
         raise Invalid(str(exc), {"role": str(exc)}) from None
     except accounts.UnknownBrand as exc:

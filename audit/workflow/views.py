@@ -10,6 +10,7 @@ from typing import Any
 
 from audit.auth import Principal
 from audit.errors import PreconditionFailed
+from audit.i18n import DEFAULT_LANGUAGE
 from audit.models import Audit
 from audit.presentation import scorecard_display
 from audit.redaction import owner_answers, owner_texts
@@ -56,7 +57,8 @@ async def audit_view(
         "location": audit.location.code,
         "location_name": audit.location.name,
         "checklist": audit.checklist_slug,
-        "checklist_title": version.title,
+        # In the user's language where the checklist has it (audit.i18n).
+        "checklist_title": checklist.localized(who.language or DEFAULT_LANGUAGE).title,
         "checklist_version": version.version,
         "checklist_hash": version.content_hash,
         "answers": answers_json(answers),
@@ -64,7 +66,7 @@ async def audit_view(
         "photos": [{"uuid": p["uuid"], "item": p["item_id"]} for p in photos],
         "scorecard": scorecard,
         # The figures and labels as every other output prints them.
-        "display": scorecard_display(scorecard, checklist),
+        "display": scorecard_display(scorecard, checklist, who.language or DEFAULT_LANGUAGE),
         "overall": audit.overall,
     }
     if who.is_owner:
