@@ -115,6 +115,7 @@ def api_routes() -> list[BaseRoute]:
         # A session or a password is a person's at a browser: no API token here.
         Route("/api/session", api(session.sign_in, csrf=False, tokens=False), methods=["POST"]),
         Route("/api/session", api(session.current_session, tokens=False), methods=["GET"]),
+        Route("/api/session", api(session.update_session, tokens=False), methods=["PATCH"]),
         Route("/api/session", api(session.sign_out, tokens=False), methods=["DELETE"]),
         # Signed out by nature: no CSRF token to send (the Origin is still checked).
         Route(

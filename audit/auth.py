@@ -152,6 +152,8 @@ class Principal:
     # session cookie: its id, and whether its scope allows only reads.
     token_id: int | None = None
     read_only: bool = False
+    # The language the user chose (audit.i18n), None when none.
+    language: str | None = None
 
     @property
     def via_token(self) -> bool:

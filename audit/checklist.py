@@ -15,15 +15,19 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from audit.facts import COMPARES, CURRENCY, minor_digits, parse_duration, to_minor
+from audit.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from audit.yamlsource import LocatedList, LocatedMap, SourceError, load_yaml
 
 ItemType = Literal[
     "yes_no", "scale", "choice", "number", "nps", "text", "photo", "time_range", "money"
 ]
 Scalar = str | int | float | bool
+# The texts of an element given one per language: (field, language, text),
+# the checklist's own language among them.  Empty when every text is one string.
+Translations = tuple[tuple[str, str, str], ...]
 
 ITEM_TYPES: tuple[str, ...] = (
     "yes_no",
@@ -77,14 +81,27 @@ class KeySpec:
     types: tuple[str, ...] | None = None  # item types this key belongs to
     # What a value of ``pattern`` looks like, for the message when one does not.
     pattern_words: str = "a valid slug (letters, digits, - and _)"
+    # A text people read: one string, or one per language ({en: …, fr: …}).
+    translatable: bool = False
 
 
 CHECKLIST_KEYS: dict[str, KeySpec] = {
     "id": KeySpec(("string",), "Slug, unique among checklists", True, pattern=CHECKLIST_ID.pattern),
-    "title": KeySpec(("string",), "Shown to shoppers and in reports", True, max_length=200),
+    "title": KeySpec(
+        ("string",), "Shown to shoppers and in reports", True, max_length=200, translatable=True
+    ),
     "version": KeySpec(("integer",), "The author's version number (default 1)", minimum=1),
     "scenario": KeySpec(
-        ("string",), "What the shopper does, shown before the visit", max_length=MAX_SCENARIO
+        ("string",),
+        "What the shopper does, shown before the visit",
+        max_length=MAX_SCENARIO,
+        translatable=True,
+    ),
+    "language": KeySpec(
+        ("string",),
+        "The language the checklist is written in; every text given per language has it"
+        " (default en)",
+        enum=LANGUAGES,
     ),
     "critical_fail_score": KeySpec(
         ("number",),
@@ -109,7 +126,7 @@ CHECKLIST_KEYS: dict[str, KeySpec] = {
 
 SECTION_KEYS: dict[str, KeySpec] = {
     "id": KeySpec(("string",), "Slug, unique in the checklist", True, pattern=ITEM_ID.pattern),
-    "title": KeySpec(("string",), "Section heading", max_length=200),
+    "title": KeySpec(("string",), "Section heading", max_length=200, translatable=True),
     "touchpoint": KeySpec(
         ("string",),
         "website | phone | arrival | facilities | service | checkout | follow_up | other slug"
@@ -124,7 +141,12 @@ SECTION_KEYS: dict[str, KeySpec] = {
 
 ITEM_KEYS: dict[str, KeySpec] = {
     "id": KeySpec(("string",), "Unique across the whole checklist", True, pattern=ITEM_ID.pattern),
-    "text": KeySpec(("string",), "What the shopper observes and answers", max_length=MAX_TEXT),
+    "text": KeySpec(
+        ("string",),
+        "What the shopper observes and answers",
+        max_length=MAX_TEXT,
+        translatable=True,
+    ),
     "type": KeySpec(("string",), "Answer type", True, enum=ITEM_TYPES),
     "kind": KeySpec(
         ("string",),
@@ -138,7 +160,9 @@ ITEM_KEYS: dict[str, KeySpec] = {
         ("boolean",), "Must be answered to submit (default true; false for text and photo)"
     ),
     "photo": KeySpec(("string",), "Evidence photo (default none)", enum=PHOTO_RULES),
-    "help": KeySpec(("string",), "How to observe or measure it", max_length=MAX_TEXT),
+    "help": KeySpec(
+        ("string",), "How to observe or measure it", max_length=MAX_TEXT, translatable=True
+    ),
     "unit": KeySpec(("string",), "Unit of a number", max_length=40, types=("number",)),
     "bands": KeySpec(
         ("array",),
@@ -184,7 +208,9 @@ ITEM_KEYS: dict[str, KeySpec] = {
 
 RULE_KEYS: dict[str, KeySpec] = {
     "id": KeySpec(("string",), "Unique among the rules", True, pattern=ITEM_ID.pattern),
-    "label": KeySpec(("string",), "What must agree, as reports print it", max_length=200),
+    "label": KeySpec(
+        ("string",), "What must agree, as reports print it", max_length=200, translatable=True
+    ),
     "facts": KeySpec(("array",), "Two or more facts that must agree", True),
     "compare": KeySpec(
         ("string",),
@@ -211,7 +237,12 @@ BAND_KEYS: dict[str, KeySpec] = {
 
 OPTION_KEYS: dict[str, KeySpec] = {
     "value": KeySpec(("string", "integer", "boolean"), "Stored in the answers", True),
-    "label": KeySpec(("string",), "Shown to the shopper (default: the value)", max_length=200),
+    "label": KeySpec(
+        ("string",),
+        "Shown to the shopper (default: the value)",
+        max_length=200,
+        translatable=True,
+    ),
     "points": KeySpec(("number",), "Points in 0..1", True, minimum=0, maximum=1),
 }
 
@@ -228,11 +259,18 @@ class Band:
     points: float
 
 
+def _written(translations: Translations, name: str, value: Any) -> Any:
+    """A text as its checklist writes it: one per language when given so, else the string."""
+    per_language = {language: text for field, language, text in translations if field == name}
+    return per_language or value
+
+
 @dataclass(frozen=True)
 class Option:
     value: Scalar
     label: str
     points: float
+    translations: Translations = ()
 
 
 @dataclass(frozen=True)
@@ -282,6 +320,7 @@ class Item:
     audience: str = "all"
     fact: str | None = None
     currency: str | None = None
+    translations: Translations = ()
     line: int = field(default=0, compare=False)
 
     @property
@@ -299,7 +338,11 @@ class Item:
         return None
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id, "text": self.text, "type": self.type}
+        out: dict[str, Any] = {
+            "id": self.id,
+            "text": _written(self.translations, "text", self.text),
+            "type": self.type,
+        }
         out["kind"] = self.kind
         out["weight"] = self.weight
         out["critical"] = self.critical
@@ -307,7 +350,7 @@ class Item:
         out["required"] = self.required
         out["photo"] = self.photo
         if self.help is not None:
-            out["help"] = self.help
+            out["help"] = _written(self.translations, "help", self.help)
         if self.unit is not None:
             out["unit"] = self.unit
         if self.bands:
@@ -324,7 +367,12 @@ class Item:
             out["integer"] = True
         if self.options:
             out["options"] = [
-                {"value": o.value, "label": o.label, "points": o.points} for o in self.options
+                {
+                    "value": o.value,
+                    "label": _written(o.translations, "label", o.label),
+                    "points": o.points,
+                }
+                for o in self.options
             ]
         if self.show_if is not None:
             out["show_if"] = self.show_if.to_dict()
@@ -345,12 +393,13 @@ class Section:
     touchpoint: str
     weight: float
     items: tuple[Item, ...]
+    translations: Translations = ()
     line: int = field(default=0, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
-            "title": self.title,
+            "title": _written(self.translations, "title", self.title),
             "touchpoint": self.touchpoint,
             "weight": self.weight,
             "items": [item.to_dict() for item in self.items],
@@ -372,12 +421,13 @@ class Rule:
     tolerance: float = 0
     weight: float = 1
     critical: bool = False
+    translations: Translations = ()
     line: int = field(default=0, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "id": self.id,
-            "label": self.label,
+            "label": _written(self.translations, "label", self.label),
             "facts": list(self.facts),
             "compare": self.compare,
         }
@@ -399,6 +449,10 @@ class Checklist:
     consistency: tuple[Rule, ...] = ()
     # Proof of visit: the time on site the scenario needs (None: the setting's).
     min_visit_minutes: int | None = None
+    # The language its texts are written in (the strings of this model);
+    # ``translations`` of each element hold the others (docs/checklist-format.md).
+    language: str = DEFAULT_LANGUAGE
+    translations: Translations = ()
 
     def items(self) -> Iterator[Item]:
         """Every item in journey order."""
@@ -439,9 +493,9 @@ class Checklist:
         """The checklist in the shape of its YAML, with every default filled in."""
         out: dict[str, Any] = {
             "id": self.id,
-            "title": self.title,
+            "title": _written(self.translations, "title", self.title),
             "version": self.version,
-            "scenario": self.scenario,
+            "scenario": _written(self.translations, "scenario", self.scenario),
             "critical_fail_score": self.critical_fail_score,
             "sections": [section.to_dict() for section in self.sections],
         }
@@ -451,13 +505,73 @@ class Checklist:
         if self.min_visit_minutes is not None:
             # Only when set, too.
             out["min_visit_minutes"] = self.min_visit_minutes
+        if self.language != DEFAULT_LANGUAGE:
+            # Only when not the default, too.
+            out["language"] = self.language
         return out
+
+    def _all_translations(self) -> Iterator[Translations]:
+        yield self.translations
+        for section in self.sections:
+            yield section.translations
+            for item in section.items:
+                yield item.translations
+                for option in item.options:
+                    yield option.translations
+        for rule in self.consistency:
+            yield rule.translations
+
+    @property
+    def translated(self) -> bool:
+        """Whether any text is given per language."""
+        return any(self._all_translations())
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Its own language first, then every other one it has text in (all or some)."""
+        found = {lang for group in self._all_translations() for _, lang, _ in group}
+        return (self.language, *(lang for lang in LANGUAGES if lang in found - {self.language}))
+
+    def localized(self, language: str) -> Checklist:
+        """The checklist with one string per text: in ``language`` where it has one, else
+        in its own.  Scores and hashes are the original's business, not this copy's."""
+        if not self.translated:
+            return self
+        return replace(
+            _in_language(self, language),
+            language=language if language in self.languages else self.language,
+            sections=tuple(
+                replace(
+                    _in_language(section, language),
+                    items=tuple(
+                        replace(
+                            _in_language(item, language),
+                            options=tuple(_in_language(o, language) for o in item.options),
+                        )
+                        for item in section.items
+                    ),
+                )
+                for section in self.sections
+            ),
+            consistency=tuple(_in_language(rule, language) for rule in self.consistency),
+        )
 
     @property
     def content_hash(self) -> str:
         """Changes when anything that affects forms or scores changes (not comments)."""
         canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+_Texts = TypeVar("_Texts", Option, Item, Section, Rule, Checklist)
+
+
+def _in_language(element: _Texts, language: str) -> _Texts:
+    """``element`` with its texts in ``language`` where given, and no other translations."""
+    chosen: dict[str, Any] = {
+        name: text for name, lang, text in element.translations if lang == language
+    }
+    return replace(element, translations=(), **chosen)
 
 
 def same_value(a: Any, b: Any) -> bool:
@@ -515,6 +629,8 @@ _JSON_TYPE_WORDS = {
 class _Validator:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        # The checklist's own language: every text given per language has it.
+        self.language = DEFAULT_LANGUAGE
 
     def error(self, line: int, message: str) -> None:
         self.problems.append(Problem(line, message))
@@ -546,10 +662,16 @@ class _Validator:
             if spec.types is not None and item_type is not None and item_type not in spec.types:
                 self.error(kline, f"{key!r} does not apply to {item_type} items")
                 continue
+            if spec.translatable and isinstance(val, LocatedMap):
+                if self._per_language(spec, key, val, kline):
+                    good[key] = val
+                continue
             if not any(_JSON_TYPE_CHECKS[t](val) for t in spec.json_types):
                 words = " or ".join(_JSON_TYPE_WORDS[t] for t in spec.json_types)
                 if isinstance(val, str) and "boolean" in spec.json_types:
                     words += " (write true or false, not yes or no)"
+                if spec.translatable:
+                    words += " (or one text per language, such as {en: ..., fr: ...})"
                 self.error(kline, f"{key!r} must be {words}, not {_show(val)}")
                 continue
             if not self._in_bounds(spec, key, val, kline):
@@ -559,6 +681,46 @@ class _Validator:
             if spec.required and key not in value:
                 self.error(value.line, f"{where} is missing the required key {key!r}")
         return good
+
+    def _per_language(self, spec: KeySpec, key: str, val: LocatedMap, line: int) -> bool:
+        """Check a text given per language: known languages, non-empty text, its own one."""
+        ok = True
+        for lang, text in val.items():
+            lline = val.key_lines[lang]
+            if lang not in LANGUAGES:
+                self.error(
+                    lline,
+                    f"unknown language {_show(lang)} in {key!r}"
+                    f" (the languages are {', '.join(LANGUAGES)})",
+                )
+            elif not isinstance(text, str):
+                self.error(lline, f"{key!r} in {lang} must be text, not {_show(text)}")
+            elif not text.strip():
+                self.error(lline, f"{key!r} in {lang} must not be empty")
+            elif spec.max_length is not None and len(text) > spec.max_length:
+                self.error(lline, f"{key!r} in {lang} is longer than {spec.max_length} characters")
+            else:
+                continue
+            ok = False
+        if self.language not in val:
+            self.error(
+                line,
+                f"{key!r} has no {self.language} text, the checklist's language"
+                f" (add '{self.language}: ...', or name the checklist's language with 'language:')",
+            )
+            ok = False
+        return ok
+
+    def texts(self, good: dict[str, Any], keys: Mapping[str, KeySpec]) -> Translations:
+        """Replace each text given per language in ``good`` by the checklist's own;
+        return them all as (field, language, text)."""
+        found: list[tuple[str, str, str]] = []
+        for key, spec in keys.items():
+            val = good.get(key)
+            if spec.translatable and isinstance(val, Mapping):
+                found.extend((key, lang, text.strip()) for lang, text in val.items())
+                good[key] = val[self.language]
+        return tuple(found)
 
     def _in_bounds(self, spec: KeySpec, key: str, val: Any, line: int) -> bool:
         if spec.enum is not None and val not in spec.enum:
@@ -630,7 +792,10 @@ def parse_checklist(text: str, path: str = "<checklist>") -> Checklist:
 
 def _validate_checklist(data: Any, path: str) -> Checklist:
     v = _Validator()
+    if isinstance(data, LocatedMap) and data.get("language") in LANGUAGES:
+        v.language = data["language"]
     top = v.mapping(data, 1, CHECKLIST_KEYS, "the checklist")
+    top_texts = v.texts(top, CHECKLIST_KEYS)
     sections: list[Section] = []
     seen_items: dict[str, int] = {}
     seen_sections: dict[str, int] = {}
@@ -659,6 +824,8 @@ def _validate_checklist(data: Any, path: str) -> Checklist:
         sections=tuple(sections),
         consistency=rules,
         min_visit_minutes=top.get("min_visit_minutes"),
+        language=v.language,
+        translations=top_texts,
     )
 
 
@@ -751,6 +918,7 @@ def _fact_mismatch(first: Item, item: Item) -> str | None:
 def _rule_compare(
     v: _Validator, raw: Any, line: int, r: dict[str, Any], rid: str, items: list[Item]
 ) -> Rule | None:
+    texts = v.texts(r, RULE_KEYS)
     fact_type = items[0].type
     compare = r.get("compare", "equal")
     if compare == "digits" and fact_type != "text":
@@ -803,6 +971,7 @@ def _rule_compare(
         tolerance=tolerance,
         weight=_number(r.get("weight", 1)),
         critical=bool(r.get("critical", False)),
+        translations=texts,
         line=line,
     )
 
@@ -817,6 +986,7 @@ def _parse_section(
     seen_facts: dict[str, tuple[str | None, int]],
 ) -> Section | None:
     sec = v.mapping(raw, line, SECTION_KEYS, "a section")
+    texts = v.texts(sec, SECTION_KEYS)
     sid = sec.get("id")
     if isinstance(sid, str):
         if sid in seen_sections:
@@ -847,6 +1017,7 @@ def _parse_section(
         touchpoint=touchpoint,
         weight=_number(sec.get("weight", 1)),
         items=tuple(items),
+        translations=texts,
         line=line,
     )
 
@@ -862,6 +1033,7 @@ def _parse_item(
     item_type = raw.get("type") if isinstance(raw, LocatedMap) else None
     known_type = item_type if isinstance(item_type, str) and item_type in ITEM_TYPES else None
     it = v.mapping(raw, line, ITEM_KEYS, "an item", known_type)
+    texts = v.texts(it, ITEM_KEYS)
     iid = it.get("id")
     id_line = _line_of(raw, "id", line)
     if isinstance(iid, str):
@@ -975,6 +1147,7 @@ def _parse_item(
         audience=audience,
         fact=fact,
         currency=currency,
+        translations=texts,
         line=line,
     )
 
@@ -1036,6 +1209,7 @@ def _parse_options(v: _Validator, raw: Any, it: dict[str, Any]) -> tuple[Option,
     options: list[Option] = []
     for raw_opt, line in zip(raw_options, raw_options.item_lines, strict=True):
         opt = v.mapping(raw_opt, line, OPTION_KEYS, "an option")
+        texts = v.texts(opt, OPTION_KEYS)
         if "value" not in opt or "points" not in opt:
             continue
         value = opt["value"]
@@ -1043,7 +1217,7 @@ def _parse_options(v: _Validator, raw: Any, it: dict[str, Any]) -> tuple[Option,
             v.error(_line_of(raw_opt, "value", line), f"duplicate option value {_show(value)}")
             continue
         label = opt.get("label") or str(value)
-        options.append(Option(value, label.strip(), _number(opt["points"])))
+        options.append(Option(value, label.strip(), _number(opt["points"]), texts))
     return tuple(options)
 
 

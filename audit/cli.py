@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn, cast
 
 from audit.commands import CommandError
+from audit.i18n import LANGUAGES
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -143,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     uadd.add_argument("--role", required=True, choices=["auditor", "owner", "hq"])
     uadd.add_argument("--name")
     uadd.add_argument("--location", nargs="+", metavar="CODE", action="extend")
+    uadd.add_argument("--language", choices=LANGUAGES, help="their reports' and pages' language")
     uadd.set_defaults(command_function=f"{DATABASE}:user_add")
     uinvite = usub.add_parser(
         "invite", help="create or update a user without a password; e-mail them a link"
@@ -151,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     uinvite.add_argument("--role", required=True, choices=["auditor", "owner", "hq"])
     uinvite.add_argument("--name")
     uinvite.add_argument("--location", nargs="+", metavar="CODE", action="extend")
+    uinvite.add_argument(
+        "--language", choices=LANGUAGES, help="their e-mails' and reports' language"
+    )
     uinvite.set_defaults(command_function=f"{DATABASE}:user_invite")
     ureactivate = usub.add_parser("reactivate", help="let a deactivated user sign in again")
     ureactivate.add_argument("email", metavar="EMAIL")

@@ -73,6 +73,9 @@ class User(Model):
     password_hash = fields.CharField(max_length=200)
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # One of audit.i18n.LANGUAGES; None until the user chooses (then the
+    # browser's Accept-Language, else AUDIT_LANGUAGE).
+    language = fields.CharField(max_length=8, null=True)
 
     class Meta:
         table = "user"

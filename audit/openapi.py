@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 from audit import __version__
+from audit.i18n import LANGUAGES
 from audit.models import APPEAL_STATUSES, STATUSES
 
 _UUID = {"type": "string", "format": "uuid"}
@@ -283,6 +284,16 @@ _SESSION = {
         "csrf_token": {"type": "string"},
         "name": {"type": "string"},
         "email": {"type": "string"},
+        "language": {
+            "type": ["string", "null"],
+            "enum": [*LANGUAGES, None],
+            "description": "the language the user chose; null when none",
+        },
+        "languages": {
+            "type": "array",
+            "items": {"type": "string", "enum": list(LANGUAGES)},
+            "description": "the languages the service speaks",
+        },
     },
     "required": ["role", "csrf_token"],
 }
@@ -646,6 +657,8 @@ def _query(name: str, schema: dict[str, Any], required: bool = False) -> dict[st
 
 
 _ID = {"type": "string", "pattern": "^[0-9]+$"}
+# ?lang= picks the language of an answer's texts (docs/api.md, "Languages").
+_LANG = _query("lang", {"type": "string", "enum": list(LANGUAGES)})
 _ASSIGNMENT_FILTERS = (
     "open",
     "started",
@@ -842,6 +855,24 @@ def openapi_schema() -> dict[str, Any]:
                 "responses": _responses(200, _SESSION, 400, 401, 403, 422, 429),
             },
             "get": {"summary": "The current session", "responses": _responses(200, _SESSION, 401)},
+            "patch": {
+                "summary": "Choose the signed-in user's language (null: none chosen)",
+                "parameters": [_CSRF],
+                "requestBody": {
+                    "required": True,
+                    "content": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "language": {"type": ["string", "null"], "enum": [*LANGUAGES, None]}
+                            },
+                            "required": ["language"],
+                            "additionalProperties": False,
+                        }
+                    ),
+                },
+                "responses": _responses(200, _SESSION, 400, 401, 403, 422),
+            },
             "delete": {
                 "summary": "Sign out",
                 "parameters": [_CSRF],
@@ -966,17 +997,43 @@ def openapi_schema() -> dict[str, Any]:
                         },
                     },
                     401,
+                    422,
                 ),
+                "parameters": [_LANG],
             }
         },
         "/api/checklists/{checklist_id}": {
             "get": {
-                "summary": "One checklist in full (YAML shape)",
+                "summary": "One checklist in full (YAML shape), its texts in one language",
                 "parameters": [
                     _path_param("checklist_id", {"type": "string"}),
                     _query("hash", {"type": "string"}),
+                    _LANG,
                 ],
-                "responses": _responses(200, {"type": "object"}, 401, 404),
+                "responses": _responses(
+                    200,
+                    {
+                        "type": "object",
+                        "properties": {
+                            "language": {
+                                "type": "string",
+                                "enum": list(LANGUAGES),
+                                "description": "the language of its texts: the one asked"
+                                " for when the checklist has it, else its own",
+                            },
+                            "languages": {
+                                "type": "array",
+                                "items": {"type": "string", "enum": list(LANGUAGES)},
+                                "description": "its own language, then those it has"
+                                " (some or all) texts in",
+                            },
+                        },
+                        "required": ["language", "languages"],
+                    },
+                    401,
+                    404,
+                    422,
+                ),
             }
         },
         "/api/assignments": {

@@ -21,6 +21,7 @@ from audit.checklist import (
     SECTION_KEYS,
     KeySpec,
 )
+from audit.i18n import LANGUAGES
 
 SCHEMA_ID = "https://audit.example.org/schema/checklist.schema.json"
 
@@ -40,6 +41,17 @@ def _property(spec: KeySpec) -> dict[str, Any]:
         prop["pattern"] = spec.pattern
     if spec.max_length is not None:
         prop["maxLength"] = spec.max_length
+    if spec.translatable:
+        # One string, or one per language; the checklist's own language
+        # (``language``, default en) must be among them: the validator checks that.
+        text: dict[str, Any] = {k: prop.pop(k) for k in ("type", "maxLength") if k in prop}
+        per_language = {
+            "type": "object",
+            "propertyNames": {"enum": list(LANGUAGES)},
+            "additionalProperties": {**text, "minLength": 1, "pattern": r"\S"},
+            "minProperties": 1,
+        }
+        prop["oneOf"] = [text, per_language]
     return prop
 
 

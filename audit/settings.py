@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from audit.i18n import DEFAULT_LANGUAGE, LANGUAGES
+
 
 def _secret_key(var_dir: Path, create: bool = True) -> str:
     configured = os.environ.get("AUDIT_SECRET_KEY")
@@ -90,6 +92,13 @@ def _timezone() -> str:
     return value
 
 
+def _language() -> str:
+    value = os.environ.get("AUDIT_LANGUAGE", "").strip().lower() or DEFAULT_LANGUAGE
+    if value not in LANGUAGES:
+        raise ValueError(f"AUDIT_LANGUAGE must be one of {', '.join(LANGUAGES)}, not {value!r}")
+    return value
+
+
 def _public_url() -> str:
     value = os.environ.get("AUDIT_PUBLIC_URL", "").strip().rstrip("/")
     if not value:
@@ -158,6 +167,9 @@ class Settings:
     # delivery, and the first wait before trying again (doubling from there).
     webhook_timeout: float = 10.0
     webhook_first_retry: float = 30.0
+    # The language of people who chose none and whose browser asks for none
+    # the service speaks, and of reports to owners who chose none (audit.i18n).
+    language: str = "en"
 
     @classmethod
     def from_env(cls, *, create_secret: bool = True) -> Settings:
@@ -199,6 +211,7 @@ class Settings:
             appeal_decision_days=_positive_int("AUDIT_APPEAL_DECISION_DAYS", 5),
             webhook_timeout=_positive_seconds("AUDIT_WEBHOOK_TIMEOUT", 10.0),
             webhook_first_retry=_positive_seconds("AUDIT_WEBHOOK_FIRST_RETRY", 30.0),
+            language=_language(),
         )
 
 

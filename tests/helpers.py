@@ -53,6 +53,10 @@ class Session:
         kw.setdefault("headers", {})["X-CSRF-Token"] = self.csrf
         return await self.client.post(url, **kw)
 
+    async def patch(self, url: str, **kw: Any) -> httpx.Response:
+        kw.setdefault("headers", {})["X-CSRF-Token"] = self.csrf
+        return await self.client.patch(url, **kw)
+
     async def delete(self, url: str, **kw: Any) -> httpx.Response:
         kw.setdefault("headers", {})["X-CSRF-Token"] = self.csrf
         return await self.client.delete(url, **kw)

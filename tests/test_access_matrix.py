@@ -135,6 +135,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     # Signing in (again) with one's own good credentials works for anyone.
     ("POST", "/api/session"): Case(everyone(200), signed_out=200),
     ("GET", "/api/session"): Case(everyone(200)),
+    ("PATCH", "/api/session"): Case(everyone(200), json={"language": "fr"}),
     ("DELETE", "/api/session"): Case(everyone(204)),
     # ---- passwords: for people signed out, so anyone may call them; no CSRF
     # token (there is none before signing in), the Origin is still checked.

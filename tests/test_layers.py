@@ -154,6 +154,7 @@ GROUND = (
     "audit.sqlite_backend",
     "audit.migrations",
     "audit.settings",
+    "audit.i18n",
     "audit.errors",
     "audit.auth",
 )

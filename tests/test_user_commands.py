@@ -155,3 +155,25 @@ def test_common_and_guessable_passwords_are_refused_with_one_line(cli, settings,
     assert reason in err
     assert err.startswith(("the password is too easy to guess:", "the password must"))
     assert sign_in(settings, "ann@x.test", password)[0] == 401
+
+
+def test_user_add_records_the_language_and_keeps_it_when_not_given(cli, settings):
+    assert cli("user", "add", "fr@x.test", "--role", "owner", "--language", "fr")[0] == 0
+
+    async def language(app: Any) -> Any:
+        from audit.models import User
+
+        return (await User.get(email="fr@x.test")).language
+
+    assert with_app(settings, language) == "fr"
+    assert cli("user", "add", "fr@x.test", "--role", "owner")[0] == 0
+    assert with_app(settings, language) == "fr"
+    assert cli("user", "add", "fr@x.test", "--role", "owner", "--language", "en")[0] == 0
+    assert with_app(settings, language) == "en"
+
+
+def test_user_add_refuses_a_language_the_service_does_not_speak(cli, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli("user", "add", "de@x.test", "--role", "owner", "--language", "de")
+    assert stopped.value.code != 0
+    assert "invalid choice: 'de'" in capsys.readouterr().err

@@ -307,7 +307,7 @@ def user_invite(args: argparse.Namespace) -> int:
     async def work(settings: Settings) -> int:
         try:
             invited = await invitations.invite(
-                settings, email, args.role, args.name or "", args.location or []
+                settings, email, args.role, args.name or "", args.location or [], args.language
             )
         except (Conflict, Invalid) as exc:
             raise CommandError(exc.message) from None
@@ -363,7 +363,7 @@ def user_add(args: argparse.Namespace) -> int:
     async def work(settings: Settings) -> int:
         try:
             user, created = await add_user(
-                email, args.role, password, args.name or "", args.location or []
+                email, args.role, password, args.name or "", args.location or [], args.language
             )
         except (LookupError, ValueError) as exc:
             raise CommandError(str(exc)) from None

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from audit.auth import COOKIE_NAME, CookieSigner, Principal, bearer_token, check_csrf
 from audit.errors import BadRequest, Forbidden, HTTPError, Invalid, PayloadTooLarge, Unauthorized
+from audit.i18n import language_problem, negotiate
 from audit.settings import Settings
 from audit.store.accounts import session_principal
 from audit.trust import Rules
@@ -36,6 +37,25 @@ Handler = Callable[[Request], Awaitable[Response]]
 def settings_of(request: Request) -> Settings:
     found: Settings = request.app.state.settings
     return found
+
+
+def request_language(request: Request) -> str:
+    """The language to answer in: ``?lang=``, the user's, ``Accept-Language``, AUDIT_LANGUAGE.
+
+    A ``lang`` the service does not speak is 422 naming it.
+    """
+    explicit = request.query_params.get("lang") or None
+    if explicit is not None:
+        problem = language_problem(explicit)
+        if problem is not None:
+            raise Invalid(f"lang {problem}", {"lang": problem})
+    who: Principal | None = request.scope.get("audit.principal")
+    return negotiate(
+        explicit,
+        who.language if who is not None else None,
+        request.headers.get("accept-language"),
+        settings_of(request).language,
+    )
 
 
 def visit_rules(settings: Settings) -> Rules:

@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from audit.auth import principal
 from audit.errors import NotFound
-from audit.routes.common import json_response
+from audit.routes.common import json_response, request_language
 from audit.store import checklists as checklist_store
 from audit.store.locations import visible_locations
 
@@ -18,10 +18,16 @@ async def list_locations(request: Request) -> Response:
 
 async def list_checklists(request: Request) -> Response:
     principal(request)
+    language = request_language(request)
     rows = await checklist_store.current_versions()
     return json_response(
         [
-            {"id": r.slug, "title": r.title, "version": r.version, "hash": r.content_hash}
+            {
+                "id": r.slug,
+                "title": checklist_store.parsed(r).localized(language).title,
+                "version": r.version,
+                "hash": r.content_hash,
+            }
             for r in rows
         ]
     )
@@ -29,6 +35,7 @@ async def list_checklists(request: Request) -> Response:
 
 async def get_checklist(request: Request) -> Response:
     principal(request)
+    language = request_language(request)
     slug = request.path_params["checklist_id"]
     digest = request.query_params.get("hash")
     if digest:
@@ -37,7 +44,16 @@ async def get_checklist(request: Request) -> Response:
         row = await checklist_store.current_version(slug)
     if row is None:
         raise NotFound(f"no checklist {slug!r}")
-    data = dict(row.definition)
+    checklist = checklist_store.parsed(row)
+    if checklist.translated:
+        shown = checklist.localized(language)
+        data = shown.to_dict()
+    else:
+        # Plain strings: served exactly as stored, as before languages.
+        shown = checklist
+        data = dict(row.definition)
     data["hash"] = row.content_hash
     data["current"] = row.is_current
+    data["language"] = shown.language
+    data["languages"] = list(checklist.languages)
     return json_response(data, headers={"Cache-Control": "private, no-cache"})

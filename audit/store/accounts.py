@@ -54,8 +54,12 @@ async def add_user(
     password: str,
     name: str = "",
     location_codes: list[str] | None = None,
+    language: str | None = None,
 ) -> tuple[User, bool]:
-    """Create the user, or update role/name/password of an existing one (ending its sessions)."""
+    """Create the user, or update role/name/password of an existing one (ending its sessions).
+
+    ``language`` (audit.i18n) is set when given; None keeps an existing user's.
+    """
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     email = email.strip().lower()
@@ -71,10 +75,13 @@ async def add_user(
         user = await User.get_or_none(email=email)
         created = user is None
         if user is None:
-            user = await User.create(email=email, role=role, name=name, password_hash=pw_hash)
+            user = await User.create(
+                email=email, role=role, name=name, password_hash=pw_hash, language=language
+            )
         else:
             user.role = role
             user.name = name or user.name
+            user.language = language or user.language
             user.password_hash = pw_hash
             # Adding a user again restores a deactivated one.
             user.active = True
@@ -90,7 +97,11 @@ async def add_user(
 
 
 async def invite_user(
-    email: str, role: str, name: str = "", location_codes: list[str] | None = None
+    email: str,
+    role: str,
+    name: str = "",
+    location_codes: list[str] | None = None,
+    language: str | None = None,
 ) -> tuple[User, bool]:
     """Create a user without a password (they choose one from their invitation), or
     update one: role, name, the owner's locations; a deactivated one is restored
@@ -109,12 +120,15 @@ async def invite_user(
         user = await User.get_or_none(email=email)
         created = user is None
         if user is None:
-            user = await User.create(email=email, role=role, name=name, password_hash="")
+            user = await User.create(
+                email=email, role=role, name=name, password_hash="", language=language
+            )
         else:
             if not user.active:
                 user.password_hash = ""
             user.role = role
             user.name = name or user.name
+            user.language = language or user.language
             user.active = True
             await user.save()
         for location in locations:
@@ -126,6 +140,11 @@ async def invite_user(
 async def reactivate(user_id: int) -> bool:
     """Let a deactivated user sign in again (with the password they had); False if none."""
     return bool(await User.filter(id=user_id).update(active=True))
+
+
+async def set_language(user_id: int, language: str | None) -> None:
+    """Record the user's language (None: not chosen)."""
+    await User.filter(id=user_id).update(language=language)
 
 
 async def user_by_email(email: str) -> User | None:
@@ -147,7 +166,8 @@ async def open_session(user: User) -> tuple[str, str]:
 
 # Every request of a signed-in user runs this: hand-written (see audit.store.sql).
 _SESSION_SQL = (
-    "SELECT s.id, s.csrf_token, s.expires_at, u.id AS user_id, u.email, u.name, u.role, u.active"
+    "SELECT s.id, s.csrf_token, s.expires_at, u.id AS user_id, u.email, u.name, u.role, u.active,"
+    " u.language"
     ' FROM "session" s JOIN "user" u ON u.id = s.user_id WHERE s.token_hash = ?'
 )
 _EXPIRES_AT = Session._meta.fields_map["expires_at"]
@@ -164,7 +184,13 @@ async def session_principal(token: str) -> Principal | None:
     if expires_at <= now() or not _ACTIVE.to_python_value(row["active"]):
         return None
     return Principal(
-        row["user_id"], row["email"], row["name"], row["role"], row["csrf_token"], row["id"]
+        row["user_id"],
+        row["email"],
+        row["name"],
+        row["role"],
+        row["csrf_token"],
+        row["id"],
+        language=row["language"],
     )
 
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from audit.auth import verify_password
-from audit.errors import Conflict, NotFound, TooManyRequests, Unauthorized
+from audit.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
+from audit.i18n import language_problem
 from audit.models import User
 from audit.store import accounts
 
@@ -108,3 +110,14 @@ async def reactivate(user: str | int) -> str:
     found = await _user(user)
     await accounts.reactivate(found.id)
     return found.email
+
+
+async def choose_language(user_id: int, language: Any) -> str | None:
+    """Set the user's language (``None`` clears it); 422 naming ``language`` otherwise."""
+    if language is not None:
+        problem = language_problem(language)
+        if problem is not None:
+            raise Invalid(f"language {problem}", {"language": problem})
+    await accounts.set_language(user_id, language)
+    chosen: str | None = language
+    return chosen

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 
 from audit.auth import hash_password, password_problem, token_hash
 from audit.errors import Conflict, Invalid, NotFound, TooManyRequests
+from audit.i18n import language_problem
 from audit.settings import Settings
 from audit.store import account_tokens as tokens
 from audit.store import accounts
@@ -104,8 +105,12 @@ async def invite(
     role: str,
     name: str = "",
     location_codes: list[str] | None = None,
+    language: str | None = None,
 ) -> Invited:
-    """Create (or update) the user without a password and queue their invitation."""
+    """Create (or update) the user without a password and queue their invitation.
+
+    ``language`` (audit.i18n, None: not chosen) is theirs from the start.
+    """
     email = email.strip().lower()
     existing = await accounts.user_by_address(email)
     if existing is not None and existing.active and existing.password_hash:
@@ -114,8 +119,11 @@ async def invite(
             " with 'Forgot your password?' on the sign-in screen",
             {"email": "already has an account"},
         )
+    problem = None if language is None else language_problem(language)
+    if problem is not None:
+        raise Invalid(f"language {problem}", {"language": problem})
     try:
-        user, created = await accounts.invite_user(email, role, name, location_codes)
+        user, created = await accounts.invite_user(email, role, name, location_codes, language)
     except ValueError as exc:
         raise Invalid(str(exc), {"role": str(exc)}) from None
     except LookupError as exc:
