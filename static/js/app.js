@@ -179,7 +179,10 @@ async function enter(session) {
   app.redraw = null;
   // The account's stored language wins over this device's on signing in.
   const chosen = await languageOfSession(session);
-  if (chosen !== document.documentElement.lang) await showLanguage(chosen);
+  if (chosen !== document.documentElement.lang) {
+    rememberLanguage(chosen);
+    await showLanguage(chosen);
+  }
   app.session = session;
   setCsrfToken(session.csrf_token);
   saveSession(session);
