@@ -166,7 +166,10 @@ def literals(path: Path) -> list[Literal]:
 
 
 # Words for people: a capitalised word, two words, or sentence punctuation.
-PROSE = re.compile(r"\b[A-Z][a-z]{2,}\b|[A-Za-z]{2,}[ ][A-Za-z]{2,}|[a-z][.!?…:](\s|$)|[’“”«»]")
+PROSE = re.compile(
+    r"\b[A-Z][a-z]{2,}\b|[A-Za-z]{2,}[ ][A-Za-z]{2,}|[a-z][.!?…:](\s|$)"
+    r"|[\u2019\u201c\u201d\u00ab\u00bb]"
+)
 # Places where a literal is never shown.
 NOT_SHOWN = re.compile(
     r"(\bt\($|\bimport\b|\bfrom\s*$|console\.\w+\($|new Error\($|super\($"

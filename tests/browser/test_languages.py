@@ -88,7 +88,7 @@ def test_an_invitation_is_taken_up_in_french_and_the_switch_to_english_is_kept_a
         # A visit of the bilingual checklist: its own words in French, the app's too.
         page.get_by_label("Point de vente", exact=True).select_option("L1")
         checklist.select_option("bilingual-shop")
-        page.get_by_role("button", name="Commencer l’audit").click()
+        page.get_by_role("button", name=FR["home.start_button"]).click()
         expect(page.get_by_role("heading", name="Visite de la boutique", level=1)).to_be_visible()
         answered = page.get_by_role(
             "group", name="Une personne a répondu avant la troisième sonnerie"
