@@ -177,6 +177,7 @@ async function refreshSession() {
 
 async function enter(session) {
   app.redraw = null;
+  setCsrfToken(session.csrf_token); // a choice made offline is saved first (a write)
   // The account's stored language wins over this device's on signing in.
   const chosen = await languageOfSession(session);
   if (chosen !== document.documentElement.lang) {
@@ -184,7 +185,6 @@ async function enter(session) {
     await showLanguage(chosen);
   }
   app.session = session;
-  setCsrfToken(session.csrf_token);
   saveSession(session);
   signOutButton.hidden = false;
   if (session.role === 'hq') {
