@@ -163,7 +163,9 @@ ITEM_KEYS: dict[str, KeySpec] = {
     "help": KeySpec(
         ("string",), "How to observe or measure it", max_length=MAX_TEXT, translatable=True
     ),
-    "unit": KeySpec(("string",), "Unit of a number", max_length=40, types=("number",)),
+    "unit": KeySpec(
+        ("string",), "Unit of a number", max_length=40, types=("number",), translatable=True
+    ),
     "bands": KeySpec(
         ("array",),
         "Points of a number: the first band whose max >= value; a band without max"
@@ -352,7 +354,7 @@ class Item:
         if self.help is not None:
             out["help"] = _written(self.translations, "help", self.help)
         if self.unit is not None:
-            out["unit"] = self.unit
+            out["unit"] = _written(self.translations, "unit", self.unit)
         if self.bands:
             out["bands"] = [
                 {"points": b.points} if b.max is None else {"max": b.max, "points": b.points}

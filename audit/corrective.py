@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from audit.catalogue import N_
 from audit.presentation import WEAK, band_for
 from audit.scoring import Scorecard
 
@@ -35,9 +36,9 @@ STILL_FAILING = "still_failing"
 NOT_CHECKED = "not_checked"
 VERDICTS = (FIXED, STILL_FAILING, NOT_CHECKED)
 VERDICT_LABELS: Mapping[str, str] = {
-    FIXED: "Fixed",
-    STILL_FAILING: "Still failing",
-    NOT_CHECKED: "Not checked",
+    FIXED: N_("Fixed"),
+    STILL_FAILING: N_("Still failing"),
+    NOT_CHECKED: N_("Not checked"),
 }
 SHORTFALL_LABELS: Mapping[str, str] = {FAILED: "Failed", WEAK_ITEM: "Weak"}
 

@@ -36,9 +36,13 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from babel.numbers import format_currency
+
 from audit.answers import Answer
+from audit.catalogue import N_, decimal_text, gettext, ngettext, ordinal_text, percent_text
 from audit.checklist import Checklist, Item, humanize
 from audit.facts import money_of
+from audit.i18n import DEFAULT_LANGUAGE
 from audit.scoring import AGREE, DISAGREE, ConsistencyResult, weighted_mean
 
 DASH = "\u2013"  # an en dash stands for "no score"
@@ -79,10 +83,16 @@ def format_score(value: float | None, empty: str = DASH) -> str:
     return f"{MINUS}{-shown}" if shown < 0 else str(shown)
 
 
-def format_percent(fraction: float | None, empty: str = DASH) -> str:
-    """A share of 1 as a whole percentage: 0.725 → ``"73%"``."""
+def format_percent(
+    fraction: float | None, empty: str = DASH, language: str = DEFAULT_LANGUAGE
+) -> str:
+    """A share of 1 as a whole percentage: 0.725 → ``"73%"`` (French: ``"73 %"``)."""
     if fraction is None:
         return empty
+    if language != DEFAULT_LANGUAGE:
+        shown = round_score(100 * fraction)
+        if shown is not None:
+            return percent_text(shown, language).replace("-", MINUS)
     return f"{format_score(100 * fraction)}%"
 
 
@@ -182,18 +192,20 @@ def export_label(key: str) -> str:
     return EXPORT_LABELS.get(key) or humanize(key)
 
 
-def format_number(value: float) -> str:
-    """A measured number as a person writes it: 4, 2.5, 1,200 (two decimals at most)."""
+def format_number(value: float, language: str = DEFAULT_LANGUAGE) -> str:
+    """A measured number as a person writes it: 4, 2.5, 1,200 (two decimals at most);
+    in French 4, 2,5, 1 200."""
     shown = round_half_up(value, 2)
+    if language != DEFAULT_LANGUAGE:
+        return decimal_text(shown, language)
     if shown == shown.to_integral_value():
         return f"{int(shown):,}"
     return f"{shown:,.2f}".rstrip("0").rstrip(".")
 
 
-def format_ordinal(n: int) -> str:
-    """A place in a ranking: 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st."""
-    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n:,}{suffix}"
+def format_ordinal(n: int, language: str = DEFAULT_LANGUAGE) -> str:
+    """A place in a ranking: 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st (1er, 2e in French)."""
+    return ordinal_text(n, language)
 
 
 # ---- Touchpoints
@@ -203,20 +215,21 @@ def format_ordinal(n: int) -> str:
 # every item of kind ``service``, wherever it sits in the journey), which is
 # printed beside it on every page.
 TOUCHPOINT_LABELS: Mapping[str, str] = {
-    "website": "Website",
-    "phone": "Phone",
-    "arrival": "Arrival",
-    "facilities": "Facilities",
-    "service": "Consultation",
-    "checkout": "Checkout",
-    "follow_up": "Follow-up",
-    "site_visit": "Site visit",
+    "website": N_("Website"),
+    "phone": N_("Phone"),
+    "arrival": N_("Arrival"),
+    "facilities": N_("Facilities"),
+    "service": N_("Consultation"),
+    "checkout": N_("Checkout"),
+    "follow_up": N_("Follow-up"),
+    "site_visit": N_("Site visit"),
 }
 
 
-def touchpoint_label(slug: str) -> str:
+def touchpoint_label(slug: str, language: str = DEFAULT_LANGUAGE) -> str:
     """A touchpoint's name; a checklist's own slugs are humanised (``click_collect``)."""
-    return TOUCHPOINT_LABELS.get(slug) or humanize(slug)
+    known = TOUCHPOINT_LABELS.get(slug)
+    return gettext(language, known) if known else humanize(slug)
 
 
 # ---- Bands
@@ -233,11 +246,16 @@ class Band:
 # 85 and 70 are the usual cut-offs of mystery-shopping programmes: 85+ is a
 # visit most customers would praise, below 70 one they would complain about.
 # The colour only repeats the word, so greyscale print loses nothing.
-STRONG = Band("strong", "Strong", "#2f7a52", 85.0)
-FAIR = Band("fair", "Fair", "#c98f1c", 70.0)
-WEAK = Band("weak", "Weak", "#b23d3a", 0.0)
-UNRATED = Band("none", "Not rated", "#9aa3ad", -math.inf)
+STRONG = Band("strong", N_("Strong"), "#2f7a52", 85.0)
+FAIR = Band("fair", N_("Fair"), "#c98f1c", 70.0)
+WEAK = Band("weak", N_("Weak"), "#b23d3a", 0.0)
+UNRATED = Band("none", N_("Not rated"), "#9aa3ad", -math.inf)
 BANDS = (STRONG, FAIR, WEAK)
+
+
+def band_label(band: Band, language: str = DEFAULT_LANGUAGE) -> str:
+    """A band's word in ``language``: Strong / Fort."""
+    return gettext(language, band.label)
 
 
 def band_for(score: float | None) -> Band:
@@ -307,9 +325,15 @@ PROMOTER_MIN = 9  # 9-10 promote
 PASSIVE_MIN = 7  # 7-8 are passive
 DETRACTOR_MAX = 6  # 0-6 detract
 NPS_MEANINGS: Mapping[str, str] = {
-    "promoter": "likely to recommend you unprompted",
-    "passive": "satisfied, but not enough to recommend you",
-    "detractor": "more likely to warn friends off than to recommend you",
+    "promoter": N_("likely to recommend you unprompted"),
+    "passive": N_("satisfied, but not enough to recommend you"),
+    "detractor": N_("more likely to warn friends off than to recommend you"),
+}
+# "a promoter": the group of one answer inside a sentence.
+NPS_GROUP_WORDS: Mapping[str, str] = {
+    "promoter": N_("a promoter"),
+    "passive": N_("a passive"),
+    "detractor": N_("a detractor"),
 }
 
 
@@ -325,16 +349,17 @@ def nps_group(value: float) -> str:
 # ---- Appeals
 
 APPEAL_STATUS_LABELS = {
-    "open": "Waiting for HQ",
-    "upheld": "Upheld",
-    "partly_upheld": "Partly upheld",
-    "rejected": "Rejected",
+    "open": N_("Waiting for HQ"),
+    "upheld": N_("Upheld"),
+    "partly_upheld": N_("Partly upheld"),
+    "rejected": N_("Rejected"),
 }
 
 
-def appeal_status_label(status: str) -> str:
+def appeal_status_label(status: str, language: str = DEFAULT_LANGUAGE) -> str:
     """An appeal's status as the owner, HQ and the report name it."""
-    return APPEAL_STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
+    known = APPEAL_STATUS_LABELS.get(status)
+    return gettext(language, known) if known else status.replace("_", " ").capitalize()
 
 
 # ---- Answers
@@ -346,44 +371,57 @@ class AnswerWords:
     state: str  # answered | na | unanswered | hidden | text | photo
 
 
-HIDDEN_TEXT = "Not shown (skipped by an earlier answer)"
+HIDDEN_TEXT = N_("Not shown (skipped by an earlier answer)")
 
 
 def describe_answer(
-    item: Item, answer: Answer | None, photos: int = 0, visible: bool = True
+    item: Item,
+    answer: Answer | None,
+    photos: int = 0,
+    visible: bool = True,
+    language: str = DEFAULT_LANGUAGE,
 ) -> AnswerWords:
     """An answer as a reader says it, and its state.
 
     ``photos`` counts the evidence photos stored for the item (the answer's own
     list is counted too); ``visible`` is False for an item ``show_if`` skipped.
     """
+
+    def _(message: str, **values: object) -> str:
+        text = gettext(language, message)
+        return text.format(**values) if values else text
+
     if not visible:
-        return AnswerWords(HIDDEN_TEXT, "hidden")
+        return AnswerWords(_(HIDDEN_TEXT), "hidden")
     if answer is not None and answer.na:
-        return AnswerWords("Not applicable", "na")
+        return AnswerWords(_("Not applicable"), "na")
     if item.type == "photo":
         count = max(photos, len(answer.photos) if answer is not None else 0)
         if not count:
-            return AnswerWords("No photo", "unanswered")
-        return AnswerWords(f"{count} photo{'s' if count != 1 else ''}", "photo")
+            return AnswerWords(_("No photo"), "unanswered")
+        words = ngettext(language, "{n} photo", "{n} photos", count)
+        return AnswerWords(words.format(n=count), "photo")
     value = answer.value if answer is not None else None
     if value is None or (isinstance(value, str) and not value.strip()):
-        return AnswerWords("Not answered", "unanswered")
+        return AnswerWords(_("Not answered"), "unanswered")
     if item.type == "yes_no":
-        return AnswerWords("Yes" if value is True else "No", "answered")
+        return AnswerWords(_("Yes") if value is True else _("No"), "answered")
     if item.type == "scale":
-        low, high = format_number(item.min or 0), format_number(item.max or 0)
-        return AnswerWords(f"{format_number(value)} on a scale of {low} to {high}", "answered")
+        low = format_number(item.min or 0, language)
+        high = format_number(item.max or 0, language)
+        shown = format_number(value, language)
+        words = _("{value} on a scale of {low} to {high}", value=shown, low=low, high=high)
+        return AnswerWords(words, "answered")
     if item.type == "choice":
         option = item.option(value)
         return AnswerWords(option.label if option is not None else str(value), "answered")
     if item.type == "number":
         unit = f" {item.unit}" if item.unit else ""
-        return AnswerWords(f"{format_number(value)}{unit}", "answered")
+        return AnswerWords(f"{format_number(value, language)}{unit}", "answered")
     if item.type == "nps":
-        return AnswerWords(f"{format_number(value)} out of 10", "answered")
+        return AnswerWords(_("{value} out of 10", value=format_number(value, language)), "answered")
     if item.type in ("time_range", "money"):
-        return AnswerWords(format_fact_value(item.type, value), "answered")
+        return AnswerWords(format_fact_value(item.type, value, language), "answered")
     return AnswerWords(str(value), "text")
 
 
@@ -391,25 +429,34 @@ def describe_answer(
 CURRENCY_SYMBOLS: Mapping[str, str] = {"USD": "$", "EUR": "\u20ac", "GBP": "\u00a3"}
 
 
-def format_money(value: Mapping[str, Any]) -> str:
-    """A stored money value as printed: ``$89.99``, ``\u20ac1,250.00``, ``1,200 JPY``."""
+def format_money(value: Mapping[str, Any], language: str = DEFAULT_LANGUAGE) -> str:
+    """A stored money value as printed: ``$89.99``, ``\u20ac1,250.00``, ``1,200 JPY``;
+    in French as Babel writes it: ``89,99 $US``, ``1 250,00 \u20ac``."""
     money = money_of(value)
+    if language != DEFAULT_LANGUAGE:
+        return format_currency(Decimal(money.amount), money.currency, locale=language)
     whole, _, part = money.amount.partition(".")
     text = f"{int(whole):,}" + (f".{part}" if part else "")
     symbol = CURRENCY_SYMBOLS.get(money.currency)
     return f"{symbol}{text}" if symbol else f"{text} {money.currency}"
 
 
-def format_fact_value(fact_type: str, value: Any) -> str:
+def format_fact_value(fact_type: str, value: Any, language: str = DEFAULT_LANGUAGE) -> str:
     """A time_range or money value as a reader says it: ``09:00\u201317:30``, ``$89.99``."""
     if fact_type == "time_range":
         return f"{value['from']}{DASH}{value['to']}"
-    return format_money(value)
+    return format_money(value, language)
 
 
-def answer_words(item: Item, answer: Answer | None, photos: int = 0, visible: bool = True) -> str:
+def answer_words(
+    item: Item,
+    answer: Answer | None,
+    photos: int = 0,
+    visible: bool = True,
+    language: str = DEFAULT_LANGUAGE,
+) -> str:
     """The words of :func:`describe_answer`: "Yes", "4 on a scale of 1 to 5", "3 rings"."""
-    return describe_answer(item, answer, photos, visible).text
+    return describe_answer(item, answer, photos, visible, language).text
 
 
 # ---- The scorecard as shown
@@ -474,13 +521,13 @@ def scorecard_display(card: Mapping[str, Any] | None, checklist: Checklist) -> d
 
 # ---- Consistency across touchpoints
 
-CONSISTENCY_LABEL = "Consistency"
+CONSISTENCY_LABEL = N_("Consistency")
 RESULT_LABELS: Mapping[str, str] = {
-    AGREE: "Agree",
-    DISAGREE: "Disagree",
-    "not_checked": "Not checked",
+    AGREE: N_("Agree"),
+    DISAGREE: N_("Disagree"),
+    "not_checked": N_("Not checked"),
 }
-NOT_RECORDED = "Not recorded"
+NOT_RECORDED = N_("Not recorded")
 
 
 @dataclass(frozen=True)
@@ -529,7 +576,9 @@ class Finding:
         }
 
 
-def consistency_findings(checklist: Checklist, result: ConsistencyResult) -> list[Finding]:
+def consistency_findings(
+    checklist: Checklist, result: ConsistencyResult, language: str = DEFAULT_LANGUAGE
+) -> list[Finding]:
     """Every rule's result with the value each touchpoint gave, in the checklist's order."""
     items = checklist.fact_items()
     touchpoint_of = {item.id: s.touchpoint for s in checklist.sections for item in s.items}
@@ -539,15 +588,20 @@ def consistency_findings(checklist: Checklist, result: ConsistencyResult) -> lis
         for fact in r.rule.facts:
             item = items[fact]
             value = r.values.get(fact)
-            words = NOT_RECORDED if value is None else answer_words(item, Answer(value=value))
+            words = (
+                gettext(language, NOT_RECORDED)
+                if value is None
+                else answer_words(item, Answer(value=value), language=language)
+            )
             tp = touchpoint_of[item.id]
-            seen.append(FactSeen(fact, item.id, item.text, tp, touchpoint_label(tp), value, words))
+            label = touchpoint_label(tp, language)
+            seen.append(FactSeen(fact, item.id, item.text, tp, label, value, words))
         out.append(
             Finding(
                 r.rule.id,
                 r.rule.label,
                 r.result,
-                RESULT_LABELS[r.result],
+                gettext(language, RESULT_LABELS[r.result]),
                 r.rule.critical,
                 tuple(seen),
             )

@@ -248,3 +248,36 @@ def test_the_json_schema_takes_texts_per_language_and_refuses_unknown_ones() -> 
     assert list(validator.iter_errors(document)) == []
     document["title"] = {"en": "Visit", "de": "Besuch"}
     assert list(validator.iter_errors(document))
+
+
+async def test_a_shipped_checklist_speaks_french_and_its_english_is_what_it_was(login, db):
+    found, bad = read_checklist_dir(ROOT / "checklists")
+    assert not bad
+    await import_checklists(found)
+    await seed()
+    auditor = await login("auditor@x.test")
+    for slug in ("sporting-goods", "electronics-store", "home-improvement"):
+        before = json.loads(GOLDEN[slug])
+        r = await auditor.get(f"/api/checklists/{slug}?lang=en")
+        now = r.json()
+        if now["languages"] == ["en"]:
+            assert r.text == GOLDEN[slug][:-1] + ',"language":"en","languages":["en"]}', slug
+            continue
+        # Translated since: a new version whose English reads exactly as before.
+        assert now["hash"] != before["hash"]
+        assert {**now, "hash": None} == {
+            **before,
+            "hash": None,
+            "language": "en",
+            "languages": ["en", "fr"],
+        }
+        french = (await auditor.get(f"/api/checklists/{slug}?lang=fr")).json()
+        assert french["language"] == "fr"
+        english_texts, french_texts = texts_of(now), texts_of(french)
+        untranslated = [
+            en for en, fr in zip(english_texts, french_texts, strict=True) if en and en == fr
+        ]
+        assert untranslated == []
+    assert (await auditor.get("/api/checklists/sporting-goods?lang=fr")).json()["title"] == (
+        "Visite d'un magasin d'articles de sport"
+    )

@@ -15,7 +15,17 @@ from html import escape
 
 from markupsafe import Markup
 
-from audit.presentation import BANDS, FAIR, STRONG, band_for, format_score, round_score
+from audit.catalogue import day_month, gettext, month_year, short_date, year
+from audit.i18n import DEFAULT_LANGUAGE
+from audit.presentation import (
+    BANDS,
+    FAIR,
+    STRONG,
+    band_for,
+    band_label,
+    format_score,
+    round_score,
+)
 
 INK = "#1d2733"
 MUTED = "#5b6673"
@@ -62,6 +72,7 @@ class BenchmarkRow:
     this: float | None
     region: float | None
     brand: float | None
+    overall: bool = False  # the overall row, printed bold
 
 
 def _svg(width: float, height: float, label: str, body: list[str]) -> Markup:
@@ -78,7 +89,9 @@ def _text(x: float, y: float, text: str, **attrs: str | float) -> str:
     return f'<text x="{x:.1f}" y="{y:.1f}"{extra}>{escape(text)}</text>'
 
 
-def score_track(score: float | None, width: float = 440) -> Markup:
+def score_track(
+    score: float | None, width: float = 440, language: str = DEFAULT_LANGUAGE
+) -> Markup:
     """A 0-100 track with the three bands named under it and a marker at the score."""
     track_y, track_h, left, right = 22.0, 10.0, 4.0, width - 4.0
     span = right - left
@@ -94,7 +107,7 @@ def score_track(score: float | None, width: float = 440) -> Markup:
             _text(
                 (x0 + x1) / 2,
                 track_y + track_h + 14,
-                band.label,
+                band_label(band, language),
                 text_anchor="middle",
                 fill=MUTED,
                 font_size=10,
@@ -116,7 +129,9 @@ def score_track(score: float | None, width: float = 440) -> Markup:
         body.append(
             f'<rect x="{x - 1.5:.1f}" y="{track_y}" width="3" height="{track_h}" fill="{INK}"/>'
         )
-    label = f"Score {format_score(score)} out of 100, band {band_for(score).label}"
+    label = gettext(language, "Score {score} out of 100, band {band}").format(
+        score=format_score(score), band=band_label(band_for(score), language)
+    )
     return _svg(width, 52, label, body)
 
 
@@ -125,17 +140,18 @@ def benchmark_chart(
     region: bool = True,
     brand: bool = True,
     width: float = WIDTH,
+    language: str = DEFAULT_LANGUAGE,
 ) -> Markup:
     """Grouped horizontal bars: this location, its region and the brand, per row.
 
     ``region`` / ``brand`` False leave that series out (no audits to compare with).
     """
     # (legend, colour, bar height, BenchmarkRow field)
-    series = [("This location", THIS, 11.0, "this")]
+    series = [(gettext(language, "This location"), THIS, 11.0, "this")]
     if region:
-        series.append(("Region average", REGION, 6.0, "region"))
+        series.append((gettext(language, "Region average"), REGION, 6.0, "region"))
     if brand:
-        series.append(("Brand average", BRAND, 6.0, "brand"))
+        series.append((gettext(language, "Brand average"), BRAND, 6.0, "brand"))
     label_w, value_w, top = 150.0, 44.0, 30.0
     x0, x1 = label_w, width - value_w
     span = x1 - x0
@@ -158,12 +174,13 @@ def benchmark_chart(
         body.append(_text(x, bottom + 11, str(mark), text_anchor="middle", fill=MUTED, font_size=9))
     y = top
     for row in rows:
-        body.append(_text(0, y + 11, row.label, font_weight=600 if row.label == "Overall" else 400))
+        body.append(_text(0, y + 11, row.label, font_weight=600 if row.overall else 400))
         by = y
         for _, colour, h, name in series:
             value: float | None = getattr(row, name)
             if value is None:
-                body.append(_text(x0 + 3, by + h - 1, "no data", fill=MUTED, font_size=8))
+                no_data = gettext(language, "no data")
+                body.append(_text(x0 + 3, by + h - 1, no_data, fill=MUTED, font_size=8))
             else:
                 w = max(1.0, span * max(0.0, min(100.0, value)) / 100)
                 body.append(
@@ -183,7 +200,8 @@ def benchmark_chart(
                 )
             by += h + gap
         y += group_h + group_gap
-    return _svg(width, height, "Scores of this location beside its region and the brand", body)
+    title = gettext(language, "Scores of this location beside its region and the brand")
+    return _svg(width, height, title, body)
 
 
 # A wave's name under a trend point: longer ones are cut (the table of the
@@ -196,6 +214,7 @@ def trend_chart(
     brand_avg: float | None = None,
     width: float = WIDTH,
     waves: Sequence[str | None] = (),
+    language: str = DEFAULT_LANGUAGE,
 ) -> Markup:
     """This location's overall score over its approved audits; the last point is this one.
 
@@ -226,7 +245,13 @@ def trend_chart(
             f'stroke-width="1" stroke-dasharray="4 3"/>'
         )
         body.append(
-            _text(right + 6, y + 3, f"Brand {format_score(brand_avg)}", fill=MUTED, font_size=9)
+            _text(
+                right + 6,
+                y + 3,
+                gettext(language, "Brand {score}").format(score=format_score(brand_avg)),
+                fill=MUTED,
+                font_size=9,
+            )
         )
     n = len(points)
     xs = date_positions([day for day, _ in points], left + 20, right - 20)
@@ -260,7 +285,7 @@ def trend_chart(
                 _text(
                     x,
                     bottom + 15,
-                    f"{day.day} {day:%b}",
+                    day_month(day, language),
                     text_anchor="middle",
                     fill=INK if last else MUTED,
                     font_size=9,
@@ -268,7 +293,14 @@ def trend_chart(
                 )
             )
             body.append(
-                _text(x, bottom + 26, f"{day:%Y}", text_anchor="middle", fill=MUTED, font_size=8.5)
+                _text(
+                    x,
+                    bottom + 26,
+                    year(day, language),
+                    text_anchor="middle",
+                    fill=MUTED,
+                    font_size=8.5,
+                )
             )
             wave = wave_of[i]
             if wave:
@@ -289,19 +321,21 @@ def trend_chart(
             _text(
                 xs[-1],
                 bottom + (50 if any(wave_of) else 38),  # under the wave's name
-                "this visit",
+                gettext(language, "this visit"),
                 text_anchor="middle",
                 fill=MUTED,
                 font_size=8.5,
             )
         )
-    return _svg(width, height, "Overall score of this location over its approved audits", body)
+    title = gettext(language, "Overall score of this location over its approved audits")
+    return _svg(width, height, title, body)
 
 
 def touchpoint_trend_chart(
     points: Sequence[tuple[date, Mapping[str, float | None]]],
     touchpoints: Sequence[tuple[str, str]],
     width: float = WIDTH,
+    language: str = DEFAULT_LANGUAGE,
 ) -> Markup:
     """One line per touchpoint over the same visits, spaced by date; the last point is this one.
 
@@ -357,11 +391,12 @@ def touchpoint_trend_chart(
             _text(
                 xs[i],
                 bottom + 12,
-                f"{day.day} {day:%b} {day:%Y}" if last else f"{day:%b} {day:%Y}",
+                short_date(day, language) if last else month_year(day, language),
                 text_anchor="middle",
                 fill=INK if last else MUTED,
                 font_size=8.5,
                 font_weight=600 if last else 400,
             )
         )
-    return _svg(width, height, "Touchpoint scores of this location over its approved audits", body)
+    title = gettext(language, "Touchpoint scores of this location over its approved audits")
+    return _svg(width, height, title, body)

@@ -157,6 +157,9 @@ class ReportData:
     amended_on: date | None = None
     # the decisions on the owner's appeals up to this version, in the order made
     amendments: tuple[Amendment, ...] = ()
+    # The language it is written in (audit.i18n): its labels, dates and
+    # numbers; the checklist's texts are already in it where they exist.
+    language: str = "en"
 
     def photo_paths(self) -> list[Path]:
         """Every photo the report may load (the fetcher's allow-list)."""

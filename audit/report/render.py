@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import threading
 import warnings
 from collections.abc import Iterator
@@ -23,8 +24,11 @@ from typing import Any
 
 import jinja2
 import weasyprint
+from markupsafe import Markup
 from weasyprint.text.fonts import FontConfiguration
 
+from audit.catalogue import N_, gettext, ngettext
+from audit.i18n import DEFAULT_LANGUAGE
 from audit.report.data import ReportData
 from audit.report.fetcher import FONTS_DIR, ReportURLFetcher
 from audit.report.view import report_context
@@ -64,9 +68,77 @@ def report_stylesheet() -> str:
     return (REPORT_DIR / "report.css").read_text(encoding="utf-8")
 
 
+def template_words(language: str) -> dict[str, Any]:
+    """The templates' ``_`` and ``n_``: a message of the catalogue, its fields filled.
+
+    A message is trusted markup (it may hold ``<strong>``); the values put in
+    it are escaped like any other printed value.
+    """
+
+    def _(message: str, /, **values: Any) -> Markup:
+        text = Markup(gettext(language, message))
+        return text.format(**values) if values else text
+
+    def n_(singular: str, plural: str, n: int, /, **values: Any) -> Markup:
+        text = Markup(ngettext(language, singular, plural, n))
+        return text.format(n=n, **values)
+
+    return {"_": _, "n_": n_}
+
+
 def render_report_html(data: ReportData) -> str:
     context = report_context(data)
-    return _env.get_template("report.html").render(template_version=TEMPLATE_VERSION, **context)
+    return _env.get_template("report.html").render(
+        template_version=TEMPLATE_VERSION, **template_words(data.language), **context
+    )
+
+
+# The words report.css prints (running footers and headers); another language
+# overrides them with :func:`language_stylesheet`.  tests/test_report_languages.py
+# checks that the English here is the stylesheet's.
+HOW_SCORES_ARE_COMPUTED = N_(
+    "How scores are computed: each item earns points in proportion to its weight;"
+    " a touchpoint's score is the share of the points it could earn; the overall is"
+    " the weighted mean of the touchpoints. Items that do not apply count nowhere."
+    " A failed critical item caps the overall score."
+)
+PAGE_OF_PAGES = N_("Page {page} of {pages}")
+REPORT_NAME = N_("Customer experience report")
+ON_PAGE = N_("(page {page})")
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _css_content(message: str, language: str, counters: dict[str, str]) -> str:
+    """A message as a CSS ``content`` value: its text and its ``{fields}`` as counters."""
+    parts = re.split(r"\{(\w+)\}", gettext(language, message))
+    out = [
+        counters[part] if i % 2 else _css_string(part)
+        for i, part in enumerate(parts)
+        if i % 2 or part
+    ]
+    return " ".join(out)
+
+
+def language_stylesheet(language: str) -> str:
+    """CSS that puts report.css's own words in ``language`` (none for English)."""
+    if language == DEFAULT_LANGUAGE:
+        return ""
+    name = _css_string(gettext(language, REPORT_NAME))
+    footer = _css_string(gettext(language, HOW_SCORES_ARE_COMPUTED))
+    page = _css_content(
+        PAGE_OF_PAGES, language, {"page": "counter(page)", "pages": "counter(pages)"}
+    )
+    on_page = _css_content(ON_PAGE, language, {"page": "target-counter(attr(href), page)"})
+    return (
+        f"@page {{ @bottom-left {{ content: {footer}; }}"
+        f" @bottom-right {{ content: {page}; }} }}\n"
+        f".location-name {{ string-set: location content(), continued {name}; }}\n"
+        f"table.items tr.section-edge {{ string-set: continued {name}; }}\n"
+        f'.photo-refs a::after {{ content: " " {on_page}; }}\n'
+    )
 
 
 @dataclass
@@ -80,6 +152,18 @@ class _Style:
 
     css: weasyprint.CSS
     font_config: FontConfiguration
+    # The words of report.css in other languages, parsed once each.
+    languages: dict[str, weasyprint.CSS] = dataclasses.field(default_factory=dict)
+
+    def for_language(self, language: str) -> list[weasyprint.CSS]:
+        if language == DEFAULT_LANGUAGE:
+            return [self.css]
+        found = self.languages.get(language)
+        if found is None:
+            found = self.languages[language] = weasyprint.CSS(
+                string=language_stylesheet(language), font_config=self.font_config
+            )
+        return [self.css, found]
 
 
 _local = threading.local()
@@ -113,7 +197,9 @@ def render_report_pdf(data: ReportData, fetcher: ReportURLFetcher | None = None)
     document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher)
     with _weasyprint_leaks_silenced():
         pdf: bytes = document.write_pdf(
-            stylesheets=[style.css], font_config=style.font_config, **PDF_OPTIONS
+            stylesheets=style.for_language(data.language),
+            font_config=style.font_config,
+            **PDF_OPTIONS,
         )
     return pdf
 
@@ -148,6 +234,7 @@ def report_cache_key(data: ReportData) -> str:
     doc = {
         "template": TEMPLATE_VERSION,
         "weasyprint": weasyprint.__version__,
+        "language": data.language,
         "brand": data.brand,
         "location": [data.location_code, data.location_name, data.region],
         "visit_date": data.visit_date.isoformat(),

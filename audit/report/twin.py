@@ -20,6 +20,7 @@ from audit.report.view import strongest_and_weakest
 def report_document(data: ReportData) -> dict[str, Any]:
     """The report as JSON (CONTRACT.md, "Report data"), numbers unrounded as in the scorecard."""
     card = data.scorecard
+    lang = data.language  # the labels' language; keys, ids and numbers never change with it
     touchpoint_of = {s.id: s.touchpoint for s in data.checklist.sections}
     touchpoints = data.checklist.touchpoints()
     _, weakest = strongest_and_weakest(data)
@@ -52,7 +53,7 @@ def report_document(data: ReportData) -> dict[str, Any]:
         "nps": card.nps,
         "critical_failures": list(card.critical_failures),
         "touchpoints": [
-            {"id": tp, "label": touchpoint_label(tp), "score": card.touchpoints.get(tp)}
+            {"id": tp, "label": touchpoint_label(tp, lang), "score": card.touchpoints.get(tp)}
             for tp in touchpoints
         ],
         "fixes": [
@@ -107,7 +108,7 @@ def report_document(data: ReportData) -> dict[str, Any]:
                 "label": a.item_text,
                 "touchpoint": a.touchpoint,
                 "decision": a.decision,
-                "decision_label": appeal_status_label(a.decision),
+                "decision_label": appeal_status_label(a.decision, lang),
                 "before": a.before,
                 "after": a.after,
                 "note": a.note,
@@ -120,7 +121,9 @@ def report_document(data: ReportData) -> dict[str, Any]:
         # Only for a checklist with consistency rules: others keep their exact document.
         doc["consistency"] = {
             "score": card.consistency.score,
-            "rules": [f.to_dict() for f in consistency_findings(data.checklist, card.consistency)],
+            "rules": [
+                f.to_dict() for f in consistency_findings(data.checklist, card.consistency, lang)
+            ],
         }
     return doc
 

@@ -7,21 +7,26 @@ the data and the cache key made from the data is sound.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from audit.answers import MAX_COMMENT, MAX_TEXT_ANSWER
+from audit.catalogue import N_, Words, long_date
+from audit.catalogue import short_date as short_day
 from audit.checklist import Item
 from audit.corrective import FIXED, NOT_CHECKED, VERDICT_LABELS, fix_rate
+from audit.i18n import DEFAULT_LANGUAGE
 from audit.presentation import (
     CONSISTENCY_LABEL,
     DASH,
+    NPS_GROUP_WORDS,
     NPS_MEANINGS,
     Band,
     Finding,
     appeal_status_label,
     band_for,
+    band_label,
     consistency_findings,
     describe_answer,
     format_change,
@@ -172,39 +177,51 @@ class Nps:
     value: int
     group: str
     explanation: str
+    group_words: str = ""  # "a promoter", in the report's language
     # the 0-10 scale printed under the answer, each step with its NPS group
     scale: tuple[tuple[int, str], ...] = field(default=tuple((n, nps_group(n)) for n in range(11)))
 
 
-def date_text(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
+def date_text(day: date, language: str = DEFAULT_LANGUAGE) -> str:
+    """ "3 November 2026", "3 novembre 2026"."""
+    return long_date(day, language)
 
 
-def short_date(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+def short_date(day: date, language: str = DEFAULT_LANGUAGE) -> str:
+    """ "3 Nov 2026", "3 nov. 2026"."""
+    return short_day(day, language)
 
 
-def answer_text(item: Item, result: ItemResult, photos: int = 0) -> tuple[str, str]:
+def localized_band(band: Band, language: str) -> Band:
+    """The band with its word in ``language`` (its key and colour stay)."""
+    return band if language == DEFAULT_LANGUAGE else replace(band, label=band_label(band, language))
+
+
+def answer_text(
+    item: Item, result: ItemResult, photos: int = 0, language: str = DEFAULT_LANGUAGE
+) -> tuple[str, str]:
     """The answer as the owner reads it, and its status (``photos``: those in the report).
 
     A text answer prints in full below its row, so its cell says so; a text
     fact (a phone number) is short and prints in its cell.
     """
-    words = describe_answer(item, result.answer, photos)
+    words = describe_answer(item, result.answer, photos, language=language)
     if words.state == "text":
         if item.fact is not None:
-            return shorten(words.text, MAX_FACT_CHARS) or "", "answered"
-        return "See below", "text"
+            return shorten(words.text, MAX_FACT_CHARS, language) or "", "answered"
+        return Words(language)("See below"), "text"
     return words.text, words.state
 
 
-def shorten(text: str | None, limit: int) -> str | None:
+def shorten(text: str | None, limit: int, language: str = DEFAULT_LANGUAGE) -> str | None:
     """Free text as printed: at most ``limit`` characters, long runs made breakable."""
     if not text:
         return None
     text = text.strip()
     if len(text) > limit:
-        text = f"{text[:limit].rstrip()}… [shortened from {len(text):,} characters]"
+        _ = Words(language)
+        note = _("[shortened from {count} characters]", count=_.number(len(text)))
+        text = f"{text[:limit].rstrip()}… {note}"
     return _LONG_RUN.sub(_breakable, text)
 
 
@@ -226,14 +243,20 @@ def _item_row(
     data: ReportData, result: ItemResult, section_title: str, first_photo: int
 ) -> ItemRow:
     item = result.item
-    answer, status = answer_text(item, result, len(data.photos.get(item.id, ())))
+    lang = data.language
+    _ = Words(lang)
+    answer, status = answer_text(item, result, len(data.photos.get(item.id, ())), lang)
     points = ""
     if item.scored:
         if result.points is not None:
             earned = float(round_half_up(item.weight * result.points, 2))
-            points = f"{format_number(earned)} of {format_number(item.weight)}"
+            points = _(
+                "{earned} of {weight}",
+                earned=format_number(earned, lang),
+                weight=format_number(item.weight, lang),
+            )
         else:
-            points = "N/A" if status == "na" else DASH
+            points = _("N/A") if status == "na" else DASH
     pct = None if result.points is None else 100 * result.points
     long_text = None
     if (
@@ -242,16 +265,16 @@ def _item_row(
         and result.answer is not None
         and isinstance(result.answer.value, str)
     ):
-        long_text = shorten(result.answer.value, MAX_TEXT_CHARS)
+        long_text = shorten(result.answer.value, MAX_TEXT_CHARS, lang)
         if long_text is None:
-            answer, status = "Not answered", "unanswered"
+            answer, status = _("Not answered"), "unanswered"
     # The appendix prints the full images (thumbnails where a report was made
     # without them); never under an N/A answer, which counts nowhere.
     files = data.images.get(item.id) or data.photos.get(item.id, ())
     photos = tuple(
         Photo(
             uri=path.absolute().as_uri(),
-            alt=f"Photo {number}: {item.text}",
+            alt=_("Photo {number}: {text}", number=number, text=item.text),
             number=number,
             caption=f"{section_title}: {item.text}",
         )
@@ -263,12 +286,12 @@ def _item_row(
         kind=item.kind.capitalize() if item.scored else "",
         answer=answer,
         status=status,
-        weight=format_number(item.weight) if item.scored else "",
+        weight=format_number(item.weight, lang) if item.scored else "",
         points=points,
-        band=band_for(pct),
+        band=localized_band(band_for(pct), lang),
         critical=item.critical,
         critical_failed=item.critical and result.points == 0,
-        comment=shorten(result.answer.comment if result.answer else None, MAX_COMMENT_CHARS),
+        comment=shorten(result.answer.comment if result.answer else None, MAX_COMMENT_CHARS, lang),
         long_text=long_text,
         photos=photos,
         amended=any(
@@ -300,16 +323,18 @@ def strongest_and_weakest(data: ReportData) -> tuple[list[ItemResult], list[Item
 
 def _highlight(data: ReportData, r: ItemResult, tp: dict[str, str]) -> Highlight:
     assert r.points is not None
+    lang = data.language
+    _ = Words(lang)
     return Highlight(
         text=r.item.text,
-        touchpoint=touchpoint_label(tp[r.section_id]),
-        answer=answer_text(r.item, r, len(data.photos.get(r.item.id, ())))[0],
-        score=format_percent(r.points),
-        band=band_for(100 * r.points),
+        touchpoint=touchpoint_label(tp[r.section_id], lang),
+        answer=answer_text(r.item, r, len(data.photos.get(r.item.id, ())), lang)[0],
+        score=format_percent(r.points, language=lang),
+        band=localized_band(band_for(100 * r.points), lang),
         critical=r.item.critical,
-        comment=shorten(r.answer.comment if r.answer else None, MAX_HIGHLIGHT_COMMENT),
+        comment=shorten(r.answer.comment if r.answer else None, MAX_HIGHLIGHT_COMMENT, lang),
         thumbnails=tuple(
-            Photo(uri=path.absolute().as_uri(), alt=f"Photo of {r.item.text}")
+            Photo(uri=path.absolute().as_uri(), alt=_("Photo of {text}", text=r.item.text))
             for path in data.photos.get(r.item.id, ())[:FIX_THUMBNAILS]
         ),
     )
@@ -334,77 +359,148 @@ def _row_groups(rows: tuple[ItemRow, ...]) -> tuple[tuple[ItemRow, ...], ...]:
     return (rows[:n], *((row,) for row in rows[n:-n]), rows[-n:])
 
 
-def since_view(since: SinceLastVisit | None) -> SinceView | None:
+# An owner's action as "Since the last visit" names its state.
+ACTION_STATES = {"open": N_("open"), "done": N_("done")}
+# "1 of the 2 items that failed ... is fixed", by (one item, one fixed).
+SINCE_SUMMARIES = {
+    (True, True): N_(
+        "{fixed} of the {n} item that failed or were weak at the visit of {day} is fixed"
+    ),
+    (True, False): N_(
+        "{fixed} of the {n} item that failed or were weak at the visit of {day} are fixed"
+    ),
+    (False, True): N_(
+        "{fixed} of the {n} items that failed or were weak at the visit of {day} is fixed"
+    ),
+    (False, False): N_(
+        "{fixed} of the {n} items that failed or were weak at the visit of {day} are fixed"
+    ),
+}
+
+
+def since_view(since: SinceLastVisit | None, language: str = DEFAULT_LANGUAGE) -> SinceView | None:
     """ "Since the last visit": the previous visit's failed and weak items, as found now."""
     if since is None or not since.checks:
         return None
+    _ = Words(language)
     rows = []
     for c in since.checks:
         action = None
         if c.action is not None:
             a = c.action
-            state = f"done {date_text(a.done_on)}" if a.status == "done" and a.done_on else a.status
-            what, who = shorten(a.what, MAX_HIGHLIGHT_COMMENT), shorten(a.who, 60)
-            action = f"{what} ({who}; due {date_text(a.due)}, {state})"
+            state = (
+                _("done {day}", day=date_text(a.done_on, language))
+                if a.status == "done" and a.done_on
+                else _(ACTION_STATES[a.status])
+                if a.status in ACTION_STATES
+                else a.status
+            )
+            what = shorten(a.what, MAX_HIGHLIGHT_COMMENT, language)
+            who = shorten(a.who, 60, language)
+            action = _(
+                "{what} ({who}; due {due}, {state})",
+                what=what,
+                who=who,
+                due=date_text(a.due, language),
+                state=state,
+            )
         rows.append(
             SinceRow(
                 text=c.text,
-                touchpoint=touchpoint_label(c.touchpoint) if c.touchpoint else "",
-                before=format_percent(c.before),
-                after=format_percent(c.after) if c.verdict != NOT_CHECKED else DASH,
+                touchpoint=touchpoint_label(c.touchpoint, language) if c.touchpoint else "",
+                before=format_percent(c.before, language=language),
+                after=format_percent(c.after, language=language)
+                if c.verdict != NOT_CHECKED
+                else DASH,
                 verdict=c.verdict,
-                verdict_label=VERDICT_LABELS[c.verdict],
+                verdict_label=_(VERDICT_LABELS[c.verdict]),
                 action=action,
             )
         )
     rate = fix_rate(c.verdict for c in since.checks)
     fixed = sum(1 for c in since.checks if c.verdict == FIXED)
     n = len(since.checks)
-    summary = (
-        f"{fixed} of the {n} item{'s' if n != 1 else ''} that failed or were weak at the visit"
-        f" of {date_text(since.visit_date)} {'is' if fixed == 1 else 'are'} fixed"
-    )
+    day = date_text(since.visit_date, language)
+    summary = _(SINCE_SUMMARIES[(n == 1, fixed == 1)], fixed=fixed, n=n, day=day)
     if rate.verified < n:
         unchecked = n - rate.verified
-        summary += f"; {unchecked} did not count at this visit"
-    return SinceView(date_text(since.visit_date), tuple(rows), summary + ".")
+        summary += _("; {unchecked} did not count at this visit", unchecked=unchecked)
+    return SinceView(day, tuple(rows), summary + ".")
 
 
-def _points(diff: int) -> str:
-    return f"{abs(diff)} point{'s' if abs(diff) != 1 else ''}"
+def _points(diff: int, language: str = DEFAULT_LANGUAGE) -> str:
+    return Words(language).plural("{n} point", "{n} points", abs(diff))
 
 
-def _difference(this: float | None, other: float | None, whom: str) -> str | None:
+# How one score stands against an average, by whose average it is.
+LEVEL_WITH = {
+    "region": N_("level with the region average"),
+    "brand": N_("level with the brand average"),
+}
+ABOVE = {
+    "region": N_("{points} above the region average"),
+    "brand": N_("{points} above the brand average"),
+}
+BELOW = {
+    "region": N_("{points} below the region average"),
+    "brand": N_("{points} below the brand average"),
+}
+
+
+def _difference(
+    this: float | None, other: float | None, whom: str, language: str = DEFAULT_LANGUAGE
+) -> str | None:
     diff = score_change(this, other)
     if diff is None:
         return None
+    _ = Words(language)
     if diff == 0:
-        return f"level with the {whom} average"
-    return f"{_points(diff)} {'above' if diff > 0 else 'below'} the {whom} average"
+        return _(LEVEL_WITH[whom])
+    return _((ABOVE if diff > 0 else BELOW)[whom], points=_points(diff, language))
 
 
-def _trend_sentence(points: list[tuple[date, float | None]]) -> str | None:
+def _trend_sentence(
+    points: list[tuple[date, float | None]], language: str = DEFAULT_LANGUAGE
+) -> str | None:
     scored = [(d, s) for d, s in points if s is not None]
     if len(scored) < 2:
         return None
-    (prev_day, prev), (_, last) = scored[-2], scored[-1]
+    (prev_day, prev), (__, last) = scored[-2], scored[-1]
     diff = score_change(last, prev)
+    _ = Words(language)
+    day = date_text(prev_day, language)
     if not diff:
-        return f"Unchanged since the previous audit on {date_text(prev_day)}."
-    direction = "Up" if diff > 0 else "Down"
-    return f"{direction} {_points(diff)} since the previous audit on {date_text(prev_day)}."
+        return _("Unchanged since the previous audit on {day}.", day=day)
+    change = _points(diff, language)
+    if diff > 0:
+        return _("Up {points} since the previous audit on {day}.", points=change, day=day)
+    return _("Down {points} since the previous audit on {day}.", points=change, day=day)
 
 
-def _nps(value: int) -> Nps:
+def _nps(value: int, language: str = DEFAULT_LANGUAGE) -> Nps:
     group = nps_group(value)
+    _ = Words(language)
+    words = _(NPS_GROUP_WORDS[group])
     return Nps(
         value,
         group,
-        f"The shopper's answer as a customer: {value} makes a {group}, {NPS_MEANINGS[group]}.",
+        _(
+            "The shopper's answer as a customer: {value} makes {group}, {meaning}.",
+            value=value,
+            group=words,
+            meaning=_(NPS_MEANINGS[group]),
+        ),
+        group_words=words,
     )
 
 
-def _kind_scores(results: list[ItemResult]) -> tuple[tuple[str, str], ...]:
+# A section's service and experience scores, as its heading names them.
+KIND_WORDS = {"service": N_("service"), "experience": N_("experience")}
+
+
+def _kind_scores(
+    results: list[ItemResult], language: str = DEFAULT_LANGUAGE
+) -> tuple[tuple[str, str], ...]:
     """Rule 6 within one section: service and experience, where it has counted items."""
     out = []
     for kind in ("service", "experience"):
@@ -414,7 +510,7 @@ def _kind_scores(results: list[ItemResult]) -> tuple[tuple[str, str], ...]:
             if r.item.kind == kind and r.points is not None
         )
         if score is not None:
-            out.append((kind, format_score(score)))
+            out.append((Words(language)(KIND_WORDS[kind]), format_score(score)))
     return tuple(out)
 
 
@@ -434,10 +530,10 @@ def _consistency(data: ReportData) -> ConsistencyView | None:
     result = data.scorecard.consistency
     if result is None:
         return None
-    findings = consistency_findings(data.checklist, result)
+    findings = consistency_findings(data.checklist, result, data.language)
     return ConsistencyView(
         score=format_score(result.score),
-        band=band_for(result.score),
+        band=localized_band(band_for(result.score), data.language),
         checked=sum(1 for f in findings if f.result != "not_checked"),
         agreed=sum(1 for f in findings if f.result == "agree"),
         disagreements=tuple(f for f in findings if f.result == "disagree"),
@@ -465,6 +561,26 @@ class Gap:
     sentence: str
 
 
+GAP_BELOW = {
+    "region": N_("{touchpoint} is {points} below the region average"),
+    "brand": N_("{touchpoint} is {points} below the brand average"),
+}
+GAP_LEVEL = {
+    "region": N_(
+        "{touchpoint} is level with the region average; every other touchpoint is above it"
+    ),
+    "brand": N_("{touchpoint} is level with the brand average; every other touchpoint is above it"),
+}
+GAP_ABOVE = {
+    "region": N_(
+        "Every touchpoint is above the region average; {touchpoint} leads it least, by {points}"
+    ),
+    "brand": N_(
+        "Every touchpoint is above the brand average; {touchpoint} leads it least, by {points}"
+    ),
+}
+
+
 def _biggest_gap(data: ReportData) -> Gap | None:
     """The touchpoint furthest below the region's average (the brand's without a region).
 
@@ -483,17 +599,17 @@ def _biggest_gap(data: ReportData) -> Gap | None:
             diffs.append((diff, order, tp))
     if not diffs:
         return None
-    diff, _, tp = min(diffs)
-    label = touchpoint_label(tp)
+    diff, __, tp = min(diffs)
+    lang = data.language
+    _ = Words(lang)
+    label = touchpoint_label(tp, lang)
+    points = _points(diff, lang)
     if diff < 0:
-        sentence = f"{label} is {_points(diff)} below the {whom} average"
+        sentence = _(GAP_BELOW[whom], touchpoint=label, points=points)
     elif diff == 0:
-        sentence = f"{label} is level with the {whom} average; every other touchpoint is above it"
+        sentence = _(GAP_LEVEL[whom], touchpoint=label)
     else:
-        sentence = (
-            f"Every touchpoint is above the {whom} average; {label} leads it least,"
-            f" by {_points(diff)}"
-        )
+        sentence = _(GAP_ABOVE[whom], touchpoint=label, points=points)
     return Gap(
         label,
         format_score(data.scorecard.touchpoints.get(tp)),
@@ -505,33 +621,51 @@ def _biggest_gap(data: ReportData) -> Gap | None:
 
 def _ranks(data: ReportData) -> list[str]:
     """ "3rd of 12 in North", "15th of 140 in the brand"."""
+    lang = data.language
+    _ = Words(lang)
     out = []
     if data.region_rank is not None:
-        where = f"in {shorten(data.region, MAX_NAME_CHARS)}" if data.region else "in the region"
-        out.append(
-            f"{format_ordinal(data.region_rank.position)} of {data.region_rank.of:,} {where}"
-        )
+        place, of = format_ordinal(data.region_rank.position, lang), _.number(data.region_rank.of)
+        if data.region:
+            region = shorten(data.region, MAX_NAME_CHARS, lang)
+            out.append(_("{place} of {of} in {region}", place=place, of=of, region=region))
+        else:
+            out.append(_("{place} of {of} in the region", place=place, of=of))
     if data.brand_rank is not None:
-        out.append(
-            f"{format_ordinal(data.brand_rank.position)} of {data.brand_rank.of:,} in the brand"
-        )
+        place, of = format_ordinal(data.brand_rank.position, lang), _.number(data.brand_rank.of)
+        out.append(_("{place} of {of} in the brand", place=place, of=of))
     return out
 
 
-def _location_nps(nps: LocationNps | None) -> str | None:
+def _location_nps(nps: LocationNps | None, language: str = DEFAULT_LANGUAGE) -> str | None:
     if nps is None:
         return None
-    visits = f"{nps.visits} visit{'s' if nps.visits != 1 else ''}"
-    return (
-        f"{format_change(round_score(nps.value))} over the last {visits} "
-        f"(n = {nps.answers}: {nps.promoters} promoter{'s' if nps.promoters != 1 else ''}, "
-        f"{nps.detractors} detractor{'s' if nps.detractors != 1 else ''})"
+    _ = Words(language)
+    return _(
+        "{value} over the last {visits} (n = {answers}: {promoters}, {detractors})",
+        value=format_change(round_score(nps.value)),
+        visits=_.plural("{n} visit", "{n} visits", nps.visits),
+        answers=nps.answers,
+        promoters=_.plural("{n} promoter", "{n} promoters", nps.promoters),
+        detractors=_.plural("{n} detractor", "{n} detractors", nps.detractors),
     )
 
 
 def report_context(data: ReportData) -> dict[str, Any]:
     card = data.scorecard
     checklist = data.checklist
+    lang = data.language
+    _ = Words(lang)
+
+    def band(score: float | None) -> Band:
+        return localized_band(band_for(score), lang)
+
+    def day(value: date | None) -> str | None:
+        return date_text(value, lang) if value else None
+
+    def short(text: str | None, limit: int) -> str | None:
+        return shorten(text, limit, lang)
+
     results = {r.item.id: r for r in card.items}
     section_results = {s.id: s for s in card.sections}
     sections: list[SectionView] = []
@@ -549,22 +683,22 @@ def report_context(data: ReportData) -> dict[str, Any]:
                 number=number,
                 id=section.id,
                 title=section.title,
-                touchpoint=touchpoint_label(section.touchpoint),
+                touchpoint=touchpoint_label(section.touchpoint, lang),
                 score=format_score(score),
-                band=band_for(score),
-                weight=format_number(section.weight),
+                band=band(score),
+                weight=format_number(section.weight, lang),
                 rows=rows,
                 groups=_row_groups(rows),
                 na_count=sum(1 for row in rows if row.status == "na"),
-                kind_scores=_kind_scores(shown),
+                kind_scores=_kind_scores(shown, lang),
             )
         )
     strip = [
         StripStep(
             i,
-            touchpoint_label(tp),
+            touchpoint_label(tp, lang),
             format_score(card.touchpoints.get(tp)),
-            band_for(card.touchpoints.get(tp)),
+            band(card.touchpoints.get(tp)),
         )
         for i, tp in enumerate(checklist.touchpoints(), start=1)
     ]
@@ -572,8 +706,8 @@ def report_context(data: ReportData) -> dict[str, Any]:
     criticals = [
         Critical(
             text=results[item_id].item.text,
-            touchpoint=touchpoint_label(tp_of[results[item_id].section_id]),
-            answer=answer_text(results[item_id].item, results[item_id])[0],
+            touchpoint=touchpoint_label(tp_of[results[item_id].section_id], lang),
+            answer=answer_text(results[item_id].item, results[item_id], language=lang)[0],
         )
         for item_id in card.critical_failures
     ]
@@ -581,8 +715,8 @@ def report_context(data: ReportData) -> dict[str, Any]:
     if consistency is not None:
         criticals += [
             Critical(
-                text=f"{f.label}: the touchpoints disagree",
-                touchpoint=CONSISTENCY_LABEL,
+                text=_("{rule}: the touchpoints disagree", rule=f.label),
+                touchpoint=_(CONSISTENCY_LABEL),
                 answer=f.sentence,
             )
             for f in consistency.disagreements
@@ -593,9 +727,12 @@ def report_context(data: ReportData) -> dict[str, Any]:
     strongest = [_highlight(data, r, tp_of) for r in strong_items]
     weakest = [_highlight(data, r, tp_of) for r in weak_items]
     bench = data.benchmarks
-    bench_rows = [BenchmarkRow("Overall", card.overall, bench.region_avg, bench.brand_avg)] + [
+    overall_row = BenchmarkRow(
+        _("Overall"), card.overall, bench.region_avg, bench.brand_avg, overall=True
+    )
+    bench_rows = [overall_row] + [
         BenchmarkRow(
-            touchpoint_label(tp),
+            touchpoint_label(tp, lang),
             card.touchpoints.get(tp),
             bench.region_touchpoints.get(tp),
             bench.brand_touchpoints.get(tp),
@@ -605,27 +742,28 @@ def report_context(data: ReportData) -> dict[str, Any]:
     trend = [(p.visit_date, p.overall) for p in data.trend]
     nps = None
     if card.nps is not None:
-        nps = _nps(card.nps)
+        nps = _nps(card.nps, lang)
     appendix = [photo for s in sections for row in s.rows for photo in row.photos]
     return {
         "data": data,
-        "brand": shorten(data.brand, MAX_NAME_CHARS) or "",
-        "location_name": shorten(data.location_name, MAX_NAME_CHARS) or "",
-        "location_code": shorten(data.location_code, MAX_CODE_CHARS) or "",
-        "region": shorten(data.region, MAX_NAME_CHARS),
-        "visit_date": date_text(data.visit_date),
-        "generated_at": date_text(data.generated_at) if data.generated_at else None,
+        "language": lang,
+        "brand": short(data.brand, MAX_NAME_CHARS) or "",
+        "location_name": short(data.location_name, MAX_NAME_CHARS) or "",
+        "location_code": short(data.location_code, MAX_CODE_CHARS) or "",
+        "region": short(data.region, MAX_NAME_CHARS),
+        "visit_date": date_text(data.visit_date, lang),
+        "generated_at": day(data.generated_at),
         "reference": data.reference[:8].upper() if data.reference else "",
         "checklist": checklist,
         "overall": format_score(card.overall),
-        "overall_band": band_for(card.overall),
-        "overall_track": score_track(card.overall),
+        "overall_band": band(card.overall),
+        "overall_track": score_track(card.overall, language=lang),
         "service": format_score(card.service),
-        "service_band": band_for(card.service),
+        "service_band": band(card.service),
         "experience": format_score(card.experience),
-        "experience_band": band_for(card.experience),
+        "experience_band": band(card.experience),
         "criticals": criticals,
-        "critical_cap": format_number(checklist.critical_fail_score),
+        "critical_cap": format_number(checklist.critical_fail_score, lang),
         "uncapped": format_score(uncapped)
         if (score_change(uncapped, card.overall) or 0) > 0
         else None,
@@ -641,43 +779,46 @@ def report_context(data: ReportData) -> dict[str, Any]:
         "cover_criticals": criticals[:MAX_CRITICALS_ON_COVER],
         "gap": _biggest_gap(data),
         "ranks": _ranks(data),
-        "location_nps": _location_nps(data.location_nps),
+        "location_nps": _location_nps(data.location_nps, lang),
         "bench": bench,
         "bench_brand": format_score(bench.brand_avg),
         "bench_region": format_score(bench.region_avg),
-        "vs_brand": _difference(card.overall, bench.brand_avg, "brand"),
-        "vs_region": _difference(card.overall, bench.region_avg, "region"),
+        "vs_brand": _difference(card.overall, bench.brand_avg, "brand", lang),
+        "vs_region": _difference(card.overall, bench.region_avg, "region", lang),
         "benchmark_chart": benchmark_chart(
-            bench_rows, region=bench.region_count > 0, brand=bench.brand_count > 0
+            bench_rows, region=bench.region_count > 0, brand=bench.brand_count > 0, language=lang
         )
         if bench.brand_count or bench.region_count
         else None,
         "trend": trend,
-        "trend_chart": trend_chart(trend, bench.brand_avg, waves=[p.wave for p in data.trend])
+        "trend_chart": trend_chart(
+            trend, bench.brand_avg, waves=[p.wave for p in data.trend], language=lang
+        )
         if len(trend) >= 2
         else None,
         "touchpoint_trend": touchpoint_trend_chart(
             [(p.visit_date, p.touchpoints) for p in data.trend],
-            [(tp, touchpoint_label(tp)) for tp in checklist.touchpoints()],
+            [(tp, touchpoint_label(tp, lang)) for tp in checklist.touchpoints()],
+            language=lang,
         )
         if len(data.trend) > TOUCHPOINT_TREND_EARLIER
         else None,
-        "trend_sentence": _trend_sentence(trend),
+        "trend_sentence": _trend_sentence(trend, lang),
         "previous_audits": max(0, len(trend) - 1),
-        "since": since_view(data.since_last),
+        "since": since_view(data.since_last, lang),
         "version": data.version,
-        "amended_on": date_text(data.amended_on) if data.amended_on else None,
+        "amended_on": day(data.amended_on),
         "amendments": [
             AmendmentView(
-                text=shorten(a.item_text, MAX_NAME_CHARS) or a.item_id,
-                touchpoint=touchpoint_label(a.touchpoint),
-                decision=appeal_status_label(a.decision),
+                text=short(a.item_text, MAX_NAME_CHARS) or a.item_id,
+                touchpoint=touchpoint_label(a.touchpoint, lang),
+                decision=appeal_status_label(a.decision, lang),
                 decision_key=a.decision,
                 before=a.before,
                 after=a.after,
                 changed=a.before != a.after,
-                note=shorten(a.note, MAX_COMMENT_CHARS) or "",
-                decided_on=date_text(a.decided_on),
+                note=short(a.note, MAX_COMMENT_CHARS) or "",
+                decided_on=date_text(a.decided_on, lang),
             )
             for a in data.amendments
         ],

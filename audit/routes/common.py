@@ -39,16 +39,22 @@ def settings_of(request: Request) -> Settings:
     return found
 
 
-def request_language(request: Request) -> str:
-    """The language to answer in: ``?lang=``, the user's, ``Accept-Language``, AUDIT_LANGUAGE.
-
-    A ``lang`` the service does not speak is 422 naming it.
-    """
+def explicit_language(request: Request) -> str | None:
+    """The request's ``?lang=``, if any; one the service does not speak is 422 naming it."""
     explicit = request.query_params.get("lang") or None
     if explicit is not None:
         problem = language_problem(explicit)
         if problem is not None:
             raise Invalid(f"lang {problem}", {"lang": problem})
+    return explicit
+
+
+def request_language(request: Request) -> str:
+    """The language to answer in: ``?lang=``, the user's, ``Accept-Language``, AUDIT_LANGUAGE.
+
+    A ``lang`` the service does not speak is 422 naming it.
+    """
+    explicit = explicit_language(request)
     who: Principal | None = request.scope.get("audit.principal")
     return negotiate(
         explicit,

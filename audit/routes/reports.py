@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from audit.auth import require_role
-from audit.routes.common import PRIVATE_NO_STORE, json_response, settings_of
+from audit.routes.common import PRIVATE_NO_STORE, explicit_language, json_response, settings_of
 from audit.submission import check_uuid
 from audit.workflow import reports
 
@@ -23,7 +23,9 @@ def _uuid(request: Request) -> str:
 
 async def report_pdf(request: Request) -> Response:
     who = require_role(request, *READERS)
-    report = await reports.report_pdf(who, _uuid(request), settings_of(request))
+    report = await reports.report_pdf(
+        who, _uuid(request), settings_of(request), explicit_language(request)
+    )
     if request.headers.get("if-none-match") == report.etag:
         return Response(status_code=304, headers={"ETag": report.etag})
     return Response(
@@ -39,4 +41,7 @@ async def report_pdf(request: Request) -> Response:
 
 async def report_json(request: Request) -> Response:
     who = require_role(request, *READERS)
-    return json_response(await reports.report_json(who, _uuid(request), settings_of(request)))
+    document = await reports.report_json(
+        who, _uuid(request), settings_of(request), explicit_language(request)
+    )
+    return json_response(document)

@@ -345,6 +345,28 @@ async def owned_location_ids(user_id: int) -> list[int]:
     return [int(row["location_id"]) for row in rows]
 
 
+async def owner_language(location_id: int) -> str | None:
+    """The language of the location's first owner (by ownership) who chose one."""
+    row = (
+        await LocationOwner.filter(
+            location_id=location_id,
+            user__active=True,
+            user__role="owner",
+            user__language__isnull=False,
+        )
+        .order_by("id")
+        .first()
+        .values("user__language")
+    )
+    return None if row is None else str(row["user__language"])
+
+
+async def language_of(email: str) -> str | None:
+    """The language the user of ``email`` chose, if any (and if there is such a user)."""
+    user = await user_by_address(email)
+    return None if user is None else user.language
+
+
 async def owner_emails(location_id: int) -> list[str]:
     rows = await User.filter(ownerships__location_id=location_id, active=True, role="owner").values(
         "email"

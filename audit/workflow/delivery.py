@@ -46,6 +46,7 @@ from audit.report.data import ReportData, report_filename
 from audit.report.pool import RenderPool, cached_report_pdf, report_cache
 from audit.report.view import date_text, report_context
 from audit.settings import Settings
+from audit.store import accounts as account_store
 from audit.store import actions as action_store
 from audit.store import appeals as appeal_store
 from audit.store import deliveries as queue_store
@@ -519,7 +520,9 @@ class ReportMailer:
         audit = await store.audit_by_id(claim.audit_id)
         if audit is None:
             raise DeliveryError("the audit of this delivery is gone")
-        data = await report_data_for_audit(audit, self.settings)
+        # In the recipient's language when they chose one (docs/deploy.md, "Languages").
+        language = await account_store.language_of(claim.recipient)
+        data = await report_data_for_audit(audit, self.settings, language)
         pdf, _ = await cached_report_pdf(data, report_cache(self.settings), self.pool)
         msgid = message_id(claim.id, audit.uuid, claim.recipient, self.settings.smtp_from)
         message = compose_email(data, pdf, claim.recipient, self.settings.smtp_from, msgid)
@@ -560,7 +563,8 @@ class ReportMailer:
         report: tuple[ReportData, bytes] | None = None
         if appeal.report_version is not None:
             # The report as it stands now (a later decision may have amended it again).
-            data = await report_data_for_audit(audit, self.settings)
+            language = await account_store.language_of(claim.recipient)
+            data = await report_data_for_audit(audit, self.settings, language)
             pdf, _ = await cached_report_pdf(data, report_cache(self.settings), self.pool)
             report = (data, pdf)
         msgid = message_id(

@@ -36,6 +36,7 @@ from typing import Any
 
 from audit.answers import Answer
 from audit.auth import Principal
+from audit.catalogue import gettext
 from audit.checklist import Checklist, Item
 from audit.compare import Nps
 from audit.errors import NotFound, ServiceUnavailable
@@ -58,6 +59,7 @@ from audit.report.pool import RenderError, RenderTimeout, cached_report_pdf, rep
 from audit.report.twin import report_document
 from audit.scoring import score_answers
 from audit.settings import Settings
+from audit.store import accounts as account_store
 from audit.store import appeals as appeal_store
 from audit.store import reports as store
 from audit.store.audits import photo_counts, stored_answers
@@ -76,15 +78,20 @@ READABLE = {"hq": ("submitted", "approved"), "owner": ("approved",)}
 # -- for a reader (the routes)
 
 
-async def readable_report(who: Principal, audit_uuid: str, settings: Settings) -> ReportData:
+async def readable_report(
+    who: Principal, audit_uuid: str, settings: Settings, language: str | None = None
+) -> ReportData:
     """The report for HQ once the audit is submitted, for its location's owner once approved.
 
     Anyone else, and any other status, gets 404: the report's existence does not leak.
+    Its language: ``language`` (``?lang=``), else the owner's own when an owner
+    reads it, else as :func:`report_language` says.
     """
     audit = await get_audit(who, audit_uuid)  # 404 for an audit the caller may not see
     if audit.status not in READABLE.get(who.role, ()):
         raise NotFound("no such report")
-    return await report_data_for_audit(audit, settings)
+    chosen = language or (who.language if who.is_owner else None)
+    return await report_data_for_audit(audit, settings, chosen)
 
 
 @dataclass(frozen=True)
@@ -94,8 +101,10 @@ class RenderedReport:
     filename: str
 
 
-async def report_pdf(who: Principal, audit_uuid: str, settings: Settings) -> RenderedReport:
-    data = await readable_report(who, audit_uuid, settings)
+async def report_pdf(
+    who: Principal, audit_uuid: str, settings: Settings, language: str | None = None
+) -> RenderedReport:
+    data = await readable_report(who, audit_uuid, settings, language)
     try:
         with report_render():  # counted and timed for /metrics
             pdf, key = await cached_report_pdf(data, report_cache(settings))
@@ -106,25 +115,41 @@ async def report_pdf(who: Principal, audit_uuid: str, settings: Settings) -> Ren
     return RenderedReport(pdf, f'"{key}"', report_filename(data))
 
 
-async def report_json(who: Principal, audit_uuid: str, settings: Settings) -> dict[str, Any]:
-    return report_document(await readable_report(who, audit_uuid, settings))
+async def report_json(
+    who: Principal, audit_uuid: str, settings: Settings, language: str | None = None
+) -> dict[str, Any]:
+    return report_document(await readable_report(who, audit_uuid, settings, language))
 
 
 # -- for the command line and the mailer (they have checked who it is for)
 
 
-async def report_data_for(audit_uuid: str, settings: Settings) -> ReportData:
+async def report_data_for(
+    audit_uuid: str, settings: Settings, language: str | None = None
+) -> ReportData:
     audit = await store.audit_by_uuid(audit_uuid)
     if audit is None:
         raise NotFound("no such audit")
-    return await report_data_for_audit(audit, settings)
+    return await report_data_for_audit(audit, settings, language)
 
 
-async def report_data_for_audit(audit: Audit, settings: Settings) -> ReportData:
-    """The report of an audit loaded with its location and checklist."""
+async def report_language(audit: Audit, settings: Settings) -> str:
+    """A report's language when its reader chose none: the location's first owner's
+    (docs/deploy.md, "Languages"), else AUDIT_LANGUAGE."""
+    return await account_store.owner_language(audit.location.id) or settings.language
+
+
+async def report_data_for_audit(
+    audit: Audit, settings: Settings, language: str | None = None
+) -> ReportData:
+    """The report of an audit loaded with its location and checklist, in ``language``
+    (None: :func:`report_language`)."""
+    language = language or await report_language(audit, settings)
     location = audit.location
     brand, region = await store.brand_and_region_names(location)
-    checklist = parsed(audit.checklist)
+    # Its texts in the report's language where the checklist has them; the
+    # same structure, so the same scores.
+    checklist = parsed(audit.checklist).localized(language)
     # Free text as HQ released it for owners (audit.redaction); scores are the same.
     answers = owner_answers(checklist, stored_answers(audit), audit.owner_text)
     scorecard = score_answers(checklist, answers, await photo_counts(audit.id))
@@ -164,12 +189,13 @@ async def report_data_for_audit(audit: Audit, settings: Settings) -> ReportData:
         since_last=await since_last_visit(audit),
         version=audit.report_version,
         amended_on=audit.amended_at.astimezone(UTC).date() if audit.amended_at else None,
-        amendments=await _amendments(audit, checklist),
+        amendments=await _amendments(audit, checklist, language),
+        language=language,
     )
     return without_unshown_evidence(without_hq_items(report))
 
 
-async def _amendments(audit: Audit, checklist: Checklist) -> tuple[Amendment, ...]:
+async def _amendments(audit: Audit, checklist: Checklist, language: str) -> tuple[Amendment, ...]:
     """The appeal decisions an amended report lists: those made up to its version.
 
     A decision that changes no score (a rejection) issues no new version, so
@@ -185,9 +211,9 @@ async def _amendments(audit: Audit, checklist: Checklist) -> tuple[Amendment, ..
         item = items.get(appeal.item_id)
         if item is None or appeal.decided_at is None:
             continue
-        before = _answer_words(item, appeal.original)
+        before = _answer_words(item, appeal.original, language)
         after = (
-            _answer_words(item, appeal.decided_answer)
+            _answer_words(item, appeal.decided_answer, language)
             if appeal.decided_answer is not None
             else before
         )
@@ -206,11 +232,12 @@ async def _amendments(audit: Audit, checklist: Checklist) -> tuple[Amendment, ..
     return tuple(out)
 
 
-def _answer_words(item: Item, raw: Mapping[str, Any] | None) -> str:
+def _answer_words(item: Item, raw: Mapping[str, Any] | None, language: str) -> str:
     if raw is None:
         # Rejected before any change: the answer is the one the report prints.
-        return "as reported"
-    return describe_answer(item, Answer(value=raw.get("value"), na=bool(raw.get("na")))).text
+        return gettext(language, "as reported")
+    answer = Answer(value=raw.get("value"), na=bool(raw.get("na")))
+    return describe_answer(item, answer, language=language).text
 
 
 def visit_date_of(audit: Audit) -> date:

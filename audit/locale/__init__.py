@@ -1,0 +1,1 @@
+"""The translations of :mod:`audit.catalogue`, one module per language."""
