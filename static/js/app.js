@@ -336,7 +336,8 @@ async function chooseLanguage(code) {
     app.redraw?.(document.getElementById('email')?.value.trim() ?? document.getElementById('reset-email')?.value.trim());
     return;
   }
-  saveLanguage(code);
+  // Before drawing again: the account's choice decides the server's words (report.json).
+  await saveLanguage(code);
   await app.view?.settled?.();
   if (app.store || app.ownerStore) await route();
   else if (app.session.role !== 'hq') renderStaffNotice(main, app.session);
