@@ -13,6 +13,9 @@ export const LANGUAGES = { en: 'English', fr: 'Français' };
 export const DEFAULT_LANGUAGE = 'en';
 
 let current = DEFAULT_LANGUAGE;
+// The locale of dates and numbers: the browser's own variant of the language
+// shown (en-GB writes "2 November 2026", en-US "November 2, 2026"), else the language.
+let locale = DEFAULT_LANGUAGE;
 let messages = {};
 let plurals = new Intl.PluralRules(DEFAULT_LANGUAGE);
 let numbers = new Intl.NumberFormat(DEFAULT_LANGUAGE);
@@ -36,8 +39,9 @@ export async function useLanguage(code) {
   if (!response.ok) throw new Error(`catalogue ${chosen}: ${response.status}`);
   messages = await response.json();
   current = chosen;
-  plurals = new Intl.PluralRules(chosen);
-  numbers = new Intl.NumberFormat(chosen);
+  locale = (navigator.languages ?? [navigator.language]).find((tag) => supported(tag) === chosen) ?? chosen;
+  plurals = new Intl.PluralRules(locale);
+  numbers = new Intl.NumberFormat(locale);
   formats.clear();
   document.documentElement.lang = chosen;
   return chosen;
@@ -64,13 +68,13 @@ export function t(key, params = {}) {
 
 /** A number as the language writes it ("1,200" / "1 200"). */
 export function formatNumber(value, options) {
-  return options ? new Intl.NumberFormat(current, options).format(value) : numbers.format(value);
+  return options ? new Intl.NumberFormat(locale, options).format(value) : numbers.format(value);
 }
 
 /** An Intl.DateTimeFormat for the current language, made once per language and options. */
 export function dateFormat(options) {
   const key = JSON.stringify(options);
-  if (!formats.has(key)) formats.set(key, new Intl.DateTimeFormat(current, options));
+  if (!formats.has(key)) formats.set(key, new Intl.DateTimeFormat(locale, options));
   return formats.get(key);
 }
 
