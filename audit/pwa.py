@@ -29,8 +29,9 @@ FILES_PLACEHOLDER = '"__SHELL_FILES__"'
 # static/ (other pages' assets, a README) is served but not part of the shell,
 # so changing it neither grows the offline cache nor makes a new app version.
 SHELL_FILES = ("index.html", "manifest.webmanifest")
-SHELL_DIRS = ("css", "js", "icons")
-SHELL_SUFFIXES = frozenset({".css", ".js", ".png", ".svg"})
+# i18n/ holds the catalogues of the app's words: every language works offline.
+SHELL_DIRS = ("css", "js", "icons", "i18n")
+SHELL_SUFFIXES = frozenset({".css", ".js", ".png", ".svg", ".json"})
 # Twelve hex digits: collisions between two releases are not a practical concern.
 VERSION_LENGTH = 12
 

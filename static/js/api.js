@@ -4,6 +4,8 @@
 // Writes to an audit may carry If-Match: "r<revision>" (the revision the
 // phone's copy is based on); a 412 then holds the server's current audit.
 
+import { language, t } from './i18n.js';
+
 const JSON_TIMEOUT_MS = 30_000;
 // A 1600 px JPEG is ~400 KB; on a weak 3G uplink that takes a minute.
 const UPLOAD_TIMEOUT_MS = 180_000;
@@ -24,7 +26,7 @@ export class NetworkError extends Error {
 
 export class ApiError extends Error {
   constructor(status, body, retryAfter) {
-    super(body?.error || `The server answered ${status}`);
+    super(body?.error || t('error.server_status', { status: String(status) }));
     this.name = 'ApiError';
     this.status = status;
     this.fields = body?.fields ?? {};
@@ -60,7 +62,8 @@ function ifMatch(revision) {
 }
 
 export async function request(method, path, { json, body, contentType, timeout, headers: extra } = {}) {
-  const headers = new Headers({ Accept: 'application/json' });
+  // The server words its own messages in the app's language where it can.
+  const headers = new Headers({ Accept: 'application/json', 'Accept-Language': language() });
   for (const [name, value] of Object.entries(extra ?? {})) if (value !== undefined) headers.set(name, value);
   if (json !== undefined) {
     headers.set('Content-Type', 'application/json');
@@ -105,12 +108,14 @@ export const api = {
   getSession: () => request('GET', '/api/session'),
   signIn: (email, password) => request('POST', '/api/session', { json: { email, password } }),
   signOut: () => request('DELETE', '/api/session'),
+  setLanguage: (code) => request('PATCH', '/api/session', { json: { language: code } }),
   requestReset: (email) => request('POST', '/api/password-reset', { json: { email } }),
   describeLink: (token) => request('POST', '/api/password-link', { json: { token } }),
   setPassword: (token, password) => request('POST', '/api/password', { json: { token, password } }),
   locations: () => request('GET', '/api/locations'),
-  checklists: () => request('GET', '/api/checklists'),
-  checklist: (id) => request('GET', `/api/checklists/${enc(id)}`),
+  checklists: () => request('GET', `/api/checklists?lang=${enc(language())}`),
+  // In the app's language (the server falls back to the checklist's own text).
+  checklist: (id, hash) => request('GET', `/api/checklists/${enc(id)}?${hash ? `hash=${enc(hash)}&` : ''}lang=${enc(language())}`),
   assignments: () => request('GET', '/api/assignments'),
   claim: (id) => request('POST', `/api/assignments/${enc(id)}/claim`),
   release: (id) => request('POST', `/api/assignments/${enc(id)}/release`),

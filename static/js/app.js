@@ -15,10 +15,16 @@
 //   photos.js      resizing on the phone
 //   views/*.js     sign-in, forgot password and a link's set-password page, home,
 //                  one visit, scorecard, conflict
+//   i18n.js        t('key', params): the catalogues in static/i18n/, dates and numbers
+//   language.js    which language: the browser's, the switch's, the account's
 //   /sw.js         the service worker (served by audit/pwa.py)
 
 import { api, ApiError, NetworkError, setCsrfToken } from './api.js';
 import { h } from './dom.js';
+import { t, translatePage, useLanguage } from './i18n.js';
+import {
+  forgetUnsavedLanguage, initialLanguage, languageOfSession, languageSwitch, rememberLanguage, saveLanguage,
+} from './language.js';
 import { Outbox } from './outbox.js';
 import { forgetSession, savedSession, saveSession, userKey } from './session.js';
 import { OwnerCache } from './owner-cache.js';
@@ -39,6 +45,7 @@ const main = document.getElementById('main');
 const statusLine = document.getElementById('status');
 const sendNow = document.getElementById('send-now');
 const signOutButton = document.getElementById('sign-out');
+const languageSlot = document.getElementById('language-slot');
 
 const app = {
   session: null,
@@ -46,16 +53,14 @@ const app = {
   outbox: null,
   view: null,
   justSent: null,
+  // Draws the signed-out screen shown now again (after a change of language).
+  redraw: null,
 };
-
-function plural(n) {
-  return n === 1 ? '1 visit' : `${n} visits`;
-}
 
 async function refreshStatus() {
   const online = navigator.onLine;
   if (!app.store) {
-    statusLine.textContent = online ? '' : 'Offline';
+    statusLine.textContent = online ? '' : t('status.offline');
     sendNow.hidden = true;
     return;
   }
@@ -68,19 +73,19 @@ async function refreshStatus() {
   let text;
   let state;
   if (outbox.blocked && waiting) {
-    [text, state] = [`Sign in again to send ${plural(waiting)}`, 'problem'];
+    [text, state] = [t('status.sign_in_to_send', { count: waiting }), 'problem'];
   } else if (outbox.current && waiting) {
-    [text, state] = [`Sending ${plural(waiting)}…`, 'sending'];
+    [text, state] = [t('status.sending', { count: waiting }), 'sending'];
   } else if (waiting) {
-    [text, state] = [`${online ? '' : 'Offline · '}${plural(waiting)} to send`, 'waiting'];
+    [text, state] = [t(online ? 'status.to_send' : 'status.offline_to_send', { count: waiting }), 'waiting'];
   } else if (online) {
     // Work in conflict is not "nothing to send": it waits for the auditor (counted below).
-    [text, state] = [entries.length ? 'Online' : 'Online · nothing to send', 'ok'];
+    [text, state] = [t(entries.length ? 'status.online' : 'status.online_nothing'), 'ok'];
   } else {
-    [text, state] = ['Offline · your work is kept on this phone', 'offline'];
+    [text, state] = [t('status.offline_kept'), 'offline'];
   }
   if (problems) {
-    text += ` · ${problems} need${problems === 1 ? 's' : ''} attention`;
+    text += t('status.attention', { count: problems });
     state = 'problem';
   }
   statusLine.textContent = text;
@@ -112,7 +117,7 @@ function navigate(hash, { result } = {}) {
 /** A 401 means the session ended: sign in again; unsent work stays put. */
 function handleError(error) {
   if (error instanceof ApiError && error.status === 401 && app.session) {
-    leave('Your session has ended. Please sign in again — nothing on this phone is lost.');
+    leave('session.ended');
     return true;
   }
   return false;
@@ -171,8 +176,15 @@ async function refreshSession() {
 }
 
 async function enter(session) {
+  app.redraw = null;
+  setCsrfToken(session.csrf_token); // a choice made offline is saved first (a write)
+  // The account's stored language wins over this device's on signing in.
+  const chosen = await languageOfSession(session);
+  if (chosen !== document.documentElement.lang) {
+    rememberLanguage(chosen);
+    await showLanguage(chosen);
+  }
   app.session = session;
-  setCsrfToken(session.csrf_token);
   saveSession(session);
   signOutButton.hidden = false;
   if (session.role === 'hq') {
@@ -197,14 +209,14 @@ async function enter(session) {
     app.outbox.addEventListener(type, refreshStatus);
   }
   app.outbox.addEventListener('auth', async () => {
-    if (!(await refreshSession())) leave('Please sign in again to send your visits. They are safe on this phone.');
+    if (!(await refreshSession())) leave('session.sign_in_to_send');
   });
   app.outbox.start();
   requestPersistentStorage();
   await route();
 }
 
-/** Close this auditor's data and show the sign-in screen. */
+/** Close this auditor's data and show the sign-in screen (with the text of the key `notice`). */
 function leave(notice) {
   app.view?.dispose?.();
   app.view = null;
@@ -217,12 +229,15 @@ function leave(notice) {
   signOutButton.hidden = true;
   sendNow.hidden = true;
   statusLine.textContent = '';
-  renderSignIn(main, { notice, onSignedIn: enter, onForgot: forgot });
+  forgetUnsavedLanguage();
+  app.redraw = (typed) => renderSignIn(main, { notice: notice ? t(notice) : null, email: typed, onSignedIn: enter, onForgot: forgot });
+  app.redraw();
 }
 
 function forgot(email) {
   history.replaceState(null, '', '/');
-  renderForgot(main, { email, onBack: () => leave() });
+  app.redraw = (typed) => renderForgot(main, { email: typed ?? email, onBack: () => leave() });
+  app.redraw();
 }
 
 /** The token of an e-mailed link (#/password/TOKEN), or null. */
@@ -244,19 +259,18 @@ async function openLink(token) {
     signOutButton.hidden = true;
     sendNow.hidden = true;
   }
-  await renderSetPassword(main, token, { onSignedIn: enter, onForgot: () => forgot('') });
+  app.redraw = () => renderSetPassword(main, token, { onSignedIn: enter, onForgot: () => forgot('') });
+  await app.redraw();
 }
 
 function confirmSignOut(count) {
   return new Promise((resolve) => {
     const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': 'signout-title', 'aria-describedby': 'signout-text' },
-      h('h2', { id: 'signout-title' }, 'Sign out with work not sent?'),
-      h('p', { id: 'signout-text' }, count === 1
-        ? '1 visit is not on the server yet. It stays safely on this phone and is sent the next time you sign in here. Nobody else who signs in on this phone can see it.'
-        : `${count} visits are not on the server yet. They stay safely on this phone and are sent the next time you sign in here. Nobody else who signs in on this phone can see them.`),
+      h('h2', { id: 'signout-title' }, t('signout.title')),
+      h('p', { id: 'signout-text' }, t('signout.text', { count })),
       h('div', { class: 'dialog-buttons' },
-        h('button', { type: 'button', class: 'primary', onclick: () => dialog.close('stay') }, 'Stay signed in'),
-        h('button', { type: 'button', class: 'secondary', onclick: () => dialog.close('leave') }, 'Sign out anyway')));
+        h('button', { type: 'button', class: 'primary', onclick: () => dialog.close('stay') }, t('signout.stay')),
+        h('button', { type: 'button', class: 'secondary', onclick: () => dialog.close('leave') }, t('signout.leave'))));
     dialog.addEventListener('close', () => {
       dialog.remove();
       resolve(dialog.returnValue === 'leave');
@@ -287,7 +301,7 @@ async function signOut() {
     indexedDB.deleteDatabase(`audit-${app.ownerKey}`);
   }
   history.replaceState(null, '', '/');
-  leave('You are signed out.');
+  leave('session.signed_out');
 }
 
 async function requestPersistentStorage() {
@@ -307,7 +321,31 @@ function registerServiceWorker() {
   });
 }
 
+/** Show the app in a language: its catalogue, the page's static texts, the switch. */
+async function showLanguage(code) {
+  await useLanguage(code);
+  translatePage();
+  languageSlot.replaceChildren(languageSwitch(chooseLanguage));
+}
+
+/** The switch was used: remember, save to the account, and draw the screen again. */
+async function chooseLanguage(code) {
+  rememberLanguage(code);
+  await showLanguage(code);
+  if (!app.session) {
+    app.redraw?.(document.getElementById('email')?.value.trim() ?? document.getElementById('reset-email')?.value.trim());
+    return;
+  }
+  // Before drawing again: the account's choice decides the server's words (report.json).
+  await saveLanguage(code);
+  await app.view?.settled?.();
+  if (app.store || app.ownerStore) await route();
+  else if (app.session.role !== 'hq') renderStaffNotice(main, app.session);
+  refreshStatus();
+}
+
 async function boot() {
+  await showLanguage(initialLanguage());
   signOutButton.addEventListener('click', signOut);
   sendNow.addEventListener('click', () => app.outbox?.kick());
   window.addEventListener('hashchange', () => {
@@ -333,7 +371,7 @@ async function boot() {
     if (error instanceof NetworkError || (error instanceof ApiError && error.transient)) {
       session = savedSession(); // offline: carry on as the last auditor signed in here
     } else if (savedSession()) {
-      notice = 'Your session has ended. Please sign in again — nothing on this phone is lost.';
+      notice = 'session.ended';
     }
   }
   if (session) await enter(session);

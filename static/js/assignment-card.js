@@ -1,21 +1,21 @@
 // What a visit's card says about its wave, slot, window and due day (home and job board).
 
 import { h } from './dom.js';
+import { shortDay, t } from './i18n.js';
 
-/** "Due 12 Dec", "Due today", "Overdue since 3 Dec" for a YYYY-MM-DD due day. */
+/** "Due 12 Dec", "Due today", "Overdue: was due 3 Dec" for a YYYY-MM-DD due day. */
 export function dueText(assignment) {
-  if (!assignment.due) return 'No due date';
+  if (!assignment.due) return t('due.none');
   const due = new Date(`${assignment.due}T12:00:00`);
-  const label = due.toLocaleDateString(undefined, { day: 'numeric', month: 'short' });
-  if (assignment.overdue) return `Overdue: was due ${label}`;
+  const label = shortDay(assignment.due);
+  if (assignment.overdue) return t('due.overdue', { day: label });
   const today = new Date();
-  if (due.toDateString() === today.toDateString()) return 'Due today';
-  return `Due ${label}`;
+  if (due.toDateString() === today.toDateString()) return t('due.today');
+  return t('due.on', { day: label });
 }
 
 function windowText(assignment) {
-  const from = new Date(`${assignment.assigned}T12:00:00`);
-  return `From ${from.toLocaleDateString(undefined, { day: 'numeric', month: 'short' })}`;
+  return t('due.from', { day: shortDay(assignment.assigned) });
 }
 
 /** The facts of a visit on a card: wave, slot, window and due day. */

@@ -23,6 +23,8 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
+import { dateFormat } from './i18n.js';
+
 let counter = 0;
 /** A document-unique id, for label/aria wiring. */
 export function uid(prefix = 'el') {
@@ -30,18 +32,16 @@ export function uid(prefix = 'el') {
   return `${prefix}-${counter}`;
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-const dateFormat = new Intl.DateTimeFormat(undefined, {
-  day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit',
-});
+const TIME = { hour: '2-digit', minute: '2-digit' };
+const DAY_AND_TIME = { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' };
 
-/** "14:05" today, "3 Mar, 14:05" otherwise. */
+/** "14:05" today, "3 Mar, 14:05" otherwise (in the app's language). */
 export function when(value) {
   if (!value) return '';
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) return '';
   const today = new Date().toDateString() === date.toDateString();
-  return today ? timeFormat.format(date) : dateFormat.format(date);
+  return dateFormat(today ? TIME : DAY_AND_TIME).format(date);
 }
 
 /** "YYYY-MM-DD" of a moment (default now) in the phone's own time zone. */

@@ -4,11 +4,12 @@
 // early for comfort and sends them in the server's normal form, so a draft
 // read back compares equal to what was sent; the server decides.
 
+import { formatNumber, t } from './i18n.js';
+
 // ISO 4217 currencies whose minor unit is not the cent (as audit/facts.py).
 const ZERO_DECIMALS = new Set(['BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG',
   'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF']);
 const THREE_DECIMALS = new Set(['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND']);
-const SYMBOLS = { USD: '$', EUR: '€', GBP: '£' };
 
 export function minorDigits(currency) {
   if (ZERO_DECIMALS.has(currency)) return 0;
@@ -21,10 +22,12 @@ export function readMoney(item, raw) {
   if (text === '') return {};
   const digits = minorDigits(item.currency);
   const match = /^(\d{1,13})(?:\.(\d*))?$/.exec(text);
-  if (!match) return { problem: 'Please enter an amount such as 12.99.' };
+  if (!match) return { problem: t('fact.amount_example', { example: formatNumber(12.99) }) };
   const part = (match[2] ?? '').replace(/0+$/, '');
   if (part.length > digits) {
-    return { problem: digits ? `At most ${digits} decimals in ${item.currency}.` : `Whole ${item.currency} only.` };
+    return {
+      problem: digits ? t('fact.decimals', { count: digits, currency: item.currency }) : t('fact.whole', { currency: item.currency }),
+    };
   }
   const whole = String(Number(match[1]));
   const amount = digits ? `${whole}.${part.padEnd(digits, '0')}` : whole;
@@ -34,8 +37,8 @@ export function readMoney(item, raw) {
 /** Two time inputs ("HH:MM" each, or empty): {value} or {problem}. */
 export function readTimeRange(from, to) {
   if (from === '' && to === '') return {};
-  if (from === '' || to === '') return { problem: 'Please enter both times.' };
-  if (from === to) return { problem: 'The two times must differ.' };
+  if (from === '' || to === '') return { problem: t('fact.both_times') };
+  if (from === to) return { problem: t('fact.times_differ') };
   return { value: { from, to } };
 }
 
@@ -47,11 +50,15 @@ export function sameValue(a, b) {
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
-/** "09:00–17:30", "$49.99", "1,200 JPY". */
+/** "09:00–17:30"; "$49.99", "¥1,200" in English, "49,99 $US", "1 200 JPY" in French. */
 export function factInWords(item, value) {
   if (item.type === 'time_range') return `${value.from}–${value.to}`;
-  const [whole, part] = value.amount.split('.');
-  const text = Number(whole).toLocaleString('en') + (part ? `.${part}` : '');
-  const symbol = SYMBOLS[value.currency];
-  return symbol ? `${symbol}${text}` : `${text} ${value.currency}`;
+  const digits = (value.amount.split('.')[1] ?? '').length;
+  try {
+    return formatNumber(Number(value.amount), {
+      style: 'currency', currency: value.currency, minimumFractionDigits: digits, maximumFractionDigits: digits,
+    });
+  } catch {
+    return `${formatNumber(Number(value.amount), { minimumFractionDigits: digits })} ${value.currency}`;
+  }
 }

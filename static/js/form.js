@@ -4,6 +4,7 @@
 
 import { h, uid } from './dom.js';
 import { progress } from './conditions.js';
+import { formatNumber, t } from './i18n.js';
 import { readMoney, readTimeRange } from './facts.js';
 
 const RADIO_TYPES = new Set(['yes_no', 'choice', 'scale', 'nps']);
@@ -19,15 +20,15 @@ export function asksForDate(section) {
 export function numberProblem(item, raw) {
   if (raw.trim() === '') return null;
   const value = Number(raw);
-  if (!Number.isFinite(value)) return 'Please enter a number.';
+  if (!Number.isFinite(value)) return t('form.not_a_number');
   const unit = item.unit ? ` ${item.unit}` : '';
-  if (item.min != null && value < item.min) return `Must be ${item.min}${unit} or more.`;
-  if (item.max != null && value > item.max) return `Must be ${item.max}${unit} or less.`;
+  if (item.min != null && value < item.min) return t('form.at_least', { limit: `${formatNumber(item.min)}${unit}` });
+  if (item.max != null && value > item.max) return t('form.at_most', { limit: `${formatNumber(item.max)}${unit}` });
   return null;
 }
 
 function choicesOf(item) {
-  if (item.type === 'yes_no') return [[true, 'Yes'], [false, 'No']];
+  if (item.type === 'yes_no') return [[true, t('form.yes')], [false, t('form.no')]];
   if (item.type === 'choice') return item.options.map((o) => [o.value, o.label ?? String(o.value)]);
   const [lo, hi] = item.type === 'nps' ? [0, 10] : [item.min ?? 1, item.max ?? 5];
   const values = [];
@@ -97,7 +98,7 @@ export class AuditForm {
       this.sections.set(section.id, { navItem: li, navCount: count, navGaps: gaps });
       list.append(li);
     }
-    return h('nav', { class: 'sections', 'aria-label': 'Sections' }, list);
+    return h('nav', { class: 'sections', 'aria-label': t('form.sections') }, list);
   }
 
   renderSection(section) {
@@ -133,8 +134,8 @@ export class AuditForm {
       if (!problem) this.callbacks.onTouchpointDate(section.id, day);
     });
     return h('div', { class: 'field touchpoint-date' },
-      h('label', { for: id }, `Date of “${section.title}”`),
-      h('p', { class: 'help', id: `${id}-help` }, 'Only if it was not on the day of the visit.'),
+      h('label', { for: id }, t('form.touchpoint_date', { section: section.title })),
+      h('p', { class: 'help', id: `${id}-help` }, t('form.touchpoint_help')),
       input, error);
   }
 
@@ -146,9 +147,9 @@ export class AuditForm {
     const answer = this.answers[item.id];
 
     const badges = [];
-    if (item.required && item.type !== 'photo') badges.push(h('span', { class: 'badge required' }, 'Required'));
-    if (item.type === 'photo' && item.required) badges.push(h('span', { class: 'badge required' }, 'Photo required'));
-    if (item.photo === 'required') badges.push(h('span', { class: 'badge required' }, 'Photo required'));
+    if (item.required && item.type !== 'photo') badges.push(h('span', { class: 'badge required' }, t('form.required')));
+    if (item.type === 'photo' && item.required) badges.push(h('span', { class: 'badge required' }, t('form.photo_required')));
+    if (item.photo === 'required') badges.push(h('span', { class: 'badge required' }, t('form.photo_required')));
     const describedBy = [hqNote ? ids.note : null, badges.length ? ids.badges : null,
       item.help ? ids.help : null, ids.error].filter(Boolean).join(' ');
 
@@ -170,7 +171,7 @@ export class AuditForm {
       controls.push(group);
       if (item.type === 'nps') {
         controls.push(h('p', { class: 'scale-ends', 'aria-hidden': 'true' },
-          h('span', {}, '0 · not at all likely'), h('span', {}, '10 · extremely likely')));
+          h('span', {}, t('form.nps_low')), h('span', {}, t('form.nps_high'))));
       }
     } else if (item.type === 'time_range') {
       // Two native time pickers: the phone's own clock wheel, always "HH:MM".
@@ -181,9 +182,9 @@ export class AuditForm {
       }));
       [entry.input] = entry.inputs;
       controls.push(h('div', { class: 'time-range' },
-        h('div', { class: 'time-end' }, h('label', { for: `${key}-from` }, 'From'), entry.inputs[0]),
+        h('div', { class: 'time-end' }, h('label', { for: `${key}-from` }, t('form.from')), entry.inputs[0]),
         h('span', { class: 'time-dash', 'aria-hidden': 'true' }, '–'),
-        h('div', { class: 'time-end' }, h('label', { for: `${key}-to` }, 'To'), entry.inputs[1])));
+        h('div', { class: 'time-end' }, h('label', { for: `${key}-to` }, t('form.to')), entry.inputs[1])));
     } else if (item.type === 'money') {
       const id = `${key}-input`;
       const unitId = `${key}-unit`;
@@ -226,7 +227,7 @@ export class AuditForm {
     if (item.na) {
       const id = `${key}-na`;
       entry.naBox = h('input', { type: 'checkbox', id, dataset: { item: item.id }, checked: Boolean(answer?.na) });
-      controls.push(h('div', { class: 'na' }, entry.naBox, h('label', { for: id }, 'Not applicable')));
+      controls.push(h('div', { class: 'na' }, entry.naBox, h('label', { for: id }, t('form.na'))));
     }
 
     if (needsPhotos(item)) controls.push(this.renderPhotos(item, entry, key));
@@ -236,8 +237,8 @@ export class AuditForm {
       entry.comment = h('textarea', { id, rows: '2', dataset: { item: item.id } });
       entry.comment.value = answer?.comment ?? '';
       controls.push(h('details', { class: 'comment', open: Boolean(answer?.comment) },
-        h('summary', {}, 'Add a comment'),
-        h('label', { for: id }, 'Comment'), entry.comment));
+        h('summary', {}, t('form.add_comment')),
+        h('label', { for: id }, t('form.comment')), entry.comment));
     }
 
     entry.error = h('p', { class: 'error', id: ids.error, hidden: true });
@@ -246,7 +247,7 @@ export class AuditForm {
       { class: `item item-${item.type}`, id: `item-${item.id}`, 'aria-describedby': describedBy, disabled: this.readOnly },
       h('legend', {}, item.text),
       hqNote ? h('div', { class: 'hq-note', id: ids.note },
-        h('p', { class: 'hq-note-title' }, 'Head office’s note'), h('p', {}, hqNote)) : null,
+        h('p', { class: 'hq-note-title' }, t('form.hq_note')), h('p', {}, hqNote)) : null,
       badges.length ? h('p', { class: 'badges', id: ids.badges }, badges) : null,
       item.help ? h('p', { class: 'help', id: ids.help }, item.help) : null,
       controls,
@@ -269,9 +270,9 @@ export class AuditForm {
     };
     const actions = this.readOnly ? null : h('div', { class: 'photo-actions' },
       h('input', { type: 'file', id: take, accept: 'image/*', capture: 'environment', class: 'file', onchange: onFiles }),
-      h('label', { for: take, class: 'button secondary' }, 'Take photo'),
+      h('label', { for: take, class: 'button secondary' }, t('form.take_photo')),
       h('input', { type: 'file', id: choose, accept: 'image/*', multiple: true, class: 'file', onchange: onFiles }),
-      h('label', { for: choose, class: 'button secondary' }, 'Choose photo'));
+      h('label', { for: choose, class: 'button secondary' }, t('form.choose_photo')));
     this.renderThumbs(entry);
     return h('div', { class: 'photos' }, entry.thumbs, actions, entry.photoStatus);
   }
@@ -279,11 +280,11 @@ export class AuditForm {
   renderThumbs(entry) {
     const mine = this.photos.filter((p) => p.item === entry.item.id);
     entry.thumbs.replaceChildren(...mine.map((photo, index) => h('li', {},
-      h('img', { src: this.callbacks.photoSrc(photo), alt: `Photo ${index + 1}`, width: '96', height: '96' }),
-      photo.sent ? null : h('span', { class: 'badge pending' }, 'Not sent'),
+      h('img', { src: this.callbacks.photoSrc(photo), alt: t('form.photo_n', { n: index + 1 }), width: '96', height: '96' }),
+      photo.sent ? null : h('span', { class: 'badge pending' }, t('form.not_sent')),
       this.readOnly ? null : h('button', {
         type: 'button', class: 'remove', onclick: () => this.callbacks.onRemovePhoto(photo),
-      }, 'Remove', h('span', { class: 'visually-hidden' }, ` photo ${index + 1}`)))));
+      }, t('form.remove'), h('span', { class: 'visually-hidden' }, ` ${t('form.remove_photo_n', { n: index + 1 })}`)))));
   }
 
   // --- state
@@ -390,8 +391,8 @@ export class AuditForm {
       view.element.hidden = s.total === 0;
       view.navItem.hidden = s.total === 0;
       view.progressLine.textContent = s.required
-        ? `${s.requiredDone} of ${s.required} required answered`
-        : 'Nothing required here';
+        ? t('form.required_answered', { done: s.requiredDone, count: s.required })
+        : t('form.nothing_required');
       view.navCount.textContent = s.required ? `${s.requiredDone}/${s.required}` : '';
       const complete = s.needed === 0;
       view.progressLine.classList.toggle('complete', complete);
@@ -399,7 +400,7 @@ export class AuditForm {
       const gaps = this.gapsShown && s.needed > 0;
       view.navItem.classList.toggle('has-gaps', gaps);
       view.navGaps.hidden = !gaps;
-      view.navGaps.textContent = gaps ? ` · ${s.needed} unanswered` : '';
+      view.navGaps.textContent = gaps ? t('form.unanswered', { count: s.needed }) : '';
     }
     this.state = { ...state, answered, total };
     return this.state;
@@ -428,10 +429,10 @@ export class AuditForm {
 
   missingMessage(itemId) {
     const item = this.items.get(itemId)?.item;
-    if (!item) return 'Please answer this.';
+    if (!item) return t('form.please_answer');
     const answered = this.answers[itemId]?.value !== undefined;
-    if (item.type === 'photo' || (answered && item.photo === 'required')) return 'Please add a photo.';
-    return 'Please answer this.';
+    if (item.type === 'photo' || (answered && item.photo === 'required')) return t('form.please_photo');
+    return t('form.please_answer');
   }
 
   /**

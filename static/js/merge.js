@@ -6,6 +6,7 @@
 // Pure: no DOM, no storage.
 
 import { factInWords, sameValue } from './facts.js';
+import { formatNumber, t } from './i18n.js';
 
 // Statuses in which the server still accepts changes to an audit.
 export const EDITABLE = new Set(['draft', 'returned']);
@@ -128,33 +129,33 @@ export function photoChanges(localPhotos, serverPhotos, deletedHere) {
 }
 
 function number(value) {
-  return typeof value === 'number' ? value.toLocaleString() : String(value);
+  return typeof value === 'number' ? formatNumber(value) : String(value);
 }
 
 /** The value of an answer as the auditor saw it on the form. */
 export function valueInWords(item, answer) {
-  if (answer === undefined) return 'No answer';
-  if (answer.na) return 'Not applicable';
-  if (answer.value === undefined) return 'No answer';
+  if (answer === undefined) return t('merge.no_answer');
+  if (answer.na) return t('form.na');
+  if (answer.value === undefined) return t('merge.no_answer');
   const { value } = answer;
   switch (item.type) {
     case 'yes_no':
-      return value === true ? 'Yes' : value === false ? 'No' : String(value);
+      return value === true ? t('form.yes') : value === false ? t('form.no') : String(value);
     case 'choice':
       return item.options?.find((o) => o.value === value)?.label ?? String(value);
     case 'scale':
-      return `${number(value)} out of ${number(item.max ?? 5)}`;
+      return t('merge.out_of', { value: number(value), max: number(item.max ?? 5) });
     case 'nps':
-      return `${number(value)} out of 10`;
+      return t('merge.out_of', { value: number(value), max: number(10) });
     case 'number':
       return item.unit ? `${number(value)} ${item.unit}` : number(value);
     case 'text':
-      return `“${value}”`;
+      return t('merge.quoted', { text: value });
     case 'time_range':
     case 'money':
       return factInWords(item, value);
     default:
-      return typeof value === 'string' ? `“${value}”` : number(value);
+      return typeof value === 'string' ? t('merge.quoted', { text: value }) : number(value);
   }
 }
 

@@ -26,6 +26,7 @@
 import { api, ApiError, NetworkError } from './api.js';
 import { backoffDelay } from './backoff.js';
 import { localDay } from './dom.js';
+import { t } from './i18n.js';
 import { answersKey, EDITABLE, photoChanges, sameAnswers, threeWay } from './merge.js';
 import { checkBody } from './visit.js';
 
@@ -63,19 +64,18 @@ export function visitedAt(record) {
   return touched;
 }
 
-/** Words for the auditor about a permanent failure. */
+/**
+ * Words for the auditor about a permanent failure, as a catalogue key and its
+ * parameters (kept with the visit, so they read in whatever language is shown later).
+ */
 export function describeFailure(error) {
   if (error.photo) {
-    return `A photo for “${error.photo.itemText ?? error.photo.item}” was not accepted: ${error.message}. Remove it and add it again.`;
+    return { key: 'outbox.photo_refused', params: { item: error.photo.itemText ?? error.photo.item, message: error.message } };
   }
-  if (error.status === 422) return 'Some answers need another look before this visit can be sent.';
-  if (error.status === 409) {
-    return 'This visit was already sent with different answers. Please contact head office.';
-  }
-  if (error.status === 404) {
-    return 'The server does not know this visit, its location or its checklist any more. Please contact head office.';
-  }
-  return `The server refused this visit: ${error.message}`;
+  if (error.status === 422) return { key: 'outbox.check_answers', params: {} };
+  if (error.status === 409) return { key: 'outbox.already_sent', params: {} };
+  if (error.status === 404) return { key: 'outbox.unknown', params: {} };
+  return { key: 'outbox.refused', params: { message: error.message } };
 }
 
 function isAuthError(error) {
@@ -315,7 +315,7 @@ export class Outbox extends EventTarget {
       record.finishedAt = null;
       record.problem = {
         status: error.status ?? null,
-        message: describeFailure(error),
+        note: describeFailure(error),
         fields: error.fields ?? {},
         missing: error.missing ?? [],
       };

@@ -1,6 +1,8 @@
 // Photos are resized on the phone before they are stored or sent: a 12 MP
 // camera picture is 3–5 MB, its 1600 px JPEG about 300 KB.
 
+import { t } from './i18n.js';
+
 export const MAX_SIDE = 1600;
 export const THUMB_SIDE = 320;
 const QUALITY = 0.85;
@@ -66,7 +68,7 @@ export async function preparePhoto(file) {
 
 export class PhotoReadError extends Error {
   constructor(cause) {
-    super('This picture could not be read. Please take it again or choose another one.');
+    super(t('photo.unreadable'));
     this.name = 'PhotoReadError';
     this.cause = cause;
   }

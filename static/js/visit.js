@@ -5,6 +5,7 @@
 // the audit, the check-in, the photos, the check-out, then the submit.
 
 import { when } from './dom.js';
+import { formatNumber, t } from './i18n.js';
 
 // Indoors a first fix can take a while; longer than this and the shopper
 // is offered to try again or to go on without a position.
@@ -56,21 +57,17 @@ export function checkFromServer(check) {
 
 /** Words for a failed reading: what happened and what the shopper can do. */
 export function failureWords(reading) {
-  if (reading.reason === 'denied') {
-    return 'Location is blocked for this app. Allow it in your browser’s site settings and try again, or continue without it: head office will see that the visit was not located.';
-  }
-  if (reading.reason === 'timeout') {
-    return 'Your position could not be found in time (indoors, or no GPS signal). Step near a window or the entrance and try again, or continue without it.';
-  }
-  return 'This phone cannot give its position right now. Try again, or continue without it: head office will see that the visit was not located.';
+  if (reading.reason === 'denied') return t('visit.denied');
+  if (reading.reason === 'timeout') return t('visit.timeout');
+  return t('visit.unavailable');
 }
 
-/** "Checked in at 14:02 · accurate to 13 m", or "… without location". */
-export function describeCheck(label, check) {
-  const at = `${label} ${when(check.time)}`;
-  if (check.permission === 'denied') return `${at}, without location (you did not share it)`;
-  if (check.permission === 'unavailable') return `${at}, without location (none found)`;
-  return `${at} · accurate to ${Math.max(1, Math.round(check.accuracy))} m`;
+/** "Checked in at 14:02 · accurate to 13 m", or "… without location"; `key` is visit.checked_in or visit.checked_out. */
+export function describeCheck(key, check) {
+  const at = t(key, { when: when(check.time) });
+  if (check.permission === 'denied') return t('visit.check_denied', { at });
+  if (check.permission === 'unavailable') return t('visit.check_none', { at });
+  return t('visit.check_accuracy', { at, metres: formatNumber(Math.max(1, Math.round(check.accuracy))) });
 }
 
 /** Minutes between two kept checks, by the phone's clock (null when not both). */

@@ -49,9 +49,11 @@ async def test_service_worker_has_the_shell_version_and_files_injected() -> None
     files = json.loads(listed.group(1))
     assert {"/", "/manifest.webmanifest", "/static/js/app.js", "/static/css/app.css"} <= set(files)
     assert "/static/sw.js" not in files
+    # Every language's catalogue: the app works offline in each.
+    assert {"/static/i18n/en.json", "/static/i18n/fr.json"} <= set(files)
     assert all(
         f in ("/", "/manifest.webmanifest")
-        or f.startswith(("/static/js/", "/static/css/", "/static/icons/"))
+        or f.startswith(("/static/js/", "/static/css/", "/static/icons/", "/static/i18n/"))
         for f in files
     )
     async with client(STATIC) as app:

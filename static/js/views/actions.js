@@ -8,15 +8,9 @@
 
 import { ApiError, NetworkError, request } from '../api.js';
 import { h, uid } from '../dom.js';
+import { formatNumber, longDay as dayText, t } from '../i18n.js';
 
 const enc = encodeURIComponent;
-const dayFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'long', year: 'numeric' });
-
-function dayText(value) {
-  if (!value) return '';
-  const date = new Date(`${value.slice(0, 10)}T12:00:00`);
-  return Number.isNaN(date.getTime()) ? value : dayFormat.format(date);
-}
 
 export const actionsApi = {
   list: (query = '') => request('GET', `/api/actions${query}`),
@@ -24,15 +18,16 @@ export const actionsApi = {
   save: (uuid, item, body) => request('PUT', `/api/audits/${enc(uuid)}/actions/${enc(item)}`, { json: body }),
 };
 
+/** `what` is 'visit' (this visit's actions) or 'all' (the owner's actions). */
 function loadError(error, what) {
   const text = error instanceof NetworkError
-    ? `You are offline and ${what} was not loaded on this phone before. Connect and try again.`
-    : `${what[0].toUpperCase()}${what.slice(1)} could not be loaded (${error.message}).`;
+    ? t(what === 'visit' ? 'actions.offline_visit' : 'actions.offline_all')
+    : t(what === 'visit' ? 'actions.failed_visit' : 'actions.failed_all', { message: error.message });
   return h('p', { class: 'error', role: 'alert' }, text);
 }
 
 function saveError(error) {
-  if (error instanceof NetworkError) return 'You are offline: nothing was saved. Try again when you are connected.';
+  if (error instanceof NetworkError) return t('actions.offline_save');
   if (error instanceof ApiError && Object.keys(error.fields).length) {
     return Object.entries(error.fields).map(([field, message]) => `${field}: ${message}`).join('; ');
   }
@@ -42,12 +37,12 @@ function saveError(error) {
 function statusBadges(action) {
   return h('p', { class: 'badges' },
     action.status === 'done'
-      ? h('span', { class: 'badge ok' }, `Done ${dayText(action.done_at)}`)
+      ? h('span', { class: 'badge ok' }, t('actions.done_on', { day: dayText(action.done_at) }))
       : h('span', { class: action.overdue ? 'badge problem' : 'badge waiting' },
-        action.overdue ? `Overdue since ${dayText(action.due)}` : `Due ${dayText(action.due)}`),
+        action.overdue ? t('actions.overdue_since', { day: dayText(action.due) }) : t('due.on', { day: dayText(action.due) })),
     action.check
       ? h('span', { class: action.check.verdict === 'fixed' ? 'badge ok' : 'badge problem' },
-        `${action.check.label} at the visit of ${dayText(action.check.visited_at)}`)
+        t('actions.check', { label: action.check.label, day: dayText(action.check.visited_at) }))
       : null);
 }
 
@@ -68,13 +63,13 @@ function actionForm(auditUuid, item, action, onSaved, onCancel) {
   due.value = action?.due ?? '';
   const problem = h('p', { class: 'error', role: 'alert' });
   const form = h('form', { class: 'action-form', novalidate: true },
-    field('What will be done', what),
-    field('Who in your team', who, 'A name or a role, for example \u201cMaria, shift lead\u201d.'),
-    field('Due date', due),
+    field(t('actions.what'), what),
+    field(t('actions.who'), who, t('actions.who_help')),
+    field(t('actions.due'), due),
     problem,
     h('p', { class: 'report-links' },
-      h('button', { type: 'submit', class: 'primary' }, action ? 'Save changes' : 'Save action'),
-      onCancel ? h('button', { type: 'button', class: 'secondary', onclick: onCancel }, 'Cancel') : null));
+      h('button', { type: 'submit', class: 'primary' }, action ? t('actions.save_changes') : t('actions.save')),
+      onCancel ? h('button', { type: 'button', class: 'secondary', onclick: onCancel }, t('actions.cancel')) : null));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     problem.textContent = '';
@@ -92,11 +87,11 @@ function doneForm(auditUuid, action, onSaved, onCancel) {
   const note = h('textarea', { name: 'note', rows: '2', maxlength: '2000', required: true });
   const problem = h('p', { class: 'error', role: 'alert' });
   const form = h('form', { class: 'action-form', novalidate: true },
-    field('What was done', note),
+    field(t('actions.what_done'), note),
     problem,
     h('p', { class: 'report-links' },
-      h('button', { type: 'submit', class: 'primary' }, 'Mark done'),
-      h('button', { type: 'button', class: 'secondary', onclick: onCancel }, 'Cancel')));
+      h('button', { type: 'submit', class: 'primary' }, t('actions.mark_done')),
+      h('button', { type: 'button', class: 'secondary', onclick: onCancel }, t('actions.cancel'))));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     problem.textContent = '';
@@ -125,16 +120,16 @@ function actionCard(action, { heading, auditUuid, onChange }) {
             card.append(h('p', { class: 'error', role: 'alert' }, saveError(error)));
           }
         },
-      }, 'Reopen')]
+      }, t('actions.reopen'))]
       : [
-        h('button', { type: 'button', class: 'secondary', onclick: () => edit(current) }, 'Change'),
-        h('button', { type: 'button', class: 'primary', onclick: () => done(current) }, 'Mark done'),
+        h('button', { type: 'button', class: 'secondary', onclick: () => edit(current) }, t('actions.change')),
+        h('button', { type: 'button', class: 'primary', onclick: () => done(current) }, t('actions.mark_done')),
       ];
     card.replaceChildren(...[
       heading(current),
       h('p', { class: 'action-what' }, current.what),
-      h('p', { class: 'card-meta' }, `Who: ${current.who}`),
-      current.status === 'done' && current.note ? h('p', { class: 'card-meta' }, `Done: ${current.note}`) : null,
+      h('p', { class: 'card-meta' }, t('actions.who_is', { who: current.who })),
+      current.status === 'done' && current.note ? h('p', { class: 'card-meta' }, t('actions.done_note', { note: current.note })) : null,
       statusBadges(current),
       h('p', { class: 'report-links' }, ...buttons),
     ].filter(Boolean));
@@ -152,35 +147,32 @@ function actionCard(action, { heading, auditUuid, onChange }) {
 }
 
 function back() {
-  return h('p', {}, h('a', { href: '#/' }, '\u2190 Your reports'));
+  return h('p', {}, h('a', { href: '#/' }, `\u2190 ${t('actions.your_reports')}`));
 }
 
 /** #/actions/UUID: one visit's failed and weak items and their actions. */
 async function renderAuditActions(main, auditUuid) {
-  const body = h('div', { 'aria-live': 'polite' }, h('p', { class: 'card-subtitle' }, 'Loading\u2026'));
-  const title = h('h1', { id: 'actions-title' }, 'Corrective actions');
+  const body = h('div', { 'aria-live': 'polite' }, h('p', { class: 'card-subtitle' }, t('app.loading')));
+  const title = h('h1', { id: 'actions-title' }, t('actions.title'));
   main.replaceChildren(h('section', { 'aria-labelledby': 'actions-title' }, back(), title, body));
   let data;
   try {
     data = await actionsApi.ofAudit(auditUuid);
   } catch (error) {
-    body.replaceChildren(loadError(error, 'this visit\u2019s actions'));
+    body.replaceChildren(loadError(error, 'visit'));
     return;
   }
-  title.textContent = `Corrective actions: ${data.location_name}`;
-  const intro = h('p', {},
-    `The items that failed or were weak (under 70% of their points) at the visit of ${dayText(data.visited_at)}. `
-    + 'For each, write down what will be done, who in your team does it and by when. '
-    + 'The next visit checks whether it was fixed.');
+  title.textContent = t('actions.title_of', { location: data.location_name });
+  const intro = h('p', {}, t('actions.intro', { percent: formatNumber(0.7, { style: 'percent' }), day: dayText(data.visited_at) }));
   if (!data.items.length) {
-    body.replaceChildren(intro, h('p', {}, 'Nothing failed or was weak at this visit: no action is needed.'));
+    body.replaceChildren(intro, h('p', {}, t('actions.nothing')));
     return;
   }
   const heading = (item) => () => h('div', {},
     h('p', { class: 'card-title' }, item.text),
     h('p', { class: 'card-meta' },
       [item.touchpoint_label, item.shortfall_label && `${item.shortfall_label}: ${item.score}`,
-        item.answer && `Answer: ${item.answer}`].filter(Boolean).join(' \u00b7 ')));
+        item.answer && t('owner.answer', { answer: item.answer })].filter(Boolean).join(' \u00b7 ')));
   const cards = data.items.map((item) => {
     if (item.action) return actionCard(item.action, { heading: heading(item), auditUuid });
     const card = h('li', { class: 'card action-card' });
@@ -189,8 +181,8 @@ async function renderAuditActions(main, auditUuid) {
         card.replaceWith(actionCard(stored, { heading: heading(item), auditUuid }));
       }, closed));
     const closed = () => card.replaceChildren(heading(item)(),
-      h('p', { class: 'badges' }, h('span', { class: 'badge required' }, 'No action yet')),
-      h('button', { type: 'button', class: 'primary', onclick: open }, 'Record an action'));
+      h('p', { class: 'badges' }, h('span', { class: 'badge required' }, t('actions.none_yet'))),
+      h('button', { type: 'button', class: 'primary', onclick: open }, t('actions.record')));
     closed();
     return card;
   });
@@ -199,18 +191,18 @@ async function renderAuditActions(main, auditUuid) {
 
 /** #/actions: every action of the owner's locations, overdue first, by location. */
 async function renderAllActions(main) {
-  const body = h('div', { 'aria-live': 'polite' }, h('p', { class: 'card-subtitle' }, 'Loading\u2026'));
+  const body = h('div', { 'aria-live': 'polite' }, h('p', { class: 'card-subtitle' }, t('app.loading')));
   main.replaceChildren(h('section', { 'aria-labelledby': 'actions-title' },
-    back(), h('h1', { id: 'actions-title' }, 'Your corrective actions'), body));
+    back(), h('h1', { id: 'actions-title' }, t('actions.yours')), body));
   let data;
   try {
     data = await actionsApi.list('?limit=1000');
   } catch (error) {
-    body.replaceChildren(loadError(error, 'your actions'));
+    body.replaceChildren(loadError(error, 'all'));
     return;
   }
   if (!data.actions.length) {
-    body.replaceChildren(h('p', {}, 'No actions yet. Open a report\u2019s \u201cCorrective actions\u201d to record one.'));
+    body.replaceChildren(h('p', {}, t('actions.empty')));
     return;
   }
   const places = new Map();
@@ -222,11 +214,9 @@ async function renderAllActions(main) {
   const heading = (action) => h('div', {},
     h('p', { class: 'card-title' }, action.item_text),
     h('p', { class: 'card-meta' }, `${action.touchpoint_label} \u00b7 `,
-      h('a', { href: `#/actions/${action.audit}` }, `visit of ${dayText(action.visited_at)}`)));
+      h('a', { href: `#/actions/${action.audit}` }, t('actions.visit_of', { day: dayText(action.visited_at) }))));
   body.replaceChildren(
-    h('p', {}, overdue
-      ? `${overdue} action${overdue === 1 ? ' is' : 's are'} overdue.`
-      : 'No action is overdue.'),
+    h('p', {}, overdue ? t('actions.overdue_count', { count: overdue }) : t('actions.none_overdue')),
     ...[...places].map(([code, place]) => h('section', { class: 'panel', 'aria-label': place.name },
       h('h2', {}, place.name),
       h('p', { class: 'card-subtitle' }, code),
@@ -250,7 +240,7 @@ export async function renderActions(main, hash) {
 
 /** The link on each report card: to the visit's actions. */
 export function actionsLink(auditUuid) {
-  return h('a', { class: 'button secondary', href: `#/actions/${auditUuid}` }, 'Corrective actions');
+  return h('a', { class: 'button secondary', href: `#/actions/${auditUuid}` }, t('actions.title'));
 }
 
 /** "3 open actions, 1 overdue" with a link to the list; null when there are none. */
@@ -264,7 +254,6 @@ export async function actionsSummary() {
   if (!data.total) return null;
   const overdue = await actionsApi.list('?status=overdue&limit=1').then((d) => d.total, () => 0);
   return h('p', { class: overdue ? 'notice warning' : 'notice' },
-    `${data.total} open corrective action${data.total === 1 ? '' : 's'}`,
-    overdue ? `, ${overdue} overdue` : '', '. ',
-    h('a', { href: '#/actions' }, 'See your actions'));
+    overdue ? t('actions.open_overdue', { count: data.total, overdue }) : t('actions.open', { count: data.total }), ' ',
+    h('a', { href: '#/actions' }, t('actions.see')));
 }

@@ -4,22 +4,19 @@
 // outbox, which sends it whenever there is a connection. A visit the server
 // holds as submitted (or approved) is never opened as a form: its scorecard is.
 
-import { api, ApiError, request } from '../api.js';
+import { api, ApiError } from '../api.js';
 import { h, localDay, uid, when } from '../dom.js';
+import { language, longDay, t } from '../i18n.js';
 import { AuditForm } from '../form.js';
 import { EDITABLE } from '../merge.js';
 import { PhotoReadError, preparePhoto } from '../photos.js';
-import { loadChecklist } from '../reference.js';
+import { loadChecklist, loadChecklistVersion, relabel } from '../reference.js';
 import {
   checkFromServer, describeCheck, failureWords, minutesOnSite, readPosition,
 } from '../visit.js';
 import { mapLink } from './home.js';
 
-const dayFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'long', year: 'numeric' });
-
-function dayInWords(day) {
-  return dayFormat.format(new Date(`${day}T12:00:00`));
-}
+const dayInWords = longDay;
 
 /** A visit started on another device (or returned by HQ): bring it onto this phone; null once it is sent. */
 async function importServerAudit(store, uuid) {
@@ -32,6 +29,7 @@ async function importServerAudit(store, uuid) {
     checklistHash: audit.checklist_hash ?? checklist.hash ?? null,
     checklistTitle: audit.checklist_title ?? checklist.title,
     checklist,
+    checklistLanguage: checklist.requestedLanguage ?? null,
     location: audit.location,
     locationName: audit.location_name ?? audit.location,
     assignment: null,
@@ -69,14 +67,6 @@ async function importServerAudit(store, uuid) {
   return record;
 }
 
-async function loadChecklistVersion(store, id, hash) {
-  const kept = await store.getMeta(`checklist:${id}`);
-  if (kept && (!hash || kept.hash === hash)) return kept;
-  if (!hash) return loadChecklist(store, id);
-  // The exact version the audit is pinned to; not kept as "the current one".
-  return request('GET', `/api/checklists/${encodeURIComponent(id)}?hash=${encodeURIComponent(hash)}`);
-}
-
 // Lines that start a step of their own ("1.", "2)", "-", "*", "•").
 const STEP = /^\s*(\d+[.)]|[-*•])\s/;
 
@@ -110,10 +100,9 @@ export async function renderAudit(container, ctx, uuid) {
     } catch (error) {
       if (ctx.handleError(error)) return {};
       const message = error instanceof ApiError && error.status === 404
-        ? 'This visit was not found.'
-        : 'This visit is not on this phone, and the server cannot be reached right now.';
-      container.replaceChildren(h('div', { class: 'panel' }, h('h1', {}, 'Visit not found'),
-        h('p', {}, message), h('p', {}, h('a', { href: '#/' }, 'Back to your visits'))));
+        ? t('audit.not_found_text') : t('audit.unreachable');
+      container.replaceChildren(h('div', { class: 'panel' }, h('h1', {}, t('audit.not_found')),
+        h('p', {}, message), h('p', {}, h('a', { href: '#/' }, t('nav.back_to_visits')))));
       return {};
     }
   }
@@ -127,6 +116,11 @@ export async function renderAudit(container, ctx, uuid) {
     ctx.navigate(`#/done/${uuid}`);
     return {};
   }
+
+  // The checklist's words in the app's language (a change of language, or a visit
+  // begun in another): same items, so the answers (kept by item id) stay as they are.
+  // A visit from before languages were kept was begun in English.
+  if ((record.checklistLanguage ?? 'en') !== language()) record = await relabel(store, record);
 
   const urls = new Map(); // photo uuid → object URL of its thumbnail
   let photos = await store.photosOf(uuid);
@@ -160,10 +154,10 @@ export async function renderAudit(container, ctx, uuid) {
       r.rev += 1;
       r.updatedAt = new Date().toISOString();
     })).then(() => {
-      savedLine.textContent = `Saved on this phone ${when(new Date())}`;
+      savedLine.textContent = t('audit.saved_phone', { when: when(new Date()) });
       savedLine.dataset.where = 'phone';
     }, (error) => {
-      savedLine.textContent = 'Could not save on this phone! Free some space, then try again.';
+      savedLine.textContent = t('audit.save_failed');
       console.error(error);
     });
     return writing;
@@ -176,9 +170,9 @@ export async function renderAudit(container, ctx, uuid) {
 
   /** An error for a chosen day, or null. */
   function dayProblem(day) {
-    if (!day) return 'Please enter a date.';
-    if (day > localDay()) return 'The date cannot be in the future.';
-    if (earliest && day < earliest) return `The visit was assigned on ${dayInWords(earliest)}; the date cannot be before that.`;
+    if (!day) return t('audit.date_missing');
+    if (day > localDay()) return t('audit.date_future');
+    if (earliest && day < earliest) return t('audit.date_before', { day: dayInWords(earliest) });
     return null;
   }
 
@@ -203,7 +197,7 @@ export async function renderAudit(container, ctx, uuid) {
       updateProgress();
     },
     async onAddPhotos(itemId, files) {
-      form.setPhotoStatus(itemId, files.length > 1 ? 'Preparing photos…' : 'Preparing photo…');
+      form.setPhotoStatus(itemId, t('audit.preparing_photos', { count: files.length }));
       try {
         for (const file of files) {
           const { blob, thumb } = await preparePhoto(file);
@@ -211,10 +205,9 @@ export async function renderAudit(container, ctx, uuid) {
             uuid: crypto.randomUUID(), audit: uuid, item: itemId, blob, thumb, sent: false, created: Date.now(),
           });
         }
-        form.setPhotoStatus(itemId, files.length > 1 ? 'Photos added.' : 'Photo added.');
+        form.setPhotoStatus(itemId, t('audit.photos_added', { count: files.length }));
       } catch (error) {
-        form.setPhotoStatus(itemId, error instanceof PhotoReadError ? error.message
-          : 'The photo could not be saved on this phone. Free some space, then try again.');
+        form.setPhotoStatus(itemId, error instanceof PhotoReadError ? error.message : t('audit.photo_not_saved'));
       }
       startedAt ??= new Date().toISOString();
       await persist();
@@ -224,7 +217,7 @@ export async function renderAudit(container, ctx, uuid) {
       await store.removePhoto(photo.uuid);
       URL.revokeObjectURL(urls.get(photo.uuid));
       urls.delete(photo.uuid);
-      form.setPhotoStatus(photo.item, 'Photo removed.');
+      form.setPhotoStatus(photo.item, t('audit.photo_removed'));
       await persist();
       await reloadPhotos();
     },
@@ -240,8 +233,8 @@ export async function renderAudit(container, ctx, uuid) {
     // Required items shown only: an item that appears with an answer is counted in
     // both figures, so the count moves by what the auditor did, not by the form.
     const { answered, total, missing } = form.state;
-    progressLine.textContent = `${answered} of ${total} required answered`
-      + (missing.length ? '' : ' · ready to submit');
+    progressLine.textContent = t('form.required_answered', { done: answered, count: total })
+      + (missing.length ? '' : t('audit.ready'));
   }
 
   /**
@@ -256,20 +249,20 @@ export async function renderAudit(container, ctx, uuid) {
     const others = list.filter((entry) => !entry.itemId || !missing.includes(entry.itemId));
     summary.replaceChildren(...[
       h('h2', {}, title),
-      missing.length ? h('p', {}, 'They are marked in the form, and their sections in the list at the top.') : null,
-      first ? h('button', { type: 'button', class: 'primary wide', onclick: () => form.goToItem(first) }, 'Go to the first unanswered') : null,
+      missing.length ? h('p', {}, t('audit.marked')) : null,
+      first ? h('button', { type: 'button', class: 'primary wide', onclick: () => form.goToItem(first) }, t('audit.first_unanswered')) : null,
       others.length ? h('ul', {}, others.map((entry) => h('li', {},
         entry.itemId
           ? h('button', { type: 'button', class: 'link', onclick: () => form.goToItem(entry.itemId) },
             entry.text)
-          : h('span', {}, entry.field ? `${entry.field}: ` : ''),
+          : h('span', {}, entry.field ? t('audit.field', { field: entry.field }) : ''),
         h('span', { class: 'summary-message' }, ` — ${entry.message}`)))) : null,
     ].filter(Boolean));
     summary.focus();
   }
 
   function missingTitle(count) {
-    return count === 1 ? '1 required item is not answered yet' : `${count} required items are not answered yet`;
+    return t('audit.missing_title', { count });
   }
 
   // A merge notice stays up until the auditor next saves; the 'saved' event that
@@ -284,9 +277,7 @@ export async function renderAudit(container, ctx, uuid) {
 
   async function saveDraft() {
     keepNotice = false;
-    setBanner('info', navigator.onLine
-      ? 'Draft saved on this phone. Sending it to head office…'
-      : 'Draft saved on this phone. It will be sent when you are back online.');
+    setBanner('info', navigator.onLine ? t('audit.draft_sending') : t('audit.draft_later'));
     await persist();
     await store.enqueue(uuid, 'save');
     outbox.run();
@@ -312,7 +303,7 @@ export async function renderAudit(container, ctx, uuid) {
     if (checkIn && !checkOut) {
       // Checked in but not out: the reading is taken now (no prompt: the
       // permission was given or refused at check-in), whatever it gives.
-      setBanner('info', 'Checking out…');
+      setBanner('info', t('audit.checking_out'));
       await keepCheck('checkOut', await readPosition({ timeout: 10_000 }), { send: false });
     }
     const now = new Date().toISOString();
@@ -339,12 +330,11 @@ export async function renderAudit(container, ctx, uuid) {
   function confirmDiscard() {
     return new Promise((resolve) => {
       const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': 'discard-title', 'aria-describedby': 'discard-text' },
-        h('h2', { id: 'discard-title' }, 'Discard this visit?'),
-        h('p', { id: 'discard-text' },
-          'Its answers and photos are deleted from this phone and from the server. This cannot be undone.'),
+        h('h2', { id: 'discard-title' }, t('discard.title')),
+        h('p', { id: 'discard-text' }, t('discard.text')),
         h('div', { class: 'dialog-buttons' },
-          h('button', { type: 'button', class: 'primary', onclick: () => dialog.close('keep') }, 'Keep the visit'),
-          h('button', { type: 'button', class: 'danger', onclick: () => dialog.close('discard') }, 'Discard it')));
+          h('button', { type: 'button', class: 'primary', onclick: () => dialog.close('keep') }, t('discard.keep')),
+          h('button', { type: 'button', class: 'danger', onclick: () => dialog.close('discard') }, t('discard.confirm'))));
       dialog.addEventListener('close', () => {
         dialog.remove();
         resolve(dialog.returnValue === 'discard');
@@ -408,35 +398,35 @@ export async function renderAudit(container, ctx, uuid) {
   }
 
   function drawVisit() {
-    const parts = [h('h2', { id: 'visit-check-title' }, checkIn ? 'Your visit' : 'Arrival')];
-    if (checkIn) parts.push(h('p', { class: 'check-line done' }, describeCheck('Checked in at', checkIn)));
+    const parts = [h('h2', { id: 'visit-check-title' }, checkIn ? t('visit.yours') : t('visit.arrival'))];
+    if (checkIn) parts.push(h('p', { class: 'check-line done' }, describeCheck('visit.checked_in', checkIn)));
     if (checkOut) {
-      parts.push(h('p', { class: 'check-line done' }, describeCheck('Checked out at', checkOut)));
+      parts.push(h('p', { class: 'check-line done' }, describeCheck('visit.checked_out', checkOut)));
       const minutes = minutesOnSite(checkIn, checkOut);
-      if (minutes !== null) parts.push(h('p', { class: 'help' }, `${minutes} minute${minutes === 1 ? '' : 's'} on site`));
+      if (minutes !== null) parts.push(h('p', { class: 'help' }, t('visit.minutes', { count: minutes })));
     }
     const failure = visitFailure;
     if (readOnly) {
-      if (!checkIn) parts.push(h('p', { class: 'help' }, 'You did not check in on this visit.'));
+      if (!checkIn) parts.push(h('p', { class: 'help' }, t('visit.no_check_in')));
     } else if (visitBusy) {
-      parts.push(h('p', { class: 'check-busy', role: 'status' }, 'Finding your position…'));
+      parts.push(h('p', { class: 'check-busy', role: 'status' }, t('visit.finding')));
     } else if (failure) {
       parts.push(
         h('p', { class: 'error', role: 'alert', tabindex: '-1' }, failureWords(failure.reading)),
         h('div', { class: 'check-buttons' },
-          h('button', { type: 'button', class: 'primary', onclick: () => takeReading(failure.key) }, 'Try again'),
+          h('button', { type: 'button', class: 'primary', onclick: () => takeReading(failure.key) }, t('visit.try_again')),
           h('button', { type: 'button', class: 'secondary', onclick: () => keepCheck(failure.key, failure.reading) },
-            'Continue without location')),
+            t('visit.without_location'))),
       );
     } else if (!checkIn) {
       parts.push(
-        h('p', {}, 'When you reach the location, check in. Your phone shares its position once, so head office can see the visit took place. The location never sees it.'),
-        h('button', { type: 'button', class: 'primary wide', onclick: () => takeReading('checkIn') }, 'Check in'),
+        h('p', {}, t('visit.check_in_help')),
+        h('button', { type: 'button', class: 'primary wide', onclick: () => takeReading('checkIn') }, t('visit.check_in')),
       );
     } else if (!checkOut) {
       parts.push(
-        h('p', { class: 'help' }, 'Check out as you leave; Submit does it for you if you forget.'),
-        h('button', { type: 'button', class: 'secondary wide', onclick: () => takeReading('checkOut') }, 'Check out'),
+        h('p', { class: 'help' }, t('visit.check_out_help')),
+        h('button', { type: 'button', class: 'secondary wide', onclick: () => takeReading('checkOut') }, t('visit.check_out')),
       );
     }
     visitPanel.replaceChildren(...parts);
@@ -464,11 +454,9 @@ export async function renderAudit(container, ctx, uuid) {
     persist((r) => { r.visitDate = visitInput.value; });
   });
   const datePanel = h('div', { class: 'field visit-date' },
-    h('label', { for: 'visit-date' }, 'Date of the visit'),
+    h('label', { for: 'visit-date' }, t('audit.date_label')),
     visitInput, dateError,
-    h('p', { class: 'help' }, earliest
-      ? `Today or an earlier day since the visit was assigned (${dayInWords(earliest)}).`
-      : 'Today or the earlier day you made the visit.'));
+    h('p', { class: 'help' }, earliest ? t('audit.date_help_assigned', { day: dayInWords(earliest) }) : t('audit.date_help')));
 
   // --- layout
 
@@ -479,23 +467,20 @@ export async function renderAudit(container, ctx, uuid) {
       .filter((id) => (record.itemNotes ?? {})[id])
     : [];
   if (conflict) {
-    setBanner('problem', h('strong', {}, 'Changed on another device — review the differences. '),
-      'Your answers are kept on this phone and are not sent until you have compared them with the server’s. ',
-      h('a', { href: `#/conflict/${uuid}`, class: 'button primary banner-action' }, 'Review the differences'));
+    setBanner('problem', h('strong', {}, `${t('home.conflict_link')}. `),
+      `${t('audit.conflict_text')} `,
+      h('a', { href: `#/conflict/${uuid}`, class: 'button primary banner-action' }, t('home.review')));
   } else if (readOnly) {
-    setBanner('waiting', h('strong', {}, 'Waiting to send. '),
-      navigator.onLine
-        ? 'Sending your visit now…'
-        : 'You are offline. Your visit is saved on this phone and will be sent by itself when you are back online. You can close the app.');
+    setBanner('waiting', h('strong', {}, `${t('audit.waiting')} `),
+      navigator.onLine ? t('audit.sending_now') : t('audit.offline_queued'));
   } else if (problem) {
-    setBanner('problem', h('strong', {}, 'Not sent yet. '), problem.message);
+    setBanner('problem', h('strong', {}, `${t('audit.not_sent')} `), problem.note ? t(problem.note.key, problem.note.params) : problem.message);
   } else if (record.serverStatus === 'returned' && (record.reviewNote || noted.length)) {
-    setBanner('problem', h('strong', {}, 'Head office returned this visit'),
-      record.reviewNote ? `: ${record.reviewNote}` : '.',
-      noted.length ? h('p', {}, noted.length === 1 ? '1 item has a note from head office. '
-        : `${noted.length} items have a note from head office. `,
+    setBanner('problem', h('strong', {}, t('audit.returned')),
+      record.reviewNote ? t('audit.returned_note', { note: record.reviewNote }) : '.',
+      noted.length ? h('p', {}, `${t('audit.noted', { count: noted.length })} `,
       h('button', { type: 'button', class: 'link', onclick: () => form.goToItem(noted[0]) },
-        'Go to the first')) : null);
+        t('audit.go_first'))) : null);
   } else {
     setBanner('info');
   }
@@ -503,40 +488,40 @@ export async function renderAudit(container, ctx, uuid) {
   const actions = readOnly ? null : h('div', { class: 'action-bar' },
     h('p', { class: 'action-status' }, progressLine, savedLine),
     h('div', { class: 'action-buttons' },
-      h('button', { type: 'button', class: 'secondary', onclick: saveDraft }, 'Save draft'),
-      h('button', { type: 'button', class: 'primary', onclick: submit }, 'Submit')));
+      h('button', { type: 'button', class: 'secondary', onclick: saveDraft }, t('audit.save_draft')),
+      h('button', { type: 'button', class: 'primary', onclick: submit }, t('audit.submit'))));
 
   container.replaceChildren(h('div', { class: 'audit' },
-    h('p', { class: 'back' }, h('a', { href: '#/' }, '‹ Your visits')),
+    h('p', { class: 'back' }, h('a', { href: '#/' }, `‹ ${t('nav.your_visits')}`)),
     h('h1', {}, record.checklistTitle),
     h('p', { class: 'lead' }, record.locationName,
-      startedAt ? h('span', { class: 'muted' }, ` · started ${when(startedAt)}`) : null),
+      startedAt ? h('span', { class: 'muted' }, t('audit.started', { when: when(startedAt) })) : null),
     banner,
     record.address ? h('p', { class: 'visit-address' }, mapLink(record.address)) : null,
     visitPanel,
     h('details', { class: 'scenario', open: Object.keys(answers).length === 0 },
-      h('summary', {}, record.assignmentNotes ? 'Your assignment and scenario' : 'Your scenario'),
+      h('summary', {}, record.assignmentNotes ? t('audit.assignment_and_scenario') : t('audit.scenario')),
       record.assignmentNotes ? h('div', { class: 'instructions' },
-        h('p', { class: 'instructions-title' }, 'Your assignment'), h('p', {}, record.assignmentNotes)) : null,
-      paragraphs(record.checklist.scenario ?? 'No scenario for this checklist.')),
+        h('p', { class: 'instructions-title' }, t('audit.assignment')), h('p', {}, record.assignmentNotes)) : null,
+      paragraphs(record.checklist.scenario ?? t('audit.no_scenario'))),
     datePanel,
     form.nav,
-    h('p', { class: 'count-note muted' }, 'Counts show the required items on screen; more appear as your answers call for them.'),
+    h('p', { class: 'count-note muted' }, t('audit.count_note')),
     h('form', { novalidate: true, class: 'audit-form', onsubmit: (e) => e.preventDefault() }, form.element),
     summary,
     readOnly ? null : h('p', { class: 'discard' },
-      h('button', { type: 'button', class: 'danger-link', onclick: discard }, 'Discard this visit')),
+      h('button', { type: 'button', class: 'danger-link', onclick: discard }, t('audit.discard'))),
     actions));
   updateProgress();
   const onServer = Number.isInteger(record.serverRevision) && record.rev <= (record.syncedRev ?? 0);
-  savedLine.textContent = onServer ? 'Saved on the server'
-    : record.updatedAt && record.rev > 0 ? `Saved on this phone ${when(record.updatedAt)}` : '';
+  savedLine.textContent = onServer ? t('audit.saved_server')
+    : record.updatedAt && record.rev > 0 ? t('audit.saved_phone', { when: when(record.updatedAt) }) : '';
   savedLine.dataset.where = onServer ? 'server' : 'phone';
 
   if (problem && (Object.keys(problem.fields ?? {}).length || problem.missing?.length)) {
     const list = form.showErrors(problem.fields, problem.missing);
     form.markGaps(Boolean(problem.missing?.length));
-    showSummary(problem.missing?.length ? missingTitle(problem.missing.length) : 'The server asked you to check these', list, problem.missing ?? []);
+    showSummary(problem.missing?.length ? missingTitle(problem.missing.length) : t('audit.server_check'), list, problem.missing ?? []);
   }
 
   // --- outbox events about this visit
@@ -548,16 +533,15 @@ export async function renderAudit(container, ctx, uuid) {
   const onConflict = (event) => { if (event.detail.uuid === uuid) ctx.navigate(`#/conflict/${uuid}`); };
   const onRetry = (event) => {
     if (event.detail.uuid !== uuid || !readOnly) return;
-    setBanner('waiting', h('strong', {}, 'Waiting to send. '),
-      'No connection right now. Your visit is saved on this phone and will be sent by itself. You can close the app.');
+    setBanner('waiting', h('strong', {}, `${t('audit.waiting')} `), t('audit.no_connection_queued'));
   };
   const onSaved = async (event) => {
     if (event.detail.uuid !== uuid || readOnly) return;
-    if (!keepNotice) setBanner('info', 'Draft saved on this phone and on the server.');
+    if (!keepNotice) setBanner('info', t('audit.draft_saved_both'));
     const fresh = await store.getAudit(uuid);
     // Typed on meanwhile: those changes are on the phone only, until the next send.
     if (fresh && fresh.rev <= (fresh.syncedRev ?? 0) && !disposed) {
-      savedLine.textContent = `Saved on the server ${when(new Date())}`;
+      savedLine.textContent = t('audit.saved_server_at', { when: when(new Date()) });
       savedLine.dataset.where = 'server';
     }
   };
@@ -565,7 +549,7 @@ export async function renderAudit(container, ctx, uuid) {
   const onMerged = async (event) => {
     if (event.detail.uuid !== uuid) return;
     await rerender();
-    view.notice?.('Merged with changes from another device.');
+    view.notice?.(t('audit.merged'));
   };
   outbox.addEventListener('sent', onSent);
   outbox.addEventListener('rejected', onRejected);
@@ -588,9 +572,10 @@ export async function renderAudit(container, ctx, uuid) {
 
   const view = {
     dispose,
+    settled: () => writing,
     notice(text) {
       keepNotice = true;
-      setBanner('info', h('strong', {}, text), ' Items changed only there were taken; your own changes are kept.');
+      setBanner('info', h('strong', {}, text), ` ${t('audit.merged_detail')}`);
     },
   };
   // A queued visit that is already known to be stuck offline says so at once.

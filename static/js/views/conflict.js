@@ -9,17 +9,18 @@
 // phone disappears unseen.
 
 import { h, uid } from '../dom.js';
+import { t } from '../i18n.js';
 import { EDITABLE, mergeAnswers, photoChanges, threeWay, unsentChanges, valueInWords } from '../merge.js';
 
 const LOCKED_WORDS = {
-  submitted: 'was already sent to head office',
-  approved: 'was already approved by head office',
+  submitted: () => t('conflict.locked_submitted'),
+  approved: () => t('conflict.locked_approved'),
 };
 
 function answerLines(item, answer) {
   return [
     h('span', { class: 'answer-value' }, valueInWords(item, answer)),
-    answer?.comment ? h('span', { class: 'answer-comment' }, `Comment: “${answer.comment}”`) : null,
+    answer?.comment ? h('span', { class: 'answer-comment' }, t('conflict.comment', { comment: answer.comment })) : null,
   ];
 }
 
@@ -30,7 +31,7 @@ function itemCaption(row) {
 function choiceRow(row, choices, onChoose) {
   const key = uid('conflict');
   const name = `${key}-choice`;
-  const error = h('p', { class: 'error', id: `${key}-error`, hidden: true }, 'Choose one of the two answers.');
+  const error = h('p', { class: 'error', id: `${key}-error`, hidden: true }, t('conflict.choose_one'));
   const option = (value, label, caption, answer) => {
     const id = `${key}-${value}`;
     const described = `${id}-answer`;
@@ -47,8 +48,8 @@ function choiceRow(row, choices, onChoose) {
     h('legend', {}, row.item.text),
     itemCaption(row),
     h('div', { class: 'conflict-options' },
-      option('mine', 'Keep mine', 'On this phone', row.mine),
-      option('theirs', "Use the server's", 'On the server', row.theirs)),
+      option('mine', t('conflict.keep_mine'), t('conflict.on_phone'), row.mine),
+      option('theirs', t('conflict.use_server'), t('conflict.on_server'), row.theirs)),
     error);
   const radios = [...fieldset.querySelectorAll('input[type="radio"]')];
   return {
@@ -82,7 +83,7 @@ function renderChoices(ctx, record, merge, localPhotos) {
   const choices = new Map();
   const entries = rows.map((row) => choiceRow(row, choices, (id, value) => entries.find((e) => e.id === id).set(value)));
   const summary = h('div', { class: 'summary', tabindex: '-1', role: 'alert', hidden: true });
-  const saveButton = h('button', { type: 'submit', class: 'primary wide' }, 'Save and send');
+  const saveButton = h('button', { type: 'submit', class: 'primary wide' }, t('conflict.save'));
 
   const setAll = (value) => { for (const entry of entries) entry.set(value); summary.hidden = true; };
 
@@ -92,7 +93,7 @@ function renderChoices(ctx, record, merge, localPhotos) {
     if (unchosen.length) {
       summary.hidden = false;
       summary.replaceChildren(
-        h('h2', {}, unchosen.length === 1 ? 'Choose an answer for this item first' : `Choose an answer for these ${unchosen.length} items first`),
+        h('h2', {}, t('conflict.choose_first', { count: unchosen.length })),
         h('ul', {}, unchosen.map((entry) => h('li', {},
           h('button', { type: 'button', class: 'link', onclick: () => entry.focus() },
             rows.find((r) => r.id === entry.id).item.text)))));
@@ -118,27 +119,20 @@ function renderChoices(ctx, record, merge, localPhotos) {
     ctx.navigate(`#/audit/${uuid}`);
   }
 
-  const count = rows.length === 1 ? '1 answer was changed on both' : `${rows.length} answers were changed on both`;
-  const taken = merge.taken.length === 1 ? '1 item changed only on the server is taken from it'
-    : `${merge.taken.length} items changed only on the server are taken from it`;
   return [
-    h('p', { class: 'notice warning' },
-      'This visit was changed on the server (on another phone or a computer) after this phone last sent it. ',
-      'Your answers are still on this phone; nothing is sent until you save.'),
+    h('p', { class: 'notice warning' }, t('conflict.explain')),
     rows.length
-      ? h('p', {}, `${count}. For each one, keep yours or use the server's, then save.`)
-      : h('p', {}, 'Nothing was changed on both. Save to send this visit again.'),
-    merge.taken.length ? h('p', { class: 'muted' }, `${taken}; your other answers are kept.`) : null,
+      ? h('p', {}, t('conflict.changed_both', { count: rows.length }))
+      : h('p', {}, t('conflict.nothing_both')),
+    merge.taken.length ? h('p', { class: 'muted' }, t('conflict.taken', { count: merge.taken.length })) : null,
     rows.length ? h('div', { class: 'conflict-shortcuts' },
-      h('button', { type: 'button', class: 'secondary', onclick: () => setAll('mine') }, 'Keep all mine'),
-      h('button', { type: 'button', class: 'secondary', onclick: () => setAll('theirs') }, "Use all the server's")) : null,
+      h('button', { type: 'button', class: 'secondary', onclick: () => setAll('mine') }, t('conflict.keep_all')),
+      h('button', { type: 'button', class: 'secondary', onclick: () => setAll('theirs') }, t('conflict.use_all'))) : null,
     h('form', { novalidate: true, class: 'conflict-form', onsubmit: (e) => { e.preventDefault(); save(); } },
-      rows.length ? h('h2', {}, 'Changed on both') : null,
+      rows.length ? h('h2', {}, t('conflict.changed_both_title')) : null,
       h('ol', { class: 'conflict-list' }, entries.map((entry) => h('li', {}, entry.fieldset))),
       summary,
-      h('p', { class: 'muted' }, intent === 'submit'
-        ? 'Your visit is then submitted with these answers.'
-        : 'Your draft is then saved with these answers, on this phone and on the server.'),
+      h('p', { class: 'muted' }, intent === 'submit' ? t('conflict.then_submit') : t('conflict.then_save')),
       saveButton),
   ];
 }
@@ -160,29 +154,27 @@ function renderLocked(ctx, record, localPhotos) {
 
   return [
     h('div', { class: 'banner problem', role: 'status' },
-      h('strong', {}, 'This visit can no longer be changed. '),
-      `It ${LOCKED_WORDS[server.status] ?? `is ${server.status} on the server`} from another device `,
-      'while this phone still had changes to send. They are shown below and stay on this phone until you dismiss them.'),
+      h('strong', {}, `${t('conflict.locked')} `),
+      t('conflict.locked_text', { what: LOCKED_WORDS[server.status]?.() ?? t('conflict.locked_other', { status: server.status }) })),
     rows.length ? [
-      h('h2', {}, rows.length === 1 ? 'Your answer that is not on the server' : `Your ${rows.length} answers that are not on the server`),
+      h('h2', {}, t('conflict.unsent_answers', { count: rows.length })),
       h('table', { class: 'conflict-table' },
         h('thead', {}, h('tr', {},
-          h('th', { scope: 'col' }, 'Item'),
-          h('th', { scope: 'col' }, 'On this phone'),
-          h('th', { scope: 'col' }, 'On the server'))),
+          h('th', { scope: 'col' }, t('conflict.item')),
+          h('th', { scope: 'col' }, t('conflict.on_phone')),
+          h('th', { scope: 'col' }, t('conflict.on_server')))),
         h('tbody', {}, rows.map((row) => h('tr', {},
           h('th', { scope: 'row' }, row.item.text),
           h('td', {}, answerLines(row.item, row.mine)),
           h('td', {}, answerLines(row.item, row.theirs)))))),
-    ] : h('p', {}, 'Your answers are the same as the server’s, so no answer is lost.'),
+    ] : h('p', {}, t('conflict.same')),
     unsent.length ? [
-      h('h2', {}, unsent.length === 1 ? 'A photo that was not sent' : `${unsent.length} photos that were not sent`),
+      h('h2', {}, t('conflict.unsent_photos', { count: unsent.length })),
       h('ul', {}, unsent.map((p) => h('li', {}, texts.get(p.item) ?? p.item))),
     ] : null,
-    h('p', {}, 'If any of this matters, tell head office before you dismiss it.'),
-    h('p', { class: 'muted', id: explainId },
-      'Dismiss removes these unsent answers from this phone. The server’s visit stays as it is.'),
-    h('button', { type: 'button', class: 'secondary wide', 'aria-describedby': explainId, onclick: dismiss }, 'Dismiss'),
+    h('p', {}, t('conflict.tell_hq')),
+    h('p', { class: 'muted', id: explainId }, t('conflict.dismiss_help')),
+    h('button', { type: 'button', class: 'secondary wide', 'aria-describedby': explainId, onclick: dismiss }, t('conflict.dismiss')),
   ];
 }
 
@@ -190,17 +182,17 @@ export async function renderConflict(container, ctx, uuid) {
   const record = await ctx.store.getAudit(uuid);
   if (!record?.conflict) {
     container.replaceChildren(h('div', { class: 'panel' },
-      h('h1', {}, 'Nothing to compare'),
-      h('p', {}, record ? 'This visit has no differences with the server waiting for you.' : 'This visit is not on this phone.'),
-      h('p', {}, h('a', { href: record ? `#/audit/${uuid}` : '#/' }, record ? 'Back to the visit' : 'Back to your visits'))));
+      h('h1', {}, t('conflict.nothing')),
+      h('p', {}, record ? t('conflict.nothing_text') : t('conflict.not_here')),
+      h('p', {}, h('a', { href: record ? `#/audit/${uuid}` : '#/' }, record ? t('conflict.back_visit') : t('nav.back_to_visits')))));
     return {};
   }
   const { server } = record.conflict;
   const localPhotos = await ctx.store.photosOf(uuid);
   const editable = EDITABLE.has(server.status);
   container.replaceChildren(h('div', { class: 'conflict' },
-    h('p', { class: 'back' }, h('a', { href: editable ? `#/audit/${uuid}` : '#/' }, editable ? '‹ Back to the visit' : '‹ Your visits')),
-    h('h1', {}, 'Changed on another device'),
+    h('p', { class: 'back' }, h('a', { href: editable ? `#/audit/${uuid}` : '#/' }, `‹ ${editable ? t('conflict.back_visit') : t('nav.your_visits')}`)),
+    h('h1', {}, t('home.badge_conflict')),
     h('p', { class: 'lead' }, `${record.locationName} · ${record.checklistTitle}`),
     editable
       ? renderChoices(ctx, record, threeWay(record.checklist, record.base, record.answers, server.answers), localPhotos)

@@ -9,6 +9,7 @@
 import { api, NetworkError } from '../api.js';
 import { visitFacts } from '../assignment-card.js';
 import { h, localDay, score, when } from '../dom.js';
+import { language, t } from '../i18n.js';
 import { EDITABLE } from '../merge.js';
 import { cachedFetch, loadChecklist, prefetchChecklists } from '../reference.js';
 import { needsHomeScreen } from '../session.js';
@@ -16,17 +17,22 @@ import { needsHomeScreen } from '../session.js';
 // On poor signal, show what is on the phone rather than a blank screen.
 const FIRST_PAINT_WAIT_MS = 1_500;
 
-const SENT_LABELS = { submitted: 'Sent', approved: 'Approved', returned: 'Returned', rejected: 'Rejected' };
+const SENT_LABELS = {
+  submitted: () => t('home.status_submitted'),
+  approved: () => t('home.status_approved'),
+  returned: () => t('home.status_returned'),
+  rejected: () => t('home.status_rejected'),
+};
 
 /** Head office's grade of the report, as the shopper reads it. */
 export function gradeWords(grade) {
-  return grade ? `Editor’s grade ${grade}/5` : null;
+  return grade ? t('home.grade', { grade }) : null;
 }
 
 function notesWords(row) {
   const count = Object.keys(row.item_notes ?? {}).length;
   if (!count) return null;
-  return count === 1 ? '1 item to check' : `${count} items to check`;
+  return t('home.items_to_check', { count });
 }
 
 export function newAuditRecord({ checklist, location, assignment }) {
@@ -36,6 +42,7 @@ export function newAuditRecord({ checklist, location, assignment }) {
     checklistHash: checklist.hash ?? null,
     checklistTitle: checklist.title,
     checklist,
+    checklistLanguage: checklist.requestedLanguage ?? null,
     location: location.code,
     locationName: location.name,
     assignment: assignment?.id ?? null,
@@ -67,7 +74,7 @@ export function mapLink(address) {
   return h('a', {
     href: `https://www.openstreetmap.org/search?query=${encodeURIComponent(address)}`,
     target: '_blank', rel: 'noopener', class: 'address',
-  }, address, h('span', { class: 'visually-hidden' }, ' (opens a map)'));
+  }, address, h('span', { class: 'visually-hidden' }, ` ${t('home.opens_map')}`));
 }
 
 /** Nothing of this visit waits on the phone: everything it holds is on the server. */
@@ -77,12 +84,12 @@ function settled(record, queued) {
 }
 
 function localBadge(record) {
-  if (record.conflict) return ['Changed on another device', 'problem'];
-  if (record.state === 'queued') return ['Waiting to send', 'waiting'];
-  if (record.problem) return ['Needs your attention', 'problem'];
-  if (record.serverStatus === 'returned') return ['Returned: please check', 'problem'];
-  if (record.rev > (record.syncedRev ?? 0)) return ['Saved on this phone', 'local'];
-  return ['Draft saved', 'ok'];
+  if (record.conflict) return [t('home.badge_conflict'), 'problem'];
+  if (record.state === 'queued') return [t('home.badge_queued'), 'waiting'];
+  if (record.problem) return [t('home.badge_problem'), 'problem'];
+  if (record.serverStatus === 'returned') return [t('home.badge_returned'), 'problem'];
+  if (record.rev > (record.syncedRev ?? 0)) return [t('home.badge_local'), 'local'];
+  return [t('home.badge_draft'), 'ok'];
 }
 
 function visitCard(href, title, subtitle, badge, detail) {
@@ -101,43 +108,42 @@ export function renderHome(container, ctx) {
   let disposed = false;
 
   const offlineNote = h('p', { class: 'notice', hidden: true },
-    'You are offline. This shows what is saved on this phone; new work is kept and sent later.');
+    t('home.offline'));
   const conflictNotes = h('div', { class: 'conflict-notes' });
   const inProgress = h('ul', { class: 'cards' });
   const assigned = h('ul', { class: 'cards' });
   const sent = h('ul', { class: 'cards' });
   const assignedSection = h('section', { 'aria-labelledby': 'h-assigned', hidden: true },
-    h('h2', { id: 'h-assigned' }, 'Assigned visits'), assigned);
+    h('h2', { id: 'h-assigned' }, t('home.assigned')), assigned);
   const progressSection = h('section', { 'aria-labelledby': 'h-progress', hidden: true },
-    h('h2', { id: 'h-progress' }, 'Visits in progress'), inProgress);
+    h('h2', { id: 'h-progress' }, t('home.in_progress')), inProgress);
   const jobsCount = h('p', { class: 'card-meta' });
   const jobsSection = h('section', { 'aria-labelledby': 'h-jobs', class: 'panel' },
-    h('h2', { id: 'h-jobs' }, 'Job board'), jobsCount,
-    h('a', { href: '#/jobs', class: 'button secondary wide' }, 'Open the job board'));
+    h('h2', { id: 'h-jobs' }, t('jobs.title')), jobsCount,
+    h('a', { href: '#/jobs', class: 'button secondary wide' }, t('home.open_jobs')));
   const releaseNotes = new Map();
   const sentSection = h('section', { 'aria-labelledby': 'h-sent', hidden: true },
-    h('h2', { id: 'h-sent' }, 'Sent visits'), sent);
+    h('h2', { id: 'h-sent' }, t('home.sent')), sent);
 
   const locationSelect = h('select', { id: 'new-location', name: 'location' });
   const checklistSelect = h('select', { id: 'new-checklist', name: 'checklist' });
   const startError = h('p', { class: 'error', role: 'alert' });
-  const startButton = h('button', { type: 'submit', class: 'primary wide' }, 'Start audit');
+  const startButton = h('button', { type: 'submit', class: 'primary wide' }, t('home.start_button'));
   const startForm = h('form', { novalidate: true, onsubmit: (e) => { e.preventDefault(); start(); } },
-    h('div', { class: 'field' }, h('label', { for: 'new-location' }, 'Location'), locationSelect),
-    h('div', { class: 'field' }, h('label', { for: 'new-checklist' }, 'Checklist'), checklistSelect),
+    h('div', { class: 'field' }, h('label', { for: 'new-location' }, t('home.location')), locationSelect),
+    h('div', { class: 'field' }, h('label', { for: 'new-checklist' }, t('home.checklist')), checklistSelect),
     startError, startButton);
 
   container.replaceChildren(h('div', { class: 'home' },
     needsHomeScreen() ? h('p', { class: 'notice warning' },
-      'On iPhone and iPad, add this app to your Home Screen (Share, then “Add to Home Screen”). ',
-      'Otherwise iOS may delete visits that are not sent yet.') : null,
+      t('home.ios')) : null,
     offlineNote,
     conflictNotes,
     progressSection,
     assignedSection,
     jobsSection,
     h('section', { 'aria-labelledby': 'h-new', class: 'panel' },
-      h('h2', { id: 'h-new' }, 'Start a new audit'), startForm),
+      h('h2', { id: 'h-new' }, t('home.start_title')), startForm),
     sentSection));
 
   function fillSelect(select, options, placeholder) {
@@ -195,13 +201,13 @@ export function renderHome(container, ctx) {
       .sort((a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''))
       .map((r) => visitCard(r.conflict ? `#/conflict/${r.uuid}` : `#/audit/${r.uuid}`,
         r.locationName, r.checklistTitle, localBadge(r),
-        r.conflict ? 'Review the differences' : `Changed ${when(r.updatedAt)}`));
+        r.conflict ? t('home.review') : t('home.changed', { when: when(r.updatedAt) })));
     conflictNotes.replaceChildren(...local.filter((r) => r.conflict).map((r) => h('p', { class: 'notice warning' },
-      h('a', { href: `#/conflict/${r.uuid}` }, 'Changed on another device — review the differences'),
-      ` (${r.locationName}, ${r.checklistTitle}). Your answers are kept on this phone.`)));
+      h('a', { href: `#/conflict/${r.uuid}` }, t('home.conflict_link')),
+      ' ', t('home.conflict_note', { location: r.locationName, checklist: r.checklistTitle }))));
     for (const a of server) {
       if (localIds.has(a.uuid) || (a.status !== 'draft' && a.status !== 'returned')) continue;
-      const badge = a.status === 'returned' ? ['Returned by head office', 'problem'] : ['Draft on the server', 'ok'];
+      const badge = a.status === 'returned' ? [t('home.badge_returned_hq'), 'problem'] : [t('home.badge_server_draft'), 'ok'];
       const detail = [a.review_note, notesWords(a)].filter(Boolean).join(' · ');
       cards.push(visitCard(`#/audit/${a.uuid}`, a.location_name ?? a.location,
         a.checklist_title ?? a.checklist, badge, detail || null));
@@ -218,31 +224,31 @@ export function renderHome(container, ctx) {
       a.address ? h('p', { class: 'card-address' }, mapLink(a.address)) : null,
       a.due ? visitFacts(a) : null,
       a.notes ? h('div', { class: 'instructions' },
-        h('p', { class: 'instructions-title' }, 'Your instructions'), h('p', {}, a.notes)) : null,
+        h('p', { class: 'instructions-title' }, t('home.instructions')), h('p', {}, a.notes)) : null,
       releaseNotes.get(a.id) ? h('p', { class: 'error', role: 'alert' }, releaseNotes.get(a.id)) : null,
-      h('button', { type: 'button', class: 'secondary', onclick: () => start(a) }, 'Begin this visit'),
+      h('button', { type: 'button', class: 'secondary', onclick: () => start(a) }, t('home.begin')),
       a.can_release ? h('button', {
         type: 'button', class: 'link give-back', disabled: !(navigator.onLine && data.fresh),
         onclick: (event) => release(a, event.currentTarget),
-      }, 'Give this visit back', h('span', { class: 'visually-hidden' }, `(${a.location_name})`)) : null)));
+      }, t('home.give_back'), h('span', { class: 'visually-hidden' }, ` (${a.location_name})`)) : null)));
     assignedSection.hidden = assignments.length === 0;
     const open = (data.assignments ?? []).filter((a) => a.mine === false).length;
-    jobsCount.textContent = open === 1 ? '1 open visit you may claim.' : `${open} open visits you may claim.`;
+    jobsCount.textContent = t('home.open_count', { count: open });
 
     const sentCards = [];
     const serverIds = new Set(server.map((a) => a.uuid));
     for (const r of results) {
       if (serverIds.has(r.uuid)) continue;
       sentCards.push(visitCard(`#/done/${r.uuid}`, r.location_name, r.checklist_title,
-        ['Sent', 'ok'], `Score ${score(r.overall)}`));
+        [t('home.status_submitted'), 'ok'], t('home.score', { score: score(r.overall) })));
     }
     for (const a of server) {
       if (a.status === 'draft' || a.status === 'returned') continue;
       const rejected = a.status === 'rejected';
-      const detail = rejected ? `Not counted: ${a.review_note}`
-        : [`Score ${score(a.overall)}`, gradeWords(a.grade)].filter(Boolean).join(' · ');
+      const detail = rejected ? t('home.not_counted', { note: a.review_note ?? '' })
+        : [t('home.score', { score: score(a.overall) }), gradeWords(a.grade)].filter(Boolean).join(' · ');
       sentCards.push(visitCard(`#/done/${a.uuid}`, a.location_name ?? a.location,
-        a.checklist_title ?? a.checklist, [SENT_LABELS[a.status] ?? a.status, rejected ? 'problem' : 'ok'],
+        a.checklist_title ?? a.checklist, [SENT_LABELS[a.status]?.() ?? a.status, rejected ? 'problem' : 'ok'],
         detail));
     }
     sent.replaceChildren(...sentCards.slice(0, 20));
@@ -250,9 +256,9 @@ export function renderHome(container, ctx) {
   }
 
   function drawStartForm() {
-    const locations = [...(data.locations ?? [])].sort((a, b) => a.name.localeCompare(b.name));
-    fillSelect(locationSelect, locations.map((l) => [l.code, l.name]), 'Choose a location');
-    fillSelect(checklistSelect, (data.checklists ?? []).map((c) => [c.id, c.title]), 'Choose a checklist');
+    const locations = [...(data.locations ?? [])].sort((a, b) => a.name.localeCompare(b.name, language()));
+    fillSelect(locationSelect, locations.map((l) => [l.code, l.name]), t('home.choose_location'));
+    fillSelect(checklistSelect, (data.checklists ?? []).map((c) => [c.id, c.title]), t('home.choose_checklist'));
   }
 
   /** Give a claimed visit back to the job board (needs the network: the server decides). */
@@ -265,7 +271,7 @@ export function renderHome(container, ctx) {
     } catch (error) {
       if (ctx.handleError(error)) return;
       releaseNotes.set(assignment.id, error instanceof NetworkError
-        ? 'No connection: giving a visit back needs the internet. It is still yours.'
+        ? t('home.give_back_offline')
         : error.message);
       await drawLists();
     }
@@ -276,7 +282,7 @@ export function renderHome(container, ctx) {
     const locationCode = assignment?.location ?? locationSelect.value;
     const checklistId = assignment?.checklist ?? checklistSelect.value;
     if (!locationCode || !checklistId) {
-      startError.textContent = !locationCode ? 'Please choose a location.' : 'Please choose a checklist.';
+      startError.textContent = !locationCode ? t('home.need_location') : t('home.need_checklist');
       (!locationCode ? locationSelect : checklistSelect).focus();
       return;
     }
@@ -290,7 +296,7 @@ export function renderHome(container, ctx) {
       ctx.navigate(`#/audit/${record.uuid}`);
     } catch (error) {
       if (ctx.handleError(error)) return;
-      startError.textContent = 'This checklist is not on your phone yet. Connect to the internet once, then try again.';
+      startError.textContent = t('home.checklist_missing');
     } finally {
       startButton.disabled = false;
     }

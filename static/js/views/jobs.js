@@ -8,14 +8,15 @@
 import { api, ApiError, NetworkError } from '../api.js';
 import { dueText, visitFacts } from '../assignment-card.js';
 import { h } from '../dom.js';
+import { t } from '../i18n.js';
 import { cachedFetch } from '../reference.js';
 import { mapLink } from './home.js';
 
 export function claimProblem(error) {
-  if (error instanceof NetworkError) return 'No connection: claiming a visit needs the internet. Nothing was claimed.';
-  if (error instanceof ApiError && error.status === 404) return 'This visit is no longer on the job board.';
+  if (error instanceof NetworkError) return t('jobs.offline_claim');
+  if (error instanceof ApiError && error.status === 404) return t('jobs.gone');
   if (error instanceof ApiError) return error.message;
-  return 'Something went wrong; nothing was claimed. Try again.';
+  return t('jobs.failed');
 }
 
 export function renderJobs(container, ctx) {
@@ -26,21 +27,21 @@ export function renderJobs(container, ctx) {
   const notes = new Map(); // assignment id → what happened to it here
 
   const offlineNote = h('p', { class: 'notice warning', hidden: true },
-    'You are offline. Claiming a visit needs a connection: this is the board as it was when you were last online.');
+    t('jobs.offline'));
   const status = h('p', { class: 'status-note', role: 'status', 'aria-live': 'polite' });
-  const search = h('input', { id: 'jobs-search', type: 'search', placeholder: 'Location or town', autocomplete: 'off' });
+  const search = h('input', { id: 'jobs-search', type: 'search', placeholder: t('jobs.search_placeholder'), autocomplete: 'off' });
   const list = h('ul', { class: 'cards' });
-  const empty = h('p', { class: 'empty', hidden: true }, 'No open visits right now. New waves appear here as head office publishes them.');
+  const empty = h('p', { class: 'empty', hidden: true }, t('jobs.empty'));
 
   container.replaceChildren(h('div', { class: 'jobs' },
-    h('p', {}, h('a', { href: '#/' }, '← Back to your visits')),
-    h('h1', {}, 'Job board'),
-    h('p', { class: 'lead' }, 'Open visits you may take. Claim one and it is yours alone; you can give it back until the day shown.'),
+    h('p', {}, h('a', { href: '#/' }, `← ${t('nav.back_to_visits')}`)),
+    h('h1', {}, t('jobs.title')),
+    h('p', { class: 'lead' }, t('jobs.lead')),
     offlineNote,
-    h('div', { class: 'field' }, h('label', { for: 'jobs-search' }, 'Find a visit'), search),
+    h('div', { class: 'field' }, h('label', { for: 'jobs-search' }, t('jobs.search')), search),
     status,
     h('section', { 'aria-labelledby': 'h-open' },
-      h('h2', { id: 'h-open', class: 'visually-hidden' }, 'Open visits'), list, empty)));
+      h('h2', { id: 'h-open', class: 'visually-hidden' }, t('jobs.open')), list, empty)));
 
   function online() {
     return navigator.onLine && fresh;
@@ -55,7 +56,7 @@ export function renderJobs(container, ctx) {
       const button = h('button', {
         type: 'button', class: 'primary', disabled: !online(),
         onclick: () => claim(a, button),
-      }, 'Claim this visit', h('span', { class: 'visually-hidden' }, `(${a.location_name}, ${dueText(a)})`));
+      }, t('jobs.claim'), h('span', { class: 'visually-hidden' }, ` (${a.location_name}, ${dueText(a)})`));
       return h('li', { class: 'card assignment', dataset: { assignment: String(a.id) } },
         h('p', { class: 'card-title' }, a.location_name ?? a.location),
         h('p', { class: 'card-subtitle' }, a.checklist_title ?? a.checklist),
@@ -74,18 +75,18 @@ export function renderJobs(container, ctx) {
       fresh = isFresh;
       board = (value ?? []).filter((a) => a.mine === false);
     } catch (error) {
-      if (!ctx.handleError(error)) status.textContent = 'The job board could not be loaded.';
+      if (!ctx.handleError(error)) status.textContent = t('jobs.not_loaded');
     }
     if (!disposed) draw();
   }
 
   async function claim(assignment, button) {
     button.disabled = true;
-    status.textContent = 'Claiming…';
+    status.textContent = t('jobs.claiming');
     try {
       const claimed = await api.claim(assignment.id);
-      notes.set(assignment.id, { ok: true, text: `It is yours: ${dueText(claimed)}. It is now under “Assigned visits”.` });
-      status.textContent = `${assignment.location_name} is yours.`;
+      notes.set(assignment.id, { ok: true, text: t('jobs.claimed', { due: dueText(claimed) }) });
+      status.textContent = t('jobs.yours', { location: assignment.location_name });
       // Keep the phone's list in step, so the visit can be begun offline.
       const kept = (await store.getMeta('assignments')) ?? [];
       await store.setMeta('assignments', [claimed, ...kept.filter((a) => a.id !== assignment.id)]);

@@ -4,6 +4,7 @@
 
 import { api, ApiError } from '../api.js';
 import { h, uid } from '../dom.js';
+import { language, t } from '../i18n.js';
 import { preparePhoto, PhotoReadError } from '../photos.js';
 import { appealChip, dateText, fill, offlineNote } from './owner-common.js';
 
@@ -11,25 +12,24 @@ function appealCard(appeal) {
   return h('li', { class: 'card' },
     h('a', { class: 'card-link', href: `#/appeal/${encodeURIComponent(appeal.uuid)}` },
       h('p', { class: 'card-title' }, appeal.item_text),
-      h('p', { class: 'card-subtitle' }, `${appeal.location_name} \u00b7 visit of ${dateText(appeal.visited_at)}`),
-      h('p', { class: 'card-meta' }, appealChip(appeal),
+      h('p', { class: 'card-subtitle' }, t('appeal.where', { location: appeal.location_name, day: dateText(appeal.visited_at) })),
+      h('p', { class: 'card-meta' }, appealChip(appeal), ' ',
         appeal.status === 'open'
-          ? ` Head office decides by ${dateText(appeal.due_at)}`
-          : ` Decided ${dateText(appeal.decided_at)}`)));
+          ? t('appeal.decides_by', { day: dateText(appeal.due_at) })
+          : t('appeal.decided', { day: dateText(appeal.decided_at) }))));
 }
 
 async function renderList(node, ctx) {
-  node.replaceChildren(h('h1', {}, 'Your appeals'), h('p', { role: 'status', class: 'card-subtitle' }, 'Loading\u2026'));
+  node.replaceChildren(h('h1', {}, t('owner.your_appeals')), h('p', { role: 'status', class: 'card-subtitle' }, t('app.loading')));
   const loaded = await ctx.cache.load('appeals', () => api.appeals());
   const { appeals } = loaded.value;
   fill(node,
-    h('h1', {}, 'Your appeals'),
+    h('h1', {}, t('owner.your_appeals')),
     offlineNote(loaded),
-    h('p', { class: 'lead' }, 'When a report gets an item wrong, open the report\u2019s summary and dispute it. '
-      + 'Head office looks at it again; an upheld appeal changes the score and issues the report again.'),
+    h('p', { class: 'lead' }, t('appeal.lead')),
     appeals.length
       ? h('ul', { class: 'cards' }, appeals.map(appealCard))
-      : h('p', {}, 'You have not disputed any item yet.'));
+      : h('p', {}, t('appeal.none')));
 }
 
 async function renderAppeal(node, ctx, appealUuid) {
@@ -37,36 +37,36 @@ async function renderAppeal(node, ctx, appealUuid) {
   const appeal = loaded.value;
   const decided = appeal.decision;
   const facts = [
-    ['The report said', decided ? decided.original_text : appeal.answer_text],
-    ['You said', appeal.proposed_text || 'no answer proposed'],
-    ['Your reason', appeal.reason],
-    ['Opened', dateText(appeal.opened_at)],
+    [t('appeal.report_said'), decided ? decided.original_text : appeal.answer_text],
+    [t('appeal.you_said'), appeal.proposed_text || t('appeal.no_proposal')],
+    [t('appeal.your_reason'), appeal.reason],
+    [t('appeal.opened'), dateText(appeal.opened_at)],
   ];
-  if (!decided) facts.push(['Head office decides by', dateText(appeal.due_at)]);
+  if (!decided) facts.push([t('appeal.decides_by_term'), dateText(appeal.due_at)]);
   fill(node,
-    h('p', { class: 'back' }, h('a', { href: '#/appeals' }, '\u2190 All appeals')),
+    h('p', { class: 'back' }, h('a', { href: '#/appeals' }, `\u2190 ${t('appeal.all')}`)),
     offlineNote(loaded),
     h('h1', {}, appeal.item_text),
-    h('p', { class: 'lead' }, `${appeal.location_name} \u00b7 visit of ${dateText(appeal.visited_at)}`),
+    h('p', { class: 'lead' }, t('appeal.where', { location: appeal.location_name, day: dateText(appeal.visited_at) })),
     h('p', {}, appealChip(appeal)),
     h('dl', { class: 'facts' }, facts.flatMap(([term, text]) => [h('dt', {}, term), h('dd', {}, text)])),
     decided ? h('section', { class: `panel decision decision-${decided.status}`, 'aria-labelledby': 'decision-title' },
-      h('h2', { id: 'decision-title' }, `Head office\u2019s decision: ${appeal.status_label.toLowerCase()}`),
-      decided.answer_text ? h('p', {}, `The item now reads: ${decided.answer_text}.`) : h('p', {}, 'The item stays as reported.'),
+      h('h2', { id: 'decision-title' }, t('appeal.decision', { status: appeal.status_label.toLocaleLowerCase(language()) })),
+      decided.answer_text ? h('p', {}, t('appeal.now_reads', { answer: decided.answer_text })) : h('p', {}, t('appeal.stays')),
       h('p', { class: 'decision-note' }, decided.note),
       decided.report_version
-        ? h('p', {}, `The report was issued again as version ${decided.report_version}, with every score worked out anew. `,
-          h('a', { href: `#/report/${encodeURIComponent(appeal.audit)}` }, 'See the amended report'))
+        ? h('p', {}, `${t('appeal.reissued', { version: decided.report_version })} `,
+          h('a', { href: `#/report/${encodeURIComponent(appeal.audit)}` }, t('appeal.see_amended')))
         : null) : null,
     appeal.photo ? h('p', {}, h('img', {
       class: 'appeal-photo', src: `/api/appeals/${encodeURIComponent(appeal.uuid)}/photo?size=thumb`,
-      alt: 'Your evidence photo', width: 240, height: 180,
+      alt: t('appeal.photo_alt'), width: 240, height: 180,
     })) : null,
-    h('p', {}, h('a', { href: `#/report/${encodeURIComponent(appeal.audit)}` }, 'Back to the report')));
+    h('p', {}, h('a', { href: `#/report/${encodeURIComponent(appeal.audit)}` }, t('appeal.back_report'))));
 }
 
 function answerField(input) {
-  const legend = 'What should the answer have been? (optional)';
+  const legend = t('appeal.should_have_been');
   if (input.options) {
     const name = uid('proposed');
     return h('fieldset', { class: 'item' }, h('legend', {}, legend),
@@ -79,7 +79,7 @@ function answerField(input) {
   }
   const id = uid('proposed');
   return h('div', { class: 'field' },
-    h('label', { for: id }, `${legend}${input.unit ? ` (${input.unit})` : ''}`),
+    h('label', { for: id }, input.unit ? `${legend} (${input.unit})` : legend),
     h('input', { id, type: 'number', inputmode: 'decimal', min: input.min ?? null, max: input.max ?? null, step: input.integer ? 1 : 'any' }));
 }
 
@@ -94,11 +94,11 @@ function proposedAnswer(field) {
 async function renderDispute(node, ctx, auditUuid, itemId) {
   const loaded = await ctx.cache.load(`appeals:${auditUuid}`, () => api.auditAppeals(auditUuid));
   const item = loaded.value.items.find((i) => i.item === itemId);
-  const back = h('p', { class: 'back' }, h('a', { href: `#/report/${encodeURIComponent(auditUuid)}` }, '\u2190 Back to the report'));
+  const back = h('p', { class: 'back' }, h('a', { href: `#/report/${encodeURIComponent(auditUuid)}` }, `\u2190 ${t('appeal.back_report')}`));
   if (!loaded.fresh || !item || !loaded.value.window_open) {
     node.replaceChildren(back, h('p', { class: 'notice', role: 'alert' }, !loaded.fresh
-      ? 'Connect to dispute an item: an appeal goes straight to head office.'
-      : 'This item cannot be disputed any more.'));
+      ? t('appeal.connect')
+      : t('appeal.closed')));
     return;
   }
   const reasonId = uid('reason');
@@ -107,25 +107,25 @@ async function renderDispute(node, ctx, auditUuid, itemId) {
   const reason = h('textarea', { id: reasonId, rows: 5, maxlength: 4000, required: true });
   const photo = h('input', { id: photoId, type: 'file', accept: 'image/*' });
   const problem = h('p', { class: 'error', role: 'alert', hidden: true });
-  const send = h('button', { type: 'submit', class: 'primary' }, 'Send the appeal');
+  const send = h('button', { type: 'submit', class: 'primary' }, t('appeal.send'));
   const form = h('form', { class: 'appeal-form', novalidate: true },
-    h('div', { class: 'field' }, h('label', { for: reasonId }, 'Why is this item wrong?'),
-      h('p', { class: 'muted' }, 'Say what happened; head office reads this with the shopper\u2019s record.'), reason),
+    h('div', { class: 'field' }, h('label', { for: reasonId }, t('appeal.why')),
+      h('p', { class: 'muted' }, t('appeal.why_help')), reason),
     answer,
-    h('div', { class: 'field' }, h('label', { for: photoId }, 'Evidence photo (optional)'), photo),
+    h('div', { class: 'field' }, h('label', { for: photoId }, t('appeal.photo')), photo),
     problem,
     send);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     problem.hidden = true;
     if (!reason.value.trim()) {
-      problem.textContent = 'Say why the item is wrong.';
+      problem.textContent = t('appeal.reason_missing');
       problem.hidden = false;
       reason.focus();
       return;
     }
     send.disabled = true;
-    send.textContent = 'Sending\u2026';
+    send.textContent = t('appeal.sending');
     try {
       const body = { item: itemId, reason: reason.value.trim() };
       const proposed = proposedAnswer(answer);
@@ -138,27 +138,27 @@ async function renderDispute(node, ctx, auditUuid, itemId) {
     } catch (error) {
       if (ctx.handleError(error)) return;
       let text = error.message;
-      if (error instanceof PhotoReadError) text = 'That file is not a photo this phone can read. Pick another.';
+      if (error instanceof PhotoReadError) text = t('appeal.bad_photo');
       else if (error instanceof ApiError && Object.keys(error.fields).length) {
         text = `${error.message}: ${Object.values(error.fields).join('; ')}`;
       }
       problem.textContent = text;
       problem.hidden = false;
       send.disabled = false;
-      send.textContent = 'Send the appeal';
+      send.textContent = t('appeal.send');
     }
   });
   fill(node,
     back,
-    h('h1', {}, 'Dispute an item'),
+    h('h1', {}, t('owner.dispute_title')),
     h('p', { class: 'lead' }, item.text),
-    h('p', {}, `The report says: ${item.answer_text}.`),
+    h('p', {}, t('appeal.report_says', { answer: item.answer_text })),
     form);
 }
 
 export const appealsSection = {
   id: 'appeals',
-  label: 'Appeals',
+  label: () => t('owner.tab_appeals'),
   href: '#/appeals',
   routes: [
     { pattern: /^#\/appeals$/, render: renderList },

@@ -2,30 +2,25 @@
 
 import { ApiError, NetworkError } from '../api.js';
 import { h, when } from '../dom.js';
-
-const longDate = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'long', year: 'numeric' });
+import { longDay, t } from '../i18n.js';
 
 /** "2 November 2026" of a date or a moment (its day as the server gave it). */
-export function dateText(value) {
-  if (!value) return '';
-  const date = new Date(`${value.slice(0, 10)}T12:00:00`);
-  return Number.isNaN(date.getTime()) ? value : longDate.format(date);
-}
+export const dateText = longDay;
 
 /** What to tell the owner when a page could not be loaded. */
 export function loadProblem(error) {
   if (error instanceof NetworkError || (error instanceof ApiError && error.transient)) {
-    return 'This page has not been opened on this phone yet, and there is no connection. Connect and try again.';
+    return t('owner.not_kept');
   }
-  if (error instanceof ApiError && error.status === 404) return 'There is no such report or appeal.';
-  return error?.message || 'Something went wrong. Reload the page.';
+  if (error instanceof ApiError && error.status === 404) return t('owner.no_such');
+  return error?.message || t('owner.went_wrong');
 }
 
 /** "Kept on this phone, from 3 Dec, 14:05" when a page is shown from the cache. */
 export function offlineNote(loaded) {
   if (loaded.fresh) return null;
   return h('p', { class: 'notice', role: 'status' },
-    `You are offline: this is the copy kept on this phone from ${when(loaded.at)}.`);
+    t('owner.offline_copy', { when: when(loaded.at) }));
 }
 
 

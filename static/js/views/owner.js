@@ -4,6 +4,7 @@
 // auditor. Reports already opened read offline (owner-cache.js).
 
 import { h } from '../dom.js';
+import { t } from '../i18n.js';
 import { loadProblem } from './owner-common.js';
 import { OWNER_SECTIONS } from './owner-sections.js';
 
@@ -21,8 +22,8 @@ function resolve(hash) {
 /** Render the portal page the hash names into ``slot``. */
 export async function renderOwner(slot, ctx) {
   const { section, route, groups } = resolve(location.hash || '#/');
-  const tabs = h('nav', { class: 'owner-tabs', 'aria-label': 'Your portal' },
-    OWNER_SECTIONS.map((s) => h('a', { href: s.href, 'aria-current': s === section ? 'page' : null }, s.label)));
+  const tabs = h('nav', { class: 'owner-tabs', 'aria-label': t('owner.portal') },
+    OWNER_SECTIONS.map((s) => h('a', { href: s.href, 'aria-current': s === section ? 'page' : null }, s.label())));
   const body = h('div', { class: 'owner-body' });
   slot.replaceChildren(tabs, body);
   try {
@@ -36,10 +37,10 @@ export async function renderOwner(slot, ctx) {
 
 export function renderStaffNotice(main, session) {
   const dashboard = session.role === 'hq'
-    ? h('p', {}, h('a', { class: 'button primary', href: '/hq' }, 'Open the HQ dashboard'))
+    ? h('p', {}, h('a', { class: 'button primary', href: '/hq' }, t('staff.dashboard')))
     : null;
   main.replaceChildren(h('div', { class: 'panel' },
-    h('h1', {}, 'This app is for auditors'),
-    h('p', {}, `You are signed in with a ${session.role} account. Visits are recorded with an auditor account.`),
+    h('h1', {}, t('staff.title')),
+    h('p', {}, t('staff.text', { role: session.role })),
     dashboard));
 }

@@ -1,7 +1,8 @@
 // The scorecard of a sent visit.
 
-import { api, request } from '../api.js';
+import { api } from '../api.js';
 import { h, score, when } from '../dom.js';
+import { t } from '../i18n.js';
 
 async function load(ctx, uuid) {
   const kept = ((await ctx.store.getMeta('results')) ?? []).find((r) => r.uuid === uuid);
@@ -11,8 +12,7 @@ async function load(ctx, uuid) {
     let items = kept?.items;
     if (!sections) {
       try {
-        const query = audit.checklist_hash ? `?hash=${encodeURIComponent(audit.checklist_hash)}` : '';
-        const checklist = await request('GET', `/api/checklists/${encodeURIComponent(audit.checklist)}${query}`);
+        const checklist = await api.checklist(audit.checklist, audit.checklist_hash);
         sections = checklist.sections.map((s) => ({ id: s.id, title: s.title }));
         items = Object.fromEntries(checklist.sections.flatMap((s) => s.items.map((i) => [i.id, i.text])));
       } catch {
@@ -31,7 +31,7 @@ async function load(ctx, uuid) {
 function meterRow(label, value, shown) {
   if (value == null) {
     return h('li', { class: 'meter-row' }, h('span', { class: 'meter-label' }, label),
-      h('span', { class: 'muted' }, 'Not scored'));
+      h('span', { class: 'muted' }, t('score.not_scored')));
   }
   return h('li', { class: 'meter-row' },
     h('span', { class: 'meter-label' }, label),
@@ -40,15 +40,15 @@ function meterRow(label, value, shown) {
 }
 
 export async function renderScorecard(container, ctx, uuid, justSent) {
-  container.replaceChildren(h('p', { class: 'muted' }, 'Loading the scorecard…'));
+  container.replaceChildren(h('p', { class: 'muted' }, t('score.loading')));
   let audit;
   try {
     audit = await load(ctx, uuid);
   } catch (error) {
     if (ctx.handleError(error)) return {};
-    container.replaceChildren(h('div', { class: 'panel' }, h('h1', {}, 'Scorecard'),
-      h('p', {}, 'The scorecard cannot be shown right now. Please try again when you are online.'),
-      h('p', {}, h('a', { href: '#/' }, 'Back to your visits'))));
+    container.replaceChildren(h('div', { class: 'panel' }, h('h1', {}, t('score.title')),
+      h('p', {}, t('score.unavailable')),
+      h('p', {}, h('a', { href: '#/' }, t('nav.back_to_visits')))));
     return {};
   }
   const card = audit.scorecard ?? {};
@@ -63,35 +63,35 @@ export async function renderScorecard(container, ctx, uuid, justSent) {
   }));
 
   container.replaceChildren(h('div', { class: 'scorecard' },
-    h('p', { class: 'back' }, h('a', { href: '#/' }, '‹ Your visits')),
-    h('h1', {}, justSent ? 'Thank you — your visit is sent' : 'Scorecard'),
+    h('p', { class: 'back' }, h('a', { href: '#/' }, `‹ ${t('nav.your_visits')}`)),
+    h('h1', {}, justSent ? t('score.thanks') : t('score.title')),
     h('p', { class: 'lead' }, audit.location_name ?? audit.location, ' · ', audit.checklist_title ?? audit.checklist,
       audit.visited_at ? ` · ${when(audit.visited_at)}` : ''),
     audit.status === 'rejected' ? h('div', { class: 'banner problem', role: 'status' },
-      h('strong', {}, 'Head office rejected this visit: '), audit.review_note || '',
-      h('p', {}, 'It does not count in any result, and its report is not sent.')) : null,
+      h('strong', {}, `${t('score.rejected')} `), audit.review_note || '',
+      h('p', {}, t('score.rejected_text'))) : null,
     audit.grade ? h('section', { class: 'grade-card', 'aria-labelledby': 'h-grade' },
-      h('h2', { id: 'h-grade' }, 'Editor’s grade'),
-      h('p', { class: 'grade-value' }, h('strong', {}, String(audit.grade)), ' of 5'),
+      h('h2', { id: 'h-grade' }, t('score.grade')),
+      h('p', { class: 'grade-value' }, h('strong', {}, String(audit.grade)), ` ${t('score.of_5')}`),
       audit.grade_note ? h('p', { class: 'grade-note' }, audit.grade_note) : null) : null,
     h('div', { class: 'overall' },
       h('p', { class: 'overall-value' }, shown?.overall ?? score(card.overall)),
-      h('p', { class: 'overall-label' }, shown?.band && card.overall != null ? `Overall score · ${shown.band}` : 'Overall score')),
+      h('p', { class: 'overall-label' }, shown?.band && card.overall != null ? t('score.overall_band', { band: shown.band }) : t('score.overall'))),
     h('dl', { class: 'figures' },
-      h('div', {}, h('dt', {}, 'Service'), h('dd', {}, shown?.service ?? score(card.service))),
-      h('div', {}, h('dt', {}, 'Experience'), h('dd', {}, shown?.experience ?? score(card.experience))),
-      h('div', {}, h('dt', {}, 'Recommend (0–10)'), h('dd', {}, shown?.nps ?? card.nps ?? '–'))),
+      h('div', {}, h('dt', {}, t('score.service')), h('dd', {}, shown?.service ?? score(card.service))),
+      h('div', {}, h('dt', {}, t('score.experience')), h('dd', {}, shown?.experience ?? score(card.experience))),
+      h('div', {}, h('dt', {}, t('score.recommend')), h('dd', {}, shown?.nps ?? card.nps ?? '–'))),
     criticals.length ? h('section', { class: 'critical', 'aria-labelledby': 'h-critical' },
-      h('h2', { id: 'h-critical' }, 'Critical failures'),
+      h('h2', { id: 'h-critical' }, t('score.critical')),
       h('ul', {}, criticals.map((text) => h('li', {}, text)))) : null,
     touchpoints.length ? h('section', { 'aria-labelledby': 'h-touchpoints' },
-      h('h2', { id: 'h-touchpoints' }, 'Touchpoints'),
+      h('h2', { id: 'h-touchpoints' }, t('score.touchpoints')),
       h('ul', { class: 'meters' }, touchpoints.map((tp) => meterRow(tp.label, tp.value, tp.score)))) : null,
     sections.length ? h('section', { 'aria-labelledby': 'h-sections' },
-      h('h2', { id: 'h-sections' }, 'Sections'),
+      h('h2', { id: 'h-sections' }, t('form.sections')),
       h('ul', { class: 'meters' }, sections.map(([id, s]) => meterRow(
         shown?.sections?.[id]?.label ?? titles.get(id) ?? id, s.score, shown?.sections?.[id]?.score)))) : null,
-    h('p', {}, h('a', { href: '#/', class: 'button secondary' }, 'Back to your visits'))));
+    h('p', {}, h('a', { href: '#/', class: 'button secondary' }, t('nav.back_to_visits')))));
   container.querySelector('h1').focus?.();
   return {};
 }
