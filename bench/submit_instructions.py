@@ -26,6 +26,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+WARM_UP = 20  # bench/submit.py makes this many first, unmeasured; they cancel out here too
 TOTAL = re.compile(r"^(?:summary|totals):\s+(\d+)", re.MULTILINE)
 
 
@@ -59,6 +60,8 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=150)
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     args = parser.parse_args()
+    if args.small <= WARM_UP:
+        parser.error(f"--small must be more than {WARM_UP} (bench/submit.py's warm-up submissions)")
     if args.large <= args.small:
         parser.error("--large must be more than --small")
     small = instructions(args.small, args.database)
